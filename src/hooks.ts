@@ -1,0 +1,139 @@
+/**
+ * Lifecycle hooks: functions a user declares in config.ts, called by the
+ * master or a worker at documented moments.
+ *
+ * Hooks run in the master unless noted; `post_worker_init`, `pre_request`
+ * and `post_request` run in the worker. A hook that throws (or rejects) is
+ * logged with its name and does not crash anything: see {@linkcode runHook}.
+ *
+ * @example
+ * ```ts
+ * import { defineConfig } from "./mod.ts";
+ * export default defineConfig({
+ *   post_fork: (master, worker) => master.log.info(`Worker spawned (pid: ${worker.pid})`),
+ * });
+ * ```
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+
+/** What a master-side hook sees of one worker. */
+export interface WorkerInfo {
+  /** Stable slot number, 1..workers. A replacement keeps its predecessor's id. */
+  readonly id: number;
+  /** OS process id (0 before spawn, in `pre_fork`). */
+  readonly pid: number;
+  /** Increases by one on every reload. */
+  readonly generation: number;
+}
+
+/** Why a worker left. */
+export type ExitReason =
+  | "max_requests"
+  | "max_memory"
+  | "max_age"
+  | "timeout"
+  | "crash"
+  | "boot_failure"
+  | "reload"
+  | "scale_down"
+  | "shutdown";
+
+/** How a worker process ended. */
+export interface ExitStatus {
+  readonly code: number;
+  readonly signal: string | null;
+}
+
+/** What every master-side hook receives first. */
+export interface MasterContext {
+  /** The master's pid. */
+  readonly pid: number;
+  /** The effective settings (plain data). */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The workers alive at the moment of the call. */
+  readonly workers: readonly WorkerInfo[];
+  /** The error log, so hook output lands where Herd's own lines do. */
+  readonly log: Logger;
+}
+
+/** What worker-side hooks receive first. */
+export interface WorkerContext {
+  readonly id: number;
+  readonly pid: number;
+  readonly generation: number;
+  readonly log: Logger;
+}
+
+type MaybePromise = void | Promise<void>;
+
+/** Every hook, with its signature. Each is optional in config.ts. */
+export interface Hooks {
+  /** Before the master starts anything. */
+  on_starting: (master: MasterContext) => MaybePromise;
+  /** On a reload (HUP), after the configuration was re-read. */
+  on_reload: (master: MasterContext) => MaybePromise;
+  /** When every worker is listening, after start. */
+  when_ready: (master: MasterContext) => MaybePromise;
+  /** Just before a worker is spawned (pid is 0). */
+  pre_fork: (master: MasterContext, worker: WorkerInfo) => MaybePromise;
+  /** Just after a worker is spawned. */
+  post_fork: (master: MasterContext, worker: WorkerInfo) => MaybePromise;
+  /** In the worker, after the app is loaded and before it listens. */
+  post_worker_init: (worker: WorkerContext) => MaybePromise;
+  /** When the master kills a worker for a timeout (before SIGABRT). */
+  worker_abort: (master: MasterContext, worker: WorkerInfo) => MaybePromise;
+  /** When the master tells a worker to leave, with the reason. */
+  worker_exit: (master: MasterContext, worker: WorkerInfo, reason: ExitReason) => MaybePromise;
+  /** After a worker process has ended, with its exit status. */
+  child_exit: (master: MasterContext, worker: WorkerInfo, status: ExitStatus) => MaybePromise;
+  /** After the target worker count changed (TTIN/TTOU, reload). */
+  nworkers_changed: (master: MasterContext, next: number, previous: number) => MaybePromise;
+  /** In the worker, before the app sees a request. */
+  pre_request: (worker: WorkerContext, request: Request) => MaybePromise;
+  /** In the worker, after the app answered (or timed out). */
+  post_request: (
+    worker: WorkerContext,
+    request: Request,
+    response: Response,
+    durationMs: number,
+  ) => MaybePromise;
+  /** Just before the master exits. */
+  on_exit: (master: MasterContext) => MaybePromise;
+}
+
+/** The name of a hook. */
+export type HookName = keyof Hooks;
+
+/** Hooks run in the worker; all others run in the master. */
+export const WORKER_HOOKS: readonly HookName[] = [
+  "post_worker_init",
+  "pre_request",
+  "post_request",
+];
+
+/**
+ * Calls a hook if it is set. A throw or rejection is reported through
+ * `onError` with the hook's name, never propagated.
+ *
+ * @example
+ * ```ts
+ * import { runHook } from "./hooks.ts";
+ * await runHook("when_ready", undefined, [], (name, e) => console.error(name, e));
+ * ```
+ */
+export async function runHook<N extends HookName>(
+  name: N,
+  hook: Hooks[N] | null | undefined,
+  args: Parameters<Hooks[N]>,
+  onError: (name: N, error: unknown) => void,
+): Promise<void> {
+  if (!hook) return;
+  try {
+    // deno-lint-ignore no-explicit-any
+    await (hook as (...a: any[]) => MaybePromise)(...args);
+  } catch (error) {
+    onError(name, error);
+  }
+}

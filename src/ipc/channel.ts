@@ -1,0 +1,154 @@
+/**
+ * Framing of {@linkcode Frame}s over a Unix stream socket, and the private
+ * directory that holds the master's control socket.
+ *
+ * @example
+ * ```ts
+ * import { connectChannel } from "./channel.ts";
+ * const ch = await connectChannel("/tmp/herd-0/x/control.sock");
+ * await ch.send({ type: "request", command: "status" });
+ * for await (const frame of ch) { console.log(frame); break; }
+ * ch.close();
+ * ```
+ *
+ * @module
+ */
+import {
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  MAX_FRAME_BYTES,
+  ProtocolError,
+} from "./protocol.ts";
+
+/** A bidirectional, framed connection. Iterate it for incoming frames; EOF ends the iteration. */
+export class Channel implements AsyncIterable<Frame> {
+  #conn: Deno.Conn;
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  /**
+   * Wraps an open connection.
+   *
+   * @example
+   * ```ts
+   * import { Channel } from "./channel.ts";
+   * const conn = await Deno.connect({ transport: "unix", path: "/tmp/x.sock" });
+   * const ch = new Channel(conn);
+   * ```
+   */
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  /** True once {@linkcode close} was called or a write failed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Sends one frame. Writes are serialised so frames never interleave.
+   * Resolves false (never throws) when the peer is gone.
+   */
+  send(frame: Frame): Promise<boolean> {
+    const bytes = encodeFrame(frame);
+    const result = this.#writing.then(async () => {
+      if (this.#closed) return false;
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await this.#conn.write(bytes.subarray(off));
+        return true;
+      } catch {
+        this.close();
+        return false;
+      }
+    });
+    this.#writing = result.then(() => {});
+    return result;
+  }
+
+  /** Closes the connection; idempotent. Pending iteration ends. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the peer: nothing to release.
+    }
+  }
+
+  /** Incoming frames until EOF. Throws {@linkcode ProtocolError} on a bad frame. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Frame> {
+    const decoder = new TextDecoder();
+    const buf = new Uint8Array(64 * 1024);
+    let pending = "";
+    while (true) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buf);
+      } catch {
+        n = null; // reset or closed locally: same as EOF for the peer's purposes
+      }
+      if (n === null) {
+        this.close();
+        return;
+      }
+      pending += decoder.decode(buf.subarray(0, n), { stream: true });
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.length > 0) yield decodeFrame(line);
+      }
+      if (pending.length > MAX_FRAME_BYTES) {
+        this.close();
+        throw new ProtocolError(`Frame too long: over ${MAX_FRAME_BYTES} bytes`);
+      }
+    }
+  }
+}
+
+/**
+ * Connects to a control socket.
+ *
+ * @example
+ * ```ts
+ * import { connectChannel } from "./channel.ts";
+ * const ch = await connectChannel("/tmp/herd-0/x/control.sock");
+ * ```
+ */
+export async function connectChannel(path: string): Promise<Channel> {
+  const conn = await Deno.connect({ transport: "unix", path });
+  return new Channel(conn);
+}
+
+/**
+ * Listens on a control socket at `path`, creating its directory with mode
+ * 0700 and the socket with 0600, so only the owner can reach the master. A
+ * stale socket file is replaced only if nothing answers on it.
+ *
+ * @example
+ * ```ts
+ * import { listenControl } from "./channel.ts";
+ * const listener = await listenControl("/tmp/herd-0/x/control.sock");
+ * ```
+ */
+export async function listenControl(path: string): Promise<Deno.UnixListener> {
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  await Deno.chmod(dir, 0o700);
+  try {
+    const probe = await Deno.connect({ transport: "unix", path });
+    probe.close();
+    throw new Deno.errors.AddrInUse(
+      `Control socket "${path}" is in use: another Herd master is running with this configuration`,
+    );
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) throw e;
+    await Deno.remove(path).catch(() => {});
+  }
+  const listener = Deno.listen({ transport: "unix", path });
+  await Deno.chmod(path, 0o600);
+  return listener;
+}

@@ -1,0 +1,37 @@
+/**
+ * Where the master's control socket lives, derived from the configuration
+ * so that `status` and `reopen-logs`, run with the same configuration as
+ * `serve`, find the running master.
+ *
+ * @module
+ */
+
+/**
+ * The control socket path: `control_socket` if set, else
+ * `<XDG_RUNTIME_DIR or /tmp>/herd-<uid>/<key>.sock` where the key is the
+ * configured bind addresses (as written, so `port 0` still matches).
+ *
+ * @example
+ * ```ts
+ * import { controlSocketPath } from "./control_path.ts";
+ * controlSocketPath({ control_socket: null, bind: [], host: "127.0.0.1", port: 8080 });
+ * // "/tmp/herd-1000/127.0.0.1_8080.sock"
+ * ```
+ */
+export function controlSocketPath(
+  s: { control_socket: string | null; bind: string[]; host: string; port: number },
+): string {
+  if (s.control_socket) return s.control_socket;
+  const base = Deno.env.get("XDG_RUNTIME_DIR") || "/tmp";
+  const binds = s.bind.length > 0 ? s.bind : [`${s.host}:${s.port}`];
+  let key = binds.join("+").replace(/[^A-Za-z0-9.+-]+/g, "_");
+  // sun_path holds 108 bytes; keep well inside it.
+  if (key.length > 60) key = `${key.slice(0, 40)}-${hash(key)}`;
+  return `${base}/herd-${Deno.uid() ?? "x"}/${key}.sock`;
+}
+
+function hash(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(16);
+}

@@ -1,0 +1,245 @@
+/**
+ * THE protocol between the master, its workers and the CLI's control
+ * commands (`status`, `reopen-logs`). Master and worker code meet only here
+ * and in `channel.ts`.
+ *
+ * Transport: one Unix stream socket per master, `control.sock`, in a private
+ * directory (mode 0700; the socket 0600). Every peer connects to it; the
+ * first frame says who it is (`hello` from a worker, a `request` from a
+ * control command).
+ *
+ * Frame: one JSON object, UTF-8, terminated by `\n`. JSON escapes newlines
+ * inside strings, so a frame never contains a raw `\n`. At most
+ * {@linkcode MAX_FRAME_BYTES} per frame; a longer one is a protocol error
+ * and the connection is closed.
+ *
+ * ```
+ *  worker                         master                        herd status
+ *    |-- hello {id,pid,token} ---->|                                  |
+ *    |<------- config {settings} --|                                  |
+ *    |-- ready {addresses} ------->|  (after Deno.serve's onListen)    |
+ *    |-- heartbeat {stats} ------->|  every HEARTBEAT_MS              |
+ *    |<------- drain {reason} -----|  (or stop, reopen_logs)          |
+ *    |                             |<-------- request {command} ------|
+ *    |                             |--------- response {...} -------->|
+ *  EOF on either side: the peer is gone. A worker exits at once when the
+ *  master's end closes (no orphans).
+ * ```
+ *
+ * @module
+ */
+import type { DataSettings } from "../settings/table.ts";
+import type { ExitReason } from "../hooks.ts";
+
+/** Largest frame accepted, in bytes (the config frame is the largest). */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+/** How often a worker sends a heartbeat. */
+export const HEARTBEAT_MS = 1000;
+
+/** Request counters a worker reports; cumulative since the worker started. */
+export interface RequestStats {
+  /** Requests answered (any status). */
+  served: number;
+  /** Requests currently in the app. */
+  inFlight: number;
+  /** Age of the oldest in-flight request in ms (0 when none). */
+  oldestMs: number;
+  /** Resident set size in bytes. */
+  rss: number;
+  /** Answered requests by status class: index 0 = 1xx … 4 = 5xx. */
+  byClass: [number, number, number, number, number];
+  /** Cumulative counts per duration bucket (upper bounds in {@linkcode DURATION_BUCKETS_S}), then +Inf. */
+  durationBuckets: number[];
+  /** Sum of all request durations in seconds. */
+  durationSum: number;
+  /** Requests refused with 503 because the worker was at its connection limit. */
+  rejected: number;
+  /** Requests answered 503 because the handler exceeded `timeout`. */
+  timedOut: number;
+}
+
+/** Upper bounds (seconds) of the request-duration histogram buckets. */
+export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+// ---- worker → master -------------------------------------------------------
+
+/** First frame of a worker: who it is. `token` proves the master spawned it. */
+export interface HelloMessage {
+  type: "hello";
+  id: number;
+  pid: number;
+  token: string;
+}
+
+/** The worker listens on every address and serves. */
+export interface ReadyMessage {
+  type: "ready";
+  addresses: string[];
+}
+
+/** Periodic liveness and stats. Its absence for `timeout` seconds means a blocked worker. */
+export interface HeartbeatMessage extends RequestStats {
+  type: "heartbeat";
+}
+
+/** The worker could not start; sent just before it exits with {@linkcode ExitCode}. */
+export interface BootErrorMessage {
+  type: "boot_error";
+  code: ExitCode;
+  message: string;
+}
+
+/** Messages a worker sends. */
+export type WorkerMessage = HelloMessage | ReadyMessage | HeartbeatMessage | BootErrorMessage;
+
+// ---- master → worker -------------------------------------------------------
+
+/** The resolved configuration, sent in answer to `hello`. */
+export interface ConfigMessage {
+  type: "config";
+  /** Everything but hooks; the worker imports `configPath` for its hooks. */
+  settings: DataSettings;
+  /** Absolute path of config.ts, or null when none is used. */
+  configPath: string | null;
+  /** Incremented on each reload. */
+  generation: number;
+  /** The port every worker binds when `port` was 0 (resolved once by the master). */
+  port: number;
+}
+
+/** Stop accepting, finish in-flight requests, exit 0. */
+export interface DrainMessage {
+  type: "drain";
+  reason: ExitReason;
+  /** Milliseconds the worker has before the master kills it. */
+  graceMs: number;
+}
+
+/** Exit now, without waiting for in-flight requests. */
+export interface StopMessage {
+  type: "stop";
+}
+
+/** Close and reopen every log file (after logrotate moved them). */
+export interface ReopenLogsMessage {
+  type: "reopen_logs";
+}
+
+/** Messages the master sends to a worker. */
+export type MasterMessage = ConfigMessage | DrainMessage | StopMessage | ReopenLogsMessage;
+
+// ---- control command ↔ master ---------------------------------------------
+
+/** A control command's request. */
+export interface ControlRequest {
+  type: "request";
+  command: "status" | "reopen_logs";
+}
+
+/** One worker's row in `status`. */
+export interface WorkerStatus {
+  id: number;
+  pid: number;
+  generation: number;
+  state: "booting" | "ready" | "draining";
+  ageS: number;
+  served: number;
+  inFlight: number;
+  rss: number;
+}
+
+/** The master's answer to a control request. */
+export interface ControlResponse {
+  type: "response";
+  ok: boolean;
+  error?: string;
+  master?: { pid: number; version: string; startedAt: string; targetWorkers: number };
+  workers?: WorkerStatus[];
+  restarts?: Partial<Record<ExitReason, number>>;
+}
+
+/** Any frame on the control socket. */
+export type Frame = WorkerMessage | MasterMessage | ControlRequest | ControlResponse;
+
+// ---- exit codes ------------------------------------------------------------
+
+/**
+ * Exit codes with a meaning. A worker exiting with a boot code during the
+ * initial start halts the master with {@linkcode ExitCode.WorkerBootError}
+ * instead of respawning it in a loop (Gunicorn's rule).
+ */
+export const ExitCode = {
+  Ok: 0,
+  /** Unexpected failure. */
+  Error: 1,
+  /** Bad configuration or usage; nothing was started. */
+  Usage: 2,
+  /** A worker failed to boot during the initial start (the master's exit code). */
+  WorkerBootError: 3,
+  /** The app module could not be imported or has the wrong shape. */
+  AppLoadError: 4,
+  /** An address was already in use or could not be bound. */
+  BindError: 5,
+  /** The worker lost its master (channel closed). */
+  Orphaned: 6,
+} as const;
+
+/** One of {@linkcode ExitCode}'s values. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Error for a frame that is not valid JSON, too long, or not an object with a `type`. */
+export class ProtocolError extends Error {
+  /**
+   * @example
+   * ```ts
+   * throw new ProtocolError("Frame too long: 2000000 bytes");
+   * ```
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+/**
+ * Encodes one frame, newline included.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame } from "./protocol.ts";
+ * encodeFrame({ type: "stop" }); // Uint8Array of '{"type":"stop"}\n'
+ * ```
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const bytes = new TextEncoder().encode(JSON.stringify(frame) + "\n");
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new ProtocolError(`Frame too long: ${bytes.length} bytes`);
+  }
+  return bytes;
+}
+
+/**
+ * Decodes one frame's text (without its newline).
+ *
+ * @example
+ * ```ts
+ * import { decodeFrame } from "./protocol.ts";
+ * decodeFrame('{"type":"stop"}'); // { type: "stop" }
+ * ```
+ */
+export function decodeFrame(line: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new ProtocolError(`Frame is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  if (
+    value === null || typeof value !== "object" ||
+    typeof (value as { type?: unknown }).type !== "string"
+  ) {
+    throw new ProtocolError("Frame is not an object with a type");
+  }
+  return value as Frame;
+}

@@ -1,0 +1,94 @@
+/**
+ * Listen addresses: parsing `bind` entries and deriving the list a worker
+ * serves from `bind`, `host` and `port`.
+ *
+ * @module
+ */
+
+/** One address a worker listens on. */
+export type ListenAddress =
+  | { transport: "tcp"; hostname: string; port: number }
+  | { transport: "unix"; path: string };
+
+/**
+ * Parses one `bind` entry: `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`, or a bare
+ * `HOST` / `:PORT` completed from `defaults`. Throws a `TypeError` naming
+ * the entry when it is malformed.
+ *
+ * @example
+ * ```ts
+ * import { parseBind } from "./addresses.ts";
+ * parseBind("[::1]:8080"); // { transport: "tcp", hostname: "::1", port: 8080 }
+ * ```
+ */
+export function parseBind(
+  entry: string,
+  defaults: { hostname: string; port: number } = { hostname: "127.0.0.1", port: 8080 },
+): ListenAddress {
+  const e = entry.trim();
+  if (e.startsWith("unix:")) {
+    const path = e.slice(5);
+    if (path.length === 0) throw new TypeError(`Invalid bind "${entry}": empty unix socket path`);
+    return { transport: "unix", path };
+  }
+  let hostname: string;
+  let portText: string | undefined;
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(\d*))?$/.exec(e);
+  if (v6) {
+    hostname = v6[1];
+    portText = v6[2];
+  } else if ((e.match(/:/g) ?? []).length > 1) {
+    throw new TypeError(`Invalid bind "${entry}": write IPv6 addresses as [ADDRESS]:PORT`);
+  } else {
+    const colon = e.lastIndexOf(":");
+    hostname = colon >= 0 ? e.slice(0, colon) : e;
+    portText = colon >= 0 ? e.slice(colon + 1) : undefined;
+  }
+  if (hostname === "") hostname = defaults.hostname;
+  if (!/^[A-Za-z0-9.\-:]+$/.test(hostname)) {
+    throw new TypeError(`Invalid bind "${entry}": bad host "${hostname}"`);
+  }
+  let port = defaults.port;
+  if (portText !== undefined && portText !== "") {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+      throw new TypeError(`Invalid bind "${entry}": port must be 0 to 65535`);
+    }
+    port = Number(portText);
+  }
+  return { transport: "tcp", hostname, port };
+}
+
+/**
+ * The addresses every worker listens on: each `bind` entry, or `host:port`
+ * when `bind` is empty.
+ *
+ * @example
+ * ```ts
+ * import { listenAddresses } from "./addresses.ts";
+ * listenAddresses({ bind: [], host: "0.0.0.0", port: 8080 });
+ * // [{ transport: "tcp", hostname: "0.0.0.0", port: 8080 }]
+ * ```
+ */
+export function listenAddresses(
+  s: { bind: readonly string[]; host: string; port: number },
+): ListenAddress[] {
+  const defaults = { hostname: s.host, port: s.port };
+  if (s.bind.length === 0) return [{ transport: "tcp", hostname: s.host, port: s.port }];
+  return s.bind.map((b) => parseBind(b, defaults));
+}
+
+/**
+ * Formats an address for logs and the banner: `http://127.0.0.1:8080`,
+ * `http://[::1]:8080`, `unix:/run/herd.sock`.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress } from "./addresses.ts";
+ * formatAddress({ transport: "tcp", hostname: "::1", port: 80 }); // "http://[::1]:80"
+ * ```
+ */
+export function formatAddress(a: ListenAddress, scheme = "http"): string {
+  if (a.transport === "unix") return `unix:${a.path}`;
+  const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
+  return `${scheme}://${host}:${a.port}`;
+}

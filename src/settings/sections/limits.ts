@@ -1,0 +1,47 @@
+/**
+ * Settings of the section "Request limits": what a client may send, as in
+ * Gunicorn.
+ *
+ * @module
+ */
+import { defineSetting } from "../setting.ts";
+import { int } from "../coerce.ts";
+
+const SECTION = "Request limits";
+
+/** The settings of this section, in documentation order. */
+export const limitSettings = [
+  defineSetting({
+    name: "limit_request_line",
+    section: SECTION,
+    meta: "BYTES",
+    parse: int({ min: 0, max: 65_535 }),
+    default: 4094,
+    doc:
+      "Longest request line (method, URI, version); longer gets `414`. 0: the runtime's own limit (about 64 KiB for the whole head).",
+  }),
+  defineSetting({
+    name: "limit_request_fields",
+    section: SECTION,
+    meta: "INT",
+    parse: int({ min: 0, max: 32_768 }),
+    default: 100,
+    doc: "Most header fields in a request; more gets `431`. 0: the runtime's limit (128).",
+  }),
+  defineSetting({
+    name: "limit_request_field_size",
+    section: SECTION,
+    meta: "BYTES",
+    parse: int({ min: 0, max: 65_535 }),
+    default: 8190,
+    doc: "Largest single header field (name and value); larger gets `431`. 0: the runtime's limit.",
+  }),
+  defineSetting({
+    name: "limit_request_body",
+    section: SECTION,
+    meta: "BYTES",
+    parse: int({ min: 0 }),
+    default: 0,
+    doc: "Largest request body; larger gets `413` before the body is read. 0: unlimited.",
+  }),
+] as const;

@@ -1,0 +1,81 @@
+/**
+ * Settings of the section "Logging": the access log, the error log and
+ * metrics.
+ *
+ * @module
+ */
+import { defineSetting } from "../setting.ts";
+import { list, oneOf, optional, text } from "../coerce.ts";
+
+const SECTION = "Logging";
+
+/** Gunicorn's default access log format: Apache combined. */
+export const COMBINED_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
+
+/** The settings of this section, in documentation order. */
+export const loggingSettings = [
+  defineSetting({
+    name: "log_level",
+    section: SECTION,
+    meta: "LEVEL",
+    parse: oneOf(["debug", "info", "warning", "error", "critical"] as const, {
+      warn: "warning",
+      fatal: "critical",
+    }),
+    default: "info",
+    doc:
+      "Least severe error-log level written. `debug` also prints stack traces of configuration errors.",
+  }),
+  defineSetting({
+    name: "error_log",
+    section: SECTION,
+    meta: "PATH",
+    parse: text({ accepted: "a file path, or - for stderr" }),
+    default: { development: "-", production: "logs/error.log" },
+    doc: "Error log: a file path, or `-` for stderr. The directory is created.",
+  }),
+  defineSetting({
+    name: "access_log",
+    section: SECTION,
+    meta: "PATH",
+    parse: optional(text({ accepted: "a file path, - for stdout, or empty for off" })),
+    default: { development: "-", production: "logs/access.log" },
+    doc: "Access log: a file path, `-` for stdout, or empty (`null` in config.ts) for off.",
+  }),
+  defineSetting({
+    name: "access_log_format",
+    section: SECTION,
+    meta: "FORMAT",
+    parse: text(),
+    default: COMBINED_FORMAT,
+    doc:
+      "Gunicorn-style atoms (`%(h)s`, `%(r)s`, `%({header}i)s`...), or `json` for one JSON object per line.",
+  }),
+  defineSetting({
+    name: "log_format",
+    section: SECTION,
+    meta: "FORMAT",
+    parse: oneOf(["text", "json"] as const),
+    default: "text",
+    doc: "Error log format: `text` (coloured only on a TTY) or `json` lines for log collectors.",
+  }),
+  defineSetting({
+    name: "forwarded_allow_ips",
+    section: SECTION,
+    meta: "IPS",
+    parse: list(text()),
+    default: ["127.0.0.1", "::1"],
+    doc:
+      "Peers whose `X-Forwarded-For` is trusted for the client address in the access log. `*` trusts all.",
+  }),
+  defineSetting({
+    name: "metrics_bind",
+    section: SECTION,
+    meta: "HOST:PORT",
+    parse: optional(
+      text({ pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, accepted: "HOST:PORT" }),
+    ),
+    default: null,
+    doc: "Serve Prometheus metrics at `/metrics` on this address, from the master. Unset: off.",
+  }),
+] as const;

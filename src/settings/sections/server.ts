@@ -1,0 +1,137 @@
+/**
+ * Settings of the section "Server": what to serve, where, and as whom.
+ *
+ * @module
+ */
+import { defineSetting } from "../setting.ts";
+import { bool, int, list, oneOf, optional, text } from "../coerce.ts";
+
+const SECTION = "Server";
+
+/** The settings of this section, in documentation order. */
+export const serverSettings = [
+  defineSetting({
+    name: "app",
+    section: SECTION,
+    meta: "PATH",
+    positional: true,
+    parse: optional(text({ accepted: "a path to a module" })),
+    default: null,
+    doc:
+      "Module to serve: its default export is `{ fetch(request, info) }` or a handler function. Unset: the embedded default app.",
+  }),
+  defineSetting({
+    name: "config",
+    section: SECTION,
+    short: "c",
+    meta: "PATH",
+    parse: text({ accepted: "a path to a config.ts module" }),
+    default: "config.ts",
+    doc:
+      "Configuration module (`export default defineConfig({...})`). The default `config.ts` is optional; a path given explicitly must exist.",
+  }),
+  defineSetting({
+    name: "env",
+    section: SECTION,
+    short: "e",
+    meta: "PROFILE",
+    parse: oneOf(["development", "production"] as const, {
+      dev: "development",
+      prod: "production",
+    }),
+    default: "development",
+    doc: "Profile: selects the defaults of `host`, `access_log` and `error_log`.",
+  }),
+  defineSetting({
+    name: "env_file",
+    section: SECTION,
+    meta: "PATH",
+    parse: optional(text({ accepted: "a path to a .env file" })),
+    default: null,
+    doc:
+      "`.env` file to read. Unset: `./.env` if it exists. It never overrides a variable already in the environment.",
+  }),
+  defineSetting({
+    name: "env_prefix",
+    section: SECTION,
+    meta: "PREFIX",
+    env: false,
+    parse: text({ pattern: /^[A-Z][A-Z0-9_]*$/, accepted: "upper-case letters, digits and _" }),
+    default: "HERD",
+    doc:
+      "Prefix of the environment variables Herd reads (`<PREFIX>_WORKERS`, ...). Settable on the CLI and in config.ts (`envPrefix`).",
+  }),
+  defineSetting({
+    name: "host",
+    section: SECTION,
+    meta: "HOST",
+    parse: text({ accepted: "a host name or IP address" }),
+    default: { development: "127.0.0.1", production: "0.0.0.0" },
+    doc: "Interface to listen on, used when `bind` is not set.",
+  }),
+  defineSetting({
+    name: "port",
+    section: SECTION,
+    short: "p",
+    meta: "INT",
+    parse: int({ min: 0, max: 65535 }),
+    default: 8080,
+    doc:
+      "TCP port, used when `bind` is not set. `PORT` (set by container platforms) is honoured when no port is configured. 0 picks a free port.",
+  }),
+  defineSetting({
+    name: "bind",
+    section: SECTION,
+    short: "b",
+    meta: "ADDRESS",
+    repeatable: true,
+    parse: list(text({ accepted: "HOST:PORT, [IPV6]:PORT or unix:PATH" })),
+    default: [] as string[],
+    doc:
+      "Addresses to listen on (repeatable, or comma-separated): `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`. Overrides `host` and `port`.",
+  }),
+  defineSetting({
+    name: "preload",
+    section: SECTION,
+    boolean: true,
+    parse: bool(),
+    default: true,
+    doc:
+      "Import the app once in the master before any worker starts, so an app that cannot load stops Herd at once.",
+  }),
+  defineSetting({
+    name: "pidfile",
+    section: SECTION,
+    meta: "PATH",
+    parse: optional(text()),
+    default: null,
+    doc: "Write the master's PID to this file; removed on exit.",
+  }),
+  defineSetting({
+    name: "control_socket",
+    section: SECTION,
+    meta: "PATH",
+    parse: optional(text()),
+    default: null,
+    doc:
+      "The master's control socket (for workers, `status` and `reopen-logs`). Unset: derived from the bind addresses, in a private directory.",
+  }),
+  defineSetting({
+    name: "user",
+    section: SECTION,
+    short: "u",
+    meta: "USER",
+    parse: optional(text()),
+    default: null,
+    doc: "Run workers as this user (name or uid). Needs the master to start as root.",
+  }),
+  defineSetting({
+    name: "group",
+    section: SECTION,
+    short: "g",
+    meta: "GROUP",
+    parse: optional(text()),
+    default: null,
+    doc: "Run workers as this group (name or gid).",
+  }),
+] as const;

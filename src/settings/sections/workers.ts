@@ -1,0 +1,87 @@
+/**
+ * Settings of the section "Workers": how many, of which class, and how long
+ * they may take.
+ *
+ * @module
+ */
+import { defineSetting } from "../setting.ts";
+import { int, intOrAuto, oneOf, seconds } from "../coerce.ts";
+
+const SECTION = "Workers";
+
+/** The settings of this section, in documentation order. */
+export const workerSettings = [
+  defineSetting({
+    name: "workers",
+    section: SECTION,
+    short: "w",
+    meta: "INT|auto",
+    parse: intOrAuto({ min: 1, max: 1024 }),
+    default: "auto",
+    doc:
+      "Number of worker processes. `auto`: `WEB_CONCURRENCY` if set, else the effective CPU count (affinity and cgroup quota aware).",
+  }),
+  defineSetting({
+    name: "worker_class",
+    section: SECTION,
+    short: "k",
+    meta: "CLASS",
+    parse: oneOf(["sync", "async"] as const, { gevent: "async", eventlet: "async" }),
+    default: "async",
+    doc:
+      "`sync`: one request at a time per worker. `async` (aliases `gevent`, `eventlet`): up to `worker_connections` at once.",
+  }),
+  defineSetting({
+    name: "worker_connections",
+    section: SECTION,
+    meta: "INT",
+    parse: int({ min: 1, max: 1_000_000 }),
+    default: 1000,
+    doc: "Most requests in flight per `async` worker; past it, `503` with `Retry-After`.",
+  }),
+  defineSetting({
+    name: "timeout",
+    section: SECTION,
+    short: "t",
+    meta: "SECONDS",
+    parse: seconds(),
+    default: 30,
+    doc:
+      "A request not answered within this gets `503`; a worker silent for this long (blocked event loop) is killed and replaced. 0 disables both.",
+  }),
+  defineSetting({
+    name: "graceful_timeout",
+    section: SECTION,
+    meta: "SECONDS",
+    parse: seconds(),
+    default: 30,
+    doc:
+      "On stop, reload or recycle: how long in-flight requests may run before their worker is killed.",
+  }),
+  defineSetting({
+    name: "boot_timeout",
+    section: SECTION,
+    meta: "SECONDS",
+    parse: seconds({ min: 1 }),
+    default: 30,
+    doc: "A worker not listening within this after spawn is killed and counts as a boot failure.",
+  }),
+  defineSetting({
+    name: "keepalive",
+    section: SECTION,
+    meta: "SECONDS",
+    parse: seconds({ max: 3600 }),
+    default: 2,
+    doc:
+      "Keep-alive idle time advertised to clients. 0 closes every connection after its response. See the README for what the runtime enforces.",
+  }),
+  defineSetting({
+    name: "keepalive_requests",
+    section: SECTION,
+    meta: "INT",
+    parse: int({ min: 0 }),
+    default: 1000,
+    doc:
+      "Most requests per keep-alive connection; the last response says `Connection: close`. 0: no cap.",
+  }),
+] as const;
