@@ -1,0 +1,29 @@
+/**
+ * The result of resolving the configuration from all five sources: what the
+ * master runs with, and what `config` prints.
+ *
+ * @module
+ */
+import type { SettingName, Settings } from "./table.ts";
+
+/** Where a setting's effective value came from, in rising precedence. */
+export type Source = "default" | "config.ts" | ".env" | "env" | "cli";
+
+/** A fully resolved configuration. */
+export interface Resolved {
+  /** Every setting's effective value, hooks included. */
+  settings: Settings;
+  /** Where each value came from. */
+  sources: Record<SettingName, Source>;
+  /** Absolute path of the config.ts in use, or null when there is none. */
+  configPath: string | null;
+  /** Absolute path of the .env file read, or null. */
+  envFilePath: string | null;
+  /** One-line warnings to print at startup (unknown variables, risky values). */
+  warnings: string[];
+}
+
+/** Either a configuration, or every problem found (one line each). */
+export type Resolution =
+  | { ok: true; resolved: Resolved }
+  | { ok: false; problems: string[] };
