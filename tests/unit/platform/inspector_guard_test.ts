@@ -1,0 +1,45 @@
+/**
+ * The SIGUSR1 guard, for real: a child process runs the guard, receives
+ * SIGUSR1, and must neither open an inspector nor die.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../../assert.ts";
+
+const CHILD = `
+import { guardInspectorSignal } from ${JSON.stringify(new URL("../../../src/platform/inspector_guard.ts", import.meta.url).href)};
+const outcome = await guardInspectorSignal();
+console.log(JSON.stringify(outcome));
+setTimeout(() => console.log("alive"), 1500);
+`;
+
+async function inspectorPortOpen(): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port: 9229 })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("SIGUSR1 opens no inspector and does not kill a guarded process", async () => {
+  if (Deno.build.os !== "linux") return;
+  assert(!(await inspectorPortOpen()), "port 9229 is already in use: cannot run this test");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", CHILD],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await reader.read();
+  assertEquals(JSON.parse(first.value ?? "null"), { guarded: true });
+  Deno.kill(child.pid, "SIGUSR1");
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read()) rest += r.value;
+  const status = await child.status;
+  const stderr = await new Response(child.stderr).text();
+  assertEquals(status.code, 0, `child died: ${stderr}`);
+  assert(rest.includes("alive"));
+  assert(!stderr.includes("Debugger listening"), stderr);
+  assert(!(await inspectorPortOpen()));
+});
