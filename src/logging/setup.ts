@@ -1,0 +1,268 @@
+/**
+ * The error log: LogTape configured once per process (master or worker),
+ * writing Gunicorn-style text or JSON lines to stderr or a file. This is the
+ * only file that imports `@logtape/*` apart from `log.ts`'s `getLogger`.
+ *
+ * Text: `[2026-11-27 04:05:06 +0000] [1234] [worker 3] [INFO] Booting`, the
+ * level coloured only on a TTY without `NO_COLOR`. JSON: one object per
+ * line, `{"time","level","pid","role","worker"?,"category","message",...}`.
+ *
+ * A file is written through `line_writer.ts` in write-through mode: one
+ * `writeSync` of the whole record, `O_APPEND`, no fsync. Error-log lines are
+ * rare, and one write per record keeps the master's and workers' lines whole
+ * in a shared file. (`@logtape/file` fsyncs per record: 50× slower, measured.)
+ *
+ * @example
+ * ```ts
+ * import { configureLogging } from "./setup.ts";
+ * import { getLog } from "./log.ts";
+ * await configureLogging({
+ *   role: "master",
+ *   settings: { log_level: "info", error_log: "-", log_format: "text" },
+ * });
+ * getLog("master").info("Starting Herd");
+ * ```
+ *
+ * @module
+ */
+import { configure, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
+import { dirname } from "node:path";
+import type { DataSettings } from "../settings/table.ts";
+import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
+
+/** Who is logging, and how the error log is set up. */
+export interface LoggingOptions {
+  role: "master" | "worker";
+  settings: Pick<DataSettings, "log_level" | "error_log" | "log_format">;
+  /** The worker's slot number, printed on each of its lines. */
+  workerId?: number;
+}
+
+const LOWEST: Record<DataSettings["log_level"], LogLevel> = {
+  debug: "debug",
+  info: "info",
+  warning: "warning",
+  error: "error",
+  critical: "fatal",
+};
+
+// Herd's names for levels, as in log_level: LogTape's "fatal" is "critical".
+const LEVEL_NAMES: Record<LogLevel, string> = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warning: "warning",
+  error: "error",
+  fatal: "critical",
+};
+
+const LEVEL_COLORS: Record<LogLevel, string> = {
+  trace: "\x1b[90m",
+  debug: "\x1b[90m",
+  info: "\x1b[32m",
+  warning: "\x1b[33m",
+  error: "\x1b[31m",
+  fatal: "\x1b[1;31m",
+};
+
+const FIXED_JSON_FIELDS = new Set([
+  "time",
+  "level",
+  "pid",
+  "role",
+  "worker",
+  "category",
+  "message",
+]);
+
+const ENCODER = new TextEncoder();
+
+function two(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+/** `2026-11-27 04:05:06 +0000`, local time as Gunicorn prints it. */
+function localTimestamp(ms: number): string {
+  const d = new Date(ms);
+  const offset = -d.getTimezoneOffset();
+  const abs = Math.abs(offset);
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
+    `${offset < 0 ? "-" : "+"}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
+}
+
+function renderMessage(record: LogRecord): string {
+  let text = "";
+  record.message.forEach((part, i) => {
+    text += i % 2 === 0 || typeof part === "string" ? String(part) : Deno.inspect(part);
+  });
+  return text;
+}
+
+function textFormatter(options: LoggingOptions, color: boolean): (record: LogRecord) => string {
+  const who = options.workerId === undefined
+    ? `[${Deno.pid}]`
+    : `[${Deno.pid}] [worker ${options.workerId}]`;
+  return (record) => {
+    const label = `[${LEVEL_NAMES[record.level].toUpperCase()}]`;
+    const level = color ? `${LEVEL_COLORS[record.level]}${label}\x1b[0m` : label;
+    let line = `[${localTimestamp(record.timestamp)}] ${who} ${level} ${renderMessage(record)}`;
+    // A logged error keeps its stack trace, like Gunicorn's log.exception().
+    for (const value of Object.values(record.properties)) {
+      if (value instanceof Error && value.stack) line += "\n" + value.stack;
+    }
+    return line;
+  };
+}
+
+function jsonValue(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, stack: value.stack };
+  }
+  return typeof value === "bigint" ? String(value) : value;
+}
+
+function jsonFormatter(options: LoggingOptions): (record: LogRecord) => string {
+  return (record) => {
+    const fields: Record<string, unknown> = {
+      time: new Date(record.timestamp).toISOString(),
+      level: LEVEL_NAMES[record.level],
+      pid: Deno.pid,
+      role: options.role,
+      worker: options.workerId,
+      category: record.category.join("."),
+      message: renderMessage(record),
+    };
+    const full = { ...fields };
+    for (const [key, value] of Object.entries(record.properties)) {
+      if (!FIXED_JSON_FIELDS.has(key)) full[key] = value;
+    }
+    try {
+      return JSON.stringify(full, jsonValue);
+    } catch {
+      // A circular property must not cost the record itself.
+      return JSON.stringify(fields, jsonValue);
+    }
+  };
+}
+
+function reportToStderr(message: string): void {
+  try {
+    Deno.stderr.writeSync(ENCODER.encode(message + "\n"));
+  } catch {
+    // stderr is gone too: nothing is left to tell.
+  }
+}
+
+function errorLogSink(options: LoggingOptions): Sink & Disposable {
+  const path = options.settings.error_log;
+  const toStderr = path === "-";
+  const out = openLineWriter(toStderr ? "stderr" : { path }, {
+    buffered: false,
+    label: "error log",
+    onError: toStderr ? () => {} : reportToStderr,
+  });
+  const color = toStderr && Deno.stderr.isTerminal() && !Deno.noColor;
+  const format = options.settings.log_format === "json"
+    ? jsonFormatter(options)
+    : textFormatter(options, color);
+  // LogTape disposes sinks on the next configure({ reset: true }) and at exit.
+  return Object.assign((record: LogRecord) => out.write(format(record)), {
+    [Symbol.dispose]: () => out.close(),
+  });
+}
+
+/**
+ * Configures the error log for this process: category `["herd"]` at
+ * `log_level`, LogTape's own notices at warning and above. Calling it again
+ * (on reload) replaces the previous configuration and closes its file.
+ *
+ * @throws {Deno.errors.NotFound | Deno.errors.PermissionDenied} when `error_log` cannot be opened
+ * @example
+ * ```ts
+ * import { configureLogging } from "./setup.ts";
+ * await configureLogging({
+ *   role: "worker",
+ *   workerId: 3,
+ *   settings: { log_level: "debug", error_log: "/tmp/herd-error.log", log_format: "json" },
+ * });
+ * ```
+ */
+export async function configureLogging(options: LoggingOptions): Promise<void> {
+  await configure({
+    reset: true,
+    sinks: { error_log: errorLogSink(options) },
+    loggers: [
+      { category: ["herd"], sinks: ["error_log"], lowestLevel: LOWEST[options.settings.log_level] },
+      { category: ["logtape", "meta"], sinks: ["error_log"], lowestLevel: "warning" },
+    ],
+  });
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Deno appends "(os error N): open '<path>'"; the path is already quoted in our message.
+  return message.replace(/ \(os error \d+\).*$/s, "");
+}
+
+/**
+ * Makes sure a log file can be written: creates its directory, opens it for
+ * append and closes it again. `-` (a standard stream) is always fine. The
+ * master calls it at startup for `error_log` and `access_log`, so a bad path
+ * is one clear line instead of a worker crash loop.
+ *
+ * @throws {Error} `Cannot open log file "logs/error.log": Permission denied`
+ * @example
+ * ```ts
+ * import { prepareLogTarget } from "./setup.ts";
+ * await prepareLogTarget("/tmp/herd-logs/access.log");
+ * ```
+ */
+export async function prepareLogTarget(path: string): Promise<void> {
+  if (path === "-") return;
+  const directory = dirname(path);
+  try {
+    // Checked first so an existing directory needs no write permission on its parents.
+    const info = await Deno.stat(directory).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    });
+    if (info === null) await Deno.mkdir(directory, { recursive: true });
+    else if (!info.isDirectory) throw new Error("Not a directory");
+  } catch (error) {
+    throw new Error(`Cannot create log directory "${directory}": ${reason(error)}`);
+  }
+  try {
+    (await Deno.open(path, { append: true, create: true })).close();
+  } catch (error) {
+    throw new Error(`Cannot open log file "${path}": ${reason(error)}`);
+  }
+}
+
+/**
+ * Closes and reopens every log file of this process, error log and access
+ * log alike, after logrotate moved them (the `reopen_logs` message).
+ *
+ * @example
+ * ```ts
+ * import { reopenLogs } from "./setup.ts";
+ * reopenLogs();
+ * ```
+ */
+export function reopenLogs(): void {
+  reopenAllLineWriters();
+}
+
+/**
+ * Writes every buffered log line of this process now: call it before a
+ * deliberate `Deno.exit()`, which skips the pending 100 ms flush.
+ *
+ * @example
+ * ```ts
+ * import { flushLogs } from "./setup.ts";
+ * flushLogs();
+ * ```
+ */
+export function flushLogs(): void {
+  flushAllLineWriters();
+}

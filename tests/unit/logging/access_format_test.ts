@@ -1,0 +1,240 @@
+/**
+ * Tests for `src/logging/access_format.ts`: every atom, the default format,
+ * escaping, `X-Forwarded-For` trust and JSON lines that cannot be forged.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../../assert.ts";
+import {
+  type AccessEntry,
+  compileAccessFormat,
+  escapeLogValue,
+} from "../../../src/logging/access_format.ts";
+import { COMBINED_FORMAT } from "../../../src/settings/sections/logging.ts";
+
+const STARTED = Date.UTC(2026, 10, 27, 4, 5, 6, 789);
+const TRUST_LOCAL = { forwardedAllowIps: ["127.0.0.1"], pid: 4321 };
+
+function entry(overrides: {
+  url?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | null;
+  status?: number;
+  resHeaders?: Record<string, string>;
+  peer?: string;
+  durationMs?: number;
+  startedAtMs?: number;
+} = {}): AccessEntry {
+  const method = overrides.method ?? "GET";
+  return {
+    req: new Request(overrides.url ?? "http://example.com:8080/items/42?color=red&x=1", {
+      method,
+      headers: overrides.headers ?? {},
+      body: method === "POST" ? "payload" : undefined,
+    }),
+    info: {
+      remoteAddr: { transport: "tcp", hostname: overrides.peer ?? "10.1.2.3", port: 51000 },
+      completed: Promise.resolve(),
+    },
+    res: new Response(overrides.body === undefined ? "hello" : overrides.body, {
+      status: overrides.status ?? 200,
+      headers: overrides.resHeaders ?? { "content-length": "5" },
+    }),
+    startedAtMs: overrides.startedAtMs ?? STARTED,
+    durationMs: overrides.durationMs ?? 1234.5678,
+  };
+}
+
+function render(format: string, e: AccessEntry = entry()): string {
+  return compileAccessFormat(format, TRUST_LOCAL)(e);
+}
+
+const FULL_HEADERS = {
+  referer: "http://ref.example/page",
+  "user-agent": "curl/8.5",
+  authorization: "Basic " + btoa("alice:secret"),
+  "x-request-id": "req-7",
+};
+
+Deno.test("every simple atom renders as Gunicorn does", () => {
+  const e = entry({
+    headers: FULL_HEADERS,
+    resHeaders: { "content-length": "5", "x-served-by": "w1" },
+  });
+  const expected: Record<string, string> = {
+    h: "10.1.2.3",
+    l: "-",
+    u: "alice",
+    r: "GET /items/42?color=red&x=1 HTTP/1.1",
+    m: "GET",
+    U: "/items/42",
+    q: "color=red&x=1",
+    H: "HTTP/1.1",
+    s: "200",
+    b: "5",
+    B: "5",
+    f: "http://ref.example/page",
+    a: "curl/8.5",
+    T: "1",
+    M: "1234",
+    D: "1234567",
+    L: "1.234568",
+    p: "<4321>",
+    "{x-request-id}i": "req-7",
+    "{X-Request-Id}i": "req-7",
+    "{x-served-by}o": "w1",
+    "{x-missing}i": "-",
+    "{nope}": "-",
+    zz: "-",
+  };
+  for (const [atom, value] of Object.entries(expected)) {
+    assertEquals(render(`%(${atom})s`, e), value, `atom ${atom}`);
+  }
+});
+
+Deno.test("%(t)s is the CLF timestamp of the request's second", () => {
+  const t = render("%(t)s");
+  assertMatch(t, /^\[27\/Nov\/2026:\d\d:\d\d:06 [+-]\d{4}\]$/);
+  if (new Date(STARTED).getTimezoneOffset() === 0) assertEquals(t, "[27/Nov/2026:04:05:06 +0000]");
+  const format = compileAccessFormat("%(t)s", TRUST_LOCAL);
+  assertEquals(format(entry({ startedAtMs: STARTED + 200 })), t, "same second, cached text");
+  assertMatch(format(entry({ startedAtMs: STARTED + 1000 })), /:07 [+-]\d{4}\]$/);
+});
+
+Deno.test("%(x)d spelling, %% and literal text are honoured", () => {
+  assertEquals(render("%(s)d %% %(m)s|done"), "200 % GET|done");
+  assertEquals(render("no atoms"), "no atoms");
+});
+
+Deno.test("{name}e reads the environment once, at compile time", () => {
+  const format = compileAccessFormat("%({HERD_REGION}e)s %({UNSET}e)s", {
+    ...TRUST_LOCAL,
+    env: (name) => (name === "HERD_REGION" ? "eu-1" : undefined),
+  });
+  assertEquals(format(entry()), "eu-1 -");
+});
+
+Deno.test("the default combined format for GET, POST and 404", () => {
+  const get = render(COMBINED_FORMAT, entry({ headers: FULL_HEADERS }));
+  assertMatch(
+    get,
+    /^10\.1\.2\.3 - alice \[27\/Nov\/2026:[^\]]+\] "GET \/items\/42\?color=red&x=1 HTTP\/1\.1" 200 5 "http:\/\/ref\.example\/page" "curl\/8\.5"$/,
+  );
+  const post = render(
+    COMBINED_FORMAT,
+    entry({
+      method: "POST",
+      url: "http://h/submit",
+      status: 201,
+      resHeaders: { "content-length": "12" },
+    }),
+  );
+  assertMatch(post, /^10\.1\.2\.3 - - \[[^\]]+\] "POST \/submit HTTP\/1\.1" 201 12 "-" "-"$/);
+  const missing = render(
+    COMBINED_FORMAT,
+    entry({ url: "http://h/nope", status: 404, body: null, resHeaders: {} }),
+  );
+  assertMatch(missing, /^10\.1\.2\.3 - - \[[^\]]+\] "GET \/nope HTTP\/1\.1" 404 - "-" "-"$/);
+});
+
+Deno.test("a custom format mixes atoms, headers and timings", () => {
+  const format = "%(h)s %(m)s %(U)s?%(q)s status=%(s)s rid=%({x-request-id}i)s took=%(M)sms";
+  assertEquals(
+    render(format, entry({ headers: FULL_HEADERS, durationMs: 3.9 })),
+    "10.1.2.3 GET /items/42?color=red&x=1 status=200 rid=req-7 took=3ms",
+  );
+});
+
+Deno.test("body length: b is - and B is 0 for an empty body, both - when streamed", () => {
+  assertEquals(render("%(b)s %(B)s", entry({ body: null, resHeaders: {} })), "- 0");
+  assertEquals(render("%(b)s %(B)s", entry({ resHeaders: {} })), "- -");
+});
+
+/**
+ * A request whose header values skip the Fetch `Headers` validation (which
+ * refuses `\r`, `\n` and NUL), to prove the formats do not rely on it.
+ */
+function rawHeaderEntry(headers: Record<string, string>, peer = "10.1.2.3"): AccessEntry {
+  const base = entry({ peer });
+  const req = {
+    method: "GET",
+    url: "http://h/",
+    headers: { get: (name: string) => headers[name] ?? null },
+  } as unknown as Request;
+  return { ...base, req };
+}
+
+const FORGED_LINE = 'x" 200 5\n10.0.0.1 - - [x] "GET /admin';
+
+Deno.test("text format escapes quotes, backslashes and control characters", () => {
+  assertEquals(escapeLogValue('a"b\\c\nd\x7f\x1b[31m'), 'a\\"b\\\\c\\x0ad\\x7f\\x1b[31m');
+  const line = render(COMBINED_FORMAT, rawHeaderEntry({ "user-agent": FORGED_LINE }));
+  assert(!line.includes("\n"), "no raw newline");
+  assert(line.endsWith('"x\\" 200 5\\x0a10.0.0.1 - - [x] \\"GET /admin"'), line);
+  const viaFetch = render("%(a)s", entry({ headers: { "user-agent": 'a"\x1b[2J\tb' } }));
+  assertEquals(viaFetch, 'a\\"\\x1b[2J\\x09b');
+  const user = render(
+    "%(u)s",
+    entry({ headers: { authorization: "Basic " + btoa('ev"il\nx:pw') } }),
+  );
+  assertEquals(user, 'ev\\"il\\x0ax');
+});
+
+Deno.test("X-Forwarded-For is used only from a trusted peer", () => {
+  const headers = { "x-forwarded-for": " 203.0.113.9 , 10.0.0.1" };
+  assertEquals(render("%(h)s", entry({ peer: "127.0.0.1", headers })), "203.0.113.9");
+  assertEquals(render("%(h)s", entry({ peer: "198.51.100.7", headers })), "198.51.100.7");
+  assertEquals(render("%(h)s", entry({ peer: "127.0.0.1" })), "127.0.0.1");
+  const trustAll = compileAccessFormat("%(h)s", { forwardedAllowIps: ["*"] });
+  assertEquals(trustAll(entry({ peer: "198.51.100.7", headers })), "203.0.113.9");
+  const forged = rawHeaderEntry({ "x-forwarded-for": '1.2.3.4"\nx' }, "127.0.0.1");
+  assertEquals(render("%(h)s", forged), '1.2.3.4\\"\\x0ax');
+});
+
+Deno.test("credentials never appear in the default or JSON format", () => {
+  const headers = {
+    ...FULL_HEADERS,
+    cookie: "session=TOPSECRET",
+    authorization: "Bearer TOPSECRET",
+  };
+  for (const format of [COMBINED_FORMAT, "json"]) {
+    const line = render(format, entry({ headers }));
+    assert(!line.includes("TOPSECRET"), `${format}: ${line}`);
+  }
+  const basic = render(COMBINED_FORMAT, entry({ headers: FULL_HEADERS }));
+  assert(!basic.includes("secret") && !basic.includes(btoa("alice:secret")), basic);
+});
+
+Deno.test("json lines parse and carry every field", () => {
+  const line = render("json", entry({ headers: FULL_HEADERS, durationMs: 12.34567 }));
+  const record = JSON.parse(line);
+  assertEquals(record, {
+    time: "2026-11-27T04:05:06.789Z",
+    remote: "10.1.2.3",
+    method: "GET",
+    path: "/items/42",
+    query: "color=red&x=1",
+    protocol: "HTTP/1.1",
+    status: 200,
+    bytes: 5,
+    referer: "http://ref.example/page",
+    user_agent: "curl/8.5",
+    duration_ms: 12.346,
+    pid: 4321,
+  });
+  const bare = JSON.parse(render("json", entry({ url: "http://h/", body: null, resHeaders: {} })));
+  assertEquals([bare.query, bare.bytes, bare.referer, bare.user_agent], ["", 0, null, null]);
+});
+
+Deno.test("a header with a quote and a newline cannot forge a JSON field or line", () => {
+  const evil = 'x","status":500,"remote":"6.6.6.6"}\n{"forged":true';
+  const line = render("json", rawHeaderEntry({ "user-agent": evil, referer: evil }));
+  assert(!line.includes("\n"));
+  const record = JSON.parse(line);
+  assertEquals(record.status, 200);
+  assertEquals(record.remote, "10.1.2.3");
+  assertEquals(record.user_agent, evil);
+  assertEquals(record.referer, evil);
+  assertEquals(Object.keys(record).length, 12);
+});

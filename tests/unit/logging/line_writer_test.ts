@@ -1,0 +1,149 @@
+/**
+ * Tests for `src/logging/line_writer.ts` with real files in a temp
+ * directory and, where concurrency matters, real child processes.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../../assert.ts";
+import { FLUSH_BYTES, openLineWriter } from "../../../src/logging/line_writer.ts";
+
+const CHILD = new URL("./_append_lines.ts", import.meta.url).pathname;
+
+async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "herd_line_writer_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Polls until `path` holds `expected`, for at most `limitMs` (generous: the machine is shared). */
+async function waitForText(path: string, expected: string, limitMs = 2000): Promise<string> {
+  const deadline = Date.now() + limitMs;
+  let text = "";
+  while (Date.now() < deadline) {
+    text = await Deno.readTextFile(path);
+    if (text === expected) return text;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return text;
+}
+
+async function runChild(args: string[]): Promise<void> {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CHILD, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+}
+
+Deno.test("buffered lines reach the file on the timer, not at write()", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/a.log`;
+    const writer = openLineWriter({ path });
+    writer.write("one");
+    writer.write("two");
+    assertEquals(await Deno.readTextFile(path), "", "nothing written synchronously");
+    assertEquals(await waitForText(path, "one\ntwo\n"), "one\ntwo\n");
+    writer.close();
+  });
+});
+
+Deno.test("flush() and close() write pending lines at once; writes after close are dropped", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/a.log`;
+    const writer = openLineWriter({ path });
+    writer.write("first");
+    writer.flush();
+    assertEquals(await Deno.readTextFile(path), "first\n");
+    writer.write("second");
+    writer.close();
+    assertEquals(await Deno.readTextFile(path), "first\nsecond\n");
+    writer.write("late");
+    writer.flush();
+    writer.close();
+    assertEquals(await Deno.readTextFile(path), "first\nsecond\n");
+  });
+});
+
+Deno.test("a full buffer is written without waiting for the timer", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/a.log`;
+    const writer = openLineWriter({ path });
+    const line = "y".repeat(1023);
+    for (let i = 0; i < FLUSH_BYTES / 1024; i++) writer.write(line);
+    assertEquals((await Deno.stat(path)).size, FLUSH_BYTES);
+    writer.close();
+  });
+});
+
+Deno.test("write-through mode writes each line at once", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/a.log`;
+    const writer = openLineWriter({ path }, { buffered: false });
+    writer.write("now");
+    assertEquals(await Deno.readTextFile(path), "now\n");
+    writer.close();
+  });
+});
+
+Deno.test("reopen after mv writes to a new file and the old one keeps its lines", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/access.log`;
+    const writer = openLineWriter({ path });
+    writer.write("before rotation");
+    await Deno.rename(path, `${path}.1`);
+    writer.write("still before");
+    writer.reopen();
+    writer.write("after rotation");
+    writer.close();
+    assertEquals(await Deno.readTextFile(`${path}.1`), "before rotation\nstill before\n");
+    assertEquals(await Deno.readTextFile(path), "after rotation\n");
+  });
+});
+
+Deno.test("a failing write drops the batch, never throws, and is reported once", () => {
+  const reports: string[] = [];
+  // /dev/full fails every write with ENOSPC: a disk that is full.
+  const writer = openLineWriter({ path: "/dev/full" }, {
+    label: "access log",
+    onError: (message) => reports.push(message),
+  });
+  for (let i = 0; i < 3; i++) {
+    writer.write(`line ${i}`);
+    writer.flush();
+  }
+  writer.close();
+  assertEquals(reports.length, 1);
+  assertMatch(reports[0], /^Cannot write to access log "\/dev\/full": No space left on device; /);
+});
+
+Deno.test("two processes appending 10 000 lines each never interleave mid-line", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/shared.log`;
+    await Promise.all([runChild([path, "a", "10000"]), runChild([path, "b", "10000"])]);
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    assertEquals(lines.pop(), "", "the file ends with a newline");
+    assertEquals(lines.length, 20000);
+    const next: Record<string, number> = { a: 0, b: 0 };
+    const pattern = /^([ab]) (\d+) x{90}$/;
+    for (const line of lines) {
+      const match = pattern.exec(line);
+      assert(match !== null, `torn line: ${JSON.stringify(line.slice(0, 120))}`);
+      assertEquals(Number(match[2]), next[match[1]], "each writer's lines stay in order");
+      next[match[1]]++;
+    }
+    assertEquals(next, { a: 10000, b: 10000 });
+  });
+});
+
+Deno.test("the unref'd timer does not keep a process alive, and exit flushes", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/exit.log`;
+    await runChild([path, "c", "3", "exit"]);
+    const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+    assertEquals(lines.map((l) => l.slice(0, 4)), ["c 0 ", "c 1 ", "c 2 "]);
+  });
+});
