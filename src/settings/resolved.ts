@@ -26,4 +26,9 @@ export interface Resolved {
 /** Either a configuration, or every problem found (one line each). */
 export type Resolution =
   | { ok: true; resolved: Resolved }
-  | { ok: false; problems: string[] };
+  | {
+    ok: false;
+    problems: string[];
+    /** Stack traces behind the problems; present only when `log_level` is debug. */
+    traces?: string[];
+  };

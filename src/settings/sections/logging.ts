@@ -63,7 +63,7 @@ export const loggingSettings = [
     name: "forwarded_allow_ips",
     section: SECTION,
     meta: "IPS",
-    parse: list(text()),
+    parse: list(text({ accepted: "IP addresses, or *" })),
     default: ["127.0.0.1", "::1"],
     doc:
       "Peers whose `X-Forwarded-For` is trusted for the client address in the access log. `*` trusts all.",

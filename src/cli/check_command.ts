@@ -1,0 +1,48 @@
+/**
+ * `herd check [APP]`: validate the configuration and import the app the
+ * way a worker would, then exit. Safe to run in CI or before a deploy.
+ *
+ * @example
+ * ```ts
+ * import { runCheck } from "./check_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * Deno.exitCode = await runCheck(resolved, Deno.cwd());
+ * ```
+ *
+ * @module
+ */
+import type { Resolved } from "../settings/resolved.ts";
+import { firstLine } from "../settings/problems.ts";
+
+/**
+ * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
+ * the error and returns 2.
+ *
+ * @example
+ * ```ts
+ * import { runCheck } from "./check_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * await runCheck(resolved, "/srv/app"); // 0
+ * ```
+ */
+export async function runCheck(resolved: Resolved, cwd: string): Promise<number> {
+  const { app } = resolved.settings;
+  const { loadApp } = await import("../worker/load_app.ts");
+  try {
+    await loadApp(app, cwd);
+  } catch (error) {
+    console.error(`error: ${firstLine(error)}`);
+    if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {
+      console.error(error.stack);
+    }
+    return 2;
+  }
+  console.log(
+    `Configuration OK (${resolved.configPath ?? "no config.ts"}, app ${
+      app ?? "embedded default app"
+    })`,
+  );
+  return 0;
+}

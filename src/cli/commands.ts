@@ -1,0 +1,181 @@
+/**
+ * The command table and dispatcher behind `main.ts`.
+ *
+ * ```sh
+ * herd [serve] [APP] [flags]   # the default command
+ * herd check [APP] [flags]     # validate the config, import the app, exit
+ * herd config [--json]         # effective settings with their sources
+ * herd status [--json]         # ask the running master
+ * herd reopen-logs             # tell the running master to reopen its logs
+ * ```
+ *
+ * Every command but the hidden `__worker` resolves the configuration first;
+ * problems are printed one per line (`error: …`) and exit with 2. Stack
+ * traces are shown only when `log_level` is `debug`.
+ *
+ * The master, the worker and the control client are loaded with dynamic
+ * imports: a worker process never loads the master's code, and `config`
+ * never loads either.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from "./commands.ts";
+ * Deno.exit(await runCli(["config", "--json"]));
+ * ```
+ *
+ * @module
+ */
+import { resolveSettings } from "../settings/resolve.ts";
+import type { Resolved } from "../settings/resolved.ts";
+import { firstLine } from "../settings/problems.ts";
+import { VERSION } from "../version.ts";
+import { renderHelp } from "./help.ts";
+import { didYouMean } from "./did_you_mean.ts";
+import { configJson, configTable } from "./config_command.ts";
+import { runCheck } from "./check_command.ts";
+
+/** What a command receives once the configuration is resolved. */
+interface CommandContext {
+  resolved: Resolved;
+  /** The arguments after the command word, as given. */
+  args: string[];
+  /** True when `--json` was given. */
+  json: boolean;
+  cwd: string;
+}
+
+/** One command: its usage line, summary and body. */
+interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  hidden?: boolean;
+  run(context: CommandContext): Promise<number>;
+}
+
+const COMMANDS: readonly Command[] = [
+  {
+    name: "serve",
+    usage: "[serve] [APP] [flags]",
+    summary: "Start the master and its workers (the default command)",
+    run: async ({ resolved, args }) => {
+      const { runMaster } = await import("../master/master.ts");
+      return await runMaster(resolved, args);
+    },
+  },
+  {
+    name: "check",
+    usage: "check [APP] [flags]",
+    summary: "Validate the configuration and import the app, then exit",
+    run: ({ resolved, cwd }) => runCheck(resolved, cwd),
+  },
+  {
+    name: "config",
+    usage: "config [--json] [flags]",
+    summary: "Print the effective configuration and the source of each value",
+    run: ({ resolved, json }) => {
+      console.log(json ? configJson(resolved) : configTable(resolved));
+      return Promise.resolve(0);
+    },
+  },
+  {
+    name: "status",
+    usage: "status [--json] [flags]",
+    summary: "Ask the running master for its workers and counters",
+    run: async ({ resolved, json }) => {
+      const { runStatus } = await import("./control_commands.ts");
+      return await runStatus(resolved, { json });
+    },
+  },
+  {
+    name: "reopen-logs",
+    usage: "reopen-logs [flags]",
+    summary: "Tell the running master and workers to reopen their log files",
+    run: async ({ resolved }) => {
+      const { runReopenLogs } = await import("./control_commands.ts");
+      return await runReopenLogs(resolved);
+    },
+  },
+];
+
+const WORKER_COMMAND = "__worker";
+const HELP_FLAGS = new Set(["--help", "-h"]);
+const VERSION_FLAGS = new Set(["--version", "-V"]);
+
+/**
+ * Runs the command `args` names and returns the process exit code.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from "./commands.ts";
+ * await runCli(["--version"]); // prints "herd 0.1.0 (deno 2.9.6)", returns 0
+ * ```
+ */
+export async function runCli(args: string[]): Promise<number> {
+  if (args[0] === WORKER_COMMAND) {
+    // The worker is configured by its master, not by resolving settings again.
+    const { runWorker } = await import("../worker/worker.ts");
+    return await runWorker();
+  }
+  if (args.length > 0 && VERSION_FLAGS.has(args[0])) {
+    console.log(`herd ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
+  const named = COMMANDS.find((c) => c.name === args[0]);
+  const command = named ?? COMMANDS[0];
+  const rest = named ? args.slice(1) : args;
+  const options = beforeTerminator(rest);
+  if (options.some((a) => HELP_FLAGS.has(a))) {
+    console.log(renderHelp({ commands: COMMANDS.filter((c) => !c.hidden) }));
+    return 0;
+  }
+  const mistyped = named ? undefined : mistypedCommand(args[0]);
+  if (mistyped !== undefined) {
+    console.error(`error: Unknown command "${args[0]}": did you mean ${mistyped}?`);
+    return 2;
+  }
+  const json = (command.name === "config" || command.name === "status") &&
+    options.includes("--json");
+  const settingArgs = json ? withoutFirst(rest, "--json") : rest;
+  return await runResolved(command, { args: settingArgs, json });
+}
+
+async function runResolved(
+  command: Command,
+  input: { args: string[]; json: boolean },
+): Promise<number> {
+  const cwd = Deno.cwd();
+  const resolution = await resolveSettings({ args: input.args, env: Deno.env.toObject(), cwd });
+  if (!resolution.ok) {
+    for (const problem of resolution.problems) console.error(`error: ${problem}`);
+    for (const trace of resolution.traces ?? []) console.error(trace);
+    return 2;
+  }
+  const { resolved } = resolution;
+  for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
+  try {
+    return await command.run({ resolved, args: input.args, json: input.json, cwd });
+  } catch (error) {
+    console.error(`error: ${firstLine(error)}`);
+    if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {
+      console.error(error.stack);
+    }
+    return 1;
+  }
+}
+
+/** `herd stauts` is a typo, not an app called "stauts". */
+function mistypedCommand(first: string | undefined): string | undefined {
+  if (first === undefined || first.startsWith("-") || /[./\\]/.test(first)) return undefined;
+  return didYouMean(first, COMMANDS.map((c) => c.name));
+}
+
+function beforeTerminator(args: string[]): string[] {
+  const end = args.indexOf("--");
+  return end === -1 ? args : args.slice(0, end);
+}
+
+function withoutFirst(args: string[], flag: string): string[] {
+  const i = args.indexOf(flag);
+  return [...args.slice(0, i), ...args.slice(i + 1)];
+}

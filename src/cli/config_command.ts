@@ -1,0 +1,94 @@
+/**
+ * `herd config [--json]`: the effective configuration and where each value
+ * came from. The JSON form is a contract for scripts: one key per setting
+ * (snake_case), each `{ "value": …, "source": … }`; hooks show as
+ * `"function"` or `null`.
+ *
+ * @example
+ * ```ts
+ * import { configJson } from "./config_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * JSON.parse(configJson(resolved)).workers; // { value: "auto", source: "default" }
+ * ```
+ *
+ * @module
+ */
+import { SETTINGS } from "../settings/table.ts";
+import type { Resolved, Source } from "../settings/resolved.ts";
+
+/** One row of the effective configuration. */
+export interface ConfigEntry {
+  /** JSON-safe: functions become `"function"`. */
+  value: unknown;
+  source: Source;
+}
+
+/**
+ * The effective configuration as rows keyed by setting name, in table order.
+ *
+ * @example
+ * ```ts
+ * import { configEntries } from "./config_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * configEntries(resolved).port.source; // "default"
+ * ```
+ */
+export function configEntries(resolved: Resolved): Record<string, ConfigEntry> {
+  const settings = resolved.settings as Record<string, unknown>;
+  const sources = resolved.sources as Record<string, Source>;
+  return Object.fromEntries(SETTINGS.map((s) => {
+    const value = settings[s.name];
+    return [s.name, {
+      value: typeof value === "function" ? "function" : value ?? null,
+      source: sources[s.name],
+    }];
+  }));
+}
+
+/**
+ * `config --json`: one object, pretty-printed.
+ *
+ * @example
+ * ```ts
+ * import { configJson } from "./config_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * console.log(configJson(resolved));
+ * ```
+ */
+export function configJson(resolved: Resolved): string {
+  return JSON.stringify(configEntries(resolved), null, 2);
+}
+
+/**
+ * `config`: an aligned table of setting, value and source, under a line
+ * naming the config.ts and .env files read.
+ *
+ * @example
+ * ```ts
+ * import { configTable } from "./config_command.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * console.log(configTable(resolved));
+ * ```
+ */
+export function configTable(resolved: Resolved): string {
+  const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) => [
+    name,
+    typeof value === "string" ? value : JSON.stringify(value),
+    source,
+  ]);
+  const header = ["SETTING", "VALUE", "SOURCE"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
+  return [
+    `config.ts: ${resolved.configPath ?? "none"}`,
+    `.env: ${resolved.envFilePath ?? "none"}`,
+    "",
+    line(header),
+    ...rows.map(line),
+  ].join("\n");
+}

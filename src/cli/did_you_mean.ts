@@ -1,0 +1,70 @@
+/**
+ * Closest-name suggestions for mistyped flags, environment variables and
+ * config.ts keys: `--wokers` → `--workers`.
+ *
+ * @example
+ * ```ts
+ * import { didYouMean } from "./did_you_mean.ts";
+ * didYouMean("--wokers", ["--workers", "--timeout"]); // "--workers"
+ * ```
+ *
+ * @module
+ */
+
+/**
+ * The candidate closest to `input`, or undefined when none is close enough
+ * to be a plausible typo. Case is ignored.
+ *
+ * @example
+ * ```ts
+ * import { didYouMean } from "./did_you_mean.ts";
+ * didYouMean("HERD_WORKRS", ["HERD_WORKERS", "HERD_PORT"]); // "HERD_WORKERS"
+ * didYouMean("--colour", ["--workers"]); // undefined
+ * ```
+ */
+export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+  const needle = input.toLowerCase();
+  // A third of the length tolerates one typo in short names and a few in
+  // long ones, without suggesting unrelated words.
+  const limit = Math.floor(needle.length / 3);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(needle, candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+/**
+ * ` (did you mean X?)`-style suffix for an error message, or `""`.
+ *
+ * @example
+ * ```ts
+ * import { suggestionSuffix } from "./did_you_mean.ts";
+ * suggestionSuffix("--wokers", ["--workers"]); // ": did you mean --workers?"
+ * ```
+ */
+export function suggestionSuffix(input: string, candidates: Iterable<string>): string {
+  const hit = didYouMean(input, candidates);
+  return hit === undefined ? "" : `: did you mean ${hit}?`;
+}
+
+/** Optimal string alignment distance: a swap of neighbours counts as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) rows[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return rows[a.length][b.length];
+}

@@ -1,0 +1,81 @@
+/**
+ * Cross-setting checks, run once every setting has its value: things no
+ * single setting's parser can see. Pure: the CPU count comes in as data.
+ *
+ * @example
+ * ```ts
+ * import { checkSettings } from "./checks.ts";
+ * declare const input: Parameters<typeof checkSettings>[0];
+ * const { problems, warnings } = checkSettings(input);
+ * ```
+ *
+ * @module
+ */
+import { parseBind } from "./addresses.ts";
+import type { Settings } from "./table.ts";
+import { describeOrigin, type Origin } from "./problems.ts";
+
+/** The resolved values, where each came from, and the machine's CPU count. */
+export interface CheckInput {
+  settings: Settings;
+  /** The origin of each setting's winning value; absent means the default. */
+  origins: ReadonlyMap<string, Origin>;
+  /** The effective CPU count (`effectiveCpuCount()`). */
+  cpuCount: number;
+}
+
+/** Errors that stop Herd, and warnings it prints and goes on. */
+export interface CheckResult {
+  problems: string[];
+  warnings: string[];
+}
+
+/**
+ * Checks the combination of settings.
+ *
+ * @example
+ * ```ts
+ * import { checkSettings } from "./checks.ts";
+ * import type { Settings } from "./table.ts";
+ * declare const settings: Settings;
+ * checkSettings({ settings: { ...settings, workers: 64 }, origins: new Map(), cpuCount: 2 })
+ *   .warnings; // ['"workers" is 64, more than 2 × 2 CPUs + 1 = 5: ...']
+ * ```
+ */
+export function checkSettings(input: CheckInput): CheckResult {
+  const { settings, origins, cpuCount } = input;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const from = (name: string) => {
+    const origin = origins.get(name);
+    return origin === undefined ? "" : ` from ${describeOrigin(origin)}`;
+  };
+
+  for (const entry of settings.bind) {
+    try {
+      parseBind(entry, { hostname: settings.host, port: settings.port });
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      // parseBind says `Invalid bind "x": why`; put the source after the value.
+      problems.push(detail.replace(/^(Invalid bind "[^"]*")/, `$1${from("bind")}`));
+    }
+  }
+
+  if (origins.has("worker_connections") && settings.worker_class === "sync") {
+    warnings.push(
+      `"worker_connections"${
+        from("worker_connections")
+      } has no effect: it is only meaningful for async/gevent workers, and "worker_class" is sync`,
+    );
+  }
+
+  const ceiling = 2 * cpuCount + 1;
+  if (typeof settings.workers === "number" && settings.workers > ceiling) {
+    warnings.push(
+      `"workers" is ${settings.workers}${
+        from("workers")
+      }, more than 2 × ${cpuCount} CPUs + 1 = ${ceiling}: the extra workers compete for CPU`,
+    );
+  }
+  return { problems, warnings };
+}

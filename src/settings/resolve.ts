@@ -1,0 +1,231 @@
+/**
+ * Configuration resolution: merges the five sources in precedence order,
+ * validates every value with its setting's own parser, keeps the source of
+ * each value, and collects every problem instead of stopping at the first.
+ *
+ * Precedence, rising: defaults (by profile) < config.ts < config.ts
+ * `profiles[env]` < `.env` < the process environment < the command line.
+ *
+ * Three settings are needed before the others can be read, so they are
+ * decided first: `config` (command line, then environment), `env_prefix`
+ * (command line, then `envPrefix` in config.ts) and `env_file` (command
+ * line, environment, config.ts). Then the profile (`env`) is decided from
+ * the same sources, and its defaults apply.
+ *
+ * @example
+ * ```ts
+ * import { resolveSettings } from "./resolve.ts";
+ * const resolution = await resolveSettings({
+ *   args: ["--workers", "2"],
+ *   env: Deno.env.toObject(),
+ *   cwd: Deno.cwd(),
+ * });
+ * if (resolution.ok) console.log(resolution.resolved.settings.workers); // 2
+ * ```
+ *
+ * @module
+ */
+import { isAbsolute, relative, resolve } from "node:path";
+import { type SettingName, SETTINGS, type Settings } from "./table.ts";
+import { CoerceError, defaultFor, type Profile, type Setting } from "./setting.ts";
+import type { Resolution, Source } from "./resolved.ts";
+import { describeOrigin, firstLine, invalidValue, type Origin, type RawValue } from "./problems.ts";
+import { checkSettings } from "./checks.ts";
+import { readArgv } from "./sources/argv.ts";
+import { loadConfigFile } from "./sources/config_file.ts";
+import { readDotenv } from "./sources/dotenv.ts";
+import { readEnvironment, readPlatformVariables } from "./sources/environment.ts";
+import { effectiveCpuCount } from "../platform/cpus.ts";
+
+/** What resolution reads: the command line after the command word, an environment, a directory. */
+export interface ResolveInput {
+  /** Flags and the APP positional, after the command word. */
+  args: readonly string[];
+  /** The environment to read (normally `Deno.env.toObject()`). */
+  env: Readonly<Record<string, string>>;
+  /** The directory relative paths are resolved against. */
+  cwd: string;
+}
+
+/** A value that passed its parser, and where it was written. */
+interface Decided {
+  value: unknown;
+  origin: Origin;
+}
+
+/** Decided first, by their own rules (see the module doc). */
+const BOOTSTRAP = new Set(["config", "env_prefix", "env_file", "env"]);
+
+/**
+ * Resolves the configuration. Never throws for a user mistake: every
+ * problem comes back as one line in `{ ok: false, problems }`.
+ *
+ * @example
+ * ```ts
+ * import { resolveSettings } from "./resolve.ts";
+ * const r = await resolveSettings({ args: ["--wokers", "2"], env: {}, cwd: "/tmp" });
+ * if (!r.ok) console.error(r.problems); // ['Unknown flag "--wokers": did you mean --workers?']
+ * ```
+ */
+export async function resolveSettings(input: ResolveInput): Promise<Resolution> {
+  const { env, cwd } = input;
+  const problems = new Set<string>();
+  const decide = (name: string, candidates: (RawValue | undefined)[]) =>
+    decideValue(name, candidates, problems);
+
+  const cli = readArgv(input.args);
+  cli.problems.forEach((p) => problems.add(p));
+
+  // config.ts is found with the prefix the command line names, since
+  // config.ts may itself change the prefix.
+  const bootPrefix = decide("env_prefix", [cli.values.get("env_prefix")])?.value as string ??
+    "HERD";
+  const bootEnv = readEnvironment(env, { prefix: bootPrefix }).values;
+  const configChoice = decide("config", [cli.values.get("config"), bootEnv.get("config")]);
+  const configPath = resolve(cwd, (configChoice?.value as string | undefined) ?? "config.ts");
+  const file = await loadConfigFile(configPath, {
+    display: displayPath(cwd, configPath),
+    explicit: configChoice?.origin,
+  });
+  file.problems.forEach((p) => problems.add(p));
+
+  const prefixChoice = decide("env_prefix", [cli.values.get("env_prefix"), file.envPrefix]);
+  const prefix = (prefixChoice?.value as string | undefined) ?? "HERD";
+  const processEnv = readEnvironment(env, { prefix });
+
+  const envFileChoice = decide("env_file", [
+    cli.values.get("env_file"),
+    processEnv.values.get("env_file"),
+    file.top.get("env_file"),
+  ]);
+  const explicitEnvFile = envFileChoice?.value as string | null | undefined;
+  const dotenvPath = resolve(cwd, explicitEnvFile ?? ".env");
+  const dotenvDisplay = displayPath(cwd, dotenvPath);
+  const dotenv = await readDotenv(dotenvPath, {
+    display: dotenvDisplay,
+    explicit: explicitEnvFile ? envFileChoice?.origin : undefined,
+  });
+  dotenv.problems.forEach((p) => problems.add(p));
+  // A .env file never overrides what the environment already says.
+  const added = Object.fromEntries(
+    Object.entries(dotenv.variables).filter(([key]) => !(key in env)),
+  );
+  const dotenvEnv = readEnvironment(added, { prefix, dotenvFile: dotenvDisplay });
+  const platform = new Map([
+    ...readPlatformVariables(added, { dotenvFile: dotenvDisplay }),
+    ...readPlatformVariables(env, {}),
+  ]);
+
+  const profileChoice = decide("env", [
+    cli.values.get("env"),
+    processEnv.values.get("env"),
+    dotenvEnv.values.get("env"),
+    file.top.get("env"),
+  ]);
+  const profile = (profileChoice?.value as Profile | undefined) ?? "development";
+  const inactive: Profile = profile === "production" ? "development" : "production";
+
+  const winners = new Map<string, Decided>();
+  const keep = (name: string, choice: Decided | undefined) => choice && winners.set(name, choice);
+  keep("config", configChoice);
+  keep("env_prefix", prefixChoice);
+  keep("env_file", envFileChoice);
+  keep("env", profileChoice);
+  for (const { name } of SETTINGS) {
+    if (BOOTSTRAP.has(name)) continue;
+    keep(
+      name,
+      decide(name, [
+        cli.values.get(name),
+        processEnv.values.get(name),
+        dotenvEnv.values.get(name),
+        file.profiles[profile].get(name),
+        file.top.get(name),
+        platform.get(name),
+      ]),
+    );
+    // Validated too, so a typo in the other profile shows up before deploy.
+    decide(name, [file.profiles[inactive].get(name)]);
+  }
+
+  const settings = Object.fromEntries(
+    SETTINGS.map((s) => [s.name, winners.get(s.name)?.value ?? defaultCopy(s, profile)]),
+  ) as Settings;
+  const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
+
+  const appProblem = await checkAppExists(settings.app, { cwd, origin: origins.get("app") });
+  if (appProblem) problems.add(appProblem);
+  const checks = checkSettings({ settings, origins, cpuCount: effectiveCpuCount() });
+  checks.problems.forEach((p) => problems.add(p));
+
+  if (problems.size > 0) {
+    const traces = settings.log_level === "debug" ? file.traces : [];
+    return { ok: false, problems: [...problems], ...(traces.length ? { traces } : {}) };
+  }
+  const sources = Object.fromEntries(
+    SETTINGS.map((s) => [s.name, (origins.get(s.name)?.source ?? "default") as Source]),
+  ) as Record<SettingName, Source>;
+  return {
+    ok: true,
+    resolved: {
+      settings,
+      sources,
+      configPath: file.path,
+      envFilePath: dotenv.path,
+      warnings: [...processEnv.warnings, ...dotenvEnv.warnings, ...checks.warnings],
+    },
+  };
+}
+
+/**
+ * Parses every candidate (highest precedence first) so that each bad value
+ * is reported, and returns the first that parsed.
+ */
+function decideValue(
+  name: string,
+  candidates: (RawValue | undefined)[],
+  problems: Set<string>,
+): Decided | undefined {
+  const setting = SETTINGS.find((s) => s.name === name);
+  if (setting === undefined) throw new Error(`Unknown setting "${name}"`);
+  let winner: Decided | undefined;
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue;
+    try {
+      const value = setting.parse(candidate.raw);
+      winner ??= { value, origin: candidate.origin };
+    } catch (error) {
+      if (!(error instanceof CoerceError)) throw error;
+      problems.add(invalidValue({ name, ...candidate, accepted: error.accepted }));
+    }
+  }
+  return winner;
+}
+
+function defaultCopy(setting: Setting<string, unknown>, profile: Profile): unknown {
+  const value = defaultFor(setting, profile);
+  // Defaults are shared table data: hand out copies that callers may change.
+  return Array.isArray(value) ? [...value] : value;
+}
+
+async function checkAppExists(
+  app: string | null,
+  context: { cwd: string; origin: Origin | undefined },
+): Promise<string | undefined> {
+  // A URL or a registry specifier (`npm:`, `https:`) is for the importer to judge.
+  if (app === null || /^[a-z][a-z0-9+.-]+:/i.test(app)) return undefined;
+  try {
+    await Deno.stat(resolve(context.cwd, app));
+    return undefined;
+  } catch (error) {
+    const from = context.origin ? ` from ${describeOrigin(context.origin)}` : "";
+    return error instanceof Deno.errors.NotFound
+      ? `Cannot find app "${app}"${from}`
+      : `Cannot read app "${app}"${from}: ${firstLine(error)}`;
+  }
+}
+
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}

@@ -1,0 +1,146 @@
+/**
+ * The command-line source: flags and the `APP` positional, generated from
+ * the settings table. The only user of `node:util` `parseArgs`.
+ *
+ * Parsing is lenient (`strict: false`) so that every mistake is collected
+ * and reported at once, each with a suggestion, instead of stopping at the
+ * first unknown flag.
+ *
+ * @example
+ * ```ts
+ * import { readArgv } from "./argv.ts";
+ * const { values, problems } = readArgv(["app.ts", "-w", "4", "--no-preload"]);
+ * values.get("workers")?.raw; // "4"
+ * values.get("preload")?.raw; // false
+ * problems; // []
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { SETTINGS } from "../table.ts";
+import { flagName, type Setting } from "../setting.ts";
+import type { RawValue } from "../problems.ts";
+import { suggestionSuffix } from "../../cli/did_you_mean.ts";
+
+/** What the command line says: raw values by setting name, and mistakes. */
+export interface ArgvResult {
+  /** Raw values keyed by snake_case setting name; repeatable flags give arrays. */
+  values: Map<string, RawValue>;
+  /** One line per unknown flag, missing value or extra argument. */
+  problems: string[];
+}
+
+type CliSetting = Setting<string, unknown>;
+
+const CLI_SETTINGS: readonly CliSetting[] = SETTINGS.filter((s) =>
+  s.cli !== false && !s.positional
+);
+const POSITIONAL: CliSetting | undefined = SETTINGS.find((s) => s.positional);
+const BY_FLAG = new Map(CLI_SETTINGS.map((s) => [flagName(s.name), s]));
+
+/**
+ * Every spelling the CLI accepts (`--workers`, `-w`, `--no-preload`), for
+ * `--help` tests and suggestions.
+ *
+ * @example
+ * ```ts
+ * import { knownFlags } from "./argv.ts";
+ * knownFlags().includes("--workers"); // true
+ * ```
+ */
+export function knownFlags(): string[] {
+  return CLI_SETTINGS.flatMap((s) => [
+    `--${flagName(s.name)}`,
+    ...(s.short ? [`-${s.short}`] : []),
+    ...(s.boolean ? [`--no-${flagName(s.name)}`] : []),
+  ]);
+}
+
+/**
+ * Reads `args` (what follows the command word) into raw setting values.
+ * Values are not validated here: the setting's parser does that in
+ * `resolve.ts`, the same way for every source.
+ *
+ * @example
+ * ```ts
+ * import { readArgv } from "./argv.ts";
+ * readArgv(["--wokers", "2"]).problems;
+ * // ['Unknown flag "--wokers": did you mean --workers?']
+ * ```
+ */
+export function readArgv(args: readonly string[]): ArgvResult {
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: parserOptions(),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const values = new Map<string, RawValue>();
+  const problems: string[] = [];
+  let skipIndex = -1;
+  for (const token of tokens) {
+    if (token.kind === "option-terminator") continue;
+    if (token.kind === "positional") {
+      if (token.index === skipIndex) continue;
+      readPositional(token.value, values, problems);
+      continue;
+    }
+    // parseArgs reports a known short alias under its long name.
+    const negated = token.rawName.startsWith("--no-") && !BY_FLAG.has(token.name);
+    const setting = BY_FLAG.get(negated ? token.name.slice(3) : token.name);
+    if (setting === undefined || (negated && !setting.boolean)) {
+      problems.push(
+        `Unknown flag "${token.rawName}"${suggestionSuffix(token.rawName, knownFlags())}`,
+      );
+      // `--wokers 2`: the 2 was meant as the flag's value, not as the APP.
+      if (!token.inlineValue) skipIndex = token.index + 1;
+      continue;
+    }
+    const origin = { source: "cli" as const, flag: token.rawName };
+    if (setting.boolean) {
+      if (negated && token.value !== undefined) {
+        problems.push(`Unexpected value for "${token.rawName}": the flag takes no value`);
+      } else {
+        values.set(setting.name, { raw: negated ? false : token.value ?? true, origin });
+      }
+    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
+      // `--workers --preload`: the next flag is not a value, whatever parseArgs thinks.
+      problems.push(`Missing value for "${token.rawName}": expected ${setting.meta ?? "a value"}`);
+    } else if (setting.repeatable) {
+      const previous = values.get(setting.name)?.raw;
+      const items = Array.isArray(previous) ? previous : [];
+      values.set(setting.name, { raw: [...items, token.value], origin });
+    } else {
+      values.set(setting.name, { raw: token.value, origin });
+    }
+  }
+  return { values, problems };
+}
+
+function readPositional(value: string, values: Map<string, RawValue>, problems: string[]) {
+  if (POSITIONAL === undefined || values.has(POSITIONAL.name)) {
+    problems.push(
+      `Unexpected argument "${value}": only one ${POSITIONAL?.meta ?? "argument"} is accepted`,
+    );
+    return;
+  }
+  const meta = POSITIONAL.name.toUpperCase();
+  values.set(POSITIONAL.name, { raw: value, origin: { source: "cli", flag: meta } });
+}
+
+function parserOptions() {
+  const options: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
+  for (const s of CLI_SETTINGS) {
+    options[flagName(s.name)] = {
+      type: s.boolean ? "boolean" : "string",
+      ...(s.short ? { short: s.short } : {}),
+      ...(s.repeatable ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}

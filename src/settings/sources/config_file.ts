@@ -1,0 +1,192 @@
+/**
+ * The config.ts source: imports the module (fresh on every call, so a
+ * reload sees edits) and splits its default export into top-level values,
+ * per-profile values and `envPrefix`, reporting every key it does not know.
+ *
+ * Values are not validated here: the setting's own parser does that in
+ * `resolve.ts`, the same way for every source.
+ *
+ * @example
+ * ```ts
+ * import { readConfigObject } from "./config_file.ts";
+ * const read = readConfigObject({ workers: 4, wokers: 2 }, "config.ts");
+ * read.top.get("workers")?.raw; // 4
+ * read.problems; // ['Unknown key "wokers" in "config.ts": did you mean workers?']
+ * ```
+ *
+ * @module
+ */
+import { pathToFileURL } from "node:url";
+import { SETTINGS } from "../table.ts";
+import type { Profile } from "../setting.ts";
+import { describeOrigin, firstLine, type Origin, type RawValue } from "../problems.ts";
+import { suggestionSuffix } from "../../cli/did_you_mean.ts";
+
+/** What config.ts declares, split by where it applies. */
+export interface ConfigObject {
+  /** Top-level values, by setting name. */
+  top: Map<string, RawValue>;
+  /** Values under `profiles.development` / `profiles.production`. */
+  profiles: Record<Profile, Map<string, RawValue>>;
+  /** The `envPrefix` key, when present. */
+  envPrefix: RawValue | undefined;
+  /** One line per malformed part. */
+  problems: string[];
+}
+
+/** The outcome of looking for, importing and reading config.ts. */
+export interface ConfigFileRead extends ConfigObject {
+  /** The absolute path imported, or null when the optional default is absent. */
+  path: string | null;
+  /** Stack traces behind the problems, shown only at `log_level` debug. */
+  traces: string[];
+}
+
+const PROFILES: readonly Profile[] = ["development", "production"];
+/** Chosen before config.ts is read, so config.ts itself cannot set them. */
+const NOT_IN_CONFIG: Record<string, string> = {
+  config: "the config file is chosen with --config or the environment",
+  env_prefix: "use envPrefix",
+};
+/** Needed to pick the profile and the .env file, so they cannot vary by profile. */
+const NOT_IN_PROFILE = new Set(["env", "env_file"]);
+const SETTING_NAMES = new Set<string>(SETTINGS.map((s) => s.name));
+const TOP_KEYS = [
+  ...SETTINGS.map((s) => s.name).filter((n) => !(n in NOT_IN_CONFIG)),
+  "envPrefix",
+  "profiles",
+];
+
+let importCount = 0;
+
+/**
+ * Imports the config module at `path` (absolute). A missing file is a
+ * problem only when the path was given explicitly (`explicit` names where).
+ *
+ * @example
+ * ```ts
+ * import { loadConfigFile } from "./config_file.ts";
+ * const read = await loadConfigFile("/srv/app/config.ts", { display: "config.ts" });
+ * if (read.problems.length > 0) console.error(read.problems.join("\n"));
+ * ```
+ */
+export async function loadConfigFile(
+  path: string,
+  options: { display: string; explicit?: Origin },
+): Promise<ConfigFileRead> {
+  const { display, explicit } = options;
+  const none = { path: null, ...emptyConfig(), traces: [] };
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      return { ...none, problems: [`Cannot read config file "${display}": ${firstLine(error)}`] };
+    }
+    if (explicit === undefined) return none;
+    return {
+      ...none,
+      problems: [`Cannot find config file "${display}" from ${describeOrigin(explicit)}`],
+    };
+  }
+  let module: Record<string, unknown>;
+  try {
+    // A new query string makes a new module: a reload must see edits.
+    module = await import(`${pathToFileURL(path).href}?load=${Date.now()}.${++importCount}`);
+  } catch (error) {
+    return {
+      ...none,
+      problems: [`Cannot load config file "${display}": ${firstLine(error)}`],
+      traces: error instanceof Error && error.stack ? [error.stack] : [],
+    };
+  }
+  return { path, ...readConfigObject(module.default, display), traces: [] };
+}
+
+/**
+ * Splits a config module's default export. `file` names it in problems.
+ *
+ * @example
+ * ```ts
+ * import { readConfigObject } from "./config_file.ts";
+ * readConfigObject("nope", "config.ts").problems;
+ * // ['Invalid default export of "config.ts": must be an object (use defineConfig)']
+ * ```
+ */
+export function readConfigObject(exported: unknown, file: string): ConfigObject {
+  const read = emptyConfig();
+  if (!isPlainObject(exported)) {
+    read.problems.push(`Invalid default export of "${file}": must be an object (use defineConfig)`);
+    return read;
+  }
+  for (const [key, raw] of Object.entries(exported)) {
+    if (raw === undefined) continue;
+    if (key === "envPrefix") {
+      read.envPrefix = { raw, origin: { source: "config.ts", key, file } };
+    } else if (key === "profiles") {
+      readProfiles(raw, file, read);
+    } else if (key in NOT_IN_CONFIG) {
+      read.problems.push(`Unexpected key "${key}" in "${file}": ${NOT_IN_CONFIG[key]}`);
+    } else if (SETTING_NAMES.has(key)) {
+      read.top.set(key, { raw, origin: { source: "config.ts", key, file } });
+    } else {
+      read.problems.push(`Unknown key "${key}" in "${file}"${suggestionSuffix(key, TOP_KEYS)}`);
+    }
+  }
+  return read;
+}
+
+function readProfiles(raw: unknown, file: string, read: ConfigObject): void {
+  if (!isPlainObject(raw)) {
+    read.problems.push(
+      `Invalid value for "profiles" in "${file}": expected an object with development and/or production`,
+    );
+    return;
+  }
+  for (const [profile, values] of Object.entries(raw)) {
+    if (values === undefined) continue;
+    if (!PROFILES.includes(profile as Profile)) {
+      read.problems.push(
+        `Unknown profile "${profile}" in "${file}"${
+          suggestionSuffix(profile, PROFILES) || ": expected development or production"
+        }`,
+      );
+      continue;
+    }
+    const where = `profiles.${profile}`;
+    if (!isPlainObject(values)) {
+      read.problems.push(`Invalid value for "${where}" in "${file}": expected an object`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      const qualified = `${where}.${key}`;
+      if (NOT_IN_PROFILE.has(key) || key in NOT_IN_CONFIG || key === "envPrefix") {
+        read.problems.push(`Unexpected key "${qualified}" in "${file}": it cannot vary by profile`);
+      } else if (SETTING_NAMES.has(key)) {
+        read.profiles[profile as Profile].set(key, {
+          raw: value,
+          origin: { source: "config.ts", key: qualified, file },
+        });
+      } else {
+        read.problems.push(
+          `Unknown key "${qualified}" in "${file}"${suggestionSuffix(key, SETTING_NAMES)}`,
+        );
+      }
+    }
+  }
+}
+
+function emptyConfig(): ConfigObject {
+  return {
+    top: new Map(),
+    profiles: { development: new Map(), production: new Map() },
+    envPrefix: undefined,
+    problems: [],
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

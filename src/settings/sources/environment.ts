@@ -1,0 +1,117 @@
+/**
+ * The environment source: `<PREFIX>_<NAME>` variables for every setting
+ * that may come from the environment, plus the two platform conventions
+ * `PORT` and `WEB_CONCURRENCY`. The same reader serves the process
+ * environment and the variables a `.env` file adds.
+ *
+ * @example
+ * ```ts
+ * import { readEnvironment } from "./environment.ts";
+ * const { values, warnings } = readEnvironment(
+ *   { HERD_WORKERS: "4", HERD_WORKRS: "2", PATH: "/bin" },
+ *   { prefix: "HERD" },
+ * );
+ * values.get("workers")?.raw; // "4"
+ * warnings; // ['Unknown variable "HERD_WORKRS" (environment): did you mean HERD_WORKERS?']
+ * ```
+ *
+ * @module
+ */
+import { SETTINGS } from "../table.ts";
+import { envName } from "../setting.ts";
+import type { Origin, RawValue } from "../problems.ts";
+import { suggestionSuffix } from "../../cli/did_you_mean.ts";
+
+/** Which variables to read, and how to name their origin. */
+export interface EnvironmentOptions {
+  /** The variable prefix, without the trailing underscore (`HERD`). */
+  prefix: string;
+  /** Set when the variables came from a `.env` file (its display name). */
+  dotenvFile?: string;
+}
+
+/** Raw values by setting name, and warnings about variables that were ignored. */
+export interface EnvironmentResult {
+  values: Map<string, RawValue>;
+  warnings: string[];
+}
+
+/**
+ * Container platforms announce the port and the advised concurrency in
+ * these variables; they apply only when nothing else configures the
+ * setting, so they sit just above the defaults.
+ */
+const PLATFORM_VARIABLES = { PORT: "port", WEB_CONCURRENCY: "workers" } as const;
+
+/**
+ * Reads the `<prefix>_*` variables of `env`. A variable with the prefix but
+ * no matching setting yields a warning with the closest name.
+ *
+ * @example
+ * ```ts
+ * import { readEnvironment } from "./environment.ts";
+ * readEnvironment({ APP_PORT: "9000" }, { prefix: "APP" }).values.get("port")?.raw; // "9000"
+ * ```
+ */
+export function readEnvironment(
+  env: Readonly<Record<string, string>>,
+  options: EnvironmentOptions,
+): EnvironmentResult {
+  const { prefix } = options;
+  const readable = new Map(
+    SETTINGS.filter((s) => s.env !== false).map((s) => [envName(s.name, prefix), s.name]),
+  );
+  const values = new Map<string, RawValue>();
+  const warnings: string[] = [];
+  for (const [variable, raw] of Object.entries(env)) {
+    if (!variable.startsWith(`${prefix}_`)) continue;
+    const origin = originOf(variable, options);
+    const name = readable.get(variable);
+    if (name !== undefined) {
+      values.set(name, { raw, origin });
+      continue;
+    }
+    const setting = SETTINGS.find((s) => envName(s.name, prefix) === variable);
+    warnings.push(
+      setting === undefined
+        ? `Unknown variable "${variable}" ${where(origin)}${
+          suggestionSuffix(variable, readable.keys())
+        }`
+        : `Ignored variable "${variable}" ${
+          where(origin)
+        }: "${setting.name}" cannot be set from the environment`,
+    );
+  }
+  return { values, warnings };
+}
+
+/**
+ * Reads `PORT` and `WEB_CONCURRENCY` as raw values of `port` and `workers`.
+ *
+ * @example
+ * ```ts
+ * import { readPlatformVariables } from "./environment.ts";
+ * readPlatformVariables({ PORT: "3000" }, {}).get("port")?.raw; // "3000"
+ * ```
+ */
+export function readPlatformVariables(
+  env: Readonly<Record<string, string>>,
+  options: { dotenvFile?: string },
+): Map<string, RawValue> {
+  const values = new Map<string, RawValue>();
+  for (const [variable, name] of Object.entries(PLATFORM_VARIABLES)) {
+    const raw = env[variable];
+    if (raw !== undefined) values.set(name, { raw, origin: originOf(variable, options) });
+  }
+  return values;
+}
+
+function originOf(variable: string, options: { dotenvFile?: string }): Origin {
+  return options.dotenvFile === undefined
+    ? { source: "env", variable }
+    : { source: ".env", variable, file: options.dotenvFile };
+}
+
+function where(origin: Origin): string {
+  return origin.source === ".env" ? `in "${origin.file}"` : "(environment)";
+}

@@ -1,0 +1,275 @@
+/**
+ * The CLI as users meet it: real `main.ts` processes, each in its own
+ * temporary directory with its own config.ts and .env, and a clean
+ * environment so that no `HERD_*` variable leaks in from the test runner.
+ *
+ * Every bad input must give one `error:` line per problem, exit code 2 and
+ * no stack trace. `serve` is not exercised here: it starts the master.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { SETTINGS } from "../../src/settings/table.ts";
+import { envName, flagName } from "../../src/settings/setting.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
+const STACK_LINE = /^\s+at /m;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Scene {
+  args: string[];
+  /** Files to write into the temporary working directory. */
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+/** Runs `main.ts` with `scene.args` in a fresh directory, then removes it. */
+async function herd(scene: Scene): Promise<Run> {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_cli_" });
+  try {
+    for (const [name, text] of Object.entries(scene.files ?? {})) {
+      await Deno.writeTextFile(`${cwd}/${name}`, text);
+    }
+    const inherited = Object.fromEntries(
+      ["PATH", "HOME", "DENO_DIR"].flatMap((k) => {
+        const v = Deno.env.get(k);
+        return v === undefined ? [] : [[k, v]];
+      }),
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...scene.args],
+      cwd,
+      clearEnv: true,
+      env: { ...inherited, NO_COLOR: "1", ...scene.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+/** Asserts exit 2 and exactly these `error:` lines, with no stack trace. */
+function assertProblems(run: Run, problems: string[]) {
+  assertEquals(run.stderr.trimEnd().split("\n"), problems.map((p) => `error: ${p}`));
+  assertEquals(run.code, 2);
+  assert(!STACK_LINE.test(run.stderr), run.stderr);
+}
+
+async function configJson(
+  scene: Scene,
+): Promise<Record<string, { value: unknown; source: string }>> {
+  const run = await herd({ ...scene, args: ["config", "--json", ...scene.args] });
+  assertEquals(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+Deno.test("an unknown flag gives one line with a suggestion and exit 2", async () => {
+  assertProblems(await herd({ args: ["config", "--wokers", "4"] }), [
+    'Unknown flag "--wokers": did you mean --workers?',
+  ]);
+});
+
+Deno.test("a mistyped command gives a suggestion", async () => {
+  assertProblems(await herd({ args: ["stauts"] }), [
+    'Unknown command "stauts": did you mean status?',
+  ]);
+});
+
+Deno.test("wrong types and out-of-range values name setting, value and source", async () => {
+  assertProblems(
+    await herd({ args: ["config", "--port", "70000"], env: { HERD_WORKERS: "abc" } }),
+    [
+      'Invalid value for "port": "70000" from --port (command line): expected an integer from 0 to 65535',
+      'Invalid value for "workers": "abc" from HERD_WORKERS (environment): expected an integer from 1 to 1024, or auto',
+    ],
+  );
+});
+
+Deno.test("an unknown HERD_ variable is a warning with a suggestion", async () => {
+  const run = await herd({ args: ["config"], env: { HERD_WORKRS: "2" } });
+  assertEquals(run.code, 0);
+  assertEquals(
+    run.stderr.trimEnd(),
+    'warning: Unknown variable "HERD_WORKRS" (environment): did you mean HERD_WORKERS?',
+  );
+});
+
+Deno.test("a malformed or unreadable .env is reported with its file", async () => {
+  assertProblems(
+    await herd({
+      args: ["config"],
+      files: { ".env": await Deno.readTextFile(`${FIXTURES}envs/malformed.env`) },
+    }),
+    ['".env" line 2: expected KEY=VALUE'],
+  );
+  const cwdDir = await herd({ args: ["config", "--env-file", "/"] });
+  assertEquals(cwdDir.code, 2);
+  assertMatch(cwdDir.stderr, /^error: Cannot read env file "\/": .+\n$/);
+  assertProblems(await herd({ args: ["config", "--env-file", "missing.env"] }), [
+    'Cannot find env file "missing.env" from --env-file (command line)',
+  ]);
+});
+
+Deno.test("a config.ts that throws gives one line, and a stack trace only at debug", async () => {
+  const files = { "config.ts": await Deno.readTextFile(`${FIXTURES}configs/throws.ts`) };
+  assertProblems(await herd({ args: ["config"], files }), [
+    'Cannot load config file "config.ts": Database URL missing',
+  ]);
+  const debug = await herd({ args: ["config"], files, env: { HERD_LOG_LEVEL: "debug" } });
+  assertEquals(debug.code, 2);
+  assert(STACK_LINE.test(debug.stderr), debug.stderr);
+});
+
+Deno.test("a config.ts with the wrong shape or an unknown key is one line each", async () => {
+  assertProblems(await herd({ args: ["config", "-c", `${FIXTURES}configs/not_object.ts`] }), [
+    `Invalid default export of "${FIXTURES}configs/not_object.ts": must be an object (use defineConfig)`,
+  ]);
+  assertProblems(
+    await herd({ args: ["config"], files: { "config.ts": "export default { wokers: 4 };" } }),
+    ['Unknown key "wokers" in "config.ts": did you mean workers?'],
+  );
+});
+
+Deno.test("a missing app path is reported with where it came from", async () => {
+  assertProblems(await herd({ args: ["check", "nowhere.ts"] }), [
+    'Cannot find app "nowhere.ts" from APP (command line)',
+  ]);
+  assertProblems(await herd({ args: ["config"], env: { HERD_APP: "gone.ts" } }), [
+    'Cannot find app "gone.ts" from HERD_APP (environment)',
+  ]);
+});
+
+Deno.test(".env edge cases: quotes, export, comments, empty values and CRLF", async () => {
+  const lf = await Deno.readTextFile(`${FIXTURES}envs/edge_cases.env`);
+  for (const text of [lf, lf.replaceAll("\n", "\r\n")]) {
+    const config = await configJson({ args: [], files: { ".env": text } });
+    assertEquals(config.timeout, { value: 12, source: ".env" });
+    assertEquals(config.graceful_timeout, { value: 7, source: ".env" });
+    assertEquals(config.access_log_format, { value: "%(h)s # not a comment", source: ".env" });
+    assertEquals(config.pidfile, { value: null, source: ".env" });
+    assertEquals(config.max_requests, { value: 42, source: ".env" });
+  }
+});
+
+Deno.test("config --json reports the value and the source from all five sources", async () => {
+  const config = await configJson({
+    args: ["--max-age", "5"],
+    files: {
+      "config.ts": `export default {
+        timeout: 1, keepalive: 1,
+        profiles: { development: { graceful_timeout: 2 } },
+        on_exit: () => {},
+      };`,
+      ".env": "HERD_KEEPALIVE=3\nHERD_MAX_AGE=3\nHERD_MAX_REQUESTS=3\n",
+    },
+    env: { HERD_MAX_REQUESTS: "4" },
+  });
+  assertEquals(Object.keys(config), SETTINGS.map((s) => s.name));
+  assertEquals(config.worker_connections, { value: 1000, source: "default" });
+  assertEquals(config.timeout, { value: 1, source: "config.ts" });
+  assertEquals(config.graceful_timeout, { value: 2, source: "config.ts" });
+  assertEquals(config.keepalive, { value: 3, source: ".env" });
+  assertEquals(config.max_requests, { value: 4, source: "env" });
+  assertEquals(config.max_age, { value: 5, source: "cli" });
+  assertEquals(config.on_exit, { value: "function", source: "config.ts" });
+  assertEquals(config.on_starting, { value: null, source: "default" });
+});
+
+Deno.test("config without --json prints an aligned table", async () => {
+  const run = await herd({ args: ["config", "-w", "2"] });
+  assertEquals(run.code, 0);
+  assertMatch(run.stdout, /^workers +2 +cli$/m);
+});
+
+Deno.test("PORT and WEB_CONCURRENCY apply when nothing else configures them", async () => {
+  const env = { PORT: "3000", WEB_CONCURRENCY: "3" };
+  const bare = await configJson({ args: [], env });
+  assertEquals([bare.port, bare.workers], [
+    { value: 3000, source: "env" },
+    { value: 3, source: "env" },
+  ]);
+  const configured = await configJson({ args: ["-p", "4000"], env: { ...env, HERD_WORKERS: "2" } });
+  assertEquals([configured.port, configured.workers], [
+    { value: 4000, source: "cli" },
+    { value: 2, source: "env" },
+  ]);
+});
+
+Deno.test("--env-prefix and envPrefix change the variables read", async () => {
+  const env = { MYAPP_TIMEOUT: "11", HERD_TIMEOUT: "22" };
+  assertEquals((await configJson({ args: ["--env-prefix", "MYAPP"], env })).timeout, {
+    value: 11,
+    source: "env",
+  });
+  const files = { "config.ts": await Deno.readTextFile(`${FIXTURES}configs/env_prefix.ts`) };
+  const viaConfig = await configJson({ args: [], env, files });
+  assertEquals(viaConfig.timeout, { value: 11, source: "env" });
+  assertEquals(viaConfig.env_prefix, { value: "MYAPP", source: "config.ts" });
+});
+
+Deno.test("--help lists every CLI setting of the table, for any command", async () => {
+  for (const args of [["--help"], ["serve", "--help"], ["config", "-h"]]) {
+    const run = await herd({ args });
+    assertEquals(run.code, 0);
+    for (const s of SETTINGS) {
+      if (s.cli === false || s.positional) continue;
+      assert(run.stdout.includes(`--${s.boolean ? "[no-]" : ""}${flagName(s.name)}`), s.name);
+      if (s.env !== false) assert(run.stdout.includes(envName(s.name, "HERD")), s.name);
+    }
+  }
+});
+
+Deno.test("--version names Herd and Deno", async () => {
+  const run = await herd({ args: ["--version"] });
+  assertEquals(run.code, 0);
+  assertMatch(run.stdout, /^herd \d+\.\d+\.\d+\S* \(deno \d+\.\d+\.\d+\S*\)\n$/);
+});
+
+Deno.test("docs/settings.md is in sync with the table", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}scripts/gen_settings_doc.ts`, "--check"],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+});
+
+const LOAD_APP_EXISTS = await Deno.stat(`${ROOT}src/worker/load_app.ts`).then(
+  () => true,
+  () => false,
+);
+
+Deno.test({
+  name: "check imports the app and reports OK, or one line and exit 2",
+  ignore: !LOAD_APP_EXISTS,
+  fn: async () => {
+    const ok = await herd({
+      args: ["check", "app.ts"],
+      files: { "app.ts": 'export default { fetch: () => new Response("ok") };' },
+    });
+    assertEquals(ok.stdout, "Configuration OK (no config.ts, app app.ts)\n", ok.stderr);
+    assertEquals(ok.code, 0);
+    const embedded = await herd({ args: ["check"], files: { "config.ts": "export default {};" } });
+    assertMatch(embedded.stdout, /^Configuration OK \(.*config\.ts, app embedded default app\)\n$/);
+    const broken = await herd({
+      args: ["check", "app.ts"],
+      files: { "app.ts": 'throw new Error("no database");' },
+    });
+    assertEquals(broken.code, 2);
+    assertEquals(broken.stderr.trimEnd().split("\n").length, 1, broken.stderr);
+    assertMatch(broken.stderr, /^error: .*no database/);
+  },
+});

@@ -1,0 +1,44 @@
+/**
+ * Tests for `herd config` rendering.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../../assert.ts";
+import { configEntries, configJson, configTable } from "../../../src/cli/config_command.ts";
+import { resolveSettings } from "../../../src/settings/resolve.ts";
+import { SETTINGS } from "../../../src/settings/table.ts";
+import type { Resolved } from "../../../src/settings/resolved.ts";
+
+async function resolvedWith(args: string[]): Promise<Resolved> {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_config_cmd_" });
+  try {
+    await Deno.writeTextFile(`${cwd}/config.ts`, "export default { on_exit: () => {} };");
+    const r = await resolveSettings({ args, env: {}, cwd });
+    assert(r.ok);
+    return r.resolved;
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+Deno.test("configEntries() gives every setting a JSON-safe value and its source", async () => {
+  const entries = configEntries(await resolvedWith(["-w", "2"]));
+  assertEquals(Object.keys(entries), SETTINGS.map((s) => s.name));
+  assertEquals(entries.workers, { value: 2, source: "cli" });
+  assertEquals(entries.on_exit, { value: "function", source: "config.ts" });
+  assertEquals(entries.on_starting, { value: null, source: "default" });
+  assertEquals(JSON.parse(configJson(await resolvedWith([]))).port, {
+    value: 8080,
+    source: "default",
+  });
+});
+
+Deno.test("configTable() aligns one row per setting", async () => {
+  const lines = configTable(await resolvedWith([])).split("\n");
+  const header = lines.findIndex((l) => l.startsWith("SETTING"));
+  const rows = lines.slice(header + 1);
+  assertEquals(rows.length, SETTINGS.length);
+  const sourceColumn = lines[header].indexOf("SOURCE");
+  for (const row of rows) assertEquals(row.length > sourceColumn, true, row);
+  assertEquals(rows.find((r) => r.startsWith("port "))?.endsWith("default"), true);
+});

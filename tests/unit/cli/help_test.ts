@@ -1,0 +1,49 @@
+/**
+ * Tests for `--help`, rendered from the table.
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import { flagSpelling, renderHelp } from "../../../src/cli/help.ts";
+import { settingByName, SETTINGS } from "../../../src/settings/table.ts";
+import { envName, flagName } from "../../../src/settings/setting.ts";
+
+const HELP = renderHelp({
+  commands: [{ name: "config", usage: "config [--json]", summary: "Print it" }],
+});
+
+Deno.test("renderHelp() lists every CLI setting with its flag and variable", () => {
+  for (const s of SETTINGS) {
+    if (s.cli === false) continue;
+    const spelling = s.positional
+      ? s.name.toUpperCase()
+      : s.boolean
+      ? `--[no-]${flagName(s.name)}`
+      : `--${flagName(s.name)} `;
+    assertEquals(HELP.includes(spelling), true, s.name);
+    if (s.env !== false) assertEquals(HELP.includes(envName(s.name, "HERD")), true, s.name);
+  }
+});
+
+Deno.test("renderHelp() leaves out config.ts-only settings", () => {
+  assertEquals(HELP.includes("on-starting"), false);
+  assertEquals(HELP.includes("HERD_ON_STARTING"), false);
+});
+
+Deno.test("renderHelp() groups settings by section and lists the commands", () => {
+  for (const section of new Set(SETTINGS.filter((s) => s.cli !== false).map((s) => s.section))) {
+    assertEquals(HELP.includes(`\n${section}:\n`), true, section);
+  }
+  assertEquals(HELP.includes("herd config [--json]"), true);
+});
+
+Deno.test("renderHelp() shows the chosen prefix", () => {
+  assertEquals(renderHelp({ commands: [], prefix: "MYAPP" }).includes("MYAPP_WORKERS"), true);
+});
+
+Deno.test("flagSpelling() shows short forms, placeholders and negation", () => {
+  const of = (name: string) => flagSpelling(settingByName(name)!);
+  assertEquals(of("workers"), "-w, --workers INT|auto");
+  assertEquals(of("preload"), "    --[no-]preload");
+  assertEquals(of("app"), "APP");
+});

@@ -1,0 +1,55 @@
+/**
+ * Tests for the cross-setting checks.
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import { checkSettings } from "../../../src/settings/checks.ts";
+import { SETTINGS, type Settings } from "../../../src/settings/table.ts";
+import { defaultFor, type Setting } from "../../../src/settings/setting.ts";
+import type { Origin } from "../../../src/settings/problems.ts";
+
+const DEFAULTS = Object.fromEntries(
+  SETTINGS.map((s: Setting<string, unknown>) => [s.name, defaultFor(s, "development")]),
+) as unknown as Settings;
+const CLI: Origin = { source: "cli", flag: "--x" };
+
+Deno.test("checkSettings() accepts the defaults", () => {
+  assertEquals(checkSettings({ settings: DEFAULTS, origins: new Map(), cpuCount: 2 }), {
+    problems: [],
+    warnings: [],
+  });
+});
+
+Deno.test("checkSettings() reports each malformed bind entry with its source", () => {
+  const { problems } = checkSettings({
+    settings: { ...DEFAULTS, bind: ["127.0.0.1:80", "::1:80", "unix:"] },
+    origins: new Map([["bind", { source: "env", variable: "HERD_BIND" }]]),
+    cpuCount: 2,
+  });
+  assertEquals(problems, [
+    'Invalid bind "::1:80" from HERD_BIND (environment): write IPv6 addresses as [ADDRESS]:PORT',
+    'Invalid bind "unix:" from HERD_BIND (environment): empty unix socket path',
+  ]);
+});
+
+Deno.test("checkSettings() warns when worker_connections is set for sync workers", () => {
+  const settings: Settings = { ...DEFAULTS, worker_class: "sync" };
+  assertEquals(checkSettings({ settings, origins: new Map(), cpuCount: 2 }).warnings, []);
+  const { warnings } = checkSettings({
+    settings,
+    origins: new Map([["worker_connections", CLI]]),
+    cpuCount: 2,
+  });
+  assertEquals(warnings.length, 1);
+  assertEquals(warnings[0].includes("only meaningful for async/gevent workers"), true);
+});
+
+Deno.test("checkSettings() warns about more workers than 2 × CPUs + 1", () => {
+  const at = (workers: number) =>
+    checkSettings({ settings: { ...DEFAULTS, workers }, origins: new Map(), cpuCount: 2 }).warnings;
+  assertEquals(at(5), []);
+  assertEquals(at(6), [
+    '"workers" is 6, more than 2 × 2 CPUs + 1 = 5: the extra workers compete for CPU',
+  ]);
+});

@@ -1,0 +1,221 @@
+/**
+ * Tests for configuration resolution: precedence across the five sources,
+ * the source recorded per value, bootstrap settings and collected problems.
+ * Each test writes its own config.ts and .env into a temporary directory.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../../assert.ts";
+import { resolveSettings } from "../../../src/settings/resolve.ts";
+import type { Resolution, Resolved } from "../../../src/settings/resolved.ts";
+
+interface Scene {
+  config?: string;
+  dotenv?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+/** Resolves in a fresh directory holding the scene's config.ts and .env. */
+async function resolveIn(scene: Scene): Promise<Resolution> {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_resolve_" });
+  try {
+    if (scene.config !== undefined) await Deno.writeTextFile(`${cwd}/config.ts`, scene.config);
+    if (scene.dotenv !== undefined) await Deno.writeTextFile(`${cwd}/.env`, scene.dotenv);
+    return await resolveSettings({ args: scene.args ?? [], env: scene.env ?? {}, cwd });
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+}
+
+async function resolved(scene: Scene): Promise<Resolved> {
+  const r = await resolveIn(scene);
+  if (!r.ok) throw new Error(`Unexpected problems: ${r.problems.join(" | ")}`);
+  return r.resolved;
+}
+
+async function problems(scene: Scene): Promise<string[]> {
+  const r = await resolveIn(scene);
+  assert(!r.ok, "expected problems");
+  return r.problems;
+}
+
+const ALL_FIVE: Scene = {
+  config: `export default {
+    timeout: 1, graceful_timeout: 1, keepalive: 1, max_requests: 1, max_age: 1,
+    profiles: { development: { graceful_timeout: 2, keepalive: 2, max_requests: 2, max_age: 2 } },
+  };`,
+  dotenv: "HERD_KEEPALIVE=3\nHERD_MAX_REQUESTS=3\nHERD_MAX_AGE=3\n",
+  env: { HERD_MAX_REQUESTS: "4", HERD_MAX_AGE: "4" },
+  args: ["--max-age", "5"],
+};
+
+Deno.test("resolveSettings() applies defaults < config.ts < profile < .env < env < CLI", async () => {
+  const { settings, sources } = await resolved(ALL_FIVE);
+  assertEquals(
+    [settings.worker_connections, settings.timeout, settings.graceful_timeout],
+    [1000, 1, 2],
+  );
+  assertEquals([settings.keepalive, settings.max_requests, settings.max_age], [3, 4, 5]);
+  assertEquals(
+    [sources.worker_connections, sources.timeout, sources.graceful_timeout],
+    ["default", "config.ts", "config.ts"],
+  );
+  assertEquals([sources.keepalive, sources.max_requests, sources.max_age], [".env", "env", "cli"]);
+});
+
+Deno.test("resolveSettings() never lets .env override the environment", async () => {
+  const { settings, sources } = await resolved({
+    dotenv: "HERD_TIMEOUT=9\nHERD_KEEPALIVE=8\n",
+    env: { HERD_TIMEOUT: "7" },
+  });
+  assertEquals([settings.timeout, sources.timeout], [7, "env"]);
+  assertEquals([settings.keepalive, sources.keepalive], [8, ".env"]);
+});
+
+Deno.test("resolveSettings() decides the profile first, then its defaults and profile values apply", async () => {
+  const config = `export default { profiles: { production: { timeout: 60 } } };`;
+  const dev = await resolved({ config });
+  assertEquals([dev.settings.env, dev.settings.host, dev.settings.timeout], [
+    "development",
+    "127.0.0.1",
+    30,
+  ]);
+  const prod = await resolved({ config, dotenv: "HERD_ENV=prod\n" });
+  assertEquals([prod.settings.env, prod.settings.host, prod.settings.timeout], [
+    "production",
+    "0.0.0.0",
+    60,
+  ]);
+  assertEquals([prod.sources.env, prod.sources.host, prod.sources.timeout], [
+    ".env",
+    "default",
+    "config.ts",
+  ]);
+});
+
+Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing configures them", async () => {
+  const platform = { PORT: "3000", WEB_CONCURRENCY: "3" };
+  const bare = await resolved({ env: platform });
+  assertEquals([bare.settings.port, bare.sources.port], [3000, "env"]);
+  assertEquals([bare.settings.workers, bare.sources.workers], [3, "env"]);
+  const fromDotenv = await resolved({ dotenv: "PORT=3001\n" });
+  assertEquals([fromDotenv.settings.port, fromDotenv.sources.port], [3001, ".env"]);
+  const configured = await resolved({
+    config: "export default { port: 4000 };",
+    env: platform,
+    args: ["-w", "2"],
+  });
+  assertEquals([configured.settings.port, configured.sources.port], [4000, "config.ts"]);
+  assertEquals([configured.settings.workers, configured.sources.workers], [2, "cli"]);
+});
+
+Deno.test("resolveSettings() reads another prefix from --env-prefix or envPrefix", async () => {
+  const env = { APP_TIMEOUT: "11", HERD_TIMEOUT: "22" };
+  const cli = await resolved({ env, args: ["--env-prefix", "APP"] });
+  assertEquals([cli.settings.timeout, cli.settings.env_prefix, cli.sources.env_prefix], [
+    11,
+    "APP",
+    "cli",
+  ]);
+  const config = await resolved({ env, config: `export default { envPrefix: "APP" };` });
+  assertEquals([config.settings.timeout, config.sources.env_prefix], [11, "config.ts"]);
+  const plain = await resolved({ env });
+  assertEquals(plain.settings.timeout, 22);
+});
+
+Deno.test("resolveSettings() finds config.ts through --config or the environment", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_resolve_" });
+  try {
+    await Deno.writeTextFile(`${cwd}/other.ts`, "export default { timeout: 5 };");
+    const r = await resolveSettings({ args: [], env: { HERD_CONFIG: "other.ts" }, cwd });
+    assert(r.ok);
+    assertEquals(r.resolved.settings.timeout, 5);
+    assertEquals(r.resolved.configPath, `${cwd}/other.ts`);
+    assertEquals(r.resolved.sources.config, "env");
+    const missing = await resolveSettings({ args: ["-c", "nope.ts"], env: {}, cwd });
+    assertEquals(missing.ok ? [] : missing.problems, [
+      'Cannot find config file "nope.ts" from -c (command line)',
+    ]);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("resolveSettings() reads env_file instead of ./.env", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_resolve_" });
+  try {
+    await Deno.writeTextFile(`${cwd}/.env`, "HERD_TIMEOUT=1\n");
+    await Deno.writeTextFile(`${cwd}/prod.env`, "HERD_TIMEOUT=2\n");
+    const r = await resolveSettings({ args: ["--env-file", "prod.env"], env: {}, cwd });
+    assert(r.ok);
+    assertEquals(r.resolved.settings.timeout, 2);
+    assertEquals(r.resolved.envFilePath, `${cwd}/prod.env`);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("resolveSettings() validates every value from every source and reports them all", async () => {
+  assertEquals(
+    await problems({
+      config:
+        `export default { workers: "many", profiles: { production: { port: -1 } }, on_exit: 3 };`,
+      dotenv: "HERD_KEEPALIVE=forever\n",
+      env: { HERD_WORKERS: "abc" },
+      args: ["--timeout", "soon"],
+    }),
+    [
+      'Invalid value for "port": -1 from profiles.production.port in "config.ts": expected an integer from 0 to 65535',
+      'Invalid value for "workers": "abc" from HERD_WORKERS (environment): expected an integer from 1 to 1024, or auto',
+      'Invalid value for "workers": "many" from workers in "config.ts": expected an integer from 1 to 1024, or auto',
+      'Invalid value for "timeout": "soon" from --timeout (command line): expected a number of seconds from 0 to 86400',
+      'Invalid value for "keepalive": "forever" from HERD_KEEPALIVE in ".env": expected a number of seconds from 0 to 3600',
+      'Invalid value for "on_exit": 3 from on_exit in "config.ts": expected a function',
+    ],
+  );
+});
+
+Deno.test("resolveSettings() checks bind entries and the app path", async () => {
+  assertEquals(await problems({ args: ["missing_app.ts", "--bind", "localhost:http"] }), [
+    'Cannot find app "missing_app.ts" from APP (command line)',
+    'Invalid bind "localhost:http" from --bind (command line): port must be 0 to 65535',
+  ]);
+});
+
+Deno.test("resolveSettings() keeps hooks from config.ts", async () => {
+  const { settings, sources } = await resolved({
+    config: "export default { on_starting: () => {} };",
+  });
+  assertEquals(typeof settings.on_starting, "function");
+  assertEquals([sources.on_starting, sources.on_exit], ["config.ts", "default"]);
+  assertEquals(settings.on_exit, null);
+});
+
+Deno.test("resolveSettings() warns about unknown variables and risky combinations", async () => {
+  const { warnings } = await resolved({
+    env: { HERD_WORKRS: "2", HERD_WORKER_CLASS: "sync" },
+    dotenv: "HERD_WORKER_CONNECTIONS=10\n",
+  });
+  assertEquals(warnings, [
+    'Unknown variable "HERD_WORKRS" (environment): did you mean HERD_WORKERS?',
+    '"worker_connections" from HERD_WORKER_CONNECTIONS in ".env" has no effect: it is only meaningful for async/gevent workers, and "worker_class" is sync',
+  ]);
+});
+
+Deno.test("resolveSettings() includes stack traces only at log_level debug", async () => {
+  const config = `throw new Error("boom");`;
+  const quiet = await resolveIn({ config });
+  assert(!quiet.ok);
+  assertEquals(quiet.traces, undefined);
+  const debug = await resolveIn({ config, args: ["--log-level", "debug"] });
+  assert(!debug.ok);
+  assertEquals(debug.problems, ['Cannot load config file "config.ts": boom']);
+  assertEquals(debug.traces?.length, 1);
+});
+
+Deno.test("resolveSettings() hands out defaults that callers may change", async () => {
+  const first = await resolved({});
+  first.settings.bind.push("x:1");
+  assertEquals((await resolved({})).settings.bind, []);
+});

@@ -1,0 +1,99 @@
+/**
+ * Tests for the config.ts source.
+ *
+ * @module
+ */
+import { assertEquals } from "../../../assert.ts";
+import { loadConfigFile, readConfigObject } from "../../../../src/settings/sources/config_file.ts";
+
+const FIXTURES = new URL("../../../fixtures/configs/", import.meta.url);
+
+Deno.test("readConfigObject() splits top-level values, profiles and envPrefix", () => {
+  const hook = () => {};
+  const read = readConfigObject({
+    workers: 2,
+    timeout: undefined,
+    on_starting: hook,
+    envPrefix: "APP",
+    profiles: { production: { workers: 8 } },
+  }, "config.ts");
+  assertEquals(read.problems, []);
+  assertEquals([...read.top.keys()], ["workers", "on_starting"]);
+  assertEquals(read.top.get("workers")?.origin, {
+    source: "config.ts",
+    key: "workers",
+    file: "config.ts",
+  });
+  assertEquals(read.envPrefix?.raw, "APP");
+  assertEquals(read.profiles.production.get("workers"), {
+    raw: 8,
+    origin: { source: "config.ts", key: "profiles.production.workers", file: "config.ts" },
+  });
+  assertEquals(read.profiles.development.size, 0);
+});
+
+Deno.test("readConfigObject() rejects a default export that is not an object", () => {
+  for (const exported of [undefined, "x", [1], null, () => {}]) {
+    assertEquals(readConfigObject(exported, "config.ts").problems, [
+      'Invalid default export of "config.ts": must be an object (use defineConfig)',
+    ]);
+  }
+});
+
+Deno.test("readConfigObject() reports unknown keys and profiles with suggestions", () => {
+  const read = readConfigObject({
+    wokers: 1,
+    env_prefix: "X",
+    config: "other.ts",
+    profiles: { prod: {}, staging: {}, production: { timout: 1, env: "development" } },
+  }, "config.ts");
+  assertEquals(read.problems, [
+    'Unknown key "wokers" in "config.ts": did you mean workers?',
+    'Unexpected key "env_prefix" in "config.ts": use envPrefix',
+    'Unexpected key "config" in "config.ts": the config file is chosen with --config or the environment',
+    'Unknown profile "prod" in "config.ts": expected development or production',
+    'Unknown profile "staging" in "config.ts": expected development or production',
+    'Unknown key "profiles.production.timout" in "config.ts": did you mean timeout?',
+    'Unexpected key "profiles.production.env" in "config.ts": it cannot vary by profile',
+  ]);
+});
+
+Deno.test("loadConfigFile() imports a module and reads its default export", async () => {
+  const read = await loadConfigFile(new URL("full.ts", FIXTURES).pathname, {
+    display: "full.ts",
+  });
+  assertEquals(read.problems, []);
+  assertEquals(read.top.get("workers")?.raw, 3);
+  assertEquals(typeof read.top.get("on_starting")?.raw, "function");
+});
+
+Deno.test("loadConfigFile() turns a throwing module into one line", async () => {
+  const read = await loadConfigFile(new URL("throws.ts", FIXTURES).pathname, {
+    display: "throws.ts",
+  });
+  assertEquals(read.problems, ['Cannot load config file "throws.ts": Database URL missing']);
+  assertEquals(read.traces.length, 1);
+});
+
+Deno.test("loadConfigFile() skips a missing default but not an explicit path", async () => {
+  const missing = new URL("no_such_config.ts", FIXTURES).pathname;
+  assertEquals((await loadConfigFile(missing, { display: "config.ts" })).path, null);
+  const explicit = await loadConfigFile(missing, {
+    display: "x.ts",
+    explicit: { source: "cli", flag: "-c" },
+  });
+  assertEquals(explicit.problems, ['Cannot find config file "x.ts" from -c (command line)']);
+});
+
+Deno.test("loadConfigFile() re-imports an edited file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/config.ts`;
+    await Deno.writeTextFile(path, "export default { workers: 1 };\n");
+    assertEquals((await loadConfigFile(path, { display: "c" })).top.get("workers")?.raw, 1);
+    await Deno.writeTextFile(path, "export default { workers: 2 };\n");
+    assertEquals((await loadConfigFile(path, { display: "c" })).top.get("workers")?.raw, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
