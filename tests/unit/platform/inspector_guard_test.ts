@@ -7,7 +7,9 @@
 import { assert, assertEquals } from "../../assert.ts";
 
 const CHILD = `
-import { guardInspectorSignal } from ${JSON.stringify(new URL("../../../src/platform/inspector_guard.ts", import.meta.url).href)};
+import { guardInspectorSignal } from ${
+  JSON.stringify(new URL("../../../src/platform/inspector_guard.ts", import.meta.url).href)
+};
 const outcome = await guardInspectorSignal();
 console.log(JSON.stringify(outcome));
 setTimeout(() => console.log("alive"), 1500);

@@ -1,0 +1,43 @@
+# Herd as a container image: one compiled binary on a slim Debian base.
+#
+#   docker build -t herd .
+#   docker run --rm -p 8080:8080 herd                  # the embedded default app
+#   docker run --rm -p 8080:8080 -e HERD_WORKERS=4 herd
+#
+# To serve your own app, build FROM this image and COPY app.ts (and
+# config.ts) into /app, then set CMD ["serve", "app.ts"].
+
+# ---- build: compile main.ts into one binary --------------------------------
+# Unlike the development machines, this stage has network access, so
+# `deno compile` can download its denort runtime (no DENORT_BIN needed).
+FROM denoland/deno:2.9.6 AS build
+WORKDIR /src
+# Dependencies first, so editing the source does not refetch them.
+COPY deno.json deno.lock ./
+RUN deno install --frozen
+COPY . .
+RUN deno task compile
+
+# ---- runtime ---------------------------------------------------------------
+# Not distroless: the entrypoint needs a POSIX sh (and the health check bash).
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin herd \
+    && install -d -o herd -g herd /app /app/logs
+WORKDIR /app
+# The binary and entrypoint stay owned by root: the server cannot rewrite itself.
+COPY --from=build /src/dist/herd /app/herd
+COPY --chmod=0755 scripts/entrypoint.sh /app/entrypoint.sh
+# HOST=0.0.0.0: a server bound to 127.0.0.1 in a container is unreachable
+# through the published port. The production profile logs to /app/logs.
+ENV HOST=0.0.0.0 PORT=8080 HERD_ENV=production
+EXPOSE 8080
+USER 10001
+# The master drains on SIGTERM: workers finish in-flight requests first. Give
+# `docker stop` more than graceful_timeout (30 s): `docker stop -t 45`.
+STOPSIGNAL SIGTERM
+# The image has no curl; bash's /dev/tcp makes the request instead. Kubernetes
+# ignores this and uses its own probes (deploy/kubernetes.yaml).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["/app/entrypoint.sh"]
+CMD ["serve"]
