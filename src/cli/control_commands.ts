@@ -1,0 +1,119 @@
+/**
+ * `herd status` and `herd reopen-logs`: one request to the running master
+ * over its control socket, found from the same configuration as `serve`.
+ *
+ * ```sh
+ * herd status            # one row per worker, then restarts by reason
+ * herd status --json     # the master's answer as JSON
+ * herd reopen-logs       # after logrotate moved the files
+ * ```
+ *
+ * @module
+ */
+import { connectChannel } from "../ipc/channel.ts";
+import { controlSocketPath } from "../ipc/control_path.ts";
+import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
+import type { Resolved } from "../settings/resolved.ts";
+
+/**
+ * Prints the running master's workers; exit 1 when no master answers.
+ *
+ * @example
+ * ```ts
+ * import { runStatus } from "./control_commands.ts";
+ * // const code = await runStatus(resolved, { json: false });
+ * ```
+ */
+export async function runStatus(resolved: Resolved, options: { json: boolean }): Promise<number> {
+  const response = await ask(resolved, "status");
+  if (typeof response === "string") return fail(response);
+  if (options.json) console.log(JSON.stringify(response, null, 2));
+  else console.log(formatStatus(response));
+  return 0;
+}
+
+/**
+ * Asks the running master to reopen its logs and its workers'.
+ *
+ * @example
+ * ```ts
+ * import { runReopenLogs } from "./control_commands.ts";
+ * // const code = await runReopenLogs(resolved);
+ * ```
+ */
+export async function runReopenLogs(resolved: Resolved): Promise<number> {
+  const response = await ask(resolved, "reopen_logs");
+  if (typeof response === "string") return fail(response);
+  console.log("Logs reopened");
+  return 0;
+}
+
+/**
+ * The `status` table: the master line, one row per worker, restarts.
+ *
+ * @example
+ * ```ts
+ * import { formatStatus } from "./control_commands.ts";
+ * formatStatus({ type: "response", ok: true, workers: [], restarts: {} });
+ * ```
+ */
+export function formatStatus(response: ControlResponse): string {
+  const lines: string[] = [];
+  const m = response.master;
+  if (m) {
+    lines.push(
+      `Master ${m.pid} (herd ${m.version}), ${m.targetWorkers} workers, started ${m.startedAt}`,
+    );
+  }
+  const header = ["ID", "PID", "GEN", "STATE", "AGE", "SERVED", "IN FLIGHT", "RSS"];
+  const rows = (response.workers ?? []).map(row);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const cells of [header, ...rows]) {
+    lines.push(cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+  }
+  const restarts = Object.entries(response.restarts ?? {}).map(([r, n]) => `${r} ${n}`);
+  lines.push(`Restarts: ${restarts.length > 0 ? restarts.join(", ") : "none"}`);
+  return lines.join("\n");
+}
+
+function row(w: WorkerStatus): string[] {
+  return [
+    String(w.id),
+    String(w.pid),
+    String(w.generation),
+    w.state,
+    `${w.ageS.toFixed(1)}s`,
+    String(w.served),
+    String(w.inFlight),
+    w.rss > 0 ? `${(w.rss / 1024 / 1024).toFixed(1)} MB` : "-",
+  ];
+}
+
+// Resolves with the master's answer, or a one-line reason there is none.
+async function ask(
+  resolved: Resolved,
+  command: ControlRequest["command"],
+): Promise<ControlResponse | string> {
+  const path = controlSocketPath(resolved.settings);
+  let channel;
+  try {
+    channel = await connectChannel(path);
+  } catch {
+    return `No Herd master is running for ${path}`;
+  }
+  try {
+    await channel.send({ type: "request", command });
+    for await (const frame of channel) {
+      if (frame.type !== "response") continue;
+      return frame.ok ? frame : `The master refused "${command}": ${frame.error ?? "no reason"}`;
+    }
+    return `The master at ${path} closed the connection without answering`;
+  } finally {
+    channel.close();
+  }
+}
+
+function fail(message: string): number {
+  console.error(`error: ${message}`);
+  return 1;
+}

@@ -1,0 +1,328 @@
+/**
+ * The master loop, shaped like Gunicorn's arbiter: wait for the next event
+ * or deadline, handle it, then enforce deadlines and manage the workforce.
+ * Signal listeners only queue events; each event kind and each signal has
+ * one small handler. Processes and time come in through a
+ * {@linkcode ProcessDriver} and a {@linkcode Clock}, so unit tests drive
+ * the whole loop with fakes.
+ *
+ * @module
+ */
+import type { ExitStatus } from "../hooks.ts";
+import { ExitCode } from "../ipc/protocol.ts";
+import { getLog } from "../logging/log.ts";
+import type { Resolved } from "../settings/resolved.ts";
+import { answerControl, statusResponse } from "./control_server.ts";
+import { countCrash, crashDelayMs, DEFAULT_BACKOFF, isBootFailure } from "./crash_backoff.ts";
+import type { BackoffPolicy } from "./crash_backoff.ts";
+import { type Clock, EventQueue, type MasterEvent, type MasterSignal } from "./events.ts";
+import { systemClock } from "./events.ts";
+import type { ProcessDriver } from "./process_driver.ts";
+import { enforceDeadlines, nextDeadline } from "./deadlines.ts";
+import { abandonReload, beginReload, finishReload, type Reload } from "./rolling_reload.ts";
+import type { WorkerHandle } from "./worker_handle.ts";
+import { planWorkforce } from "./workforce_plan.ts";
+import { Workforce } from "./workforce.ts";
+
+/** Effects the arbiter asks of the master around it; each has a harmless default. */
+export interface MasterEffects {
+  /** Re-resolves the configuration (HUP), with the worker count it implies. */
+  reloadConfig(): Promise<
+    { ok: true; resolved: Resolved; workers: number } | {
+      ok: false;
+      problems: string[];
+    }
+  >;
+  /** Reopens the master's own log files. */
+  reopenLogs(): Promise<void>;
+  /** Starts a new master from the same program (USR2). */
+  upgrade(): Promise<void>;
+  /** Called once, when every worker is ready (an upgraded master retires its predecessor). */
+  ready(): Promise<void>;
+}
+
+/** Everything an {@linkcode Arbiter} runs with. */
+export interface ArbiterOptions {
+  resolved: Resolved;
+  driver: ProcessDriver;
+  /** Worker count to start with. */
+  workers: number;
+  /** The port every worker binds (port 0 already resolved). */
+  port: number;
+  /** Listen addresses as shown in the Ready line. */
+  addresses: string;
+  clock?: Clock;
+  /** The queue signal listeners and the control socket push onto; one is made if omitted. */
+  queue?: EventQueue;
+  effects?: Partial<MasterEffects>;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+}
+
+type Handlers = { [K in MasterEvent["kind"]]: (e: Extract<MasterEvent, { kind: K }>) => unknown };
+
+const NO_EFFECTS: MasterEffects = {
+  reloadConfig: () => Promise.resolve({ ok: false, problems: ["Reload is not available"] }),
+  reopenLogs: () => Promise.resolve(),
+  upgrade: () => Promise.resolve(),
+  ready: () => Promise.resolve(),
+};
+
+/** The master loop. */
+export class Arbiter {
+  readonly queue: EventQueue;
+  readonly workforce: Workforce;
+  /** Workers the master keeps serving. */
+  target: number;
+  #phase: "starting" | "running" | "stopping" | "halting" = "starting";
+  #clock: Clock;
+  #options: ArbiterOptions;
+  #effects: MasterEffects;
+  #log = getLog("master");
+  #reload: Reload | null = null;
+  #crashes = 0;
+  #refillAt = 0;
+  #quick = false;
+  #stopCode: number = ExitCode.Ok;
+  #exitCode: number | null = null;
+  readonly #startedAt = new Date();
+  readonly #bootStart: number;
+
+  /**
+   * @example
+   * ```ts
+   * import { Arbiter } from "./arbiter.ts";
+   * // const code = await new Arbiter({ resolved, driver, workers: 2, port: 8080, addresses }).run();
+   * ```
+   */
+  constructor(options: ArbiterOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#effects = { ...NO_EFFECTS, ...options.effects };
+    this.queue = options.queue ?? new EventQueue(this.#clock);
+    this.workforce = new Workforce({ ...options, clock: this.#clock, queue: this.queue });
+    this.target = options.workers;
+    this.#bootStart = this.#clock.now();
+  }
+
+  /** Runs until the master should exit; resolves with its exit code. */
+  async run(): Promise<number> {
+    await this.#manage();
+    while (this.#exitCode === null) await this.step();
+    return this.#exitCode;
+  }
+
+  /** One turn: handle the next event (or reach the next deadline), enforce, manage. */
+  async step(): Promise<void> {
+    const now = this.#clock.now();
+    const event = await this.queue.next(
+      nextDeadline(this.workforce, { now, refillAt: this.#refillAt }),
+    );
+    if (event) await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
+    if (this.#exitCode !== null) return;
+    const running = this.#phase === "running";
+    await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
+    await this.#manage();
+  }
+
+  /** The exit code once decided, else null. */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  #handlers: Handlers = {
+    signal: (e) => this.#signals[e.signal](),
+    hello: ({ link, hello }) => this.workforce.welcome(link, { hello, port: this.#options.port }),
+    message: ({ link, message }) => this.workforce.record(link, message),
+    link_closed: ({ link }) => {
+      const w = this.workforce.byLink(link);
+      if (w) w.link = null;
+    },
+    control: ({ link, request }) =>
+      answerControl(link, {
+        request,
+        status: () =>
+          statusResponse(this.workforce, {
+            targetWorkers: this.target,
+            startedAt: this.#startedAt,
+            now: this.#clock.now(),
+          }),
+        reopenLogs: async () => {
+          await this.#effects.reopenLogs();
+          for (const w of this.workforce.workers.values()) {
+            await w.link?.send({ type: "reopen_logs" });
+          }
+        },
+      }),
+    exit: ({ serial, status }) => this.#reap(serial, status),
+  };
+
+  #signals: Record<MasterSignal, () => Promise<void>> = {
+    SIGTERM: () => this.#stopGracefully(),
+    SIGINT: () => this.#stopQuickly("SIGINT"),
+    SIGQUIT: () => this.#stopQuickly("SIGQUIT"),
+    SIGHUP: () => this.#reloadConfiguration(),
+    SIGTTIN: () => this.#resize(1),
+    SIGTTOU: () => this.#resize(-1),
+    SIGUSR2: () => this.#effects.upgrade(),
+  };
+
+  async #stopGracefully(): Promise<void> {
+    if (this.#phase === "stopping" || this.#phase === "halting") return;
+    this.#phase = "stopping";
+    const grace = this.workforce.resolved.settings.graceful_timeout;
+    this.#log.info(`Shutting down: draining workers (graceful_timeout: ${grace} s)`);
+    for (const w of this.workforce.workers.values()) await this.workforce.drain(w, "shutdown");
+    await this.#finishIfEmpty();
+  }
+
+  async #stopQuickly(signal: MasterSignal): Promise<void> {
+    if (this.#quick && signal === "SIGINT") {
+      this.#log.warning("Second SIGINT: exiting now");
+      this.workforce.killAll();
+      this.#exitCode = ExitCode.Error;
+      return;
+    }
+    this.#quick = true;
+    if (this.#phase === "halting") return;
+    this.#phase = "stopping";
+    this.#log.info(`Shutting down quickly (${signal})`);
+    for (const w of this.workforce.workers.values()) await this.workforce.stop(w, 1000);
+    await this.#finishIfEmpty();
+  }
+
+  async #reloadConfiguration(): Promise<void> {
+    if (this.#phase !== "running" || this.#reload) {
+      return this.#log.warning("Reload ignored: the master is starting, stopping or reloading");
+    }
+    this.#log.info("Reloading the configuration");
+    const next = await this.#effects.reloadConfig();
+    if (!next.ok) {
+      this.#log.error("Reload failed: the configuration has problems; nothing changed");
+      for (const problem of next.problems) this.#log.error(problem);
+      return;
+    }
+    const previous = this.target;
+    this.#reload = beginReload(this.workforce, {
+      resolved: next.resolved,
+      previousTarget: previous,
+    });
+    await this.workforce.hook({ name: "on_reload", args: [] });
+    this.target = next.workers;
+    if (previous !== this.target) {
+      await this.workforce.hook({ name: "nworkers_changed", args: [this.target, previous] });
+    }
+  }
+
+  async #resize(delta: number): Promise<void> {
+    const previous = this.target;
+    if (this.#phase !== "running") return;
+    if (previous + delta < 1) return this.#log.warning("Not removing the last worker");
+    this.target = previous + delta;
+    this.#log.info(`Number of workers: ${this.target} (was ${previous})`);
+    await this.workforce.hook({ name: "nworkers_changed", args: [this.target, previous] });
+  }
+
+  async #reap(serial: number, status: ExitStatus): Promise<void> {
+    const w = this.workforce.workers.get(serial);
+    if (!w) return;
+    this.workforce.workers.delete(serial);
+    w.link?.close();
+    const how = status.signal
+      ? `was killed by ${status.signal}`
+      : `exited with code ${status.code}`;
+    if (w.leaving !== null) this.#log.info(`${w.label} ${how} (reason: ${w.leaving})`);
+    else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
+    else this.#crashed(w, how + (status.signal === "SIGKILL" ? " (perhaps out of memory?)" : ""));
+    await this.workforce.hook({ name: "child_exit", args: [w.info(), status] });
+    await this.#finishIfEmpty();
+  }
+
+  async #bootFailed(w: WorkerHandle, how: string): Promise<void> {
+    const why = w.bootError ?? how;
+    if (this.#phase === "starting") {
+      this.#log.error(`${w.label} failed to boot: ${why}`);
+      return this.#halt();
+    }
+    if (this.#reload && w.generation === this.#reload.to) {
+      this.#log.error(`Reload abandoned: ${w.label} failed to boot: ${why}`);
+      this.#log.error("The previous workers keep serving");
+      for (const b of abandonReload(this.workforce, this.#reload)) {
+        await this.workforce.drain(b, "boot_failure");
+      }
+      this.target = this.#reload.previousTarget;
+      this.#reload = null;
+      return;
+    }
+    this.#crashed(w, `failed to boot: ${why}`);
+  }
+
+  #crashed(w: WorkerHandle, how: string): void {
+    const now = this.#clock.now();
+    const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
+    this.workforce.countRestart("crash");
+    this.#crashes = countCrash(this.#crashes, { upMs: now - (w.readyAt ?? now), policy });
+    const delay = crashDelayMs(this.#crashes, policy);
+    this.#refillAt = now + delay;
+    this.#log.error(`${w.label} ${how}`);
+    if (delay > 0) {
+      this.#log.warning(`${this.#crashes} crashes in a row: next start in ${delay} ms`);
+    }
+  }
+
+  #halt(): void {
+    this.#phase = "halting";
+    this.#stopCode = ExitCode.WorkerBootError;
+    for (const w of this.workforce.workers.values()) w.leaving ??= "boot_failure";
+    this.workforce.killAll();
+  }
+
+  async #finishIfEmpty(): Promise<void> {
+    if (this.#phase !== "stopping" && this.#phase !== "halting") return;
+    if (this.workforce.workers.size > 0 || this.#exitCode !== null) return;
+    await this.workforce.hook({ name: "on_exit", args: [] });
+    this.#exitCode = this.#stopCode;
+  }
+
+  async #manage(): Promise<void> {
+    if (this.#phase !== "starting" && this.#phase !== "running") return;
+    const now = this.#clock.now();
+    const plan = planWorkforce({
+      target: this.target,
+      workers: [...this.workforce.workers.values()],
+      mayRefill: now >= this.#refillAt,
+      maxSurge: 1,
+    });
+    for (const action of plan) {
+      if (action.kind === "spawn") await this.#spawn(action.id);
+      else await this.workforce.drain(this.workforce.workers.get(action.serial)!, action.reason);
+    }
+    if (this.#reload && finishReload(this.workforce, this.#reload)) {
+      this.#log.info(`Reload complete: every worker runs generation ${this.#reload.to}`);
+      this.#reload = null;
+    }
+    const ready = this.workforce.active().filter((w) => w.state === "ready" && w.id <= this.target);
+    if (this.#phase === "starting" && ready.length >= this.target) await this.#becomeReady();
+  }
+
+  async #spawn(id: number): Promise<void> {
+    try {
+      await this.workforce.spawn(id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#log.error(`Cannot start worker ${id}: ${message}`);
+      if (this.#phase === "starting") this.#halt();
+      else this.#refillAt = this.#clock.now() + crashDelayMs(++this.#crashes);
+    }
+  }
+
+  async #becomeReady(): Promise<void> {
+    this.#phase = "running";
+    const ms = Math.round(this.#clock.now() - this.#bootStart);
+    this.#log.info(
+      `Ready: ${this.target} workers listening on ${this.#options.addresses} (boot took ${ms} ms)`,
+    );
+    await this.workforce.hook({ name: "when_ready", args: [] });
+    await this.#effects.ready();
+  }
+}

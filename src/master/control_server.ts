@@ -1,0 +1,168 @@
+/**
+ * The master's side of the control socket: accepts connections, reads each
+ * peer's first frame to learn who it is (a worker's `hello` or a control
+ * command's `request`) and turns every frame into a {@linkcode MasterEvent}.
+ * Answers to control requests are built here too.
+ *
+ * @module
+ */
+import { Channel, listenControl } from "../ipc/channel.ts";
+import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
+import { getLog } from "../logging/log.ts";
+import { VERSION } from "../version.ts";
+import type { EventQueue, Link } from "./events.ts";
+import type { Workforce } from "./workforce.ts";
+
+// Accepts peers until the listener is closed.
+async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
+  try {
+    for await (const conn of listener) readPeer(new Channel(conn), queue);
+  } catch {
+    // The listener was closed (shutdown or USR2 hand-over): stop accepting.
+  }
+}
+
+async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
+  let role: "unknown" | "worker" | "control" = "unknown";
+  try {
+    for await (const frame of channel) {
+      if (role === "unknown" && frame.type === "hello") {
+        role = "worker";
+        queue.push({ kind: "hello", link: channel, hello: frame });
+      } else if (role === "unknown" && frame.type === "request") {
+        role = "control";
+        queue.push({ kind: "control", link: channel, request: frame });
+      } else if (
+        role === "worker" &&
+        (frame.type === "ready" || frame.type === "heartbeat" || frame.type === "boot_error")
+      ) {
+        queue.push({ kind: "message", link: channel, message: frame });
+      } else if (role === "unknown") {
+        break;
+      }
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    getLog("master").warning(`Closed a control connection: ${message}`);
+  }
+  channel.close();
+  if (role === "worker") queue.push({ kind: "link_closed", link: channel });
+}
+
+/** What a `status` answer needs besides the workers. */
+export interface MasterFacts {
+  targetWorkers: number;
+  startedAt: Date;
+  now: number;
+}
+
+/**
+ * The answer to `status`: the master, one row per worker, restarts by reason.
+ *
+ * @example
+ * ```ts
+ * import { statusResponse } from "./control_server.ts";
+ * // statusResponse(workforce, { targetWorkers: 2, startedAt: new Date(), now: performance.now() });
+ * ```
+ */
+export function statusResponse(workforce: Workforce, facts: MasterFacts): ControlResponse {
+  const workers = [...workforce.workers.values()]
+    .map((w) => w.status(facts.now))
+    .sort((a, b) => a.id - b.id || a.generation - b.generation);
+  return {
+    type: "response",
+    ok: true,
+    master: {
+      pid: Deno.pid,
+      version: VERSION,
+      startedAt: facts.startedAt.toISOString(),
+      targetWorkers: facts.targetWorkers,
+    },
+    workers,
+    restarts: { ...workforce.restarts },
+  };
+}
+
+/**
+ * Answers one control request on `link`, then closes it.
+ *
+ * @example
+ * ```ts
+ * import { answerControl } from "./control_server.ts";
+ * // await answerControl(link, { request, status: () => statusResponse(...), reopenLogs });
+ * ```
+ */
+export async function answerControl(
+  link: Link,
+  handlers: {
+    request: ControlRequest;
+    status: () => ControlResponse;
+    reopenLogs: () => Promise<void>;
+  },
+): Promise<void> {
+  let response: ControlResponse;
+  if (handlers.request.command === "status") {
+    response = handlers.status();
+  } else if (handlers.request.command === "reopen_logs") {
+    await handlers.reopenLogs();
+    response = { type: "response", ok: true };
+  } else {
+    const command = String((handlers.request as { command: unknown }).command);
+    response = { type: "response", ok: false, error: `Unknown command "${command}"` };
+  }
+  await link.send(response);
+  link.close();
+}
+
+/**
+ * The control socket's listener, which a USR2 upgrade hands over to the new
+ * master (release) and takes back if that master fails (reacquire).
+ * Connections already accepted, the workers' channels, are kept either way.
+ */
+export class ControlEndpoint {
+  readonly path: string;
+  #queue: EventQueue;
+  #listener: Deno.Listener | null = null;
+
+  /**
+   * Opens the socket at `path` and starts queueing its peers' frames.
+   *
+   * @example
+   * ```ts
+   * import { ControlEndpoint } from "./control_server.ts";
+   * import { EventQueue, systemClock } from "./events.ts";
+   * const control = await ControlEndpoint.open("/tmp/herd-x/c.sock", new EventQueue(systemClock));
+   * await control.close();
+   * ```
+   */
+  static async open(path: string, queue: EventQueue): Promise<ControlEndpoint> {
+    const endpoint = new ControlEndpoint(path, queue);
+    await endpoint.reacquire();
+    return endpoint;
+  }
+
+  private constructor(path: string, queue: EventQueue) {
+    this.path = path;
+    this.#queue = queue;
+  }
+
+  /** Listens again (after a failed upgrade). */
+  async reacquire(): Promise<void> {
+    if (this.#listener) return;
+    this.#listener = await listenControl(this.path);
+    serveControl(this.#listener, this.#queue);
+  }
+
+  /** Stops accepting and unlinks the socket, so a new master can take the path. */
+  async release(): Promise<void> {
+    if (!this.#listener) return;
+    this.#listener.close();
+    this.#listener = null;
+    await Deno.remove(this.path).catch(() => {});
+  }
+
+  /** Same as {@linkcode release}: nothing else is held. */
+  close(): Promise<void> {
+    return this.release();
+  }
+}

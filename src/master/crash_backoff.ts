@@ -1,0 +1,78 @@
+/**
+ * Pure decisions about crashed workers: how long to wait before the next
+ * replacement, and whether an exit was a boot failure (which halts the
+ * master during the initial start instead of looping, Gunicorn's rule).
+ *
+ * @module
+ */
+import { ExitCode } from "../ipc/protocol.ts";
+import type { ExitStatus } from "../hooks.ts";
+
+/** How restarts slow down after repeated crashes. */
+export interface BackoffPolicy {
+  /** Delay before the second consecutive replacement; the first is immediate. */
+  initialMs: number;
+  /** The delay never exceeds this. */
+  maxMs: number;
+  /** A worker that stayed up this long resets the crash count. */
+  resetAfterMs: number;
+}
+
+/** 0.1 s doubling to 30 s; forgiven after a worker lived 10 s. */
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialMs: 100,
+  maxMs: 30_000,
+  resetAfterMs: 10_000,
+};
+
+/**
+ * The delay before replacing a worker after `crashes` consecutive crashes:
+ * 0 for the first, then `initialMs` doubling up to `maxMs`.
+ *
+ * @example
+ * ```ts
+ * import { crashDelayMs } from "./crash_backoff.ts";
+ * crashDelayMs(1); // 0
+ * crashDelayMs(3); // 200
+ * ```
+ */
+export function crashDelayMs(crashes: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+  if (crashes <= 1) return 0;
+  return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(crashes - 2, 30));
+}
+
+/**
+ * The consecutive-crash count after one more crash of a worker that had been
+ * up for `upMs`: a long-lived worker starts the count again.
+ *
+ * @example
+ * ```ts
+ * import { countCrash } from "./crash_backoff.ts";
+ * countCrash(4, { upMs: 50 }); // 5
+ * countCrash(4, { upMs: 60_000 }); // 1
+ * ```
+ */
+export function countCrash(
+  previous: number,
+  crash: { upMs: number; policy?: BackoffPolicy },
+): number {
+  const policy = crash.policy ?? DEFAULT_BACKOFF;
+  return crash.upMs >= policy.resetAfterMs ? 1 : previous + 1;
+}
+
+/**
+ * True when an exit means the worker could not boot: it never reported
+ * `ready`, or it exited with an app-load or bind error code.
+ *
+ * @example
+ * ```ts
+ * import { isBootFailure } from "./crash_backoff.ts";
+ * isBootFailure({ code: 4, signal: null }, { ready: true }); // true
+ * ```
+ */
+export function isBootFailure(status: ExitStatus, worker: { ready: boolean }): boolean {
+  if (status.signal === null) {
+    if (status.code === ExitCode.AppLoadError || status.code === ExitCode.BindError) return true;
+  }
+  return !worker.ready;
+}

@@ -1,0 +1,84 @@
+/**
+ * The time-driven half of supervision: SIGKILL after a grace period, boot
+ * timeouts, heartbeat timeouts (blocked workers) and recycle limits, plus
+ * the earliest moment any of them can next fire, which is when the arbiter
+ * wakes if no event comes first.
+ *
+ * @module
+ */
+import { getLog } from "../logging/log.ts";
+import { heartbeatExpired, recycleReason } from "./recycle_policy.ts";
+import type { Workforce } from "./workforce.ts";
+
+/**
+ * Applies every deadline due at `now`. Recycling and heartbeat checks only
+ * apply while `running` (not during the initial start or a stop).
+ *
+ * @example
+ * ```ts
+ * import { enforceDeadlines } from "./deadlines.ts";
+ * // await enforceDeadlines(workforce, { now: clock.now(), running: true });
+ * ```
+ */
+export async function enforceDeadlines(
+  workforce: Workforce,
+  at: { now: number; running: boolean },
+): Promise<void> {
+  const { now, running } = at;
+  const log = getLog("master");
+  const s = workforce.resolved.settings;
+  for (const w of [...workforce.workers.values()]) {
+    if (w.killAt !== null && now >= w.killAt) {
+      log.warning(`${w.label} did not exit in time: sending SIGKILL`);
+      w.process.kill("SIGKILL");
+      w.killAt = now + 5000;
+    } else if (w.state === "booting" && w.killAt === null) {
+      if (now - w.spawnedAt < s.boot_timeout * 1000) continue;
+      w.bootError = `no ready within ${s.boot_timeout} s (boot_timeout)`;
+      w.process.kill("SIGKILL");
+      w.killAt = now + 5000;
+    } else if (w.state === "ready" && w.leaving === null && running) {
+      if (heartbeatExpired({ silentMs: now - w.lastSeen }, s.timeout)) {
+        await workforce.abort(w);
+        continue;
+      }
+      if (w.retire) continue;
+      const usage = { served: w.stats?.served ?? 0, rss: w.stats?.rss ?? 0 };
+      const reason = recycleReason(w.limits, { ...usage, ageMs: now - w.spawnedAt });
+      if (reason) {
+        w.retire = reason;
+        log.info(`${w.label} reached ${reason}: starting its replacement`);
+      }
+    }
+  }
+}
+
+/**
+ * The earliest clock time at which a deadline can fire: a pending SIGKILL, a
+ * boot or heartbeat timeout, the end of a crash backoff; at most 1 s away,
+ * so age limits are checked at least once a second.
+ *
+ * @example
+ * ```ts
+ * import { nextDeadline } from "./deadlines.ts";
+ * // const deadline = nextDeadline(workforce, { now: clock.now(), refillAt: 0 });
+ * ```
+ */
+export function nextDeadline(
+  workforce: Workforce,
+  at: { now: number; refillAt: number },
+): number {
+  const { now, refillAt } = at;
+  const timeoutMs = workforce.resolved.settings.timeout * 1000;
+  const bootMs = workforce.resolved.settings.boot_timeout * 1000;
+  let deadline = now + 1000;
+  for (const w of workforce.workers.values()) {
+    if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
+    else if (w.state === "booting") deadline = Math.min(deadline, w.spawnedAt + bootMs);
+    else if (w.state === "ready" && timeoutMs > 0) {
+      deadline = Math.min(deadline, w.lastSeen + timeoutMs + 1);
+    }
+  }
+  if (refillAt > now) deadline = Math.min(deadline, refillAt);
+  return deadline;
+}

@@ -1,0 +1,106 @@
+/**
+ * What wakes the master: signals, frames from workers and control commands,
+ * and worker exits. Every source only pushes onto one {@linkcode EventQueue}
+ * (Gunicorn's rule: a signal listener queues, it never acts), and the
+ * arbiter handles one event at a time.
+ *
+ * @module
+ */
+import type { ControlRequest, Frame, HelloMessage, WorkerMessage } from "../ipc/protocol.ts";
+import type { ExitStatus } from "../hooks.ts";
+
+/** The signals the master acts on (never SIGUSR1: it opens Deno's inspector). */
+export const MASTER_SIGNALS = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGHUP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGUSR2",
+] as const satisfies readonly Deno.Signal[];
+
+/** One of {@linkcode MASTER_SIGNALS}. */
+export type MasterSignal = (typeof MASTER_SIGNALS)[number];
+
+/** One peer on the control socket: what the arbiter needs of a `Channel`. */
+export interface Link {
+  send(frame: Frame): Promise<boolean>;
+  close(): void;
+}
+
+/** Everything that can wake the master. */
+export type MasterEvent =
+  | { kind: "signal"; signal: MasterSignal }
+  | { kind: "hello"; link: Link; hello: HelloMessage }
+  | { kind: "message"; link: Link; message: Exclude<WorkerMessage, HelloMessage> }
+  | { kind: "link_closed"; link: Link }
+  | { kind: "control"; link: Link; request: ControlRequest }
+  | { kind: "exit"; serial: number; status: ExitStatus };
+
+/** Time, behind a seam so the arbiter runs on a fake clock in unit tests. */
+export interface Clock {
+  /** Milliseconds, monotonic enough for deadlines. */
+  now(): number;
+  /** Resolves after `ms`, or never if `signal` aborts first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The real clock.
+ *
+ * @example
+ * ```ts
+ * import { systemClock } from "./events.ts";
+ * systemClock.now();
+ * ```
+ */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+    }),
+};
+
+/** A FIFO of {@linkcode MasterEvent}s with a deadline-bounded wait. */
+export class EventQueue {
+  #events: MasterEvent[] = [];
+  #wake: (() => void) | null = null;
+  #clock: Clock;
+
+  /**
+   * @example
+   * ```ts
+   * import { EventQueue, systemClock } from "./events.ts";
+   * const queue = new EventQueue(systemClock);
+   * queue.push({ kind: "signal", signal: "SIGTERM" });
+   * ```
+   */
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Adds an event; safe to call from a signal listener. */
+  push(event: MasterEvent): void {
+    this.#events.push(event);
+    this.#wake?.();
+  }
+
+  /** The next event, or null once `deadline` (clock time) passes first. */
+  async next(deadline: number): Promise<MasterEvent | null> {
+    if (this.#events.length === 0) {
+      const wait = deadline - this.#clock.now();
+      if (wait <= 0) return null;
+      const stop = new AbortController();
+      await Promise.race([
+        new Promise<void>((resolve) => this.#wake = resolve),
+        this.#clock.sleep(wait, stop.signal),
+      ]);
+      stop.abort();
+      this.#wake = null;
+    }
+    return this.#events.shift() ?? null;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Fails fast when something already listens where the workers will: a
+ * plain server (a connect succeeds) or another SO_REUSEPORT server (a
+ * non-reusePort listen fails with AddrInUse; the kernel would otherwise let
+ * our workers join it silently and share its traffic). Also picks the one
+ * free port that every worker binds when `port` is 0.
+ *
+ * @module
+ */
+import type { ListenAddress } from "../settings/addresses.ts";
+
+type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
+
+/**
+ * True when something already listens on `address`.
+ *
+ * @example
+ * ```ts
+ * import { isAddressInUse } from "./listener_check.ts";
+ * await isAddressInUse({ transport: "tcp", hostname: "127.0.0.1", port: 8080 });
+ * ```
+ */
+export async function isAddressInUse(address: TcpAddress): Promise<boolean> {
+  const { hostname, port } = address;
+  try {
+    (await Deno.connect({ hostname: connectHost(hostname), port })).close();
+    return true;
+  } catch {
+    // Nothing answered; a reusePort listener bound elsewhere may still hold it.
+  }
+  try {
+    Deno.listen({ hostname, port }).close();
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) return true;
+    throw error;
+  }
+}
+
+/**
+ * The first TCP address in `addresses` that is already in use, or null.
+ * Port 0 and Unix socket addresses are skipped.
+ *
+ * @example
+ * ```ts
+ * import { firstAddressInUse } from "./listener_check.ts";
+ * await firstAddressInUse([{ transport: "tcp", hostname: "127.0.0.1", port: 8080 }]);
+ * ```
+ */
+export async function firstAddressInUse(
+  addresses: readonly ListenAddress[],
+): Promise<TcpAddress | null> {
+  for (const address of addresses) {
+    if (address.transport !== "tcp" || address.port === 0) continue;
+    if (await isAddressInUse(address)) return address;
+  }
+  return null;
+}
+
+/**
+ * A port that is free on `hostname` right now.
+ *
+ * @example
+ * ```ts
+ * import { freePort } from "./listener_check.ts";
+ * freePort("127.0.0.1"); // e.g. 41234
+ * ```
+ */
+export function freePort(hostname: string): number {
+  const listener = Deno.listen({ hostname, port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+// A wildcard address cannot be connected to; its loopback twin reaches the same listeners.
+function connectHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::") return "::1";
+  return hostname;
+}

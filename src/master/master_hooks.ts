@@ -1,0 +1,79 @@
+/**
+ * Runs the master-side hooks from the current configuration with a fresh
+ * {@linkcode MasterContext}. A hook that throws is logged with its name and
+ * the master carries on.
+ *
+ * @module
+ */
+import { type HookName, type Hooks, runHook, type WorkerInfo } from "../hooks.ts";
+import { getLog } from "../logging/log.ts";
+import type { DataSettings, Settings } from "../settings/table.ts";
+
+type MasterHookName = Exclude<HookName, "post_worker_init" | "pre_request" | "post_request">;
+type Rest<N extends MasterHookName> = Parameters<Hooks[N]> extends [unknown, ...infer R] ? R
+  : never;
+
+/** The hook names in `settings`; everything else is plain data. */
+const HOOK_NAMES: readonly HookName[] = [
+  "on_starting",
+  "on_reload",
+  "when_ready",
+  "pre_fork",
+  "post_fork",
+  "post_worker_init",
+  "pre_request",
+  "post_request",
+  "worker_abort",
+  "worker_exit",
+  "child_exit",
+  "nworkers_changed",
+  "on_exit",
+];
+
+/**
+ * `settings` without its hooks: what workers receive and hooks see.
+ *
+ * @example
+ * ```ts
+ * import { dataSettings } from "./master_hooks.ts";
+ * // dataSettings(resolved.settings).workers
+ * ```
+ */
+export function dataSettings(settings: Settings): DataSettings {
+  const data: Record<string, unknown> = { ...settings };
+  for (const name of HOOK_NAMES) delete data[name];
+  return data as DataSettings;
+}
+
+/** One hook call: its name and the arguments after the master context. */
+export type HookCall = { [N in MasterHookName]: { name: N; args: Rest<N> } }[MasterHookName];
+
+/**
+ * Calls a hook with a master context built from `state`, then its arguments.
+ *
+ * @example
+ * ```ts
+ * import { runMasterHook } from "./master_hooks.ts";
+ * // await runMasterHook({ settings, workers: [] }, { name: "when_ready", args: [] });
+ * ```
+ */
+export async function runMasterHook(
+  state: { settings: Settings; workers: readonly WorkerInfo[] },
+  call: HookCall,
+): Promise<void> {
+  const { name, args } = call;
+  const hook = state.settings[name];
+  if (!hook) return;
+  const log = getLog("hooks");
+  const context = {
+    pid: Deno.pid,
+    settings: dataSettings(state.settings),
+    workers: state.workers,
+    log,
+  };
+  const fn = hook as (...a: unknown[]) => void | Promise<void>;
+  await runHook(name, fn as Hooks[typeof name], [context, ...args] as never, (hookName, error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`Hook "${hookName}" failed: ${message}`);
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * The master's pidfile: written at start, renamed to `<path>.oldbin` when a
+ * USR2 upgrade hands over to a new master, removed at exit (only while it
+ * still holds this master's pid, so a successor's file is never deleted).
+ *
+ * @module
+ */
+
+/**
+ * Writes `pid` to `path`.
+ *
+ * @example
+ * ```ts
+ * import { writePidfile } from "./pidfile.ts";
+ * await writePidfile("/tmp/herd.pid", Deno.pid);
+ * ```
+ */
+export async function writePidfile(path: string, pid: number): Promise<void> {
+  await Deno.writeTextFile(path, `${pid}\n`);
+}
+
+/**
+ * Renames `path` to `<path>.oldbin` and returns the new path.
+ *
+ * @example
+ * ```ts
+ * import { retirePidfile } from "./pidfile.ts";
+ * await retirePidfile("/tmp/herd.pid"); // "/tmp/herd.pid.oldbin"
+ * ```
+ */
+export async function retirePidfile(path: string): Promise<string> {
+  const oldbin = `${path}.oldbin`;
+  await Deno.rename(path, oldbin);
+  return oldbin;
+}
+
+/**
+ * Removes `path` if it still names `pid`.
+ *
+ * @example
+ * ```ts
+ * import { removePidfile } from "./pidfile.ts";
+ * await removePidfile("/tmp/herd.pid", Deno.pid);
+ * ```
+ */
+export async function removePidfile(path: string, pid: number): Promise<void> {
+  const text = await Deno.readTextFile(path).catch(() => null);
+  if (text !== null && Number(text.trim()) === pid) await Deno.remove(path).catch(() => {});
+}

@@ -1,0 +1,90 @@
+/**
+ * Pure decisions about replacing a healthy worker: per-worker limits drawn
+ * at spawn (so workers do not all restart together), and which limit, if
+ * any, a worker has crossed. Effects (surge, drain, kill) live elsewhere.
+ *
+ * @module
+ */
+
+/** Limits for one worker; 0 means off. */
+export interface RecycleLimits {
+  /** Requests served before replacement (`max_requests` + jitter). */
+  maxRequests: number;
+  /** Resident memory in bytes (`max_memory` MB). */
+  maxRssBytes: number;
+  /** Age in ms (`max_age` s + up to 10 %). */
+  maxAgeMs: number;
+}
+
+/** The recycling settings, as resolved. */
+export interface RecycleSettings {
+  max_requests: number;
+  max_requests_jitter: number;
+  max_memory: number;
+  max_age: number;
+}
+
+/** Why a healthy worker is replaced. */
+export type RecycleReason = "max_requests" | "max_memory" | "max_age";
+
+/** What the master last heard from a worker. */
+export interface WorkerUsage {
+  served: number;
+  rss: number;
+  ageMs: number;
+}
+
+/**
+ * Draws one worker's limits. `random` returns a number in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import { drawLimits } from "./recycle_policy.ts";
+ * drawLimits({ max_requests: 1000, max_requests_jitter: 50, max_memory: 0, max_age: 0 }, () => 0.5);
+ * // { maxRequests: 1025, maxRssBytes: 0, maxAgeMs: 0 }
+ * ```
+ */
+export function drawLimits(
+  settings: RecycleSettings,
+  random: () => number = Math.random,
+): RecycleLimits {
+  const jitter = Math.floor(random() * (settings.max_requests_jitter + 1));
+  return {
+    maxRequests: settings.max_requests > 0 ? settings.max_requests + jitter : 0,
+    maxRssBytes: settings.max_memory * 1024 * 1024,
+    maxAgeMs: Math.round(settings.max_age * 1000 * (1 + 0.1 * random())),
+  };
+}
+
+/**
+ * The first limit `usage` has reached, or null.
+ *
+ * @example
+ * ```ts
+ * import { recycleReason } from "./recycle_policy.ts";
+ * recycleReason(
+ *   { maxRequests: 100, maxRssBytes: 0, maxAgeMs: 0 },
+ *   { served: 100, rss: 40e6, ageMs: 5000 },
+ * ); // "max_requests"
+ * ```
+ */
+export function recycleReason(limits: RecycleLimits, usage: WorkerUsage): RecycleReason | null {
+  if (limits.maxRequests > 0 && usage.served >= limits.maxRequests) return "max_requests";
+  if (limits.maxRssBytes > 0 && usage.rss > limits.maxRssBytes) return "max_memory";
+  if (limits.maxAgeMs > 0 && usage.ageMs >= limits.maxAgeMs) return "max_age";
+  return null;
+}
+
+/**
+ * True when a serving worker has been silent for longer than `timeout`
+ * seconds (a blocked event loop). A timeout of 0 disables the check.
+ *
+ * @example
+ * ```ts
+ * import { heartbeatExpired } from "./recycle_policy.ts";
+ * heartbeatExpired({ silentMs: 31_000 }, 30); // true
+ * ```
+ */
+export function heartbeatExpired(worker: { silentMs: number }, timeoutS: number): boolean {
+  return timeoutS > 0 && worker.silentMs > timeoutS * 1000;
+}

@@ -1,0 +1,93 @@
+/**
+ * USR2: start a new master from the same program and arguments. The new
+ * master skips the port-in-use check (it is told its predecessor's pid in
+ * {@linkcode UPGRADE_ENV}), starts its own workers beside ours on the same
+ * port, and once they are all ready sends us SIGTERM, so we drain and exit.
+ *
+ * @module
+ */
+import { getLog } from "../logging/log.ts";
+import type { ControlEndpoint } from "./control_server.ts";
+import { retirePidfile } from "./pidfile.ts";
+import { currentRuntime, selfCommand } from "./self_command.ts";
+
+/** Set in a new master's environment to the pid of the master it replaces. */
+export const UPGRADE_ENV = "_HERD_UPGRADE_FROM";
+
+/**
+ * Reads and clears {@linkcode UPGRADE_ENV}, so neither our workers nor a
+ * later upgrade inherit it. Returns the old master's pid, or null.
+ *
+ * @example
+ * ```ts
+ * import { takeUpgradeFrom } from "./reexec.ts";
+ * const oldMaster = takeUpgradeFrom();
+ * ```
+ */
+export function takeUpgradeFrom(): number | null {
+  const value = Deno.env.get(UPGRADE_ENV);
+  Deno.env.delete(UPGRADE_ENV);
+  const pid = Number(value);
+  return Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+/**
+ * Spawns the new master: `serve` with the original arguments.
+ *
+ * @example
+ * ```ts
+ * import { spawnSuccessor } from "./reexec.ts";
+ * const child = spawnSuccessor(["app.ts", "--workers", "2"]);
+ * ```
+ */
+export function spawnSuccessor(args: readonly string[]): Deno.ChildProcess {
+  const { command, args: argv } = selfCommand(currentRuntime(), ["serve", ...args]);
+  return new Deno.Command(command, {
+    args: argv,
+    env: { [UPGRADE_ENV]: String(Deno.pid) },
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** What an upgrade hands over and, if the new master fails, takes back. */
+export interface UpgradeOptions {
+  /** The command line after `serve`. */
+  args: readonly string[];
+  pidfile: string | null;
+  control: ControlEndpoint;
+}
+
+/**
+ * The USR2 handler: release the control socket, rename the pidfile to
+ * `.oldbin`, start the new master. If the new master exits with an error,
+ * this master takes both back and keeps serving.
+ *
+ * @example
+ * ```ts
+ * import { upgradeMaster } from "./reexec.ts";
+ * // const upgrade = upgradeMaster({ args, pidfile: null, control });
+ * // await upgrade();
+ * ```
+ */
+export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
+  const log = getLog("master");
+  let successor: Deno.ChildProcess | null = null;
+  return async () => {
+    if (successor) return log.warning("Upgrade ignored: a new master is already starting");
+    await options.control.release();
+    const oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
+    successor = spawnSuccessor(options.args);
+    log.info(`Upgrading: started a new master (pid: ${successor.pid})`);
+    successor.status.then(async (status) => {
+      successor = null;
+      if (status.success) return;
+      log.error(`Upgrade failed: the new master exited with code ${status.code}; still serving`);
+      if (oldbin && options.pidfile) await Deno.rename(oldbin, options.pidfile).catch(() => {});
+      await options.control.reacquire().catch((error) => {
+        log.error(`Cannot listen on the control socket again: ${error.message}`);
+      });
+    });
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The argv that re-executes this program, as a worker (`__worker`) or as a
+ * new master (USR2). Pure: the runtime facts come in as data, so script and
+ * compiled mode are both unit-tested on any machine.
+ *
+ * In script mode, `deno.json` is discovered from the script's directory, so
+ * its imports, lockfile and `"unstable": ["net"]` apply to the child without
+ * being passed. Deno exposes no API for the parent's runtime flags, so the
+ * permissions are data ({@linkcode WORKER_PERMISSIONS}) rather than copied.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** Permission flags given to a re-executed script. Narrowing them is a data change. */
+export const WORKER_PERMISSIONS: readonly string[] = ["-A"];
+
+/** What the runtime says about how this program runs. */
+export interface SelfRuntime {
+  /** `Deno.build.standalone`: true in a `deno compile` binary. */
+  standalone: boolean;
+  /** `Deno.execPath()`: the deno binary, or the compiled program. */
+  execPath: string;
+  /** `Deno.mainModule`: the entry point's URL. */
+  mainModule: string;
+  /** Permission flags for script mode; {@linkcode WORKER_PERMISSIONS} when omitted. */
+  permissions?: readonly string[];
+}
+
+/** A program and its arguments, ready for `Deno.Command`. */
+export interface SelfCommand {
+  command: string;
+  args: string[];
+}
+
+/**
+ * The command that runs this program again with `tail` as its arguments.
+ *
+ * @example
+ * ```ts
+ * import { selfCommand } from "./self_command.ts";
+ * selfCommand(
+ *   { standalone: false, execPath: "/usr/bin/deno", mainModule: "file:///srv/main.ts" },
+ *   ["__worker"],
+ * );
+ * // { command: "/usr/bin/deno", args: ["run", "-A", "--no-prompt", "/srv/main.ts", "__worker"] }
+ * ```
+ */
+export function selfCommand(runtime: SelfRuntime, tail: readonly string[]): SelfCommand {
+  if (runtime.standalone) return { command: runtime.execPath, args: [...tail] };
+  const script = runtime.mainModule.startsWith("file:")
+    ? fileURLToPath(runtime.mainModule)
+    : runtime.mainModule;
+  const permissions = runtime.permissions ?? WORKER_PERMISSIONS;
+  return {
+    command: runtime.execPath,
+    args: ["run", ...permissions, "--no-prompt", script, ...tail],
+  };
+}
+
+/**
+ * The facts about the running process that {@linkcode selfCommand} needs.
+ *
+ * @example
+ * ```ts
+ * import { currentRuntime, selfCommand } from "./self_command.ts";
+ * selfCommand(currentRuntime(), ["__worker"]);
+ * ```
+ */
+export function currentRuntime(): SelfRuntime {
+  return {
+    standalone: Deno.build.standalone,
+    execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts one worker process: this program again, with `__worker`, the
+ * parent's environment plus `_HERD_WORKER`, stdin piped and never written
+ * (the worker exits on its EOF when the master dies), stdout and stderr
+ * shared with the master.
+ *
+ * @module
+ */
+import type { ExitStatus } from "../hooks.ts";
+import type { WorkerProcess } from "./process_driver.ts";
+import { currentRuntime, selfCommand, type SelfRuntime } from "./self_command.ts";
+
+/** The environment variable that carries a worker's identity. */
+export const WORKER_ENV = "_HERD_WORKER";
+
+/** What a worker learns from {@linkcode WORKER_ENV}. */
+export interface WorkerIdentity {
+  id: number;
+  token: string;
+  /** The control socket path. */
+  control: string;
+}
+
+/**
+ * The environment of a worker: the parent's plus its identity.
+ *
+ * @example
+ * ```ts
+ * import { workerEnv } from "./spawn_worker.ts";
+ * workerEnv({ id: 1, token: "t", control: "/tmp/c.sock" }, { PATH: "/bin" });
+ * // { PATH: "/bin", _HERD_WORKER: '{"id":1,"token":"t","control":"/tmp/c.sock"}' }
+ * ```
+ */
+export function workerEnv(
+  identity: WorkerIdentity,
+  parent: Record<string, string>,
+): Record<string, string> {
+  return { ...parent, [WORKER_ENV]: JSON.stringify(identity) };
+}
+
+/**
+ * Spawns a worker with {@linkcode WORKER_ENV} set.
+ *
+ * @example
+ * ```ts
+ * import { spawnWorker } from "./spawn_worker.ts";
+ * const worker = spawnWorker({ id: 1, token: crypto.randomUUID(), control: "/tmp/c.sock" });
+ * console.log(worker.pid, await worker.status);
+ * ```
+ */
+export function spawnWorker(
+  identity: WorkerIdentity,
+  runtime: SelfRuntime = currentRuntime(),
+): WorkerProcess {
+  const { command, args } = selfCommand(runtime, ["__worker"]);
+  const child = new Deno.Command(command, {
+    args,
+    env: workerEnv(identity, Deno.env.toObject()),
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const status: Promise<ExitStatus> = child.status.then((s) => ({
+    code: s.code,
+    signal: s.signal,
+  }));
+  let exited = false;
+  status.then(() => exited = true);
+  return {
+    pid: child.pid,
+    status,
+    kill(signal) {
+      if (exited) return;
+      try {
+        child.kill(signal);
+      } catch {
+        // Exited between the check and the kill: nothing left to signal.
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The master's view of one worker (Puma's `worker_handle`): its process,
+ * its channel once it said hello, what it last reported, its recycle
+ * limits, and the deadline the master holds it to in its current state.
+ *
+ * @module
+ */
+import type { ExitReason, WorkerInfo } from "../hooks.ts";
+import type { RequestStats, WorkerStatus } from "../ipc/protocol.ts";
+import type { Link } from "./events.ts";
+import type { WorkerProcess } from "./process_driver.ts";
+import type { RecycleLimits } from "./recycle_policy.ts";
+
+/** The life of a worker as the master tracks it. */
+export type WorkerState = "booting" | "ready" | "draining";
+
+/** Everything fixed when a worker is spawned. */
+export interface WorkerSpawn {
+  serial: number;
+  id: number;
+  generation: number;
+  token: string;
+  process: WorkerProcess;
+  limits: RecycleLimits;
+  now: number;
+}
+
+/** One worker, from spawn to reaped exit. */
+export class WorkerHandle {
+  /** Unique per spawn, unlike `id`, which a replacement inherits. */
+  readonly serial: number;
+  readonly id: number;
+  readonly generation: number;
+  readonly token: string;
+  readonly process: WorkerProcess;
+  readonly limits: RecycleLimits;
+  readonly spawnedAt: number;
+  state: WorkerState = "booting";
+  /** Set once the worker said hello with the right token. */
+  link: Link | null = null;
+  /** Why the master wants it replaced (it keeps serving until its successor is ready). */
+  retire: ExitReason | null = null;
+  /** Why the master told it to leave; null means any exit is unexpected. */
+  leaving: ExitReason | null = null;
+  /** When it last reported (spawn time until then). */
+  lastSeen: number;
+  readyAt: number | null = null;
+  /** SIGKILL is due at this clock time (set when draining, stopping or aborting). */
+  killAt: number | null = null;
+  /** The last `boot_error` message, printed if it exits before `ready`. */
+  bootError: string | null = null;
+  stats: RequestStats | null = null;
+
+  /**
+   * @example
+   * ```ts
+   * import { WorkerHandle } from "./worker_handle.ts";
+   * const handle = new WorkerHandle({
+   *   serial: 1, id: 1, generation: 0, token: "t", now: 0,
+   *   process: { pid: 42, status: new Promise(() => {}), kill() {} },
+   *   limits: { maxRequests: 0, maxRssBytes: 0, maxAgeMs: 0 },
+   * });
+   * ```
+   */
+  constructor(spawn: WorkerSpawn) {
+    this.serial = spawn.serial;
+    this.id = spawn.id;
+    this.generation = spawn.generation;
+    this.token = spawn.token;
+    this.process = spawn.process;
+    this.limits = spawn.limits;
+    this.spawnedAt = spawn.now;
+    this.lastSeen = spawn.now;
+  }
+
+  /** The OS pid. */
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  /** `Worker 2 (pid: 1234)`, the prefix of every lifecycle log line. */
+  get label(): string {
+    return `Worker ${this.id} (pid: ${this.pid})`;
+  }
+
+  /** What hooks see. */
+  info(): WorkerInfo {
+    return { id: this.id, pid: this.pid, generation: this.generation };
+  }
+
+  /** One row of `status`. */
+  status(now: number): WorkerStatus {
+    return {
+      id: this.id,
+      pid: this.pid,
+      generation: this.generation,
+      state: this.state,
+      ageS: Math.round((now - this.spawnedAt) / 100) / 10,
+      served: this.stats?.served ?? 0,
+      inFlight: this.stats?.inFlight ?? 0,
+      rss: this.stats?.rss ?? 0,
+    };
+  }
+}

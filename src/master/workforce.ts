@@ -1,0 +1,186 @@
+/**
+ * The workers the master owns and the effects it applies to them: spawn,
+ * drain, stop, abort, kill. Each effect logs one line with the worker's id
+ * and pid and runs the matching hook. Deciding *when* to apply them is the
+ * arbiter's job (with the pure policies); this file only carries them out.
+ *
+ * @module
+ */
+import type { ExitReason } from "../hooks.ts";
+import { getLog } from "../logging/log.ts";
+import type { Resolved } from "../settings/resolved.ts";
+import type { HelloMessage, WorkerMessage } from "../ipc/protocol.ts";
+import type { Clock, EventQueue, Link } from "./events.ts";
+import { dataSettings, type HookCall, runMasterHook } from "./master_hooks.ts";
+import type { ProcessDriver } from "./process_driver.ts";
+import { drawLimits } from "./recycle_policy.ts";
+import { WorkerHandle } from "./worker_handle.ts";
+
+/** Reasons that count as a restart in `status` and metrics. */
+const RESTART_REASONS: ReadonlySet<ExitReason> = new Set([
+  "max_requests",
+  "max_memory",
+  "max_age",
+  "timeout",
+  "crash",
+  "reload",
+]);
+
+/** What a {@linkcode Workforce} needs from outside. */
+export interface WorkforceOptions {
+  driver: ProcessDriver;
+  clock: Clock;
+  queue: EventQueue;
+  resolved: Resolved;
+  random?: () => number;
+}
+
+/** The master's workers and the configuration they run with, per generation. */
+export class Workforce {
+  readonly workers: Map<number, WorkerHandle> = new Map();
+  /** Restarts so far, by reason. */
+  readonly restarts: Partial<Record<ExitReason, number>> = {};
+  /** The configuration of each generation still running. */
+  readonly configs: Map<number, Resolved> = new Map();
+  /** The generation new workers get. */
+  generation = 0;
+  #serial = 0;
+  #options: WorkforceOptions;
+  #log = getLog("master");
+
+  /**
+   * @example
+   * ```ts
+   * import { Workforce } from "./workforce.ts";
+   * import { EventQueue, systemClock } from "./events.ts";
+   * // new Workforce({ driver, clock: systemClock, queue: new EventQueue(systemClock), resolved });
+   * ```
+   */
+  constructor(options: WorkforceOptions) {
+    this.#options = options;
+    this.configs.set(0, options.resolved);
+  }
+
+  /** The configuration new workers and hooks use. */
+  get resolved(): Resolved {
+    return this.configs.get(this.generation)!;
+  }
+
+  /** Workers not on their way out. */
+  active(): WorkerHandle[] {
+    return [...this.workers.values()].filter((w) => w.state !== "draining");
+  }
+
+  /** The worker on the other end of `link`, if it said hello. */
+  byLink(link: unknown): WorkerHandle | undefined {
+    for (const w of this.workers.values()) if (w.link === link) return w;
+  }
+
+  /** Runs a master hook with the current settings and workers. */
+  hook(call: HookCall): Promise<void> {
+    const workers = [...this.workers.values()].map((w) => w.info());
+    return runMasterHook({ settings: this.resolved.settings, workers }, call);
+  }
+
+  /** Counts one restart for `reason` when it is a restart reason. */
+  countRestart(reason: ExitReason): void {
+    if (RESTART_REASONS.has(reason)) this.restarts[reason] = (this.restarts[reason] ?? 0) + 1;
+  }
+
+  /** Accepts a worker's hello if its token matches, and sends it its configuration. */
+  async welcome(link: Link, greeting: { hello: HelloMessage; port: number }): Promise<void> {
+    const { hello, port } = greeting;
+    const w = [...this.workers.values()].find((w) =>
+      w.id === hello.id && w.token === hello.token && w.link === null
+    );
+    if (!w) {
+      this.#log.warning(`Rejected a worker (pid: ${hello.pid}) with an unknown token`);
+      return link.close();
+    }
+    w.link = link;
+    w.lastSeen = this.#options.clock.now();
+    const r = this.configs.get(w.generation) ?? this.resolved;
+    const settings = dataSettings(r.settings);
+    const generation = w.generation;
+    await link.send({ type: "config", settings, configPath: r.configPath, generation, port });
+  }
+
+  /** Notes what a worker reported: it is alive, ready, its stats, or why it cannot boot. */
+  record(link: Link, message: Exclude<WorkerMessage, HelloMessage>): void {
+    const w = this.byLink(link);
+    if (!w) return;
+    w.lastSeen = this.#options.clock.now();
+    if (message.type === "heartbeat") w.stats = message;
+    if (message.type === "boot_error") w.bootError = message.message;
+    if (message.type === "ready" && w.state === "booting") {
+      w.state = "ready";
+      w.readyAt = w.lastSeen;
+      this.#log.info(`${w.label} listening`);
+    }
+  }
+
+  /** Starts a worker in slot `id`; its exit is queued as an `exit` event. */
+  async spawn(id: number): Promise<WorkerHandle> {
+    const { driver, clock, queue } = this.#options;
+    const generation = this.generation;
+    const serial = ++this.#serial;
+    await this.hook({ name: "pre_fork", args: [{ id, pid: 0, generation }] });
+    const token = crypto.randomUUID();
+    const process = driver.spawn({ id, token });
+    const limits = drawLimits(this.resolved.settings, this.#options.random);
+    const handle = new WorkerHandle({
+      serial,
+      id,
+      generation,
+      token,
+      process,
+      limits,
+      now: clock.now(),
+    });
+    this.workers.set(serial, handle);
+    process.status.then((status) => queue.push({ kind: "exit", serial, status }));
+    this.#log.info(`Booting worker ${id} (pid: ${process.pid}, generation: ${generation})`);
+    await this.hook({ name: "post_fork", args: [handle.info()] });
+    return handle;
+  }
+
+  /** Asks a worker to finish its in-flight requests and exit; SIGKILL after the grace. */
+  async drain(worker: WorkerHandle, reason: ExitReason): Promise<void> {
+    const graceMs = this.resolved.settings.graceful_timeout * 1000;
+    this.#leave(worker, reason, graceMs);
+    this.#log.info(`${worker.label} draining (reason: ${reason})`);
+    if (!worker.link) worker.process.kill("SIGTERM");
+    else await worker.link.send({ type: "drain", reason, graceMs });
+    await this.hook({ name: "worker_exit", args: [worker.info(), reason] });
+  }
+
+  /** Tells a worker to exit now; SIGKILL after `graceMs`. */
+  async stop(worker: WorkerHandle, graceMs: number): Promise<void> {
+    this.#leave(worker, "shutdown", graceMs);
+    if (!worker.link) worker.process.kill("SIGKILL");
+    else await worker.link.send({ type: "stop" });
+    await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
+  }
+
+  /** Kills a blocked worker: SIGABRT now, SIGKILL 2 s later if it is still there. */
+  async abort(worker: WorkerHandle): Promise<void> {
+    this.#log.error(`WORKER TIMEOUT (pid: ${worker.pid})`);
+    await this.hook({ name: "worker_abort", args: [worker.info()] });
+    this.#leave(worker, "timeout", 2000);
+    worker.process.kill("SIGABRT");
+    await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
+  }
+
+  /** SIGKILLs every worker at once. */
+  killAll(): void {
+    for (const w of this.workers.values()) w.process.kill("SIGKILL");
+  }
+
+  #leave(worker: WorkerHandle, reason: ExitReason, graceMs: number): void {
+    const now = this.#options.clock.now();
+    if (worker.leaving === null) this.countRestart(reason);
+    worker.state = "draining";
+    worker.leaving = reason;
+    worker.killAt = Math.min(worker.killAt ?? Infinity, now + graceMs);
+  }
+}

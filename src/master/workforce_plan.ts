@@ -1,0 +1,80 @@
+/**
+ * Pure: what the master should do next to keep `target` workers serving.
+ *
+ * Workers sit in slots 1..target; a replacement takes its predecessor's slot.
+ * A worker marked for retirement (recycle, reload) keeps serving until a
+ * fresh worker in its slot is ready: surge first, drain second, so capacity
+ * never dips below `target`. At most `maxSurge` surges boot at once, which
+ * is what makes a reload roll one worker at a time.
+ *
+ * @module
+ */
+import type { ExitReason } from "../hooks.ts";
+
+/** The master's view of one worker, as far as planning is concerned. */
+export interface PlannedWorker {
+  serial: number;
+  id: number;
+  state: "booting" | "ready" | "draining";
+  /** Set when the worker should be replaced, with the reason. */
+  retire: ExitReason | null;
+}
+
+/** One step to take. */
+export type PlanAction =
+  | { kind: "spawn"; id: number }
+  | { kind: "drain"; serial: number; reason: ExitReason };
+
+/** Everything {@linkcode planWorkforce} looks at. */
+export interface PlanInput {
+  target: number;
+  workers: readonly PlannedWorker[];
+  /** False while a crash backoff is running: empty slots wait. */
+  mayRefill: boolean;
+  /** Replacements of still-serving workers allowed to boot at once. */
+  maxSurge: number;
+}
+
+/**
+ * The actions that move the workforce towards its target.
+ *
+ * @example
+ * ```ts
+ * import { planWorkforce } from "./workforce_plan.ts";
+ * planWorkforce({ target: 2, workers: [], mayRefill: true, maxSurge: 1 });
+ * // [{ kind: "spawn", id: 1 }, { kind: "spawn", id: 2 }]
+ * ```
+ */
+export function planWorkforce(input: PlanInput): PlanAction[] {
+  const actions: PlanAction[] = [];
+  const active = input.workers.filter((w) => w.state !== "draining");
+  let surging = 0;
+  for (let id = 1; id <= input.target; id++) {
+    const slot = active.filter((w) => w.id === id);
+    if (slot.some((w) => w.retire) && slot.some((w) => !w.retire && w.state === "booting")) {
+      surging++;
+    }
+  }
+  for (let id = 1; id <= input.target; id++) {
+    const slot = active.filter((w) => w.id === id);
+    const retiring = slot.filter((w) => w.retire !== null);
+    const fresh = slot.filter((w) => w.retire === null);
+    if (fresh.length === 0) {
+      if (retiring.length === 0 && input.mayRefill) actions.push({ kind: "spawn", id });
+      if (retiring.length > 0 && surging < input.maxSurge) {
+        actions.push({ kind: "spawn", id });
+        surging++;
+      }
+    } else if (fresh.some((w) => w.state === "ready")) {
+      for (const w of retiring) {
+        actions.push({ kind: "drain", serial: w.serial, reason: w.retire! });
+      }
+    }
+  }
+  for (const w of active) {
+    if (w.id > input.target) {
+      actions.push({ kind: "drain", serial: w.serial, reason: w.retire ?? "scale_down" });
+    }
+  }
+  return actions;
+}

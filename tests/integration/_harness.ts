@@ -1,0 +1,277 @@
+/**
+ * Runs real Herd masters for integration tests: `deno run -A main.ts serve`
+ * on a free port, waiting for log lines rather than sleeping, and cleaning
+ * up every process it started, even when an assertion fails (`await using`).
+ *
+ * @example
+ * ```ts
+ * import { startHerd } from "./_harness.ts";
+ * await using herd = await startHerd({ args: ["tests/fixtures/apps/hello.ts", "-w", "2"] });
+ * console.log(await (await fetch(herd.url)).text());
+ * ```
+ *
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A fixture app's absolute path. */
+export function fixtureApp(name: string): string {
+  return new URL(`../fixtures/apps/${name}`, import.meta.url).pathname;
+}
+
+/** How to start Herd. */
+export interface StartOptions {
+  /** Arguments after `serve` (`--port` and `--host` are added). */
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Source of a config.ts written to a temp dir and passed with `--config`. */
+  config?: string;
+  /** Wait for the Ready line (default true). */
+  waitReady?: boolean;
+  /** Port to use instead of a fresh free one. */
+  port?: number;
+}
+
+/** A running Herd master. */
+export interface Herd extends AsyncDisposable {
+  port: number;
+  url: string;
+  masterPid: number;
+  /** Every stdout and stderr line so far. */
+  lines: string[];
+  /** Live worker pids (children of the master running `__worker`). */
+  workerPids(): number[];
+  /** The master's and its workers' pids. */
+  pids(): number[];
+  kill(signal: Deno.Signal): void;
+  /** Resolves with the first line (from the start, or after `from`) matching `re`. */
+  waitForLog(re: RegExp, options?: { timeoutMs?: number; from?: number }): Promise<string>;
+  waitForExit(timeoutMs?: number): Promise<Deno.CommandStatus>;
+  /** SIGTERM, then SIGKILL for anything left (master and every worker it ever had). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A port free on 127.0.0.1 right now.
+ *
+ * @example
+ * ```ts
+ * import { freePort } from "./_harness.ts";
+ * freePort();
+ * ```
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Children of `parent` whose command line contains `marker`. */
+export function childPids(parent: number, marker = "__worker"): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== parent || fields[0] === "Z") continue;
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      if (cmdline.includes(marker)) found.push(Number(entry.name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/**
+ * Starts `main.ts serve` and, unless told otherwise, waits for its Ready line.
+ *
+ * @example
+ * ```ts
+ * import { startHerd } from "./_harness.ts";
+ * await using herd = await startHerd({ args: ["-w", "1"] });
+ * ```
+ */
+export async function startHerd(options: StartOptions = {}): Promise<Herd> {
+  const port = options.port ?? freePort();
+  const args = ["run", "-A", MAIN, "serve", "--host", "127.0.0.1", "--port", String(port)];
+  if (options.config !== undefined) {
+    const dir = await Deno.makeTempDir({ prefix: "herd-test-" });
+    await Deno.writeTextFile(`${dir}/config.ts`, options.config);
+    args.push("--config", `${dir}/config.ts`);
+  }
+  args.push(...options.args ?? []);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    // A fresh directory, so the project's own config.ts and .env stay out of the test.
+    cwd: options.cwd ?? await Deno.makeTempDir({ prefix: "herd-cwd-" }),
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const everWorkers = new Set<number>();
+  const waiters = new Set<() => void>();
+  const onLine = (line: string) => {
+    lines.push(line);
+    const booted = /Booting worker \d+ \(pid: (\d+)/.exec(line);
+    if (booted) everWorkers.add(Number(booted[1]));
+    for (const wake of waiters) wake();
+  };
+  const pumps = [pump(child.stdout, onLine), pump(child.stderr, onLine)];
+  let exited: Deno.CommandStatus | null = null;
+  const status = child.status.then(async (s) => {
+    await Promise.all(pumps);
+    exited = s;
+    for (const wake of waiters) wake();
+    return s;
+  });
+
+  const waitFor = <T>(probe: () => T | undefined, timeoutMs: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const hit = probe();
+        if (hit !== undefined) return finish(() => resolve(hit));
+        if (exited) {
+          finish(() => reject(new Error(`Herd exited before ${what}:\n${lines.join("\n")}`)));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish(() => reject(new Error(`Timed out waiting for ${what}:\n${lines.join("\n")}`)));
+      }, timeoutMs);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const herd: Herd = {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    masterPid: child.pid,
+    lines,
+    workerPids: () => childPids(child.pid),
+    pids: () => [child.pid, ...childPids(child.pid)],
+    kill: (signal) => {
+      if (!exited) Deno.kill(child.pid, signal);
+    },
+    waitForLog: (re, { timeoutMs = 15_000, from = 0 } = {}) =>
+      waitFor(() => lines.slice(from).find((l) => re.test(l)), timeoutMs, `a line matching ${re}`),
+    waitForExit: async (timeoutMs = 15_000) => {
+      await waitFor(() => exited ?? undefined, timeoutMs, "exit");
+      return await status;
+    },
+    stop: async () => {
+      if (!exited) {
+        herd.kill("SIGTERM");
+        const timer = setTimeout(() => herd.kill("SIGKILL"), 8000);
+        await status;
+        clearTimeout(timer);
+      }
+      for (const pid of everWorkers) {
+        if (!isAlive(pid)) continue;
+        try {
+          Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    },
+    [Symbol.asyncDispose]: () => herd.stop(),
+  };
+  if (options.waitReady ?? true) {
+    try {
+      await herd.waitForLog(/Ready: \d+ workers listening/, { timeoutMs: 20_000 });
+    } catch (error) {
+      await herd.stop();
+      throw error;
+    }
+  }
+  return herd;
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      onLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  }
+  if (pending) onLine(pending);
+}
+
+/** What a {@linkcode loadLoop} saw. */
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  errors: string[];
+  /** Worker pids from the `x-pid` response header. */
+  pids: Set<number>;
+}
+
+/**
+ * Keeps `concurrency` sequential fetch loops running against `url` until
+ * `stop` aborts, and counts answers. A bounded, test-only load.
+ *
+ * @example
+ * ```ts
+ * import { loadLoop } from "./_harness.ts";
+ * const stop = new AbortController();
+ * const load = loadLoop("http://127.0.0.1:8080/", { concurrency: 4, signal: stop.signal });
+ * stop.abort();
+ * console.log(await load);
+ * ```
+ */
+export async function loadLoop(
+  url: string,
+  options: { concurrency: number; signal: AbortSignal; maxRequests?: number; keepAlive?: boolean },
+): Promise<LoadResult> {
+  const result: LoadResult = { ok: 0, failed: 0, errors: [], pids: new Set() };
+  const max = options.maxRequests ?? 100_000;
+  // Without keep-alive every request is a new connection, which spreads them over the workers.
+  const client = Deno.createHttpClient(options.keepAlive ? {} : { poolMaxIdlePerHost: 0 });
+  const loop = async () => {
+    while (!options.signal.aborted && result.ok + result.failed < max) {
+      try {
+        const response = await fetch(url, { client });
+        await response.body?.cancel();
+        const pid = Number(response.headers.get("x-pid"));
+        if (pid) result.pids.add(pid);
+        if (response.ok) result.ok++;
+        else {
+          result.failed++;
+          result.errors.push(`status ${response.status}`);
+        }
+      } catch (error) {
+        result.failed++;
+        result.errors.push(
+          error instanceof Error ? `${error.message}: ${error.cause ?? ""}` : String(error),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, loop));
+  client.close();
+  return result;
+}

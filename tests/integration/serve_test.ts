@@ -1,0 +1,59 @@
+import { assert, assertEquals } from "../assert.ts";
+import { fixtureApp, loadLoop, startHerd } from "./_harness.ts";
+
+Deno.test("serve: every worker answers and the master is off the data path", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "--workers", "2"] });
+  const workers = herd.workerPids();
+  assertEquals(workers.length, 2);
+  const stop = new AbortController();
+  const seen = new Set<number>();
+  const load = loadLoop(herd.url, { concurrency: 4, signal: stop.signal, maxRequests: 400 });
+  const result = await load;
+  for (const pid of result.pids) seen.add(pid);
+  assertEquals(result.failed, 0, result.errors.join("\n"));
+  assertEquals([...seen].sort(), workers, "both workers served, never the master");
+  assert(!seen.has(herd.masterPid));
+});
+
+Deno.test("serve: a Hono-style app keeps its this binding", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hono_style.ts"), "-w", "1"] });
+  const text = await (await fetch(herd.url)).text();
+  assert(text.startsWith("hono-style from "), text);
+});
+
+Deno.test("serve: an address already in use is refused with exit 5", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  await using herd = await startHerd({ port, args: [fixtureApp("hello.ts")], waitReady: false });
+  const status = await herd.waitForExit();
+  assertEquals(status.code, 5);
+  await herd.waitForLog(new RegExp(`^error: Address 127\\.0\\.0\\.1:${port} is already in use$`));
+});
+
+Deno.test("serve: a foreign reusePort listener on the port is refused too", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
+  const port = (listener.addr as Deno.NetAddr).port;
+  // Without the check, our reusePort workers would join it and share its traffic.
+  await using herd = await startHerd({ port, args: [fixtureApp("hello.ts")], waitReady: false });
+  assertEquals((await herd.waitForExit()).code, 5);
+});
+
+Deno.test("serve: an app that throws on import stops the master (preload on: exit 4)", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("crash_on_import.ts"), "-w", "2"],
+    waitReady: false,
+  });
+  assertEquals((await herd.waitForExit()).code, 4);
+  await herd.waitForLog(/^error: .*Fixture crashed on import/);
+  assertEquals(herd.lines.filter((l) => l.includes("Booting worker")).length, 0);
+});
+
+Deno.test("serve: a worker boot failure stops the master (preload off: exit 3)", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("crash_on_import.ts"), "-w", "2", "--no-preload"],
+    waitReady: false,
+  });
+  assertEquals((await herd.waitForExit()).code, 3);
+  await herd.waitForLog(/failed to boot: .*Fixture crashed on import/);
+  assert(herd.lines.filter((l) => l.includes("Booting worker")).length <= 2, "no fork loop");
+});

@@ -1,0 +1,39 @@
+import { assert, assertEquals } from "../assert.ts";
+import { fixtureApp, startHerd } from "./_harness.ts";
+
+Deno.test("signals: TERM lets an in-flight slow request finish, then exits 0", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("slow.ts"), "-w", "2"] });
+  const slow = fetch(`${herd.url}/slow?ms=1500`).then((r) => r.text());
+  await herd.waitForLog(/slow request started/);
+  herd.kill("SIGTERM");
+  assert((await slow).startsWith("slow done by"));
+  assertEquals((await herd.waitForExit()).code, 0);
+  await herd.waitForLog(/Shutting down: draining workers/);
+});
+
+Deno.test("signals: INT stops quickly and exits", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
+  herd.kill("SIGINT");
+  const status = await herd.waitForExit(5000);
+  assertEquals(status.code, 0);
+  await herd.waitForLog(/Shutting down quickly \(SIGINT\)/);
+});
+
+Deno.test("signals: TTIN adds a worker and TTOU removes one", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"] });
+  let from = herd.lines.length;
+  herd.kill("SIGTTIN");
+  await herd.waitForLog(/Number of workers: 2 \(was 1\)/, { from });
+  await herd.waitForLog(/Worker 2 \(pid: \d+\) listening/, { from });
+  assertEquals(herd.workerPids().length, 2);
+  from = herd.lines.length;
+  herd.kill("SIGTTOU");
+  await herd.waitForLog(/Number of workers: 1 \(was 2\)/, { from });
+  await herd.waitForLog(/Worker 2 \(pid: \d+\) exited with code 0 \(reason: scale_down\)/, {
+    from,
+  });
+  assertEquals(herd.workerPids().length, 1);
+  from = herd.lines.length;
+  herd.kill("SIGTTOU");
+  await herd.waitForLog(/Not removing the last worker/, { from });
+});

@@ -1,0 +1,45 @@
+import { assert, assertEquals, assertNotEquals } from "../assert.ts";
+import { fixtureApp, isAlive, startHerd } from "./_harness.ts";
+
+async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("supervision: a SIGKILLed worker is replaced and logged with its signal", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
+  const [victim, survivor] = herd.workerPids();
+  const from = herd.lines.length;
+  Deno.kill(victim, "SIGKILL");
+  await herd.waitForLog(new RegExp(`\\(pid: ${victim}\\) was killed by SIGKILL`), { from });
+  await herd.waitForLog(/Booting worker \d+ \(pid: \d+/, { from });
+  await herd.waitForLog(/listening$/, { from });
+  const now = herd.workerPids();
+  assertEquals(now.length, 2);
+  assert(now.includes(survivor));
+  assert(!now.includes(victim));
+  assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
+});
+
+Deno.test("supervision: a crashing worker is replaced, logged with its exit code", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("exit_on_request.ts"), "-w", "1"] });
+  const [before] = herd.workerPids();
+  const from = herd.lines.length;
+  await fetch(`${herd.url}/exit`).then((r) => r.body?.cancel()).catch(() => {});
+  await herd.waitForLog(new RegExp(`\\(pid: ${before}\\) exited with code 1`), { from });
+  await herd.waitForLog(/listening$/, { from });
+  assertNotEquals(herd.workerPids()[0], before);
+});
+
+Deno.test("supervision: after kill -9 of the master no worker is left and the port is free", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
+  const workers = herd.workerPids();
+  assertEquals(workers.length, 2);
+  herd.kill("SIGKILL");
+  await herd.waitForExit();
+  await until(() => workers.every((pid) => !isAlive(pid)), 2000, "workers to exit");
+  Deno.listen({ hostname: "127.0.0.1", port: herd.port }).close();
+});

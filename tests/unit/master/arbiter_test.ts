@@ -1,0 +1,141 @@
+import { assert, assertEquals } from "../../assert.ts";
+import { ExitCode } from "../../../src/ipc/protocol.ts";
+import { fakeResolved, Rig } from "./_fakes.ts";
+
+Deno.test("arbiter starts the target number of workers and sends each its config", async () => {
+  const rig = new Rig({ workers: 3 });
+  await rig.start();
+  assertEquals(rig.driver.spawned.map((p) => p.request.id), [1, 2, 3]);
+  for (const link of rig.links.values()) {
+    const config = link.sent[0];
+    assert(config.type === "config");
+    assertEquals(config.port, 8080);
+    assert(!("on_starting" in config.settings), "hooks are not sent to workers");
+  }
+});
+
+Deno.test("arbiter replaces a crashed worker at once, then backs off", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const first = rig.driver.spawned[0];
+  first.exit({ code: 1, signal: null });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const crashedAt = rig.clock.now();
+  await rig.boot(rig.driver.spawned[1]);
+  rig.driver.spawned[1].exit({ code: 1, signal: null });
+  await rig.until(() => rig.driver.spawned.length === 3);
+  assert(rig.clock.now() - crashedAt >= 100, "the second crash in a row waits for the backoff");
+  assertEquals(rig.arbiter.workforce.restarts.crash, 2);
+  assertEquals(rig.driver.spawned[2].request.id, 1, "the replacement keeps the slot");
+});
+
+Deno.test("arbiter halts with WorkerBootError when a worker fails during the initial start", async () => {
+  const rig = new Rig({ workers: 2 });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  await rig.boot(rig.driver.spawned[0]);
+  rig.driver.spawned[1].exit({ code: ExitCode.AppLoadError, signal: null });
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+  assertEquals(rig.driver.spawned.length, 2, "no fork loop");
+  assertEquals(rig.driver.spawned[0].signals, ["SIGKILL"]);
+});
+
+Deno.test("arbiter treats a worker that never reports ready as a boot failure", async () => {
+  const rig = new Rig({ workers: 1, settings: { boot_timeout: 5 } });
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+  assert(rig.clock.now() >= 5000);
+});
+
+Deno.test("arbiter recycles with surge: the replacement is ready before the old one drains", async () => {
+  const rig = new Rig({ workers: 1, settings: { max_requests: 10 } });
+  await rig.start();
+  const old = rig.driver.spawned[0];
+  await rig.beat(old, 10);
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const oldLink = rig.links.get(old)!;
+  assertEquals(oldLink.sent.map((f) => f.type), ["config"], "no drain before the surge is ready");
+  await rig.boot(rig.driver.spawned[1]);
+  assertEquals(oldLink.sent.map((f) => f.type), ["config", "drain"]);
+  const drain = oldLink.sent[1];
+  assert(drain.type === "drain");
+  assertEquals(drain.reason, "max_requests");
+  assertEquals(rig.arbiter.workforce.restarts.max_requests, 1);
+});
+
+Deno.test("arbiter aborts a silent worker and spawns a replacement", async () => {
+  const rig = new Rig({ workers: 2, settings: { timeout: 3 } });
+  await rig.start();
+  const [blocked, healthy] = rig.driver.spawned;
+  for (let i = 0; i < 4; i++) {
+    rig.clock.time += 1000;
+    await rig.beat(healthy, i);
+  }
+  assertEquals(blocked.signals, ["SIGABRT"]);
+  assertEquals(healthy.signals, []);
+  await rig.until(() => rig.driver.spawned.length === 3);
+  await rig.until(() => blocked.exited);
+  assertEquals(blocked.signals, ["SIGABRT", "SIGKILL"], "SIGKILL follows when SIGABRT is ignored");
+  assertEquals(rig.arbiter.workforce.restarts.timeout, 1);
+});
+
+Deno.test("arbiter drains every worker on SIGTERM and exits 0 once they are gone", async () => {
+  const rig = new Rig({ workers: 2 });
+  await rig.start();
+  await rig.signal("SIGTERM");
+  for (const [process, link] of rig.links) {
+    assertEquals(link.sent.at(-1)?.type, "drain");
+    process.exit();
+  }
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, 0);
+});
+
+Deno.test("arbiter kills workers still draining after graceful_timeout", async () => {
+  const rig = new Rig({ workers: 1, settings: { graceful_timeout: 2 } });
+  await rig.start();
+  await rig.signal("SIGTERM");
+  await rig.until(() => false);
+  assertEquals(rig.driver.spawned[0].signals, ["SIGKILL"]);
+  assert(rig.clock.now() >= 2000);
+  assertEquals(rig.arbiter.exitCode, 0);
+});
+
+Deno.test("arbiter scales with TTIN and TTOU, never below one worker", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  await rig.signal("SIGTTIN");
+  assertEquals(rig.driver.spawned.length, 2);
+  await rig.boot(rig.driver.spawned[1]);
+  await rig.signal("SIGTTOU");
+  assertEquals(rig.links.get(rig.driver.spawned[1])!.sent.at(-1)?.type, "drain");
+  await rig.signal("SIGTTOU");
+  assertEquals(rig.arbiter.target, 1);
+});
+
+Deno.test("arbiter reloads one worker at a time and keeps the old ones when a new one fails", async () => {
+  const resolved = fakeResolved();
+  const rig = new Rig({
+    workers: 2,
+    resolved,
+    effects: { reloadConfig: () => Promise.resolve({ ok: true, resolved, workers: 2 }) },
+  });
+  await rig.start();
+  await rig.signal("SIGHUP");
+  assertEquals(rig.driver.spawned.length, 3, "one surge at a time");
+  const surge = rig.driver.spawned[2];
+  await rig.boot(surge);
+  assertEquals(rig.links.get(rig.driver.spawned[0])!.sent.at(-1)?.type, "drain");
+  await rig.until(() => rig.driver.spawned.length === 4);
+  rig.driver.spawned[3].exit({ code: ExitCode.AppLoadError, signal: null });
+  await rig.until(() => rig.driver.spawned[3].exited);
+  await rig.arbiter.step();
+  const old = rig.driver.spawned[1];
+  assertEquals(
+    rig.links.get(old)!.sent.map((f) => f.type),
+    ["config"],
+    "the old worker keeps serving",
+  );
+  assertEquals(rig.arbiter.exitCode, null);
+  assertEquals(rig.driver.spawned.length, 4, "no retry loop after an abandoned reload");
+});

@@ -1,0 +1,37 @@
+import { assertEquals } from "../../assert.ts";
+import { countCrash, crashDelayMs, isBootFailure } from "../../../src/master/crash_backoff.ts";
+
+Deno.test("crashDelayMs is immediate once, then doubles from 100 ms to a 30 s cap", () => {
+  const table: [number, number][] = [[1, 0], [2, 100], [3, 200], [4, 400], [10, 25_600], [
+    11,
+    30_000,
+  ], [
+    500,
+    30_000,
+  ]];
+  for (const [crashes, delay] of table) assertEquals(crashDelayMs(crashes), delay, `${crashes}`);
+});
+
+Deno.test("countCrash starts again after a worker stayed up", () => {
+  assertEquals(countCrash(0, { upMs: 0 }), 1);
+  assertEquals(countCrash(3, { upMs: 9_999 }), 4);
+  assertEquals(countCrash(3, { upMs: 10_000 }), 1);
+});
+
+Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => {
+  const table: [number, string | null, boolean, boolean][] = [
+    [1, null, false, true],
+    [4, null, true, true],
+    [5, null, true, true],
+    [1, null, true, false],
+    [137, "SIGKILL", true, false],
+    [0, null, true, false],
+  ];
+  for (const [code, signal, ready, expected] of table) {
+    assertEquals(
+      isBootFailure({ code, signal }, { ready }),
+      expected,
+      `${code} ${signal} ${ready}`,
+    );
+  }
+});

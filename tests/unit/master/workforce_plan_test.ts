@@ -1,0 +1,43 @@
+import { assertEquals } from "../../assert.ts";
+import { type PlannedWorker, planWorkforce } from "../../../src/master/workforce_plan.ts";
+
+const w = (
+  serial: number,
+  id: number,
+  state: PlannedWorker["state"],
+  retire: PlannedWorker["retire"] = null,
+) => ({
+  serial,
+  id,
+  state,
+  retire,
+});
+
+Deno.test("planWorkforce fills empty slots unless a backoff holds them", () => {
+  const input = { target: 2, workers: [w(1, 1, "ready")], maxSurge: 1 };
+  assertEquals(planWorkforce({ ...input, mayRefill: true }), [{ kind: "spawn", id: 2 }]);
+  assertEquals(planWorkforce({ ...input, mayRefill: false }), []);
+});
+
+Deno.test("planWorkforce surges one retiring worker at a time", () => {
+  const workers = [w(1, 1, "ready", "reload"), w(2, 2, "ready", "reload")];
+  assertEquals(planWorkforce({ target: 2, workers, mayRefill: true, maxSurge: 1 }), [
+    { kind: "spawn", id: 1 },
+  ]);
+  const surging = [...workers, w(3, 1, "booting")];
+  assertEquals(planWorkforce({ target: 2, workers: surging, mayRefill: true, maxSurge: 1 }), []);
+});
+
+Deno.test("planWorkforce drains a retiring worker once its successor is ready", () => {
+  const workers = [w(1, 1, "ready", "max_age"), w(3, 1, "ready")];
+  assertEquals(planWorkforce({ target: 1, workers, mayRefill: false, maxSurge: 1 }), [
+    { kind: "drain", serial: 1, reason: "max_age" },
+  ]);
+});
+
+Deno.test("planWorkforce drains workers above the target", () => {
+  const workers = [w(1, 1, "ready"), w(2, 2, "ready"), w(3, 3, "draining")];
+  assertEquals(planWorkforce({ target: 1, workers, mayRefill: true, maxSurge: 1 }), [
+    { kind: "drain", serial: 2, reason: "scale_down" },
+  ]);
+});
