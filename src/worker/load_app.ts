@@ -1,0 +1,95 @@
+/**
+ * Imports the app module and checks its shape. It accepts exactly what
+ * `deno serve` accepts: a default export that is an object with a `fetch`
+ * method (Hono apps qualify; `this` stays bound) or a handler function.
+ * The CLI's `check` command uses it too.
+ *
+ * @example
+ * ```ts
+ * import { loadApp } from "./load_app.ts";
+ * const app = await loadApp("app.ts", Deno.cwd());
+ * Deno.serve({ port: 0 }, app.fetch);
+ * ```
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createDefaultApp } from "./default_app.ts";
+import type { FetchHandler } from "./request_guard.ts";
+
+/** An app ready to be served. */
+export interface LoadedApp {
+  /** The handler, bound to its object when the export was `{ fetch }`. */
+  readonly fetch: FetchHandler;
+  /** The imported module's URL, or null for the embedded default app. */
+  readonly url: string | null;
+}
+
+/** The app module could not be imported or has the wrong shape (exit code 4). */
+export class AppLoadError extends Error {
+  /**
+   * @example
+   * ```ts
+   * import { AppLoadError } from "./load_app.ts";
+   * throw new AppLoadError('Cannot import app "app.ts": Module not found "file:///x/app.ts"');
+   * ```
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AppLoadError";
+  }
+}
+
+/**
+ * Loads the app at `path` (relative to `cwd`, or a URL), or the embedded
+ * default app when `path` is null. Throws {@linkcode AppLoadError} with a
+ * one-line message naming the module.
+ *
+ * @example
+ * ```ts
+ * import { loadApp } from "./load_app.ts";
+ * const fallback = await loadApp(null, Deno.cwd());
+ * fallback.url; // null
+ * ```
+ */
+export async function loadApp(path: string | null, cwd: string): Promise<LoadedApp> {
+  if (path === null) return { fetch: createDefaultApp(), url: null };
+  const url = moduleUrl(path, cwd);
+  let mod: { default?: unknown };
+  try {
+    mod = await import(url);
+  } catch (error) {
+    throw new AppLoadError(`Cannot import app "${path}": ${firstLine(error)}`, { cause: error });
+  }
+  return { fetch: handlerOf(mod.default, path), url };
+}
+
+function handlerOf(exported: unknown, path: string): FetchHandler {
+  if (typeof exported === "function") return exported as FetchHandler;
+  if (exported !== null && typeof exported === "object" && "fetch" in exported) {
+    const fetch = (exported as { fetch: unknown }).fetch;
+    if (typeof fetch !== "function") {
+      throw new AppLoadError(
+        `Invalid default export of "${path}": its fetch must be a function, got ${typeof fetch}`,
+      );
+    }
+    return fetch.bind(exported) as FetchHandler;
+  }
+  throw new AppLoadError(
+    `Invalid default export of "${path}": must be a function or an object with a fetch method`,
+  );
+}
+
+// "C:" is a drive letter, not a scheme; anything else with a scheme (file:, npm:, https:) is kept.
+const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
+function moduleUrl(path: string, cwd: string): string {
+  if (SCHEME.test(path)) return path;
+  return pathToFileURL(isAbsolute(path) ? path : resolve(cwd, path)).href;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n", 1)[0].replace(/\.$/, "");
+}

@@ -1,0 +1,335 @@
+/**
+ * The request guard: wraps the app's fetch with everything Herd promises
+ * per request (counters for heartbeats, `timeout` → 503, `sync` one at a
+ * time or the `async` in-flight cap, request limits, keep-alive headers,
+ * the worker hooks and the access log).
+ *
+ * The request path is the product, so each feature costs nothing when it is
+ * off: hooks, the access log, limits and the deadline are wired in only when
+ * configured. Timeouts are found by one sweeping interval over the in-flight
+ * set (oldest first), never a timer per request.
+ *
+ * @example
+ * ```ts
+ * import { createRequestGuard } from "./request_guard.ts";
+ * const guard = createRequestGuard(() => new Response("hi"), {
+ *   workerClass: "async", maxInFlight: 1000, timeoutS: 30, keepaliveS: 2, keepaliveRequests: 0,
+ *   limits: { line: 4094, fields: 100, fieldSize: 8190, body: 0 },
+ * });
+ * const server = Deno.serve({ port: 0, onListen() {} }, guard.handler);
+ * // ... later
+ * guard.close();
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+import type { RequestStats } from "../ipc/protocol.ts";
+import { type Hooks, runHook, type WorkerContext } from "../hooks.ts";
+import { getLog } from "../logging/log.ts";
+import { ConnectionHeaders } from "./connection_headers.ts";
+import { InFlight } from "./in_flight.ts";
+import {
+  createLimitCheck,
+  type LimitCheck,
+  limitResponse,
+  limitStreamedBody,
+  type RequestLimits,
+} from "./request_limits.ts";
+import { attachDeadline, installDeadlineSignal } from "./request_signal.ts";
+import { RequestCounters } from "./request_stats.ts";
+
+/** What Deno.serve calls: the app's shape, too. */
+export type FetchHandler = (
+  req: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** The access logger's request-path method (`src/logging/access_log.ts`). */
+export interface AccessLogWriter {
+  write(
+    req: Request,
+    info: Deno.ServeHandlerInfo,
+    res: Response,
+    startedAtMs: number,
+    durationMs: number,
+  ): void;
+}
+
+/** Options of {@linkcode createRequestGuard}, from the worker's settings. */
+export interface RequestGuardOptions {
+  /** `worker_class`: `sync` runs one request at a time in the app. */
+  workerClass: "sync" | "async";
+  /** `worker_connections`: most requests in flight for `async`; past it, 503. */
+  maxInFlight: number;
+  /** `timeout` in seconds; 0 = off. */
+  timeoutS: number;
+  /** `keepalive` in seconds; 0 = `Connection: close` on every response. */
+  keepaliveS: number;
+  /** `keepalive_requests`; 0 = no per-connection cap. */
+  keepaliveRequests: number;
+  /** `limit_request_*`. */
+  limits: RequestLimits;
+  /** `pre_request` / `post_request`, when set, with the context they receive. */
+  hooks?: {
+    context: WorkerContext;
+    preRequest?: Hooks["pre_request"] | null;
+    postRequest?: Hooks["post_request"] | null;
+  };
+  /** The access log, or null when it is off. */
+  accessLog?: AccessLogWriter | null;
+}
+
+/** A guarded handler and what the worker reads or drives around it. */
+export interface RequestGuard extends Disposable {
+  /** Pass to Deno.serve. */
+  readonly handler: FetchHandler;
+  /** True once {@linkcode startDrain} was called. */
+  readonly draining: boolean;
+  /** Counters for a heartbeat. */
+  stats(rss: number): RequestStats;
+  /** From now on every response says `Connection: close`. */
+  startDrain(): void;
+  /** Stops the timeout sweep; idempotent. */
+  close(): void;
+}
+
+const log = getLog("worker");
+
+/**
+ * Wraps `app` with the guard described by `options`.
+ *
+ * @example
+ * ```ts
+ * import { createRequestGuard } from "./request_guard.ts";
+ * const guard = createRequestGuard(() => new Response("ok"), {
+ *   workerClass: "sync", maxInFlight: 1, timeoutS: 0, keepaliveS: 0, keepaliveRequests: 0,
+ *   limits: { line: 0, fields: 0, fieldSize: 0, body: 0 },
+ * });
+ * guard.stats(0).served; // 0
+ * guard.close();
+ * ```
+ */
+export function createRequestGuard(
+  app: FetchHandler,
+  options: RequestGuardOptions,
+): RequestGuard {
+  return new Guard(app, options);
+}
+
+class Guard implements RequestGuard {
+  readonly #app: FetchHandler;
+  readonly #sync: boolean;
+  readonly #maxInFlight: number;
+  readonly #timeoutMs: number;
+  readonly #bodyLimit: number;
+  readonly #limitCheck: LimitCheck | null;
+  readonly #connection: ConnectionHeaders;
+  readonly #hooks: RequestGuardOptions["hooks"] | null;
+  readonly #accessLog: AccessLogWriter | null;
+  readonly #counters = new RequestCounters();
+  // Insertion order is arrival order, so the sweep and oldestMs look only at the front.
+  readonly #inFlight = new Set<InFlight>();
+  readonly #queue: InFlight[] = [];
+  #busy = false;
+  #sweep: ReturnType<typeof setInterval> | null = null;
+
+  constructor(app: FetchHandler, options: RequestGuardOptions) {
+    this.#app = app;
+    this.#sync = options.workerClass === "sync";
+    this.#maxInFlight = options.maxInFlight;
+    this.#timeoutMs = options.timeoutS * 1000;
+    this.#bodyLimit = options.limits.body;
+    this.#limitCheck = createLimitCheck(options.limits);
+    this.#connection = new ConnectionHeaders({
+      keepaliveS: options.keepaliveS,
+      maxRequests: options.keepaliveRequests,
+    });
+    const hooks = options.hooks;
+    this.#hooks = hooks?.preRequest || hooks?.postRequest ? hooks : null;
+    this.#accessLog = options.accessLog ?? null;
+    if (this.#timeoutMs > 0) {
+      installDeadlineSignal();
+      // A quarter of the timeout keeps a 503 within 1.25 × timeout, capped so long
+      // timeouts are still answered within a quarter second of expiry.
+      const period = Math.min(250, Math.max(10, this.#timeoutMs / 4));
+      const sweep = setInterval(() => this.#expire(performance.now()), period);
+      Deno.unrefTimer(sweep);
+      this.#sweep = sweep;
+    }
+  }
+
+  get draining(): boolean {
+    return this.#connection.draining;
+  }
+
+  readonly handler: FetchHandler = (req, info) => {
+    const entry = new InFlight(req, info);
+    const refused = this.#limitCheck?.(req) ?? this.#overCapacity();
+    if (refused !== null) return this.#complete(entry, refused);
+    this.#inFlight.add(entry);
+    if (this.#bodyLimit > 0) {
+      entry.req = limitStreamedBody(req, {
+        limit: this.#bodyLimit,
+        onExceeded: () => entry.bodyTooLarge = true,
+      });
+    }
+    if (this.#timeoutMs > 0) attachDeadline(entry.req, entry);
+    if (this.#sync) {
+      if (this.#busy) {
+        this.#queue.push(entry);
+        return entry.defer();
+      }
+      this.#busy = true;
+    }
+    return this.#begin(entry) ?? entry.promise!;
+  };
+
+  stats(rss: number): RequestStats {
+    let oldestMs = 0;
+    for (const entry of this.#inFlight) {
+      oldestMs = Math.round(performance.now() - entry.start);
+      break;
+    }
+    return this.#counters.snapshot({ inFlight: this.#inFlight.size, oldestMs, rss });
+  }
+
+  startDrain(): void {
+    this.#connection.draining = true;
+  }
+
+  close(): void {
+    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #overCapacity(): Response | null {
+    if (this.#sync || this.#inFlight.size < this.#maxInFlight) return null;
+    this.#counters.rejected++;
+    return new Response("Service Unavailable: worker at its connection limit\n", {
+      status: 503,
+      headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "1" },
+    });
+  }
+
+  /** Runs the app (after `pre_request`). Returns the response if it is already there. */
+  #begin(entry: InFlight): Response | undefined {
+    entry.running = true;
+    const hooks = this.#hooks;
+    if (!hooks?.preRequest) return this.#call(entry);
+    entry.defer();
+    runHook("pre_request", hooks.preRequest, [hooks.context, entry.req], hookFailed).then(() => {
+      if (entry.timedOut) return;
+      const res = this.#call(entry);
+      if (res !== undefined) entry.resolve!(res);
+    });
+    return undefined;
+  }
+
+  #call(entry: InFlight): Response | undefined {
+    let result: Response | Promise<Response>;
+    try {
+      result = this.#app(entry.req, entry.info);
+    } catch (error) {
+      return this.#done(entry, this.#failure(entry, error));
+    }
+    if (result instanceof Response) return this.#done(entry, result);
+    entry.defer();
+    Promise.resolve(result).then(
+      (res) => this.#settle(entry, res),
+      (error) => this.#settle(entry, this.#failure(entry, error)),
+    );
+    return undefined;
+  }
+
+  #settle(entry: InFlight, res: Response): void {
+    if (entry.timedOut) {
+      // Already answered 503: release what the late response holds.
+      res.body?.cancel().catch(() => {});
+      return;
+    }
+    entry.resolve!(this.#done(entry, res));
+  }
+
+  #done(entry: InFlight, res: Response): Response {
+    this.#inFlight.delete(entry);
+    if (this.#sync) queueMicrotask(() => this.#next());
+    return this.#complete(entry, res);
+  }
+
+  /** Starts the next queued request of a `sync` worker (a microtask, so no recursion). */
+  #next(): void {
+    let entry: InFlight | undefined;
+    while ((entry = this.#queue.shift()) !== undefined && entry.timedOut);
+    if (entry === undefined) {
+      this.#busy = false;
+      return;
+    }
+    const res = this.#begin(entry);
+    if (res !== undefined) entry.resolve!(res);
+  }
+
+  #complete(entry: InFlight, response: Response): Response {
+    const durationMs = performance.now() - entry.start;
+    this.#counters.record(response.status, durationMs / 1000);
+    const res = this.#connection.apply(response, entry.info);
+    const hooks = this.#hooks;
+    if (hooks?.postRequest) {
+      // Not awaited: the response must not wait for a hook (runHook never rejects).
+      runHook(
+        "post_request",
+        hooks.postRequest,
+        [hooks.context, entry.req, res, durationMs],
+        hookFailed,
+      );
+    }
+    this.#accessLog?.write(
+      entry.req,
+      entry.info,
+      res,
+      performance.timeOrigin + entry.start,
+      durationMs,
+    );
+    return res;
+  }
+
+  #failure(entry: InFlight, error: unknown): Response {
+    if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.error(`Error in the app for ${entry.req.method} ${entry.req.url}: ${detail}`);
+    return new Response("Internal Server Error\n", {
+      status: 500,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+
+  /** Answers 503 to every request older than `timeout` and aborts its signal. */
+  #expire(now: number): void {
+    for (const entry of this.#inFlight) {
+      if (now - entry.start < this.#timeoutMs) break;
+      this.#inFlight.delete(entry);
+      entry.timedOut = true;
+      entry.abort();
+      this.#counters.timedOut++;
+      // A hung request must not wedge a sync worker: its slot is released once answered.
+      if (this.#sync && entry.running) queueMicrotask(() => this.#next());
+      entry.resolve?.(this.#complete(entry, timeoutResponse(this.#timeoutMs)));
+    }
+  }
+}
+
+function timeoutResponse(timeoutMs: number): Response {
+  return new Response(`Service Unavailable: no response within ${timeoutMs / 1000} s\n`, {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+function hookFailed(name: string, error: unknown): void {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  log.error(`Hook "${name}" failed: ${detail}`);
+}

@@ -1,0 +1,305 @@
+/**
+ * The worker process: connect to the master, receive the configuration,
+ * load the app, serve it on every address, report heartbeats, and leave
+ * when told to (or at once when the master is gone).
+ *
+ * ```
+ * connect control socket → hello → config → logging → hooks → loadApp
+ *   → post_worker_init → Deno.serve × addresses → ready → heartbeats …
+ *   drain / SIGTERM → Connection: close 300 ms → shutdown() → exit 0
+ *   stop → exit 0 · channel EOF, stdin EOF, ppid change → exit 6
+ * ```
+ *
+ * The master starts it as `main.ts __worker` with `_HERD_WORKER` set to
+ * `{"id","token","control"}`, stdin a pipe it never writes, stdout and
+ * stderr inherited (they belong to the app; Herd's protocol never uses them).
+ *
+ * @example
+ * ```ts
+ * import { runWorker } from "./worker.ts";
+ * Deno.exit(await runWorker());
+ * ```
+ *
+ * @module
+ */
+import { connectChannel } from "../ipc/channel.ts";
+import { type ConfigMessage, ExitCode, type Frame } from "../ipc/protocol.ts";
+import { runHook, type WorkerContext } from "../hooks.ts";
+import { getLog } from "../logging/log.ts";
+import { configureLogging, flushLogs, reopenLogs } from "../logging/setup.ts";
+import { type AccessLogger, openAccessLog } from "../logging/access_log.ts";
+import { listenAddresses } from "../settings/addresses.ts";
+import type { DataSettings } from "../settings/table.ts";
+import { createDefaultApp } from "./default_app.ts";
+import { drainServers } from "./drain.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { AppLoadError, loadApp } from "./load_app.ts";
+import { watchParent } from "./parent_watch.ts";
+import {
+  createRequestGuard,
+  type RequestGuard,
+  type RequestGuardOptions,
+} from "./request_guard.ts";
+import { BindError, serveApp } from "./serve_app.ts";
+import { loadWorkerHooks } from "./worker_hooks.ts";
+
+/** Name of the environment variable that carries the worker's identity. */
+export const WORKER_ENV = "_HERD_WORKER";
+
+/** What the master tells a worker about itself (JSON in {@linkcode WORKER_ENV}). */
+export interface WorkerIdentity {
+  id: number;
+  token: string;
+  control: string;
+}
+
+const log = getLog("worker");
+
+/**
+ * Runs the worker until it must exit; returns the exit code (an
+ * `ExitCode`). The caller exits the process with it, which also ends
+ * whatever is still running.
+ *
+ * @example
+ * ```ts
+ * import { runWorker } from "./worker.ts";
+ * const code = await runWorker(); // needs _HERD_WORKER and a master listening
+ * ```
+ */
+export async function runWorker(): Promise<number> {
+  const identity = parseIdentity(Deno.env.get(WORKER_ENV));
+  if (typeof identity === "string") {
+    console.error(identity);
+    return ExitCode.Usage;
+  }
+  const channel = await connectChannel(identity.control).catch((error) => {
+    console.error(`Cannot reach the master at "${identity.control}": ${message(error)}`);
+    return null;
+  });
+  if (channel === null) return ExitCode.Orphaned;
+  const frames = channel[Symbol.asyncIterator]();
+  await channel.send({ type: "hello", id: identity.id, pid: Deno.pid, token: identity.token });
+  const first = await frames.next().catch(() => null);
+  if (first === null || first.done || first.value.type !== "config") return ExitCode.Orphaned;
+  const config = first.value;
+
+  const exit = Promise.withResolvers<number>();
+  using _parent = watchParent({
+    onGone: (reason) => {
+      log.warning(`${reason}; exiting`);
+      exit.resolve(ExitCode.Orphaned);
+    },
+  });
+  await configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
+
+  const bootError = async (code: ExitCode, text: string) => {
+    log.error(text);
+    await channel.send({ type: "boot_error", code, message: text });
+    return code;
+  };
+  const booted = await boot(identity, config).catch((error) => error as Error);
+  if (booted instanceof Error) {
+    const code = booted instanceof AppLoadError
+      ? ExitCode.AppLoadError
+      : booted instanceof BindError
+      ? ExitCode.BindError
+      : ExitCode.Error;
+    return finish(await bootError(code, booted.message), null);
+  }
+  const { guard, servers, addresses, accessLog } = booted;
+  await channel.send({ type: "ready", addresses });
+  log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
+  using _beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
+
+  let draining = false;
+  const drain = (graceMs: number, why: string) => {
+    if (draining) return;
+    draining = true;
+    log.info(`Draining (${why}; up to ${graceMs} ms)`);
+    const deadline = setTimeout(() => {
+      log.warning(`Still busy after ${graceMs} ms of draining; exiting anyway`);
+      exit.resolve(ExitCode.Ok);
+    }, graceMs);
+    drainServers({ servers, startDrain: () => guard.startDrain() })
+      .then(() => exit.resolve(ExitCode.Ok), (error) => {
+        log.error(`Drain failed: ${message(error)}`);
+        exit.resolve(ExitCode.Ok);
+      })
+      .finally(() => clearTimeout(deadline));
+  };
+  const onFrame = (frame: Frame) => {
+    if (frame.type === "drain") drain(frame.graceMs, `master: ${frame.reason}`);
+    else if (frame.type === "stop") exit.resolve(ExitCode.Ok);
+    else if (frame.type === "reopen_logs") {
+      reopenLogs();
+      accessLog?.reopen();
+    }
+  };
+  followMaster(frames, onFrame).then(() => {
+    log.warning("Control channel closed: the master is gone; exiting");
+    exit.resolve(ExitCode.Orphaned);
+  });
+  const graceMs = config.settings.graceful_timeout * 1000;
+  using _signals = handleSignals(() => drain(graceMs, "SIGTERM"));
+
+  const code = await exit.promise;
+  guard.close();
+  channel.close();
+  return finish(code, accessLog);
+}
+
+interface Booted {
+  guard: RequestGuard;
+  servers: Deno.HttpServer[];
+  addresses: string[];
+  accessLog: AccessLogger | null;
+}
+
+async function boot(identity: WorkerIdentity, config: ConfigMessage): Promise<Booted> {
+  const { settings } = config;
+  const hooks = await loadWorkerHooks({ configPath: config.configPath, profile: settings.env });
+  const loaded = await loadApp(settings.app, Deno.cwd());
+  const context: WorkerContext = {
+    id: identity.id,
+    pid: Deno.pid,
+    generation: config.generation,
+    log: getLog("hooks"),
+  };
+  await runHook("post_worker_init", hooks.post_worker_init, [context], hookFailed);
+  const accessLog = openAccessLog(settings);
+  let guard: RequestGuard | null = null;
+  // The default app needs the guard for /readyz; the guard needs the app: a late binding.
+  const app = loaded.url === null
+    ? createDefaultApp({ workerId: identity.id, isDraining: () => guard?.draining ?? false })
+    : loaded.fetch;
+  guard = createRequestGuard(app, {
+    ...guardSettings(settings),
+    hooks: { context, preRequest: hooks.pre_request, postRequest: hooks.post_request },
+    accessLog,
+  });
+  const port = settings.port === 0 ? config.port : settings.port;
+  const { servers, addresses } = serveApp({
+    addresses: listenAddresses({ ...settings, port }),
+    handler: guard.handler,
+    keepaliveS: settings.keepalive,
+  });
+  return { guard, servers, addresses, accessLog };
+}
+
+/**
+ * The request guard's options from the settings (hooks and access log
+ * apart).
+ *
+ * @example
+ * ```ts
+ * import { guardSettings } from "./worker.ts";
+ * guardSettings({ worker_class: "async", worker_connections: 1000, timeout: 30, keepalive: 2,
+ *   keepalive_requests: 1000, limit_request_line: 4094, limit_request_fields: 100,
+ *   limit_request_field_size: 8190, limit_request_body: 0 }).timeoutS; // 30
+ * ```
+ */
+export function guardSettings(
+  settings: GuardSettings,
+): Omit<RequestGuardOptions, "hooks" | "accessLog"> {
+  return {
+    workerClass: settings.worker_class,
+    maxInFlight: settings.worker_connections,
+    timeoutS: settings.timeout,
+    keepaliveS: settings.keepalive,
+    keepaliveRequests: settings.keepalive_requests,
+    limits: {
+      line: settings.limit_request_line,
+      fields: settings.limit_request_fields,
+      fieldSize: settings.limit_request_field_size,
+      body: settings.limit_request_body,
+    },
+  };
+}
+
+/** The settings {@linkcode guardSettings} reads. */
+export type GuardSettings = Pick<
+  DataSettings,
+  | "worker_class"
+  | "worker_connections"
+  | "timeout"
+  | "keepalive"
+  | "keepalive_requests"
+  | "limit_request_line"
+  | "limit_request_fields"
+  | "limit_request_field_size"
+  | "limit_request_body"
+>;
+
+/**
+ * Parses {@linkcode WORKER_ENV}; returns a one-line error instead when it is
+ * missing or malformed.
+ *
+ * @example
+ * ```ts
+ * import { parseIdentity } from "./worker.ts";
+ * parseIdentity('{"id":1,"token":"t","control":"/tmp/c.sock"}'); // { id: 1, ... }
+ * parseIdentity(undefined); // "Missing _HERD_WORKER: this command is run by the Herd master"
+ * ```
+ */
+export function parseIdentity(raw: string | undefined): WorkerIdentity | string {
+  if (raw === undefined) return `Missing ${WORKER_ENV}: this command is run by the Herd master`;
+  try {
+    const value = JSON.parse(raw);
+    if (
+      Number.isInteger(value?.id) && typeof value.token === "string" &&
+      typeof value.control === "string"
+    ) return { id: value.id, token: value.token, control: value.control };
+  } catch {
+    // Reported below, with the same message as a wrong shape.
+  }
+  return `Invalid ${WORKER_ENV} ${
+    JSON.stringify(raw.slice(0, 80))
+  }: expected {"id","token","control"}`;
+}
+
+/** Dispatches the master's frames until the channel ends (EOF or a bad frame). */
+async function followMaster(
+  frames: AsyncIterator<Frame>,
+  onFrame: (frame: Frame) => void,
+): Promise<void> {
+  try {
+    for (let next = await frames.next(); !next.done; next = await frames.next()) {
+      onFrame(next.value);
+    }
+  } catch (error) {
+    log.error(`Bad frame from the master: ${message(error)}`);
+  }
+}
+
+/**
+ * SIGTERM drains (container runtimes signal the whole process group).
+ * SIGINT, SIGQUIT and SIGHUP are ignored: Ctrl-C reaches every worker too,
+ * and the master decides what each one does. SIGUSR1 is never used: it
+ * opens the inspector in Deno ≥ 2.9.2.
+ */
+function handleSignals(onTerm: () => void): Disposable {
+  const ignore = () => {};
+  const ignored = ["SIGINT", "SIGQUIT", "SIGHUP"] as const;
+  Deno.addSignalListener("SIGTERM", onTerm);
+  for (const signal of ignored) Deno.addSignalListener(signal, ignore);
+  return {
+    [Symbol.dispose]() {
+      Deno.removeSignalListener("SIGTERM", onTerm);
+      for (const signal of ignored) Deno.removeSignalListener(signal, ignore);
+    },
+  };
+}
+
+function finish(code: number, accessLog: AccessLogger | null): number {
+  accessLog?.close();
+  flushLogs();
+  return code;
+}
+
+function hookFailed(name: string, error: unknown): void {
+  log.error(`Hook "${name}" failed: ${error instanceof Error ? error.stack : String(error)}`);
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+}

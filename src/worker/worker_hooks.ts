@@ -1,0 +1,62 @@
+/**
+ * The hooks a worker runs (`post_worker_init`, `pre_request`,
+ * `post_request`), taken from config.ts. Functions cannot cross the control
+ * channel, so the worker imports config.ts itself; a profile's hook
+ * (`profiles[env]`) wins over the top-level one.
+ *
+ * @example
+ * ```ts
+ * import { loadWorkerHooks } from "./worker_hooks.ts";
+ * const hooks = await loadWorkerHooks({ configPath: "/srv/app/config.ts", profile: "production" });
+ * hooks.pre_request; // a function or null
+ * ```
+ *
+ * @module
+ */
+import { pathToFileURL } from "node:url";
+import type { Hooks } from "../hooks.ts";
+
+/** The worker-side hooks; null when not set. */
+export interface WorkerHooks {
+  post_worker_init: Hooks["post_worker_init"] | null;
+  pre_request: Hooks["pre_request"] | null;
+  post_request: Hooks["post_request"] | null;
+}
+
+const NAMES = ["post_worker_init", "pre_request", "post_request"] as const;
+
+type HookSource = Partial<Record<(typeof NAMES)[number], unknown>>;
+
+/**
+ * Imports `configPath` (absolute; null → no hooks) and returns its worker
+ * hooks. Throws an `Error` with a one-line message when it cannot be
+ * imported.
+ *
+ * @example
+ * ```ts
+ * import { loadWorkerHooks } from "./worker_hooks.ts";
+ * await loadWorkerHooks({ configPath: null, profile: "development" }); // all null
+ * ```
+ */
+export async function loadWorkerHooks(
+  options: { configPath: string | null; profile: string },
+): Promise<WorkerHooks> {
+  const hooks: WorkerHooks = { post_worker_init: null, pre_request: null, post_request: null };
+  if (options.configPath === null) return hooks;
+  let config: unknown;
+  try {
+    config = (await import(pathToFileURL(options.configPath).href)).default;
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+    throw new Error(`Cannot import config "${options.configPath}": ${reason}`, { cause: error });
+  }
+  if (config === null || typeof config !== "object") return hooks;
+  const top = config as HookSource & { profiles?: Record<string, HookSource | undefined> };
+  const profile = top.profiles?.[options.profile] ?? {};
+  for (const name of NAMES) {
+    const hook = profile[name] ?? top[name];
+    // The master validated config.ts already; anything else here is ignored, not fatal.
+    if (typeof hook === "function") hooks[name] = hook as never;
+  }
+  return hooks;
+}

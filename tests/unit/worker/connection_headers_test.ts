@@ -1,0 +1,54 @@
+/**
+ * Tests of Connection and Keep-Alive headers, read over raw TCP.
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import { RawClient, serveGuarded } from "./_http.ts";
+
+const hello = () => new Response("hello");
+
+Deno.test("keepalive 0 puts Connection: close on every response", async () => {
+  await using s = serveGuarded(hello, { keepaliveS: 0 });
+  using client = await RawClient.connect(s.port);
+  const res = await client.get("/");
+  assertEquals(res.headers.get("connection"), "close");
+  assertEquals(res.headers.get("keep-alive"), null);
+});
+
+Deno.test("keepalive advertises Keep-Alive once per connection and caps its requests", async () => {
+  await using s = serveGuarded(hello, { keepaliveS: 5, keepaliveRequests: 3 });
+  using client = await RawClient.connect(s.port);
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await client.get("/");
+    seen.push([res.headers.get("keep-alive"), res.headers.get("connection")]);
+  }
+  assertEquals(seen, [
+    ["timeout=5, max=3", null],
+    [null, null],
+    [null, "close"],
+  ]);
+  // Another connection has its own count.
+  using other = await RawClient.connect(s.port);
+  assertEquals((await other.get("/")).headers.get("keep-alive"), "timeout=5, max=3");
+});
+
+Deno.test("immutable responses are copied before headers are added", async () => {
+  await using s = serveGuarded(() => Response.redirect("http://127.0.0.1/elsewhere", 302), {
+    keepaliveS: 0,
+  });
+  using client = await RawClient.connect(s.port);
+  const res = await client.get("/");
+  assertEquals(res.status, 302);
+  assertEquals(res.headers.get("location"), "http://127.0.0.1/elsewhere");
+  assertEquals(res.headers.get("connection"), "close");
+});
+
+Deno.test("while draining every response says Connection: close", async () => {
+  await using s = serveGuarded(hello, { keepaliveS: 5 });
+  using client = await RawClient.connect(s.port);
+  assertEquals((await client.get("/")).headers.get("connection"), null);
+  s.guard.startDrain();
+  assertEquals((await client.get("/")).headers.get("connection"), "close");
+});

@@ -1,0 +1,51 @@
+/**
+ * Tests of loading an app module: accepted shapes and one-line errors.
+ *
+ * @module
+ */
+import { assertEquals, assertRejects } from "../../assert.ts";
+import { AppLoadError, loadApp } from "../../../src/worker/load_app.ts";
+
+const FIXTURES = new URL("../../fixtures/worker/", import.meta.url).pathname;
+const INFO = {} as Deno.ServeHandlerInfo;
+
+async function bodyOf(path: string): Promise<string> {
+  const app = await loadApp(path, FIXTURES);
+  return await (await app.fetch(new Request("http://localhost/"), INFO)).text();
+}
+
+Deno.test("loadApp accepts an object with fetch, a function and a class instance", async () => {
+  assertEquals(await bodyOf("object_app.ts"), "object");
+  assertEquals(await bodyOf("function_app.ts"), "function");
+  assertEquals(await bodyOf("class_app.ts"), "class");
+  assertEquals(await bodyOf(`${FIXTURES}class_app.ts`), "class");
+});
+
+Deno.test("loadApp(null) is the default app", async () => {
+  const app = await loadApp(null, FIXTURES);
+  assertEquals(app.url, null);
+  const res = await app.fetch(new Request("http://localhost/healthz"), INFO);
+  assertEquals(await res.json(), { status: "ok" });
+});
+
+Deno.test("loadApp rejects bad modules with one-line messages naming them", async () => {
+  const cases: [string, RegExp][] = [
+    [
+      "missing_app.ts",
+      /^Cannot import app "missing_app.ts": Module not found "file:\/\/\/.*missing_app.ts"$/,
+    ],
+    [
+      "wrong_export_app.ts",
+      /^Invalid default export of "wrong_export_app.ts": must be a function or an object with a fetch method$/,
+    ],
+    ["throwing_app.ts", /^Cannot import app "throwing_app.ts": Database URL is not set$/],
+  ];
+  for (const [path, expected] of cases) {
+    await assertRejects(() => loadApp(path, FIXTURES), (error: Error) => {
+      assertEquals(error instanceof AppLoadError, true);
+      assertEquals(expected.test(error.message), true, error.message);
+      assertEquals(error.message.includes("\n"), false);
+      return true;
+    });
+  }
+});

@@ -1,0 +1,134 @@
+/**
+ * Tests of the request guard: timeout, sync and async concurrency, errors, stats, hooks.
+ *
+ * @module
+ */
+import { assert, assertEquals } from "../../assert.ts";
+import { serveGuarded } from "./_http.ts";
+
+Deno.test("a request past timeout gets 503 while a parallel one succeeds, and its signal aborts", async () => {
+  const aborted = Promise.withResolvers<unknown>();
+  const app = (req: Request) => {
+    if (new URL(req.url).pathname === "/fast") return new Response("fast");
+    req.signal.addEventListener("abort", () => aborted.resolve(req.signal.reason));
+    // Hangs until aborted, like an app waiting on a stuck upstream.
+    return new Promise<Response>((resolve) => {
+      req.signal.addEventListener("abort", () => resolve(new Response("too late")));
+    });
+  };
+  await using s = serveGuarded(app, { timeoutS: 0.5 });
+  const started = performance.now();
+  const slow = fetch(`${s.url}/slow`);
+  const fast = await fetch(`${s.url}/fast`);
+  assertEquals(await fast.text(), "fast");
+  const res = await slow;
+  assertEquals(res.status, 503);
+  await res.body?.cancel();
+  assert(performance.now() - started < 1500, "503 should come within timeout + 1 s");
+  assertEquals((await aborted.promise as DOMException).name, "TimeoutError");
+  const stats = s.guard.stats(0);
+  assertEquals(stats.timedOut, 1);
+  assertEquals(stats.inFlight, 0);
+  assertEquals(stats.byClass[4], 1);
+});
+
+Deno.test("sync runs one request at a time, in arrival order", async () => {
+  const events: string[] = [];
+  const app = async (req: Request) => {
+    const name = new URL(req.url).pathname.slice(1);
+    events.push(`start ${name}`);
+    await new Promise((r) => setTimeout(r, 100));
+    events.push(`end ${name}`);
+    return new Response(name);
+  };
+  await using s = serveGuarded(app, { workerClass: "sync" });
+  const a = fetch(`${s.url}/a`).then((r) => r.text());
+  await new Promise((r) => setTimeout(r, 20));
+  const b = fetch(`${s.url}/b`).then((r) => r.text());
+  assertEquals(await Promise.all([a, b]), ["a", "b"]);
+  assertEquals(events, ["start a", "end a", "start b", "end b"]);
+});
+
+Deno.test("sync waiting time counts toward timeout", async () => {
+  const release = Promise.withResolvers<void>();
+  const app = async () => {
+    await release.promise;
+    return new Response("done");
+  };
+  await using s = serveGuarded(app, { workerClass: "sync", timeoutS: 0.3 });
+  const first = fetch(`${s.url}/`);
+  const second = fetch(`${s.url}/`);
+  const statuses = await Promise.all([first, second].map(async (p) => {
+    const r = await p;
+    await r.body?.cancel();
+    return r.status;
+  }));
+  assertEquals(statuses, [503, 503]);
+  release.resolve();
+});
+
+Deno.test("async answers 503 with Retry-After past worker_connections", async () => {
+  const release = Promise.withResolvers<void>();
+  const app = async () => {
+    await release.promise;
+    return new Response("ok");
+  };
+  await using s = serveGuarded(app, { maxInFlight: 2 });
+  const held = [fetch(`${s.url}/`), fetch(`${s.url}/`)];
+  while (s.guard.stats(0).inFlight < 2) await new Promise((r) => setTimeout(r, 5));
+  const refused = await fetch(`${s.url}/`);
+  assertEquals(refused.status, 503);
+  assertEquals(refused.headers.get("retry-after"), "1");
+  await refused.body?.cancel();
+  release.resolve();
+  for (const r of await Promise.all(held)) assertEquals(await r.text(), "ok");
+  assertEquals(s.guard.stats(0).rejected, 1);
+});
+
+Deno.test("a throwing handler gives 500 and the next request is served", async () => {
+  let calls = 0;
+  const app = (req: Request) => {
+    calls++;
+    if (new URL(req.url).pathname === "/boom") throw new Error("boom");
+    if (new URL(req.url).pathname === "/reject") return Promise.reject(new Error("async boom"));
+    return new Response("fine");
+  };
+  await using s = serveGuarded(app);
+  for (const path of ["/boom", "/reject"]) {
+    const res = await fetch(`${s.url}${path}`);
+    assertEquals(res.status, 500);
+    await res.body?.cancel();
+  }
+  assertEquals(await (await fetch(`${s.url}/ok`)).text(), "fine");
+  assertEquals(calls, 3);
+});
+
+Deno.test("stats count served requests by class and duration", async () => {
+  const app = (req: Request) =>
+    new Response(null, { status: new URL(req.url).pathname === "/missing" ? 404 : 204 });
+  await using s = serveGuarded(app);
+  for (const path of ["/", "/", "/missing"]) await (await fetch(`${s.url}${path}`)).body?.cancel();
+  const stats = s.guard.stats(123);
+  assertEquals(stats.served, 3);
+  assertEquals(stats.byClass, [0, 2, 0, 1, 0]);
+  assertEquals(stats.rss, 123);
+  assertEquals(stats.durationBuckets.at(-1), 3);
+  assert(stats.durationSum > 0);
+});
+
+Deno.test("pre_request and post_request run around the app when set", async () => {
+  const seen: string[] = [];
+  const context = { id: 1, pid: Deno.pid, generation: 0, log: null as never };
+  await using s = serveGuarded(() => {
+    seen.push("app");
+    return new Response("x");
+  }, {
+    hooks: {
+      context,
+      preRequest: (_w, req) => void seen.push(`pre ${new URL(req.url).pathname}`),
+      postRequest: (_w, _req, res) => void seen.push(`post ${res.status}`),
+    },
+  });
+  await (await fetch(`${s.url}/h`)).text();
+  assertEquals(seen, ["pre /h", "app", "post 200"]);
+});
