@@ -11,6 +11,7 @@
  * @module
  */
 export { defineConfig } from "./settings/user_config.ts";
+export { type App, serve } from "./serve.ts";
 export type { ConfigSettings, UserConfig } from "./settings/user_config.ts";
 export type { DataSettings, Settings } from "./settings/table.ts";
 export type {

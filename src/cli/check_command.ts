@@ -7,13 +7,14 @@
  * import { runCheck } from "./check_command.ts";
  * import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
- * Deno.exitCode = await runCheck(resolved, Deno.cwd());
+ * Deno.exitCode = await runCheck(resolved, { cwd: Deno.cwd() });
  * ```
  *
  * @module
  */
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../settings/problems.ts";
+import type { Embedded } from "../embedded.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -24,10 +25,19 @@ import { firstLine } from "../settings/problems.ts";
  * import { runCheck } from "./check_command.ts";
  * import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
- * await runCheck(resolved, "/srv/app"); // 0
+ * await runCheck(resolved, { cwd: "/srv/app" }); // 0
  * ```
  */
-export async function runCheck(resolved: Resolved, cwd: string): Promise<number> {
+export async function runCheck(
+  resolved: Resolved,
+  options: { cwd: string; embedded?: Embedded },
+): Promise<number> {
+  if (options.embedded) {
+    // The embedded app was checked when serve() received it.
+    console.log("Configuration OK (config given to serve(), app given to serve())");
+    return 0;
+  }
+  const { cwd } = options;
   const { app } = resolved.settings;
   const { loadApp } = await import("../worker/load_app.ts");
   try {

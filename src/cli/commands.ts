@@ -33,6 +33,7 @@ import { renderHelp } from "./help.ts";
 import { didYouMean } from "./did_you_mean.ts";
 import { configJson, configTable } from "./config_command.ts";
 import { runCheck } from "./check_command.ts";
+import type { Embedded } from "../embedded.ts";
 
 /** What a command receives once the configuration is resolved. */
 interface CommandContext {
@@ -42,6 +43,8 @@ interface CommandContext {
   /** True when `--json` was given. */
   json: boolean;
   cwd: string;
+  /** Set when a program embeds Herd with `serve(app, config)`. */
+  embedded?: Embedded;
 }
 
 /** One command: its usage line, summary and body. */
@@ -58,16 +61,16 @@ const COMMANDS: readonly Command[] = [
     name: "serve",
     usage: "[serve] [APP] [flags]",
     summary: "Start the master and its workers (the default command)",
-    run: async ({ resolved, args }) => {
+    run: async ({ resolved, args, embedded }) => {
       const { runMaster } = await import("../master/master.ts");
-      return await runMaster(resolved, args);
+      return await runMaster(resolved, args, { embedded });
     },
   },
   {
     name: "check",
     usage: "check [APP] [flags]",
     summary: "Validate the configuration and import the app, then exit",
-    run: ({ resolved, cwd }) => runCheck(resolved, cwd),
+    run: ({ resolved, cwd, embedded }) => runCheck(resolved, { cwd, embedded }),
   },
   {
     name: "config",
@@ -111,7 +114,10 @@ const VERSION_FLAGS = new Set(["--version", "-V"]);
  * await runCli(["--version"]); // prints "herd 0.1.0 (deno 2.9.6)", returns 0
  * ```
  */
-export async function runCli(args: string[]): Promise<number> {
+export async function runCli(
+  args: string[],
+  context: { embedded?: Embedded } = {},
+): Promise<number> {
   if (args[0] === WORKER_COMMAND) {
     // The worker is configured by its master, not by resolving settings again.
     const { runWorker } = await import("../worker/worker.ts");
@@ -137,15 +143,20 @@ export async function runCli(args: string[]): Promise<number> {
   const json = (command.name === "config" || command.name === "status") &&
     options.includes("--json");
   const settingArgs = json ? withoutFirst(rest, "--json") : rest;
-  return await runResolved(command, { args: settingArgs, json });
+  return await runResolved(command, { args: settingArgs, json, embedded: context.embedded });
 }
 
 async function runResolved(
   command: Command,
-  input: { args: string[]; json: boolean },
+  input: { args: string[]; json: boolean; embedded?: Embedded },
 ): Promise<number> {
   const cwd = Deno.cwd();
-  const resolution = await resolveSettings({ args: input.args, env: Deno.env.toObject(), cwd });
+  const resolution = await resolveSettings({
+    args: input.args,
+    env: Deno.env.toObject(),
+    cwd,
+    inlineConfig: input.embedded?.config,
+  });
   if (!resolution.ok) {
     for (const problem of resolution.problems) console.error(`error: ${problem}`);
     for (const trace of resolution.traces ?? []) console.error(trace);
@@ -154,7 +165,13 @@ async function runResolved(
   const { resolved } = resolution;
   for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
   try {
-    return await command.run({ resolved, args: input.args, json: input.json, cwd });
+    return await command.run({
+      resolved,
+      args: input.args,
+      json: input.json,
+      cwd,
+      embedded: input.embedded,
+    });
   } catch (error) {
     console.error(`error: ${firstLine(error)}`);
     if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {

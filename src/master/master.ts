@@ -23,10 +23,13 @@ import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, upgradeMaster } from "./reexec.ts";
 import { hintTcpMigrateReq, preloadApp, printBanner, reloadConfig } from "./startup.ts";
 import { workerCount } from "./worker_count.ts";
+import { guardInspectorSignal } from "../platform/inspector_guard.ts";
+import type { Embedded } from "../embedded.ts";
 
 /**
  * Runs the master until it stops; resolves with the process exit code.
- * `args` are the command line after `serve`, re-read on HUP.
+ * `args` are the command line after `serve`, re-read on HUP. `embedded` is
+ * set when a program runs Herd with `serve(app, config)`.
  *
  * @example
  * ```ts
@@ -34,10 +37,17 @@ import { workerCount } from "./worker_count.ts";
  * // Deno.exit(await runMaster(resolved, Deno.args.slice(1)));
  * ```
  */
-export async function runMaster(resolved: Resolved, args: string[]): Promise<number> {
+export async function runMaster(
+  resolved: Resolved,
+  args: string[],
+  options: { embedded?: Embedded } = {},
+): Promise<number> {
   const settings = resolved.settings;
   await configureLogging({ role: "master", settings });
   const log = getLog("master");
+  guardInspectorSignal().then((outcome) => {
+    if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
+  });
   for (const warning of resolved.warnings) log.warning(warning);
   const upgradeFrom = takeUpgradeFrom();
   const port = settings.port === 0 && settings.bind.length === 0
@@ -51,7 +61,8 @@ export async function runMaster(resolved: Resolved, args: string[]): Promise<num
     }
   }
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
-  if (settings.preload) {
+  // An embedded app is already loaded: that is its preload.
+  if (settings.preload && !options.embedded) {
     const problem = await preloadApp(settings.app);
     if (problem) return fail(problem, ExitCode.AppLoadError);
   }
@@ -74,7 +85,7 @@ export async function runMaster(resolved: Resolved, args: string[]): Promise<num
     driver: denoProcessDriver({ control: control.path }),
     addresses: addresses.map((a) => formatAddress(a)).join(", "),
     effects: {
-      reloadConfig: () => reloadConfig(args),
+      reloadConfig: () => reloadConfig(args, options.embedded?.config),
       reopenLogs: () => Promise.resolve(reopenLogs()),
       upgrade: upgradeMaster({ args, pidfile: settings.pidfile, control }),
       ready: () => Promise.resolve(retire(upgradeFrom)),

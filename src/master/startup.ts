@@ -97,8 +97,14 @@ export async function hintTcpMigrateReq(): Promise<void> {
  */
 export async function reloadConfig(
   args: readonly string[],
+  inlineConfig?: unknown,
 ): ReturnType<MasterEffects["reloadConfig"]> {
-  const resolution = await resolveSettings({ args, env: Deno.env.toObject(), cwd: Deno.cwd() });
+  const resolution = await resolveSettings({
+    args,
+    env: Deno.env.toObject(),
+    cwd: Deno.cwd(),
+    inlineConfig,
+  });
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
   return { ok: true, resolved, workers: workerCount(resolved.settings.workers, effectiveCpuCount) };

@@ -32,10 +32,11 @@ import type { Resolution, Source } from "./resolved.ts";
 import { describeOrigin, firstLine, invalidValue, type Origin, type RawValue } from "./problems.ts";
 import { checkSettings } from "./checks.ts";
 import { readArgv } from "./sources/argv.ts";
-import { loadConfigFile } from "./sources/config_file.ts";
+import { loadConfigFile, readConfigObject } from "./sources/config_file.ts";
 import { readDotenv } from "./sources/dotenv.ts";
 import { readEnvironment, readPlatformVariables } from "./sources/environment.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
+import { inContainer, loopbackInContainerWarning } from "../platform/container.ts";
 
 /** What resolution reads: the command line after the command word, an environment, a directory. */
 export interface ResolveInput {
@@ -45,6 +46,8 @@ export interface ResolveInput {
   env: Readonly<Record<string, string>>;
   /** The directory relative paths are resolved against. */
   cwd: string;
+  /** A configuration object that takes config.ts's place (`serve(app, config)`). */
+  inlineConfig?: unknown;
 }
 
 /** A value that passed its parser, and where it was written. */
@@ -83,10 +86,12 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   const bootEnv = readEnvironment(env, { prefix: bootPrefix }).values;
   const configChoice = decide("config", [cli.values.get("config"), bootEnv.get("config")]);
   const configPath = resolve(cwd, (configChoice?.value as string | undefined) ?? "config.ts");
-  const file = await loadConfigFile(configPath, {
-    display: displayPath(cwd, configPath),
-    explicit: configChoice?.origin,
-  });
+  const file = input.inlineConfig !== undefined
+    ? { path: null, traces: [], ...readConfigObject(input.inlineConfig, "config given to serve()") }
+    : await loadConfigFile(configPath, {
+      display: displayPath(cwd, configPath),
+      explicit: configChoice?.origin,
+    });
   file.problems.forEach((p) => problems.add(p));
 
   const prefixChoice = decide("env_prefix", [cli.values.get("env_prefix"), file.envPrefix]);
@@ -172,7 +177,15 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       sources,
       configPath: file.path,
       envFilePath: dotenv.path,
-      warnings: [...processEnv.warnings, ...dotenvEnv.warnings, ...checks.warnings],
+      warnings: [
+        ...processEnv.warnings,
+        ...dotenvEnv.warnings,
+        ...checks.warnings,
+        ...containerWarnings(settings, {
+          prefix,
+          explicit: origins.has("host") || origins.has("bind"),
+        }),
+      ],
     },
   };
 }
@@ -223,6 +236,25 @@ async function checkAppExists(
       ? `Cannot find app "${app}"${from}`
       : `Cannot read app "${app}"${from}: ${firstLine(error)}`;
   }
+}
+
+// Gunicorn's most common Docker pitfall: listening on loopback inside a container.
+// The development default (127.0.0.1) alone does not warn: dev containers run it on purpose.
+function containerWarnings(
+  settings: Settings,
+  options: { prefix: string; explicit: boolean },
+): string[] {
+  if (settings.env !== "production" && !options.explicit) return [];
+  const { prefix } = options;
+  const hosts = settings.bind.length === 0
+    ? [settings.host]
+    : settings.bind.filter((b) => !b.startsWith("unix:")).map((b) =>
+      b.slice(0, b.lastIndexOf(":")) || settings.host
+    );
+  if (!hosts.some((h) => loopbackInContainerWarning(h, true) !== null)) return [];
+  const inside = inContainer();
+  return hosts.map((h) => loopbackInContainerWarning(h, inside, prefix))
+    .filter((w): w is string => w !== null).slice(0, 1);
 }
 
 function displayPath(cwd: string, path: string): string {

@@ -62,22 +62,36 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
   } catch (error) {
     throw new AppLoadError(`Cannot import app "${path}": ${firstLine(error)}`, { cause: error });
   }
-  return { fetch: handlerOf(mod.default, path), url };
+  return { fetch: handlerOf(mod.default, `default export of "${path}"`), url };
 }
 
-function handlerOf(exported: unknown, path: string): FetchHandler {
+/**
+ * The app given to `serve(app, config)` (an embedding program's own app),
+ * checked exactly like a module's default export.
+ *
+ * @example
+ * ```ts
+ * import { embeddedApp } from "./load_app.ts";
+ * embeddedApp({ fetch: () => new Response("hi") }).url; // "embedded:serve()"
+ * ```
+ */
+export function embeddedApp(app: unknown): LoadedApp {
+  return { fetch: handlerOf(app, "app given to serve()"), url: "embedded:serve()" };
+}
+
+function handlerOf(exported: unknown, what: string): FetchHandler {
   if (typeof exported === "function") return exported as FetchHandler;
   if (exported !== null && typeof exported === "object" && "fetch" in exported) {
     const fetch = (exported as { fetch: unknown }).fetch;
     if (typeof fetch !== "function") {
       throw new AppLoadError(
-        `Invalid default export of "${path}": its fetch must be a function, got ${typeof fetch}`,
+        `Invalid ${what}: its fetch must be a function, got ${typeof fetch}`,
       );
     }
     return fetch.bind(exported) as FetchHandler;
   }
   throw new AppLoadError(
-    `Invalid default export of "${path}": must be a function or an object with a fetch method`,
+    `Invalid ${what}: must be a function or an object with a fetch method`,
   );
 }
 

@@ -41,7 +41,9 @@ import {
   type RequestGuardOptions,
 } from "./request_guard.ts";
 import { BindError, serveApp } from "./serve_app.ts";
-import { loadWorkerHooks } from "./worker_hooks.ts";
+import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
+import { guardInspectorSignal } from "../platform/inspector_guard.ts";
+import type { Embedded } from "../embedded.ts";
 
 /** Name of the environment variable that carries the worker's identity. */
 export const WORKER_ENV = "_HERD_WORKER";
@@ -66,7 +68,7 @@ const log = getLog("worker");
  * const code = await runWorker(); // needs _HERD_WORKER and a master listening
  * ```
  */
-export async function runWorker(): Promise<number> {
+export async function runWorker(options: { embedded?: Embedded } = {}): Promise<number> {
   const identity = parseIdentity(Deno.env.get(WORKER_ENV));
   if (typeof identity === "string") {
     console.error(identity);
@@ -91,13 +93,16 @@ export async function runWorker(): Promise<number> {
     },
   });
   await configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
+  guardInspectorSignal().then((outcome) => {
+    if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
+  });
 
   const bootError = async (code: ExitCode, text: string) => {
     log.error(text);
     await channel.send({ type: "boot_error", code, message: text });
     return code;
   };
-  const booted = await boot(identity, config).catch((error) => error as Error);
+  const booted = await boot(identity, config, options.embedded).catch((error) => error as Error);
   if (booted instanceof Error) {
     const code = booted instanceof AppLoadError
       ? ExitCode.AppLoadError
@@ -155,10 +160,16 @@ interface Booted {
   accessLog: AccessLogger | null;
 }
 
-async function boot(identity: WorkerIdentity, config: ConfigMessage): Promise<Booted> {
+async function boot(
+  identity: WorkerIdentity,
+  config: ConfigMessage,
+  embedded: Embedded | undefined,
+): Promise<Booted> {
   const { settings } = config;
-  const hooks = await loadWorkerHooks({ configPath: config.configPath, profile: settings.env });
-  const loaded = await loadApp(settings.app, Deno.cwd());
+  const hooks = embedded
+    ? workerHooksOf(embedded.config, settings.env)
+    : await loadWorkerHooks({ configPath: config.configPath, profile: settings.env });
+  const loaded = embedded?.app ?? await loadApp(settings.app, Deno.cwd());
   const context: WorkerContext = {
     id: identity.id,
     pid: Deno.pid,

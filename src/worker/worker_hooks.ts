@@ -41,8 +41,7 @@ type HookSource = Partial<Record<(typeof NAMES)[number], unknown>>;
 export async function loadWorkerHooks(
   options: { configPath: string | null; profile: string },
 ): Promise<WorkerHooks> {
-  const hooks: WorkerHooks = { post_worker_init: null, pre_request: null, post_request: null };
-  if (options.configPath === null) return hooks;
+  if (options.configPath === null) return workerHooksOf(null, options.profile);
   let config: unknown;
   try {
     config = (await import(pathToFileURL(options.configPath).href)).default;
@@ -50,11 +49,26 @@ export async function loadWorkerHooks(
     const reason = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
     throw new Error(`Cannot import config "${options.configPath}": ${reason}`, { cause: error });
   }
+  return workerHooksOf(config, options.profile);
+}
+
+/**
+ * The worker hooks of a config object (config.ts's default export, or the
+ * object given to `serve(app, config)`).
+ *
+ * @example
+ * ```ts
+ * import { workerHooksOf } from "./worker_hooks.ts";
+ * workerHooksOf({ pre_request: () => {} }, "development").pre_request; // the function
+ * ```
+ */
+export function workerHooksOf(config: unknown, profile: string): WorkerHooks {
+  const hooks: WorkerHooks = { post_worker_init: null, pre_request: null, post_request: null };
   if (config === null || typeof config !== "object") return hooks;
   const top = config as HookSource & { profiles?: Record<string, HookSource | undefined> };
-  const profile = top.profiles?.[options.profile] ?? {};
+  const chosen = top.profiles?.[profile] ?? {};
   for (const name of NAMES) {
-    const hook = profile[name] ?? top[name];
+    const hook = chosen[name] ?? top[name];
     // The master validated config.ts already; anything else here is ignored, not fatal.
     if (typeof hook === "function") hooks[name] = hook as never;
   }

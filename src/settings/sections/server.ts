@@ -67,7 +67,8 @@ export const serverSettings = [
     meta: "HOST",
     parse: text({ accepted: "a host name or IP address" }),
     default: { development: "127.0.0.1", production: "0.0.0.0" },
-    doc: "Interface to listen on, used when `bind` is not set.",
+    doc:
+      "Interface to listen on, used when `bind` is not set. `HOST` (set by container images) is honoured when no host is configured.",
   }),
   defineSetting({
     name: "port",

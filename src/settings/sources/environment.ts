@@ -1,7 +1,7 @@
 /**
  * The environment source: `<PREFIX>_<NAME>` variables for every setting
- * that may come from the environment, plus the two platform conventions
- * `PORT` and `WEB_CONCURRENCY`. The same reader serves the process
+ * that may come from the environment, plus the platform conventions
+ * `PORT`, `HOST` and `WEB_CONCURRENCY`. The same reader serves the process
  * environment and the variables a `.env` file adds.
  *
  * @example
@@ -41,7 +41,7 @@ export interface EnvironmentResult {
  * these variables; they apply only when nothing else configures the
  * setting, so they sit just above the defaults.
  */
-const PLATFORM_VARIABLES = { PORT: "port", WEB_CONCURRENCY: "workers" } as const;
+const PLATFORM_VARIABLES = { PORT: "port", HOST: "host", WEB_CONCURRENCY: "workers" } as const;
 
 /**
  * Reads the `<prefix>_*` variables of `env`. A variable with the prefix but
@@ -86,7 +86,8 @@ export function readEnvironment(
 }
 
 /**
- * Reads `PORT` and `WEB_CONCURRENCY` as raw values of `port` and `workers`.
+ * Reads `PORT`, `HOST` and `WEB_CONCURRENCY` as raw values of `port`,
+ * `host` and `workers`.
  *
  * @example
  * ```ts

@@ -56,9 +56,13 @@ Deno.test("readEnvironment() honours another prefix and names a .env origin", ()
   assertEquals(warnings, []);
 });
 
-Deno.test("readPlatformVariables() maps PORT and WEB_CONCURRENCY", () => {
-  const values = readPlatformVariables({ PORT: "3000", WEB_CONCURRENCY: "3", HOST: "x" }, {});
+Deno.test("readPlatformVariables() maps PORT, HOST and WEB_CONCURRENCY, nothing else", () => {
+  const values = readPlatformVariables(
+    { PORT: "3000", WEB_CONCURRENCY: "3", HOST: "0.0.0.0", HOSTNAME: "box" },
+    {},
+  );
   assertEquals(values.get("port"), { raw: "3000", origin: { source: "env", variable: "PORT" } });
   assertEquals(values.get("workers")?.raw, "3");
-  assertEquals(values.size, 2);
+  assertEquals(values.get("host")?.raw, "0.0.0.0");
+  assertEquals(values.size, 3);
 });

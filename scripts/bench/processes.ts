@@ -1,0 +1,157 @@
+/**
+ * Starting and measuring the servers a benchmark compares: spawn, wait
+ * until it answers, read RSS and CPU time from /proc, stop.
+ *
+ * @module
+ */
+
+/** A running server under test. */
+export interface Running {
+  /** Processes started directly (Herd's master, or each bare process). */
+  children: Deno.ChildProcess[];
+  /** Milliseconds from spawn until the server answered 200. */
+  readyMs: number;
+  /** Everything the processes printed to stderr so far (for failures). */
+  stderr: () => string;
+}
+
+/**
+ * A free TCP port on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { freePort } from "./processes.ts";
+ * const port = freePort();
+ * ```
+ */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/**
+ * Spawns each command and waits until `url` answers 200 (at most 30 s).
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "./processes.ts";
+ * const s = await startServer([["deno", ["run", "-A", "x.ts"]]], { url: "http://127.0.0.1:8080/" });
+ * ```
+ */
+export async function startServer(
+  commands: [string, string[], Record<string, string>?][],
+  options: { url: string; readyLine?: RegExp },
+): Promise<Running> {
+  const started = performance.now();
+  let err = "";
+  const children = commands.map(([cmd, args, env]) => {
+    const child = new Deno.Command(cmd, {
+      args,
+      env,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    child.stderr.pipeTo(
+      new WritableStream({ write: (c) => void (err += new TextDecoder().decode(c)) }),
+    ).catch(() => {});
+    return child;
+  });
+  const deadline = started + 30_000;
+  while (performance.now() < deadline) {
+    const lineOk = !options.readyLine || options.readyLine.test(err);
+    if (lineOk) {
+      try {
+        const res = await fetch(options.url);
+        await res.body?.cancel();
+        if (res.status === 200) {
+          return { children, readyMs: performance.now() - started, stderr: () => err };
+        }
+      } catch {
+        // not listening yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await stopServer({ children, readyMs: 0, stderr: () => err });
+  throw new Error(`Server did not answer within 30 s: ${err.slice(-2000)}`);
+}
+
+/**
+ * Stops every process: SIGTERM, then SIGKILL after 10 s.
+ *
+ * @example
+ * ```ts
+ * import { startServer, stopServer } from "./processes.ts";
+ * await stopServer(await startServer([["deno", ["run", "-A", "x.ts"]]], { url: "http://127.0.0.1:8080/" }));
+ * ```
+ */
+export async function stopServer(running: Running): Promise<void> {
+  await Promise.all(running.children.map(async (c) => {
+    try {
+      c.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 10_000);
+    await c.status;
+    clearTimeout(timer);
+  }));
+}
+
+/**
+ * Direct children of `pid` (from /proc/PID/task/PID/children).
+ *
+ * @example
+ * ```ts
+ * import { childPids } from "./processes.ts";
+ * childPids(Deno.pid); // []
+ * ```
+ */
+export function childPids(pid: number): number[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/)
+      .filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Resident set size of `pid` in MB (VmRSS).
+ *
+ * @example
+ * ```ts
+ * import { rssMb } from "./processes.ts";
+ * rssMb(Deno.pid);
+ * ```
+ */
+export function rssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/**
+ * CPU time (user + system) of `pid` in seconds.
+ *
+ * @example
+ * ```ts
+ * import { cpuSeconds } from "./processes.ts";
+ * cpuSeconds(Deno.pid);
+ * ```
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
