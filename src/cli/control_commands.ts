@@ -98,8 +98,14 @@ async function ask(
   let channel;
   try {
     channel = await connectChannel(path);
-  } catch {
-    return `No Herd master is running for ${path}`;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) {
+      return `No Herd master is running for ${path}`;
+    }
+    // The socket is the master's (0600, or 0660 for the workers' group): say whose.
+    const owner = await Deno.stat(path).then((info) => info.uid, () => null);
+    return `Permission denied on the control socket "${path}": run this as the user ` +
+      `that started the master${owner === null ? "" : ` (uid ${owner})`}`;
   }
   try {
     await channel.send({ type: "request", command });

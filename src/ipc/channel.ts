@@ -128,16 +128,27 @@ export async function connectChannel(path: string): Promise<Channel> {
  * 0700 and the socket with 0600, so only the owner can reach the master. A
  * stale socket file is replaced only if nothing answers on it.
  *
+ * With `group` (the workers' gid when they run as another user), that group
+ * is let in and no one else: the directory becomes 0710 (enter, but not
+ * list or create) and the socket 0660, both owned by the master. Workers
+ * can connect but cannot replace the socket.
+ *
  * @example
  * ```ts
  * import { listenControl } from "./channel.ts";
  * const listener = await listenControl("/tmp/herd-0/x/control.sock");
+ * const shared = await listenControl("/tmp/herd-0/y.sock", { group: 33 });
  * ```
  */
-export async function listenControl(path: string): Promise<Deno.UnixListener> {
+export async function listenControl(
+  path: string,
+  options: { group?: number | null } = {},
+): Promise<Deno.UnixListener> {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  const group = options.group ?? null;
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.chmod(dir, 0o700);
+  await Deno.chmod(dir, group === null ? 0o700 : 0o710);
+  if (group !== null) await Deno.chown(dir, null, group);
   try {
     const probe = await Deno.connect({ transport: "unix", path });
     probe.close();
@@ -149,6 +160,7 @@ export async function listenControl(path: string): Promise<Deno.UnixListener> {
     await Deno.remove(path).catch(() => {});
   }
   const listener = Deno.listen({ transport: "unix", path });
-  await Deno.chmod(path, 0o600);
+  if (group !== null) await Deno.chown(path, null, group);
+  await Deno.chmod(path, group === null ? 0o600 : 0o660);
   return listener;
 }

@@ -124,32 +124,42 @@ export class ControlEndpoint {
   #queue: EventQueue;
   #listener: Deno.Listener | null = null;
 
+  readonly #group: number | null;
+
   /**
    * Opens the socket at `path` and starts queueing its peers' frames.
+   * `group`: the workers' gid when they run as another user, let in too
+   * (see `listenControl`).
    *
    * @example
    * ```ts
    * import { ControlEndpoint } from "./control_server.ts";
    * import { EventQueue, systemClock } from "./events.ts";
-   * const control = await ControlEndpoint.open("/tmp/herd-x/c.sock", new EventQueue(systemClock));
+   * const control = await ControlEndpoint.open("/tmp/herd-x/c.sock", {
+   *   queue: new EventQueue(systemClock),
+   * });
    * await control.close();
    * ```
    */
-  static async open(path: string, queue: EventQueue): Promise<ControlEndpoint> {
-    const endpoint = new ControlEndpoint(path, queue);
+  static async open(
+    path: string,
+    options: { queue: EventQueue; group?: number | null },
+  ): Promise<ControlEndpoint> {
+    const endpoint = new ControlEndpoint(path, options);
     await endpoint.reacquire();
     return endpoint;
   }
 
-  private constructor(path: string, queue: EventQueue) {
+  private constructor(path: string, options: { queue: EventQueue; group?: number | null }) {
     this.path = path;
-    this.#queue = queue;
+    this.#queue = options.queue;
+    this.#group = options.group ?? null;
   }
 
   /** Listens again (after a failed upgrade). */
   async reacquire(): Promise<void> {
     if (this.#listener) return;
-    this.#listener = await listenControl(this.path);
+    this.#listener = await listenControl(this.path, { group: this.#group });
     serveControl(this.#listener, this.#queue);
   }
 

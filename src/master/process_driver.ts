@@ -7,7 +7,7 @@
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
-import { spawnWorker } from "./spawn_worker.ts";
+import { spawnWorker, type WorkerLaunch } from "./spawn_worker.ts";
 
 /** A worker process as the arbiter sees it. */
 export interface WorkerProcess {
@@ -33,7 +33,8 @@ export interface ProcessDriver {
 
 /**
  * The real driver: each worker is this program run again as `__worker`,
- * told where the control socket is.
+ * told where the control socket is and, through `launch`, which
+ * permissions and user it runs with.
  *
  * @example
  * ```ts
@@ -42,6 +43,10 @@ export interface ProcessDriver {
  * const worker = driver.spawn({ id: 1, token: crypto.randomUUID() });
  * ```
  */
-export function denoProcessDriver(options: { control: string }): ProcessDriver {
-  return { spawn: (request) => spawnWorker({ ...request, control: options.control }) };
+export function denoProcessDriver(
+  options: { control: string; launch?: WorkerLaunch },
+): ProcessDriver {
+  return {
+    spawn: (request) => spawnWorker({ ...request, control: options.control }, options.launch),
+  };
 }

@@ -9,6 +9,7 @@
 import type { ExitStatus } from "../hooks.ts";
 import type { WorkerProcess } from "./process_driver.ts";
 import { currentRuntime, selfCommand, type SelfRuntime } from "./self_command.ts";
+import { telemetryEnvFor } from "./worker_env.ts";
 
 /** The environment variable that carries a worker's identity. */
 export const WORKER_ENV = "_HERD_WORKER";
@@ -38,28 +39,43 @@ export function workerEnv(
   return { ...parent, [WORKER_ENV]: JSON.stringify(identity) };
 }
 
+/** How to start a worker besides its identity: the runtime (permission flags) and its ids. */
+export interface WorkerLaunch {
+  /** Default: {@linkcode currentRuntime}, with `-A`. */
+  runtime?: SelfRuntime;
+  /** `user`: the worker's uid; null or absent keeps the master's. */
+  uid?: number | null;
+  /** `group`: the worker's gid; null or absent keeps the master's. */
+  gid?: number | null;
+}
+
 /**
  * Spawns a worker with {@linkcode WORKER_ENV} set.
  *
  * @example
  * ```ts
  * import { spawnWorker } from "./spawn_worker.ts";
- * const worker = spawnWorker({ id: 1, token: crypto.randomUUID(), control: "/tmp/c.sock" });
+ * const worker = spawnWorker({ id: 1, token: crypto.randomUUID(), control: "/tmp/c.sock" }, {
+ *   uid: 33, gid: 33, // www-data; the master must be root
+ * });
  * console.log(worker.pid, await worker.status);
  * ```
  */
 export function spawnWorker(
   identity: WorkerIdentity,
-  runtime: SelfRuntime = currentRuntime(),
+  launch: WorkerLaunch = {},
 ): WorkerProcess {
-  const { command, args } = selfCommand(runtime, ["__worker"]);
+  const { command, args } = selfCommand(launch.runtime ?? currentRuntime(), ["__worker"]);
   const child = new Deno.Command(command, {
     args,
-    env: workerEnv(identity, Deno.env.toObject()),
+    env: workerEnv(identity, telemetryEnvFor(identity.id)),
     clearEnv: true,
     stdin: "piped",
     stdout: "inherit",
     stderr: "inherit",
+    // Set only when switching: Deno.Command rejects ids for an unprivileged parent.
+    ...(launch.uid != null ? { uid: launch.uid } : {}),
+    ...(launch.gid != null ? { gid: launch.gid } : {}),
   }).spawn();
   const status: Promise<ExitStatus> = child.status.then((s) => ({
     code: s.code,

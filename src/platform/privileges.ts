@@ -79,6 +79,8 @@ export function lookupGroup(nameOrId: string, groupText?: string): number | null
 export interface RootCheckSettings {
   env: "development" | "production";
   user: string | null;
+  /** `allow_root`: the operator accepts root workers. */
+  allow_root?: boolean;
   /** Prefix of the environment variables, for the message (default `HERD`). */
   env_prefix?: string;
 }
@@ -94,16 +96,18 @@ export interface RootCheckSettings {
  * ```ts
  * import { rootRefusal } from "./privileges.ts";
  * rootRefusal({ env: "production", user: null }, 0);
- * // 'Refusing to run workers as root in production: set HERD_USER (or --user) to an unprivileged user, or start Herd as one'
+ * // 'Refusing to run workers as root in production: set HERD_USER (or --user) to an unprivileged user, start Herd as one, or set HERD_ALLOW_ROOT=1 (--allow-root)'
+ * rootRefusal({ env: "production", user: null, allow_root: true }, 0); // null
  * rootRefusal({ env: "production", user: "herd" }, 0); // null
  * rootRefusal({ env: "development", user: null }, 0); // null
  * ```
  */
 export function rootRefusal(settings: RootCheckSettings, uid: number | null): string | null {
   if (settings.env !== "production" || uid !== 0 || settings.user !== null) return null;
-  const variable = `${settings.env_prefix ?? "HERD"}_USER`;
-  return `Refusing to run workers as root in production: set ${variable} (or --user) ` +
-    "to an unprivileged user, or start Herd as one";
+  if (settings.allow_root) return null;
+  const prefix = settings.env_prefix ?? "HERD";
+  return `Refusing to run workers as root in production: set ${prefix}_USER (or --user) ` +
+    `to an unprivileged user, start Herd as one, or set ${prefix}_ALLOW_ROOT=1 (--allow-root)`;
 }
 
 // passwd and group files: colon-separated fields, `#` comments in some distributions.

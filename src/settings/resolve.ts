@@ -181,10 +181,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...processEnv.warnings,
         ...dotenvEnv.warnings,
         ...checks.warnings,
-        ...containerWarnings(settings, {
-          prefix,
-          explicit: origins.has("host") || origins.has("bind"),
-        }),
+        ...containerWarnings(settings, prefix),
       ],
     },
   };
@@ -238,14 +235,10 @@ async function checkAppExists(
   }
 }
 
-// Gunicorn's most common Docker pitfall: listening on loopback inside a container.
-// The development default (127.0.0.1) alone does not warn: dev containers run it on purpose.
-function containerWarnings(
-  settings: Settings,
-  options: { prefix: string; explicit: boolean },
-): string[] {
-  if (settings.env !== "production" && !options.explicit) return [];
-  const { prefix } = options;
+// Gunicorn's most common Docker pitfall: listening on loopback inside a container. Only
+// production warns: development (127.0.0.1 by default) in a dev container is deliberate.
+function containerWarnings(settings: Settings, prefix: string): string[] {
+  if (settings.env !== "production") return [];
   const hosts = settings.bind.length === 0
     ? [settings.host]
     : settings.bind.filter((b) => !b.startsWith("unix:")).map((b) =>

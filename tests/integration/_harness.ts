@@ -32,6 +32,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Port to use instead of a fresh free one. */
   port?: number;
+  /** The deno binary to run the master with (default: this one). */
+  deno?: string;
 }
 
 /** A running Herd master. */
@@ -115,7 +117,7 @@ export async function startHerd(options: StartOptions = {}): Promise<Herd> {
     args.push("--config", `${dir}/config.ts`);
   }
   args.push(...options.args ?? []);
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(options.deno ?? Deno.execPath(), {
     args,
     // A fresh directory, so the project's own config.ts and .env stay out of the test.
     cwd: options.cwd ?? await Deno.makeTempDir({ prefix: "herd-cwd-" }),

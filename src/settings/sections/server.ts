@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { defineSetting } from "../setting.ts";
+import { CoerceError, defineSetting, type Parser } from "../setting.ts";
 import { bool, int, list, oneOf, optional, text } from "../coerce.ts";
 
 const SECTION = "Server";
@@ -92,6 +92,15 @@ export const serverSettings = [
       "Addresses to listen on (repeatable, or comma-separated): `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`. Overrides `host` and `port`.",
   }),
   defineSetting({
+    name: "unix_socket_mode",
+    section: SECTION,
+    meta: "MODE",
+    parse: text({ pattern: /^0?[0-7]{3}$/, accepted: "an octal file mode, e.g. 0660" }),
+    default: "0660",
+    doc:
+      "File mode of each `unix:PATH` socket Herd creates (octal). The socket is removed on a clean stop.",
+  }),
+  defineSetting({
     name: "preload",
     section: SECTION,
     boolean: true,
@@ -135,4 +144,41 @@ export const serverSettings = [
     default: null,
     doc: "Run workers as this group (name or gid).",
   }),
+  defineSetting({
+    name: "allow_root",
+    section: SECTION,
+    boolean: true,
+    parse: bool(),
+    default: false,
+    doc:
+      "In `production`, allow workers to run as root. Off: a master started as root must be given `user`.",
+  }),
+  defineSetting({
+    name: "worker_permissions",
+    section: SECTION,
+    meta: "FLAGS",
+    repeatable: true,
+    parse: permissionFlags(),
+    default: [] as string[],
+    doc:
+      "Deno permissions added to the workers' narrow defaults (net on the binds, read on the app's directory, write on the logs), e.g. `--allow-net=api.example.com` or `--allow-env=DATABASE_URL`; a string splits on spaces. `all`: `-A`. Script mode only.",
+  }),
 ] as const;
+
+const PERMISSION_FLAG = /^(all|--allow-[a-z-]+(=\S+)?)$/;
+
+// Each flag may hold commas (`--allow-net=a.com,b.com`), so a string splits on
+// whitespace, not on commas as other lists do.
+function permissionFlags(): Parser<string[]> {
+  return (raw) => {
+    const items = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : null;
+    if (items === null) throw new CoerceError("a list of Deno --allow-* flags, or all");
+    const flags = items.flatMap((item) => String(item).split(/\s+/)).filter((f) => f !== "");
+    for (const flag of flags) {
+      if (!PERMISSION_FLAG.test(flag)) {
+        throw new CoerceError(`all or Deno --allow-* flags, not ${JSON.stringify(flag)}`);
+      }
+    }
+    return flags;
+  };
+}

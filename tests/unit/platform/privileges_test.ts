@@ -56,7 +56,7 @@ Deno.test("rootRefusal: production as root without a user is refused, with the f
   const message = rootRefusal({ env: "production", user: null }, 0);
   assertEquals(
     message,
-    "Refusing to run workers as root in production: set HERD_USER (or --user) to an unprivileged user, or start Herd as one",
+    "Refusing to run workers as root in production: set HERD_USER (or --user) to an unprivileged user, start Herd as one, or set HERD_ALLOW_ROOT=1 (--allow-root)",
   );
   assertMatch(rootRefusal({ env: "production", user: null, env_prefix: "APP" }, 0)!, /APP_USER/);
 });
@@ -66,4 +66,5 @@ Deno.test("rootRefusal: allowed with a user, as non-root, in development, or wit
   assertEquals(rootRefusal({ env: "production", user: null }, 999), null);
   assertEquals(rootRefusal({ env: "development", user: null }, 0), null);
   assertEquals(rootRefusal({ env: "production", user: null }, null), null);
+  assertEquals(rootRefusal({ env: "production", user: null, allow_root: true }, 0), null);
 });

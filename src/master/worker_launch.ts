@@ -1,0 +1,63 @@
+/**
+ * How the master starts its workers: the user they run as and, in script
+ * mode, their Deno permissions ({@linkcode workerPermissions}), gathered
+ * once at startup into a {@linkcode WorkerLaunch} for the process driver.
+ *
+ * @example
+ * ```ts
+ * import { workerLaunch } from "./worker_launch.ts";
+ * // const launch = workerLaunch(resolved, { user, control: control.path, port });
+ * // denoProcessDriver({ control: control.path, launch });
+ * ```
+ *
+ * @module
+ */
+import type { Resolved } from "../settings/resolved.ts";
+import { currentRuntime } from "./self_command.ts";
+import type { WorkerLaunch } from "./spawn_worker.ts";
+import { localHerdRoot, workerPermissions } from "./worker_permissions.ts";
+import type { WorkerUser } from "./worker_user.ts";
+
+/**
+ * The launch of every worker of this master. `port` is the one actually
+ * served (a free one when `port` is 0).
+ *
+ * @example
+ * ```ts
+ * import { workerLaunch } from "./worker_launch.ts";
+ * // workerLaunch(resolved, { user: { uid: 33, gid: 33 }, control: "/tmp/herd-0/c.sock", port: 8080 });
+ * ```
+ */
+export function workerLaunch(
+  resolved: Resolved,
+  facts: { user: WorkerUser; control: string; port: number },
+): WorkerLaunch {
+  const permissions = workerPermissions({ ...resolved.settings, port: facts.port }, {
+    herdRoot: localHerdRoot(),
+    cwd: Deno.cwd(),
+    control: facts.control,
+    configPath: resolved.configPath,
+  });
+  return { runtime: { ...currentRuntime(), permissions }, ...facts.user };
+}
+
+/**
+ * Gives the workers' user the log files the master created, so workers
+ * that run as another user can append to them (and reopen them after
+ * rotation). A no-op when the workers keep the master's user.
+ *
+ * @example
+ * ```ts
+ * import { handLogsTo } from "./worker_launch.ts";
+ * await handLogsTo({ uid: 33, gid: 33 }, ["logs/error.log", "-"]);
+ * ```
+ */
+export async function handLogsTo(user: WorkerUser, paths: (string | null)[]): Promise<void> {
+  if (user.uid === null && user.gid === null) return;
+  for (const path of paths) {
+    if (path === null || path === "" || path === "-") continue;
+    await Deno.chown(path, user.uid, user.gid).catch(() => {
+      // Not created yet or not a file: the worker reports its own open error.
+    });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The Deno permissions of a worker in script mode: the narrowest set that
+ * serves the app, plus whatever `worker_permissions` adds. Pure: paths and
+ * the port come in as data.
+ *
+ * | permission | on |
+ * |---|---|
+ * | net | each bind (`host:port`; `unix:PATH` and its staging name) and the control socket |
+ * | read | Herd's source, the app's directory, config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
+ * | write | the log files, the sockets |
+ * | env | `_HERD_WORKER`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
+ * | ffi | unscoped: the SIGUSR1 inspector guard dlopens `libc.so.6` by name, which a path scope cannot match |
+ *
+ * FFI can do anything the process can, so this protects against the app's
+ * bugs (a path traversal, an SSRF, a leaked variable), not against hostile
+ * code in the app. Static imports need no permission; only modules Herd
+ * imports dynamically (the app, config.ts, Herd's own lazy modules) do.
+ *
+ * @example
+ * ```ts
+ * import { workerPermissions } from "./worker_permissions.ts";
+ * workerPermissions(
+ *   { app: "app.ts", bind: [], host: "127.0.0.1", port: 8080, error_log: "-", access_log: "-",
+ *     env_prefix: "HERD", worker_permissions: [], certfile: null, keyfile: null },
+ *   { herdRoot: "/opt/herd", cwd: "/srv/site", control: "/tmp/herd-0/c.sock", configPath: null },
+ * );
+ * // ["--allow-net=127.0.0.1:8080", "--allow-read=/opt/herd,/srv/site,...", ...]
+ * ```
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import { listenAddresses } from "../settings/addresses.ts";
+import type { DataSettings } from "../settings/table.ts";
+import { UNIX_STAGING_SUFFIX } from "../worker/serve_app.ts";
+
+/** The settings {@linkcode workerPermissions} reads. */
+export type PermissionSettings = Pick<
+  DataSettings,
+  | "app"
+  | "bind"
+  | "host"
+  | "port"
+  | "error_log"
+  | "access_log"
+  | "env_prefix"
+  | "worker_permissions"
+  | "certfile"
+  | "keyfile"
+>;
+
+/** Facts about this run that are not settings. */
+export interface PermissionFacts {
+  /** Herd's source root when it runs from local files, else null (remote modules need no read). */
+  herdRoot: string | null;
+  /** The master's working directory, against which relative paths resolve. */
+  cwd: string;
+  /** The control socket path. */
+  control: string;
+  /** Absolute path of the config.ts in use, or null. */
+  configPath: string | null;
+}
+
+const ALL = ["-A"];
+
+/**
+ * The permission flags for `deno run`, deduplicated and grouped by kind.
+ * `all` (or `--allow-all`) in `worker_permissions` gives `-A`; an unscoped
+ * extra flag (`--allow-net`) replaces the scoped defaults of its kind,
+ * because Deno lets a later scoped flag narrow an earlier unscoped one.
+ *
+ * @example
+ * ```ts
+ * import { workerPermissions } from "./worker_permissions.ts";
+ * const flags = workerPermissions(
+ *   { app: null, bind: [], host: "0.0.0.0", port: 80, error_log: "-", access_log: "-",
+ *     env_prefix: "HERD", worker_permissions: ["all"], certfile: null, keyfile: null },
+ *   { herdRoot: null, cwd: "/", control: "/run/herd/c.sock", configPath: null },
+ * );
+ * // ["-A"]
+ * ```
+ */
+export function workerPermissions(
+  settings: PermissionSettings,
+  facts: PermissionFacts,
+): string[] {
+  const extra = settings.worker_permissions;
+  if (extra.some((flag) => flag === "all" || flag === "--allow-all")) return [...ALL];
+  const scopes = new Map<string, Set<string> | null>();
+  const grant = (kind: string, ...values: string[]) => {
+    if (!scopes.has(kind)) scopes.set(kind, new Set());
+    const set = scopes.get(kind);
+    for (const value of values) set?.add(value);
+  };
+  const path = (p: string) => resolve(facts.cwd, p);
+  // A unix socket needs all three: net on `unix:PATH`, read and write on PATH.
+  // Deno scopes `unix:` to exact paths, so a bind's staging name is listed too.
+  const grantUnix = (...sockets: string[]) => {
+    for (const socket of sockets) {
+      grant("net", `unix:${socket}`);
+      grant("read", socket);
+      grant("write", socket);
+    }
+  };
+
+  const port = settings.port;
+  for (const address of listenAddresses({ ...settings, port })) {
+    if (address.transport === "tcp") grant("net", netScope(address.hostname, address.port));
+    else grantUnix(path(address.path), path(address.path) + UNIX_STAGING_SUFFIX);
+  }
+  if (facts.herdRoot !== null) grant("read", facts.herdRoot);
+  if (settings.app !== null) grant("read", dirname(path(settings.app)));
+  if (facts.configPath !== null) grant("read", facts.configPath);
+  for (const file of [settings.certfile, settings.keyfile]) if (file) grant("read", path(file));
+  grantUnix(facts.control);
+  grant("read", "/dev/stdin");
+  for (const log of [settings.error_log, settings.access_log]) {
+    if (log === null || log === "-") continue;
+    grant("read", dirname(path(log)));
+    grant("write", path(log));
+  }
+  grant("env", "_HERD_WORKER", `${settings.env_prefix}_*`, "OTEL_*", "NO_COLOR", "TERM");
+  scopes.set("ffi", null);
+
+  for (const flag of extra) {
+    const match = /^--allow-([a-z-]+)(?:=(.*))?$/.exec(flag);
+    if (match === null) continue;
+    const [, kind, values] = match;
+    if (values === undefined) scopes.set(kind, null);
+    else if (scopes.get(kind) !== null) grant(kind, ...values.split(","));
+  }
+  return [...scopes].map(([kind, set]) =>
+    set === null ? `--allow-${kind}` : `--allow-${kind}=${[...set].join(",")}`
+  );
+}
+
+/**
+ * Herd's own source root when it runs from local files, else null.
+ *
+ * @example
+ * ```ts
+ * import { localHerdRoot } from "./worker_permissions.ts";
+ * localHerdRoot(); // "/opt/herd" in a checkout
+ * ```
+ */
+export function localHerdRoot(): string | null {
+  const root = new URL("../../", import.meta.url);
+  return root.protocol === "file:" ? decodeURIComponent(root.pathname).replace(/\/$/, "") : null;
+}
+
+// Deno writes IPv6 scopes in brackets, like URLs.
+function netScope(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Least privilege end to end: workers dropped to `nobody`, the control
+ * socket out of reach of other users, the production refusal of root
+ * workers, and narrowed worker permissions serving an app that reads a
+ * file beside it.
+ *
+ * Workers that run as another user must be able to execute deno and read
+ * its cache, and this machine's deno lives under /root (0700); so these
+ * tests run the master with a hard link of the binary in a world-readable
+ * directory and a DENO_DIR there, as a deployment would install them.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { fixtureApp, startHerd } from "./_harness.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const SHARED = "/tmp/herd-test-shared-deno";
+const NOBODY = 65534;
+
+/** A deno binary and a module cache that `nobody` can use. */
+async function sharedDeno(): Promise<{ deno: string; env: Record<string, string> }> {
+  const deno = `${SHARED}/deno`;
+  const env = { DENO_DIR: `${SHARED}/cache`, HOME: SHARED };
+  await Deno.mkdir(`${SHARED}/cache`, { recursive: true, mode: 0o755 });
+  await Deno.chmod(SHARED, 0o755);
+  if (!(await Deno.stat(deno).catch(() => null))) {
+    await Deno.link(Deno.execPath(), deno).catch(() => Deno.copyFile(Deno.execPath(), deno));
+  }
+  const cached = await new Deno.Command(deno, {
+    args: ["cache", MAIN, fixtureApp("hello.ts")],
+    env,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert(cached.success, new TextDecoder().decode(cached.stderr));
+  await new Deno.Command("chmod", { args: ["-R", "a+rX", SHARED] }).output();
+  return { deno, env };
+}
+
+function uidOf(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+}
+
+Deno.test({
+  name: "privileges: workers run as nobody; status as another user is refused",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env } = await sharedDeno();
+    const control = `/tmp/herd-priv-${crypto.randomUUID().slice(0, 8)}/control.sock`;
+    await using herd = await startHerd({
+      deno,
+      env,
+      cwd: SHARED,
+      args: [fixtureApp("hello.ts"), "-w", "2", "--user", "nobody", "--control-socket", control],
+    });
+    const workers = herd.workerPids();
+    assertEquals(workers.length, 2);
+    for (const pid of workers) assertEquals(uidOf(pid), NOBODY, `worker ${pid} runs as nobody`);
+    assertEquals(uidOf(herd.masterPid), 0);
+    const response = await fetch(herd.url);
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+
+    const info = await Deno.stat(control);
+    assertEquals(info.uid, 0, "the master owns the socket");
+    assertEquals(info.mode! & 0o777, 0o660, "owner and the workers' group only");
+    const status = (uid?: number) =>
+      new Deno.Command(deno, {
+        args: ["run", "-A", MAIN, "status", "--control-socket", control],
+        env: { ...env, NO_COLOR: "1" },
+        cwd: SHARED,
+        ...(uid === undefined ? {} : { uid, gid: uid }),
+      }).output();
+    const asRoot = await status();
+    assertEquals(asRoot.code, 0, new TextDecoder().decode(asRoot.stderr));
+    const asOther = await status(4242);
+    assertEquals(asOther.code, 1);
+    assertMatch(
+      new TextDecoder().decode(asOther.stderr),
+      /^error: Permission denied on the control socket ".*control\.sock": run this as the user that started the master/m,
+    );
+  },
+});
+
+Deno.test("privileges: production refuses root workers with the fix, allow_root overrides", async () => {
+  const production = [fixtureApp("hello.ts"), "-w", "1", "--env", "production", "--error-log", "-"];
+  {
+    await using herd = await startHerd({ args: production, waitReady: false });
+    assertEquals((await herd.waitForExit()).code, 2);
+    await herd.waitForLog(
+      /^error: Refusing to run workers as root in production: set HERD_USER \(or --user\).*HERD_ALLOW_ROOT=1 \(--allow-root\)$/,
+    );
+  }
+  await using herd = await startHerd({ args: [...production, "--allow-root"] });
+  const response = await fetch(herd.url);
+  assertEquals(response.status, 200);
+  await response.body?.cancel();
+});
+
+Deno.test("privileges: narrowed workers serve an app reading a file beside it, nothing else", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-perm-app-" });
+  await Deno.writeTextFile(`${dir}/data.txt`, "beside the app\n");
+  await Deno.writeTextFile(
+    `${dir}/app.ts`,
+    `export default {
+  async fetch(req: Request) {
+    const path = new URL(req.url).pathname === "/passwd" ? "/etc/passwd" : new URL("./data.txt", import.meta.url);
+    try {
+      return new Response(await Deno.readTextFile(path));
+    } catch (error) {
+      return new Response(String(error), { status: 403 });
+    }
+  },
+};
+`,
+  );
+  await using herd = await startHerd({ args: [`${dir}/app.ts`, "-w", "1"] });
+  const beside = await fetch(herd.url);
+  assertEquals(await beside.text(), "beside the app\n");
+  const outside = await fetch(`${herd.url}/passwd`);
+  assertEquals(outside.status, 403);
+  assertMatch(await outside.text(), /NotCapable: Requires read access to "\/etc\/passwd"/);
+  const [worker] = herd.workerPids();
+  const cmdline = Deno.readTextFileSync(`/proc/${worker}/cmdline`).split("\0");
+  assert(!cmdline.includes("-A"), cmdline.join(" "));
+  assert(
+    cmdline.some((a) => a.startsWith(`--allow-net=127.0.0.1:${herd.port}`)),
+    cmdline.join(" "),
+  );
+});
+
+Deno.test("privileges: worker_permissions=all gives the workers -A again", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--worker-permissions=all"],
+  });
+  const [worker] = herd.workerPids();
+  const cmdline = Deno.readTextFileSync(`/proc/${worker}/cmdline`).split("\0");
+  assert(cmdline.includes("-A"), cmdline.join(" "));
+});

@@ -1,0 +1,77 @@
+/**
+ * Unit tests of the workers' narrowed Deno permissions.
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import {
+  type PermissionSettings,
+  workerPermissions,
+} from "../../../src/master/worker_permissions.ts";
+
+const SETTINGS: PermissionSettings = {
+  app: "site/app.ts",
+  bind: [],
+  host: "127.0.0.1",
+  port: 8080,
+  error_log: "-",
+  access_log: "logs/access.log",
+  env_prefix: "HERD",
+  worker_permissions: [],
+  certfile: null,
+  keyfile: null,
+};
+const FACTS = {
+  herdRoot: "/opt/herd",
+  cwd: "/srv",
+  control: "/tmp/herd-0/c.sock",
+  configPath: "/srv/config.ts",
+};
+
+Deno.test("workerPermissions: net on the binds, read on the app, write on the logs", () => {
+  assertEquals(workerPermissions(SETTINGS, FACTS), [
+    "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
+    "--allow-read=/opt/herd,/srv/site,/srv/config.ts,/tmp/herd-0/c.sock,/dev/stdin,/srv/logs",
+    "--allow-write=/tmp/herd-0/c.sock,/srv/logs/access.log",
+    "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
+    "--allow-ffi",
+  ]);
+});
+
+Deno.test("workerPermissions: IPv6 binds are bracketed, TLS files readable", () => {
+  const flags = workerPermissions(
+    { ...SETTINGS, bind: ["[::1]:9000"], certfile: "tls/c.pem", keyfile: "/k.pem" },
+    FACTS,
+  );
+  assertEquals(flags[0], "--allow-net=[::1]:9000,unix:/tmp/herd-0/c.sock");
+  assertEquals(flags[1].includes("/srv/tls/c.pem,/k.pem"), true, flags[1]);
+});
+
+Deno.test("workerPermissions: extras merge into their kind; unscoped ones replace it", () => {
+  const flags = workerPermissions(
+    {
+      ...SETTINGS,
+      worker_permissions: ["--allow-net=api.example.com,db:5432", "--allow-env", "--allow-sys"],
+    },
+    FACTS,
+  );
+  assertEquals(
+    flags[0],
+    "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock,api.example.com,db:5432",
+  );
+  assertEquals(flags.includes("--allow-env"), true);
+  assertEquals(flags.includes("--allow-sys"), true);
+  assertEquals(flags.some((f) => f.startsWith("--allow-env=")), false);
+});
+
+Deno.test("workerPermissions: all (or --allow-all) is -A; a unix bind and its staging name", () => {
+  assertEquals(workerPermissions({ ...SETTINGS, worker_permissions: ["all"] }, FACTS), ["-A"]);
+  assertEquals(workerPermissions({ ...SETTINGS, worker_permissions: ["--allow-all"] }, FACTS), [
+    "-A",
+  ]);
+  const flags = workerPermissions({ ...SETTINGS, bind: ["unix:/run/herd/web.sock"] }, FACTS);
+  assertEquals(
+    flags[0],
+    "--allow-net=unix:/run/herd/web.sock,unix:/run/herd/web.sock.new,unix:/tmp/herd-0/c.sock",
+  );
+});
