@@ -76,8 +76,10 @@ const COMMANDS: readonly Command[] = [
     name: "config",
     usage: "config [--json] [flags]",
     summary: "Print the effective configuration and the source of each value",
-    run: ({ resolved, json }) => {
-      console.log(json ? configJson(resolved) : configTable(resolved));
+    run: ({ resolved, json, embedded }) => {
+      console.log(
+        json ? configJson(resolved) : configTable(resolved, { embedded: embedded !== undefined }),
+      );
       return Promise.resolve(0);
     },
   },

@@ -74,7 +74,7 @@ export function configJson(resolved: Resolved): string {
  * console.log(configTable(resolved));
  * ```
  */
-export function configTable(resolved: Resolved): string {
+export function configTable(resolved: Resolved, options: { embedded?: boolean } = {}): string {
   const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) => [
     name,
     typeof value === "string" ? value : JSON.stringify(value),
@@ -85,7 +85,8 @@ export function configTable(resolved: Resolved): string {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]) : c)).join("  ");
   return [
-    `config.ts: ${resolved.configPath ?? "none"}`,
+    // With serve(app, config) the config object takes config.ts's place (and its source name).
+    `config.ts: ${resolved.configPath ?? (options.embedded ? "config given to serve()" : "none")}`,
     `.env: ${resolved.envFilePath ?? "none"}`,
     "",
     line(header),

@@ -74,7 +74,9 @@ export function formatBanner(info: BannerInfo, options: BannerOptions = {}): str
   const bold = painter(color, "1");
   const cyan = painter(color, "36");
   const dim = painter(color, "2");
-  const urls = info.addresses.map((a) => cyan(a.includes("://") ? a : `http://${a}`));
+  const urls = info.addresses.map((a) =>
+    cyan(a.includes("://") || a.startsWith("unix:") ? a : `http://${a}`)
+  );
   const format = info.logFormat === "text" ? "" : ` (${info.logFormat})`;
   return [
     `${bold(`Herd ${info.version}`)} (pid ${info.pid}) — ${info.env}`,

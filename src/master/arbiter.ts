@@ -80,6 +80,7 @@ export class Arbiter {
   #effects: MasterEffects;
   #log = getLog("master");
   #reload: Reload | null = null;
+  #changedDuringReload = new Set<string>();
   #crashes = 0;
   #refillAt = 0;
   #quick = false;
@@ -155,6 +156,7 @@ export class Arbiter {
         },
       }),
     exit: ({ serial, status }) => this.#reap(serial, status),
+    files_changed: ({ paths }) => this.#filesChanged(paths),
   };
 
   #signals: Record<MasterSignal, () => Promise<void>> = {
@@ -214,6 +216,25 @@ export class Arbiter {
     }
   }
 
+  // Auto-reload: the same rolling reload as HUP. Changes made while one runs are kept for
+  // the next, so the workers always end up running the files as last saved.
+  async #filesChanged(paths: string[]): Promise<void> {
+    if (this.#reload) {
+      for (const path of paths) this.#changedDuringReload.add(path);
+      return;
+    }
+    this.#log.info(`Changed: ${describeChanges(paths)}`);
+    await this.#reloadConfiguration();
+  }
+
+  // Once a reload ends (complete or abandoned), replays the changes it did not include.
+  #replayChanges(): void {
+    if (this.#reload || this.#changedDuringReload.size === 0) return;
+    const paths = [...this.#changedDuringReload];
+    this.#changedDuringReload.clear();
+    this.queue.push({ kind: "files_changed", paths });
+  }
+
   async #resize(delta: number): Promise<void> {
     const previous = this.target;
     if (this.#phase !== "running") return;
@@ -224,9 +245,8 @@ export class Arbiter {
   }
 
   async #reap(serial: number, status: ExitStatus): Promise<void> {
-    const w = this.workforce.workers.get(serial);
+    const w = this.workforce.remove(serial);
     if (!w) return;
-    this.workforce.workers.delete(serial);
     w.link?.close();
     const how = status.signal
       ? `was killed by ${status.signal}`
@@ -252,7 +272,7 @@ export class Arbiter {
       }
       this.target = this.#reload.previousTarget;
       this.#reload = null;
-      return;
+      return this.#replayChanges();
     }
     this.#crashed(w, `failed to boot: ${why}`);
   }
@@ -300,6 +320,7 @@ export class Arbiter {
     if (this.#reload && finishReload(this.workforce, this.#reload)) {
       this.#log.info(`Reload complete: every worker runs generation ${this.#reload.to}`);
       this.#reload = null;
+      this.#replayChanges();
     }
     const ready = this.workforce.active().filter((w) => w.state === "ready" && w.id <= this.target);
     if (this.#phase === "starting" && ready.length >= this.target) await this.#becomeReady();
@@ -325,4 +346,9 @@ export class Arbiter {
     await this.workforce.hook({ name: "when_ready", args: [] });
     await this.#effects.ready();
   }
+}
+
+function describeChanges(paths: readonly string[]): string {
+  const shown = paths.slice(0, 3).map((p) => `"${p}"`).join(", ");
+  return paths.length > 3 ? `${shown} and ${paths.length - 3} more` : shown || "watched files";
 }

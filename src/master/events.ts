@@ -1,8 +1,8 @@
 /**
  * What wakes the master: signals, frames from workers and control commands,
- * and worker exits. Every source only pushes onto one {@linkcode EventQueue}
- * (Gunicorn's rule: a signal listener queues, it never acts), and the
- * arbiter handles one event at a time.
+ * worker exits, and changed files (with `reload`). Every source only pushes
+ * onto one {@linkcode EventQueue} (Gunicorn's rule: a signal listener
+ * queues, it never acts), and the arbiter handles one event at a time.
  *
  * @module
  */
@@ -36,7 +36,9 @@ export type MasterEvent =
   | { kind: "message"; link: Link; message: Exclude<WorkerMessage, HelloMessage> }
   | { kind: "link_closed"; link: Link }
   | { kind: "control"; link: Link; request: ControlRequest }
-  | { kind: "exit"; serial: number; status: ExitStatus };
+  | { kind: "exit"; serial: number; status: ExitStatus }
+  /** Watched files changed (development auto-reload); absolute paths. */
+  | { kind: "files_changed"; paths: string[] };
 
 /** Time, behind a seam so the arbiter runs on a fake clock in unit tests. */
 export interface Clock {

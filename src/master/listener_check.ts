@@ -3,11 +3,15 @@
  * plain server (a connect succeeds) or another SO_REUSEPORT server (a
  * non-reusePort listen fails with AddrInUse; the kernel would otherwise let
  * our workers join it silently and share its traffic). Also picks the one
- * free port that every worker binds when `port` is 0.
+ * free port that every worker binds when `port` is 0. Unix socket paths
+ * get the same treatment: a live one refuses the start, a stale one left by
+ * a crashed run is removed.
  *
  * @module
  */
+import { getLog } from "../logging/log.ts";
 import type { ListenAddress } from "../settings/addresses.ts";
+import { clearStaleSocket } from "./unix_socket.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
@@ -55,6 +59,43 @@ export async function firstAddressInUse(
     if (await isAddressInUse(address)) return address;
   }
   return null;
+}
+
+/**
+ * Checks every address before the workers start and says, in one line, why
+ * Herd must not start (exit 5), or null. A stale Unix socket is removed on
+ * the way. An upgrading master (USR2) skips this: its predecessor's workers
+ * are meant to be listening.
+ *
+ * @example
+ * ```ts
+ * import { refuseBusyAddresses } from "./listener_check.ts";
+ * const problem = await refuseBusyAddresses([{ transport: "unix", path: "/tmp/h.sock" }]);
+ * // null, or 'Address unix:/tmp/h.sock is already in use'
+ * ```
+ */
+export async function refuseBusyAddresses(
+  addresses: readonly ListenAddress[],
+): Promise<string | null> {
+  const busy = await firstAddressInUse(addresses);
+  if (busy) return `Address ${hostPort(busy)} is already in use`;
+  for (const address of addresses) {
+    if (address.transport !== "unix") continue;
+    const verdict = await clearStaleSocket(address.path);
+    if (verdict === "in_use") return `Address unix:${address.path} is already in use`;
+    if (verdict === "not_a_socket") {
+      return `Address unix:${address.path} is taken by a file that is not a socket`;
+    }
+    if (verdict === "stale") {
+      getLog("master").info(`Removed a stale socket "${address.path}" (nothing answered on it)`);
+    }
+  }
+  return null;
+}
+
+function hostPort(address: TcpAddress): string {
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return `${host}:${address.port}`;
 }
 
 /**

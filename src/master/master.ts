@@ -1,28 +1,41 @@
 /**
  * `herd serve`: the master's entry. Checks the addresses, preloads the app,
- * writes the pidfile, opens the control socket, installs signal listeners
- * that only queue events, and runs the {@linkcode Arbiter} until it decides
- * the exit code; then cleans up after itself.
+ * opens the metrics endpoint (if `metrics_bind` is set), writes the pidfile,
+ * opens the control socket, installs signal listeners that only queue
+ * events, and runs the {@linkcode Arbiter} until it decides the exit code;
+ * then cleans up after itself.
  *
  * @module
  */
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
-import { configureLogging, flushLogs, reopenLogs } from "../logging/setup.ts";
+import { configureLogging, flushLogs, prepareLogTarget, reopenLogs } from "../logging/setup.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
-import { formatAddress, listenAddresses } from "../settings/addresses.ts";
+import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { Arbiter } from "./arbiter.ts";
 import { ControlEndpoint } from "./control_server.ts";
 import { EventQueue, MASTER_SIGNALS, systemClock } from "./events.ts";
-import { firstAddressInUse, freePort } from "./listener_check.ts";
+import { freePort } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
+import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { removePidfile, writePidfile } from "./pidfile.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, upgradeMaster } from "./reexec.ts";
-import { hintTcpMigrateReq, preloadApp, printBanner, reloadConfig } from "./startup.ts";
+import {
+  hintTcpMigrateReq,
+  listenUrls,
+  preloadApp,
+  printBanner,
+  refuseStart,
+  releaseUnixSockets,
+  reloadConfig,
+  watchForReload,
+} from "./startup.ts";
 import { workerCount } from "./worker_count.ts";
+import { handLogsTo, workerLaunch } from "./worker_launch.ts";
+import { resolveWorkerUser } from "./worker_user.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
 
@@ -43,6 +56,16 @@ export async function runMaster(
   options: { embedded?: Embedded } = {},
 ): Promise<number> {
   const settings = resolved.settings;
+  // The production profile logs to `logs/…`: create the directories first,
+  // and refuse a start with one line when a log file cannot be opened.
+  for (const path of [settings.error_log, settings.access_log]) {
+    if (path === null || path === "") continue;
+    try {
+      await prepareLogTarget(path);
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error), ExitCode.Usage);
+    }
+  }
   await configureLogging({ role: "master", settings });
   const log = getLog("master");
   guardInspectorSignal().then((outcome) => {
@@ -54,36 +77,53 @@ export async function runMaster(
     ? freePort(settings.host)
     : settings.port;
   const addresses = listenAddresses({ ...settings, port });
-  if (upgradeFrom === null) {
-    const busy = await firstAddressInUse(addresses);
-    if (busy) {
-      return fail(`Address ${busy.hostname}:${busy.port} is already in use`, ExitCode.BindError);
-    }
-  }
+  const refusal = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
+  if (refusal) return fail(refusal.message, refusal.code);
+  const workerUser = resolveWorkerUser(settings, Deno.uid());
+  if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
+  await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // An embedded app is already loaded: that is its preload.
   if (settings.preload && !options.embedded) {
     const problem = await preloadApp(settings.app);
     if (problem) return fail(problem, ExitCode.AppLoadError);
   }
-  const workers = workerCount(settings.workers, effectiveCpuCount);
+  const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
   const queue = new EventQueue(systemClock);
+  let arbiter: Arbiter | null = null;
+  let metrics: MetricsEndpoint | null;
+  try {
+    metrics = openMetricsEndpoint(settings.metrics_bind, {
+      // Served from the master: a scrape before the arbiter exists sees no workers.
+      snapshot: () => arbiter ? workforceSnapshot(arbiter.workforce) : null,
+      upgrading: upgradeFrom !== null,
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error), ExitCode.BindError);
+  }
   let control: ControlEndpoint;
   try {
-    control = await ControlEndpoint.open(controlSocketPath(settings), queue);
+    control = await ControlEndpoint.open(controlSocketPath(settings), {
+      queue,
+      group: workerUser.gid,
+    });
   } catch (error) {
+    await metrics?.close();
     return fail(error instanceof Error ? error.message : String(error), ExitCode.Error);
   }
   printBanner(resolved, { addresses, workers });
   await hintTcpMigrateReq();
   if (settings.pidfile) await writePidfile(settings.pidfile, Deno.pid);
-  const arbiter = new Arbiter({
+  arbiter = new Arbiter({
     resolved,
     workers,
     port,
     queue,
-    driver: denoProcessDriver({ control: control.path }),
-    addresses: addresses.map((a) => formatAddress(a)).join(", "),
+    driver: denoProcessDriver({
+      control: control.path,
+      launch: workerLaunch(resolved, { user: workerUser, control: control.path, port }),
+    }),
+    addresses: listenUrls(settings, addresses).join(", "),
     effects: {
       reloadConfig: () => reloadConfig(args, options.embedded?.config),
       reopenLogs: () => Promise.resolve(reopenLogs()),
@@ -96,6 +136,7 @@ export async function runMaster(
     Deno.addSignalListener(signal, push);
     return () => Deno.removeSignalListener(signal, push);
   });
+  using _watch = watchForReload(resolved, queue);
   try {
     const code = await arbiter.run();
     log.info(`Master (pid: ${Deno.pid}) exiting with code ${code}`);
@@ -103,7 +144,13 @@ export async function runMaster(
   } finally {
     for (const remove of removers) remove();
     await control.close();
-    if (settings.pidfile) await removePidfile(settings.pidfile, Deno.pid);
+    await metrics?.close();
+    await releaseUnixSockets(addresses);
+    if (settings.pidfile) {
+      await removePidfile(settings.pidfile, Deno.pid);
+      // After a USR2 hand-over our pid is in `.oldbin`: the new master owns the pidfile.
+      await removePidfile(`${settings.pidfile}.oldbin`, Deno.pid);
+    }
     flushLogs();
   }
 }

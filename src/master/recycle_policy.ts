@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { HEARTBEAT_MS } from "../ipc/protocol.ts";
 
 /** Limits for one worker; 0 means off. */
 export interface RecycleLimits {
@@ -76,15 +77,24 @@ export function recycleReason(limits: RecycleLimits, usage: WorkerUsage): Recycl
 }
 
 /**
+ * Shortest silence taken for a blocked worker: two and a half heartbeat
+ * periods. A `timeout` of 1 s alone would expire between two on-time
+ * heartbeats and kill every healthy worker.
+ */
+export const MIN_SILENCE_MS: number = 2.5 * HEARTBEAT_MS;
+
+/**
  * True when a serving worker has been silent for longer than `timeout`
- * seconds (a blocked event loop). A timeout of 0 disables the check.
+ * seconds (a blocked event loop), and never under {@linkcode MIN_SILENCE_MS}.
+ * A timeout of 0 disables the check.
  *
  * @example
  * ```ts
  * import { heartbeatExpired } from "./recycle_policy.ts";
  * heartbeatExpired({ silentMs: 31_000 }, 30); // true
+ * heartbeatExpired({ silentMs: 1_500 }, 1); // false: a heartbeat may just be due
  * ```
  */
 export function heartbeatExpired(worker: { silentMs: number }, timeoutS: number): boolean {
-  return timeoutS > 0 && worker.silentMs > timeoutS * 1000;
+  return timeoutS > 0 && worker.silentMs > Math.max(timeoutS * 1000, MIN_SILENCE_MS);
 }

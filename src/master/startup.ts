@@ -1,22 +1,92 @@
 /**
- * The master's one-off steps around the loop: preloading the app, the
- * banner, the `tcp_migrate_req` hint, and re-resolving the configuration
- * on HUP. Each is an effect with a one-line outcome.
+ * The master's one-off steps around the loop: the checks that refuse a
+ * start (TLS pair, busy addresses), preloading the app, the banner, the
+ * `tcp_migrate_req` hint, re-resolving the configuration on HUP, the
+ * auto-reload watcher, and removing Unix sockets at exit. Each is an effect with a one-line outcome.
  *
  * @module
  */
 import { VERSION } from "../version.ts";
+import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { formatBanner } from "../logging/banner.ts";
 import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
+import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
 import { loadApp } from "../worker/load_app.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
+import { refuseBusyAddresses } from "./listener_check.ts";
+import { checkTlsPair } from "./tls_check.ts";
+import { releaseSocket } from "./unix_socket.ts";
+import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
+import type { EventQueue } from "./events.ts";
 
 const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
+
+/** Why Herd must not start, and the exit code that says so. */
+export interface Refusal {
+  message: string;
+  code: number;
+}
+
+/**
+ * Checks what must hold before any worker starts: a usable TLS pair (else
+ * exit 2) and free addresses (else exit 5; skipped by a master started by
+ * USR2, whose predecessor still listens).
+ *
+ * @example
+ * ```ts
+ * import { refuseStart } from "./startup.ts";
+ * // const refusal = await refuseStart(settings, { addresses, upgrading: false });
+ * // if (refusal) return fail(refusal.message, refusal.code);
+ * ```
+ */
+export async function refuseStart(
+  settings: Pick<Settings, "certfile" | "keyfile">,
+  context: { addresses: readonly ListenAddress[]; upgrading: boolean },
+): Promise<Refusal | null> {
+  const tls = await checkTlsPair(settings);
+  if (tls) return { message: tls, code: ExitCode.Usage };
+  if (context.upgrading) return null;
+  const busy = await refuseBusyAddresses(context.addresses);
+  return busy ? { message: busy, code: ExitCode.BindError } : null;
+}
+
+/**
+ * The addresses as URLs, `https://` when a TLS pair is set.
+ *
+ * @example
+ * ```ts
+ * import { listenUrls } from "./startup.ts";
+ * listenUrls({ certfile: "c.pem" }, [{ transport: "tcp", hostname: "::1", port: 8443 }]);
+ * // ["https://[::1]:8443"]
+ * ```
+ */
+export function listenUrls(
+  settings: Pick<Settings, "certfile">,
+  addresses: readonly ListenAddress[],
+): string[] {
+  const scheme = settings.certfile === null ? "http" : "https";
+  return addresses.map((a) => formatAddress(a, scheme));
+}
+
+/**
+ * At exit: removes each Unix socket nothing answers on any more.
+ *
+ * @example
+ * ```ts
+ * import { releaseUnixSockets } from "./startup.ts";
+ * await releaseUnixSockets([{ transport: "unix", path: "/tmp/herd.sock" }]);
+ * ```
+ */
+export async function releaseUnixSockets(addresses: readonly ListenAddress[]): Promise<void> {
+  for (const address of addresses) {
+    if (address.transport === "unix") await releaseSocket(address.path);
+  }
+}
 
 /**
  * Imports the app once in the master, so an app that cannot load stops Herd
@@ -55,7 +125,7 @@ export function printBanner(
   const lines = formatBanner({
     version: VERSION,
     pid: Deno.pid,
-    addresses: shown.addresses.map((a) => formatAddress(a)),
+    addresses: listenUrls(s, shown.addresses),
     workers: shown.workers,
     workerClass: s.worker_class,
     env: s.env,
@@ -87,7 +157,8 @@ export async function hintTcpMigrateReq(): Promise<void> {
 }
 
 /**
- * Re-resolves the configuration from the same sources as at start (HUP).
+ * Re-resolves the configuration from the same sources as at start (HUP),
+ * and checks the TLS pair again (a renewed certificate is read from disk).
  *
  * @example
  * ```ts
@@ -107,5 +178,31 @@ export async function reloadConfig(
   });
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
-  return { ok: true, resolved, workers: workerCount(resolved.settings.workers, effectiveCpuCount) };
+  // New workers read the TLS files at boot: a renewed pair must be checked first.
+  const tls = await checkTlsPair(resolved.settings);
+  if (tls) return { ok: false, problems: [tls] };
+  const { workers, worker_class } = resolved.settings;
+  return { ok: true, resolved, workers: workerCount(workers, effectiveCpuCount, worker_class) };
+}
+
+/**
+ * With `reload` on, watches the app's files and queues a `files_changed`
+ * event for each debounced batch of changes; the arbiter reloads as on HUP.
+ * A no-op disposable when `reload` is off.
+ *
+ * @example
+ * ```ts
+ * import { watchForReload } from "./startup.ts";
+ * // using _watch = watchForReload(resolved, queue);
+ * ```
+ */
+export function watchForReload(resolved: Resolved, queue: EventQueue): Disposable {
+  if (!resolved.settings.reload) return { [Symbol.dispose]() {} };
+  const plan = reloadWatchPlan(resolved.settings, {
+    cwd: Deno.cwd(),
+    configPath: resolved.configPath,
+  });
+  const watching = plan.roots.map((root) => `"${root}"`).join(", ") || "nothing (no app)";
+  getLog("master").info(`Reload on change: watching ${watching}`);
+  return watchFiles(plan, (paths) => queue.push({ kind: "files_changed", paths }));
 }

@@ -9,7 +9,8 @@
 import type { ExitReason } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
-import type { HelloMessage, WorkerMessage } from "../ipc/protocol.ts";
+import type { HelloMessage, RequestStats, WorkerMessage } from "../ipc/protocol.ts";
+import { addStats, emptyStats } from "../metrics/prometheus.ts";
 import type { Clock, EventQueue, Link } from "./events.ts";
 import { dataSettings, type HookCall, runMasterHook } from "./master_hooks.ts";
 import type { ProcessDriver } from "./process_driver.ts";
@@ -40,6 +41,8 @@ export class Workforce {
   readonly workers: Map<number, WorkerHandle> = new Map();
   /** Restarts so far, by reason. */
   readonly restarts: Partial<Record<ExitReason, number>> = {};
+  /** Stats of workers that have exited, summed, so metrics never go backwards. */
+  retired: RequestStats = emptyStats();
   /** The configuration of each generation still running. */
   readonly configs: Map<number, Resolved> = new Map();
   /** The generation new workers get. */
@@ -80,6 +83,20 @@ export class Workforce {
   hook(call: HookCall): Promise<void> {
     const workers = [...this.workers.values()].map((w) => w.info());
     return runMasterHook({ settings: this.resolved.settings, workers }, call);
+  }
+
+  /**
+   * Forgets an exited worker, folding its last stats into {@linkcode retired}.
+   * Returns it, or undefined when it was already forgotten.
+   */
+  remove(serial: number): WorkerHandle | undefined {
+    const w = this.workers.get(serial);
+    if (!w) return undefined;
+    this.workers.delete(serial);
+    if (w.stats) {
+      this.retired = addStats(this.retired, { ...w.stats, inFlight: 0, oldestMs: 0, rss: 0 });
+    }
+    return w;
   }
 
   /** Counts one restart for `reason` when it is a restart reason. */
@@ -140,6 +157,11 @@ export class Workforce {
     this.workers.set(serial, handle);
     process.status.then((status) => queue.push({ kind: "exit", serial, status }));
     this.#log.info(`Booting worker ${id} (pid: ${process.pid}, generation: ${generation})`);
+    // Jittered limits differ per worker; debug shows what each one drew.
+    this.#log.debug(
+      `Worker ${id} (pid: ${process.pid}) limits: max_requests ${limits.maxRequests}, ` +
+        `max_memory ${limits.maxRssBytes} bytes, max_age ${limits.maxAgeMs} ms`,
+    );
     await this.hook({ name: "post_fork", args: [handle.info()] });
     return handle;
   }

@@ -61,6 +61,28 @@ export function checkSettings(input: CheckInput): CheckResult {
     }
   }
 
+  if ((settings.certfile === null) !== (settings.keyfile === null)) {
+    const [given, missing] = settings.certfile === null
+      ? ["keyfile", "certfile"]
+      : ["certfile", "keyfile"];
+    problems.push(`"${given}"${from(given)} needs "${missing}" too: TLS takes both or neither`);
+  }
+
+  const unixBinds = settings.bind.filter((entry) => entry.trim().startsWith("unix:"));
+  if (unixBinds.length > 0 && settings.workers !== 1) {
+    warnings.push(
+      `"bind"${from("bind")} has ${
+        unixBinds.map((b) => `"${b.trim()}"`).join(", ")
+      }: worker 1 alone serves a Unix socket (SO_REUSEPORT does not apply to them); every worker serves the TCP addresses`,
+    );
+  }
+
+  if (settings.reload && settings.env === "production") {
+    warnings.push(
+      `"reload"${from("reload")} is on under the production profile: it is meant for development`,
+    );
+  }
+
   if (origins.has("worker_connections") && settings.worker_class === "sync") {
     warnings.push(
       `"worker_connections"${

@@ -17,15 +17,19 @@ import { recyclingSettings } from "./sections/recycling.ts";
 import { loggingSettings } from "./sections/logging.ts";
 import { limitSettings } from "./sections/limits.ts";
 import { hookSettings } from "./sections/hooks.ts";
+import { tlsSettings } from "./sections/tls.ts";
+import { developmentSettings } from "./sections/development.ts";
 
 /** Every setting, in documentation order. */
 export const SETTINGS = Object.freeze(
   [
     ...serverSettings,
+    ...tlsSettings,
     ...workerSettings,
     ...recyclingSettings,
     ...loggingSettings,
     ...limitSettings,
+    ...developmentSettings,
     ...hookSettings,
   ] as const,
 );

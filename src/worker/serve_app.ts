@@ -2,7 +2,19 @@
  * Starts one Deno.serve per listen address, all with the same handler.
  * TCP addresses use `reusePort`, so every worker binds the same port and
  * the kernel spreads connections among them; the master is not on the data
- * path.
+ * path. With a TLS pair every TCP address serves HTTPS, and HTTP/2 where the
+ * client offers it by ALPN.
+ *
+ * Unix sockets cannot be shared that way (SO_REUSEPORT does not apply to
+ * them on Linux), so one worker, slot 1, owns every `unix:` address. It binds
+ * a staging path, sets its mode, then renames it over the real path: the
+ * rename is atomic, so a client always finds a listening socket there, and
+ * a replacement worker 1 (which boots before its predecessor drains) takes
+ * the path over without a refused connection. The predecessor keeps serving
+ * the connections it already has. Deno unlinks the path a server bound
+ * when it closes, which here is the long-gone staging path, so a draining
+ * predecessor cannot remove its successor's socket; the master removes the
+ * real path at a clean stop.
  *
  * @example
  * ```ts
@@ -19,7 +31,17 @@
  * @module
  */
 import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
+import type { DataSettings } from "../settings/table.ts";
 import type { FetchHandler } from "./request_guard.ts";
+
+/** The worker slot that owns every Unix socket address. */
+export const UNIX_SOCKET_OWNER = 1;
+
+/**
+ * Appended to a Unix socket's path to name the staging socket worker 1 binds
+ * before renaming it into place (its permissions must cover both paths).
+ */
+export const UNIX_STAGING_SUFFIX = ".new";
 
 /** Options of {@linkcode serveApp}. */
 export interface ServeAppOptions {
@@ -29,6 +51,35 @@ export interface ServeAppOptions {
   handler: FetchHandler;
   /** `keepalive` in seconds. */
   keepaliveS: number;
+  /** PEM files read now, at boot (so a reload picks up renewed ones); absent: plain HTTP. */
+  tls?: { certfile: string; keyfile: string } | null;
+  /** Whether this worker binds the `unix:` addresses, and with which file mode. */
+  unixSockets?: { owner: boolean; mode: number };
+}
+
+/**
+ * The listening options of {@linkcode ServeAppOptions} that come from the
+ * settings and the worker's slot.
+ *
+ * @example
+ * ```ts
+ * import { listenOptions } from "./serve_app.ts";
+ * listenOptions({ certfile: null, keyfile: null, unix_socket_mode: "0660" }, 2);
+ * // { tls: null, unixSockets: { owner: false, mode: 0o660 } }
+ * ```
+ */
+export function listenOptions(
+  settings: Pick<DataSettings, "certfile" | "keyfile" | "unix_socket_mode">,
+  workerId: number,
+): Pick<ServeAppOptions, "tls" | "unixSockets"> {
+  const { certfile, keyfile } = settings;
+  return {
+    tls: certfile !== null && keyfile !== null ? { certfile, keyfile } : null,
+    unixSockets: {
+      owner: workerId === UNIX_SOCKET_OWNER,
+      mode: parseInt(settings.unix_socket_mode, 8),
+    },
+  };
 }
 
 /** Listening servers and their formatted addresses (real ports, never 0). */
@@ -73,27 +124,73 @@ export function serveApp(options: ServeAppOptions): ServingApp {
     // runtime gains it (denoland/deno#34172) it takes effect with no change here.
     keepAliveTimeout: options.keepaliveS * 1000,
   };
-  for (const address of options.addresses) {
+  const tls = options.tls
+    ? {
+      cert: Deno.readTextFileSync(options.tls.certfile),
+      key: Deno.readTextFileSync(options.tls.keyfile),
+    }
+    : {};
+  const scheme = options.tls ? "https" : "http";
+  const unix = options.unixSockets ?? { owner: true, mode: 0o660 };
+  // TCP first: a replacement that fails to bind must not have taken the Unix path over yet.
+  const ordered = [
+    ...options.addresses.filter((a) => a.transport === "tcp"),
+    ...(unix.owner ? options.addresses.filter((a) => a.transport === "unix") : []),
+  ];
+  for (const address of ordered) {
     try {
-      const server = address.transport === "unix"
-        ? Deno.serve({ ...common, path: address.path })
-        : Deno.serve({
+      if (address.transport === "unix") {
+        servers.push(serveUnix(common, { path: address.path, mode: unix.mode }));
+        addresses.push(formatAddress(address));
+      } else {
+        const server = Deno.serve({
           ...common,
+          ...tls,
           hostname: address.hostname,
           port: address.port,
           reusePort: true,
         });
-      servers.push(server);
-      addresses.push(formatAddress(server.addr as ListenAddress));
+        servers.push(server);
+        addresses.push(formatAddress(server.addr as ListenAddress, scheme));
+      }
     } catch (error) {
       for (const server of servers) server.shutdown().catch(() => {});
       // Deno appends "(os error N)"; the errno adds nothing to the message for a person.
       const reason = (error instanceof Error ? error.message : String(error))
         .replace(/ \(os error \d+\)$/, "");
-      throw new BindError(`Cannot listen on "${formatAddress(address)}": ${reason}`, {
+      throw new BindError(`Cannot listen on "${formatAddress(address, scheme)}": ${reason}`, {
         cause: error,
       });
     }
   }
   return { servers, addresses };
+}
+
+/** Binds a staging path, sets its mode, and renames it over `path` (atomic). */
+function serveUnix(
+  common: Omit<Deno.ServeUnixOptions, "path"> & { handler: FetchHandler },
+  socket: { path: string; mode: number },
+): Deno.HttpServer {
+  const staging = socket.path + UNIX_STAGING_SUFFIX;
+  // A leftover from a worker 1 that crashed while binding would make the bind fail. Only
+  // slot 1 binds, one at a time, so nothing else uses this path.
+  removeQuietly(staging);
+  const server = Deno.serve({ ...common, path: staging });
+  try {
+    Deno.chmodSync(staging, socket.mode);
+    Deno.renameSync(staging, socket.path);
+  } catch (error) {
+    server.shutdown().catch(() => {});
+    removeQuietly(staging);
+    throw error;
+  }
+  return server;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Already gone.
+  }
 }

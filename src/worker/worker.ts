@@ -40,7 +40,7 @@ import {
   type RequestGuard,
   type RequestGuardOptions,
 } from "./request_guard.ts";
-import { BindError, serveApp } from "./serve_app.ts";
+import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
@@ -149,6 +149,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
 
   const code = await exit.promise;
   guard.close();
+  // A last count, so the master's totals include what was served since the last tick.
+  await channel.send({ type: "heartbeat", ...guard.stats(Deno.memoryUsage().rss) });
   channel.close();
   return finish(code, accessLog);
 }
@@ -193,6 +195,7 @@ async function boot(
     addresses: listenAddresses({ ...settings, port }),
     handler: guard.handler,
     keepaliveS: settings.keepalive,
+    ...listenOptions(settings, identity.id),
   });
   return { guard, servers, addresses, accessLog };
 }

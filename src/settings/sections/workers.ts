@@ -19,7 +19,7 @@ export const workerSettings = [
     parse: intOrAuto({ min: 1, max: 1024 }),
     default: "auto",
     doc:
-      "Number of worker processes. `auto`: the effective CPU count (affinity and cgroup quota aware). `WEB_CONCURRENCY` (set by container platforms) is honoured when no workers count is configured.",
+      "Number of worker processes. `auto`: the effective CPU count (affinity and cgroup quota aware) for `async` workers, (2 × CPUs) + 1 for `sync` workers. `WEB_CONCURRENCY` (set by container platforms) is honoured when no workers count is configured.",
   }),
   defineSetting({
     name: "worker_class",

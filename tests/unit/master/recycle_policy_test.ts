@@ -47,4 +47,7 @@ Deno.test("heartbeatExpired after timeout seconds of silence; 0 disables", () =>
   assertEquals(heartbeatExpired({ silentMs: 30_001 }, 30), true);
   assertEquals(heartbeatExpired({ silentMs: 30_000 }, 30), false);
   assertEquals(heartbeatExpired({ silentMs: 1e9 }, 0), false);
+  // Never shorter than 2.5 heartbeats: with timeout 1, on-time heartbeats are 1 s apart.
+  assertEquals(heartbeatExpired({ silentMs: 2_000 }, 1), false);
+  assertEquals(heartbeatExpired({ silentMs: 2_501 }, 1), true);
 });

@@ -1,0 +1,218 @@
+/**
+ * The master's Prometheus endpoint (`metrics_bind`): `GET /metrics` answers
+ * with {@linkcode renderMetrics} of a snapshot taken at scrape time; every
+ * other path is 404. It runs in the master, beside the control socket, so a
+ * scrape never lands on a worker and sees the whole workforce at once.
+ *
+ * A master started by USR2 finds the port still held by its predecessor,
+ * which serves its own metrics until it exits: such a master waits for the
+ * port instead of failing (see {@linkcode MetricsEndpointOptions.waitForPort}).
+ *
+ * @example
+ * ```ts
+ * import { MetricsEndpoint } from "./metrics_server.ts";
+ * import { emptyStats } from "../metrics/prometheus.ts";
+ * const endpoint = MetricsEndpoint.open({
+ *   bind: "127.0.0.1:9091",
+ *   snapshot: () => ({ workers: [], retired: emptyStats(), restarts: {} }),
+ * });
+ * await endpoint.close();
+ * ```
+ *
+ * @module
+ */
+import { emptyStats, type MetricsSnapshot, renderMetrics } from "../metrics/prometheus.ts";
+import { getLog } from "../logging/log.ts";
+import type { Workforce } from "./workforce.ts";
+
+/** The content type of the text exposition format 0.0.4. */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** How often a master waiting for its predecessor's port tries again. */
+const RETRY_MS = 250;
+
+/** A `HOST:PORT` split for `Deno.serve`. */
+export interface BindAddress {
+  hostname: string;
+  port: number;
+}
+
+/**
+ * Splits `metrics_bind` (`HOST:PORT`, IPv6 in brackets); the setting's
+ * pattern already checked the shape, so only the port range is left.
+ *
+ * @throws {RangeError} when the port is above 65535
+ * @example
+ * ```ts
+ * import { parseBind } from "./metrics_server.ts";
+ * parseBind("127.0.0.1:9091"); // { hostname: "127.0.0.1", port: 9091 }
+ * parseBind("[::1]:9091"); // { hostname: "::1", port: 9091 }
+ * ```
+ */
+export function parseBind(bind: string): BindAddress {
+  const colon = bind.lastIndexOf(":");
+  const host = bind.slice(0, colon);
+  const port = Number(bind.slice(colon + 1));
+  if (!Number.isInteger(port) || port > 65535) {
+    throw new RangeError(`Invalid metrics port in "${bind}"`);
+  }
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+/**
+ * The metrics snapshot of a workforce: live workers with their latest
+ * heartbeat stats, the retired workers' sums, restarts by reason.
+ *
+ * @example
+ * ```ts
+ * import { workforceSnapshot } from "./metrics_server.ts";
+ * // renderMetrics(workforceSnapshot(arbiter.workforce));
+ * ```
+ */
+export function workforceSnapshot(workforce: Workforce): MetricsSnapshot {
+  const workers = [...workforce.workers.values()].map((w) => ({
+    id: w.id,
+    pid: w.pid,
+    state: w.state,
+    stats: w.stats ?? emptyStats(),
+  }));
+  return { workers, retired: workforce.retired, restarts: { ...workforce.restarts } };
+}
+
+/**
+ * Answers one request to the metrics endpoint. Pure apart from calling
+ * `render`, which is only called for a scrape.
+ *
+ * @example
+ * ```ts
+ * import { metricsResponse } from "./metrics_server.ts";
+ * const res = metricsResponse(new Request("http://x/metrics"), () => "up 1\n");
+ * res.status; // 200
+ * ```
+ */
+export function metricsResponse(req: Request, render: () => string): Response {
+  if (new URL(req.url).pathname !== "/metrics") {
+    return new Response("Not Found\n", { status: 404 });
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return new Response("Method Not Allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+  }
+  return new Response(req.method === "HEAD" ? null : render(), {
+    headers: { "content-type": METRICS_CONTENT_TYPE },
+  });
+}
+
+/**
+ * The master's metrics endpoint, or null when `metrics_bind` is unset.
+ * `snapshot` may return null (no workforce yet): it renders as empty. A
+ * master started by USR2 (`upgrading`) waits for the port its predecessor
+ * still serves metrics on, instead of failing the upgrade.
+ *
+ * @throws {Error} a one-line message when the address cannot be bound
+ * @example
+ * ```ts
+ * import { openMetricsEndpoint } from "./metrics_server.ts";
+ * const endpoint = openMetricsEndpoint("127.0.0.1:0", { snapshot: () => null, upgrading: false });
+ * await endpoint?.close();
+ * ```
+ */
+export function openMetricsEndpoint(
+  bind: string | null,
+  options: { snapshot: () => MetricsSnapshot | null; upgrading: boolean },
+): MetricsEndpoint | null {
+  if (bind === null) return null;
+  const log = getLog("master");
+  const empty: MetricsSnapshot = { workers: [], retired: emptyStats(), restarts: {} };
+  return MetricsEndpoint.open({
+    bind,
+    snapshot: () => options.snapshot() ?? empty,
+    waitForPort: options.upgrading,
+    onListen: (url) => log.info(`Metrics at ${url}`),
+  });
+}
+
+/** Options of {@linkcode MetricsEndpoint.open}. */
+export interface MetricsEndpointOptions {
+  /** `metrics_bind`: `HOST:PORT`. */
+  bind: string;
+  /** Called once per scrape. */
+  snapshot: () => MetricsSnapshot;
+  /**
+   * When the port is in use, keep trying every 250 ms instead of throwing
+   * (a USR2 successor, whose predecessor holds the port until it exits).
+   * @default {false}
+   */
+  waitForPort?: boolean;
+  /** Told once when the endpoint starts listening. */
+  onListen?: (url: string) => void;
+}
+
+/** The running metrics endpoint. */
+export class MetricsEndpoint {
+  #server: Deno.HttpServer | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+  readonly #options: MetricsEndpointOptions;
+  readonly #address: BindAddress;
+
+  /**
+   * Starts serving `/metrics` on `options.bind`.
+   *
+   * @throws {Error} a one-line message when the address cannot be bound
+   * (unless `waitForPort` is set and the port is merely in use)
+   * @example
+   * ```ts
+   * import { MetricsEndpoint } from "./metrics_server.ts";
+   * import { emptyStats } from "../metrics/prometheus.ts";
+   * const endpoint = MetricsEndpoint.open({
+   *   bind: "127.0.0.1:0",
+   *   snapshot: () => ({ workers: [], retired: emptyStats(), restarts: {} }),
+   * });
+   * await endpoint.close();
+   * ```
+   */
+  static open(options: MetricsEndpointOptions): MetricsEndpoint {
+    const endpoint = new MetricsEndpoint(options);
+    endpoint.#listen();
+    return endpoint;
+  }
+
+  private constructor(options: MetricsEndpointOptions) {
+    this.#options = options;
+    this.#address = parseBind(options.bind);
+  }
+
+  /** True once the endpoint listens. */
+  get listening(): boolean {
+    return this.#server !== null;
+  }
+
+  /** Stops serving (and stops waiting for the port); idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
+    const server = this.#server;
+    this.#server = null;
+    await server?.shutdown();
+  }
+
+  #listen(): void {
+    if (this.#closed) return;
+    const { snapshot, waitForPort = false, onListen } = this.#options;
+    const render = () => renderMetrics(snapshot());
+    try {
+      this.#server = Deno.serve({
+        ...this.#address,
+        onListen: () => onListen?.(`http://${this.#options.bind}/metrics`),
+      }, (req) => metricsResponse(req, render));
+    } catch (error) {
+      if (waitForPort && error instanceof Deno.errors.AddrInUse) {
+        this.#retry = setTimeout(() => this.#listen(), RETRY_MS);
+        return;
+      }
+      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      throw new Error(`Cannot serve metrics on "${this.#options.bind}": ${why}`);
+    }
+  }
+}

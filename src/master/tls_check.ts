@@ -1,0 +1,94 @@
+/**
+ * Checks the TLS pair (`certfile`, `keyfile`) in the master, before any
+ * worker starts and again before each reload: the files are read and handed
+ * to a throwaway `Deno.listenTls` on an ephemeral loopback port, which is
+ * exactly the check `Deno.serve` applies in the workers (rustls rejects a
+ * key that does not match the certificate). A bad pair becomes one line
+ * naming the file at fault, instead of N workers failing in turn.
+ *
+ * @example
+ * ```ts
+ * import { checkTlsPair } from "./tls_check.ts";
+ * const problem = await checkTlsPair({ certfile: "cert.pem", keyfile: "key.pem" });
+ * if (problem) console.error(`error: ${problem}`);
+ * ```
+ *
+ * @module
+ */
+
+/** The TLS settings, as resolved. */
+export interface TlsFiles {
+  certfile: string | null;
+  keyfile: string | null;
+}
+
+/**
+ * Null when TLS is off or the pair loads and matches; otherwise one line
+ * saying which file is wrong and why.
+ *
+ * @example
+ * ```ts
+ * import { checkTlsPair } from "./tls_check.ts";
+ * await checkTlsPair({ certfile: null, keyfile: null }); // null: TLS is off
+ * ```
+ */
+export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
+  const { certfile, keyfile } = files;
+  if (certfile === null || keyfile === null) return null;
+  const cert = await readPem(certfile, "certfile");
+  if (typeof cert !== "string") return cert.problem;
+  const key = await readPem(keyfile, "keyfile");
+  if (typeof key !== "string") return key.problem;
+  try {
+    // Port 0: nothing stays bound; this only asks rustls whether it accepts the pair.
+    Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();
+    return null;
+  } catch (error) {
+    return describeTlsError(error instanceof Error ? error.message : String(error), {
+      certfile,
+      keyfile,
+    });
+  }
+}
+
+/**
+ * Pure: turns the runtime's TLS error into a line naming the culprit file.
+ *
+ * @example
+ * ```ts
+ * import { describeTlsError } from "./tls_check.ts";
+ * describeTlsError("keys may not be consistent: KeyMismatch", { certfile: "c.pem", keyfile: "k.pem" });
+ * // 'Key "k.pem" (keyfile) does not match certificate "c.pem" (certfile)'
+ * ```
+ */
+export function describeTlsError(
+  message: string,
+  files: { certfile: string; keyfile: string },
+): string {
+  const { certfile, keyfile } = files;
+  const reason = message.replace(/ \(os error \d+\)$/, "");
+  if (/KeyMismatch|not be consistent/i.test(reason)) {
+    return `Key "${keyfile}" (keyfile) does not match certificate "${certfile}" (certfile)`;
+  }
+  if (/no certificates found/i.test(reason)) {
+    return `Certificate "${certfile}" (certfile) holds no PEM certificate`;
+  }
+  if (/no keys found/i.test(reason)) {
+    return `Key "${keyfile}" (keyfile) holds no PEM private key`;
+  }
+  return `Cannot use certificate "${certfile}" with key "${keyfile}": ${reason}`;
+}
+
+async function readPem(
+  path: string,
+  setting: "certfile" | "keyfile",
+): Promise<string | { problem: string }> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const what = setting === "certfile" ? "certificate" : "key";
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/ \(os error \d+\)/, "").replace(/: (readfile|open) '.*'$/, "");
+    return { problem: `Cannot read ${what} "${path}" (${setting}): ${reason}` };
+  }
+}

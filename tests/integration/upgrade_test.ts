@@ -1,0 +1,221 @@
+/**
+ * The master's own hand-over and quick stop: USR2 starts a new master that
+ * takes over the port, the pidfile and the control socket while a
+ * keep-alive load runs; a failed upgrade leaves the old master in charge;
+ * QUIT stops at once without waiting for in-flight requests.
+ *
+ * USR2 is driven without the harness's `startHerd`: the new master inherits
+ * the old one's stdout, so the output pipes outlive the process the test
+ * started, and the test follows the old master by its exit status instead.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertNotEquals } from "../assert.ts";
+import { childPids, fixtureApp, freePort, isAlive, loadLoop, startHerd } from "./_harness.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A master started directly, with everything it and its successors print. */
+interface Master extends AsyncDisposable {
+  pid: number;
+  url: string;
+  pidfile: string;
+  status: Promise<Deno.CommandStatus>;
+  lines: string[];
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Runs `main.ts <command> --json` with the same address. */
+  control(command: string): Promise<{ code: number; json: unknown }>;
+}
+
+async function startMaster(app: string, extra: string[] = []): Promise<Master> {
+  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-" });
+  const port = freePort();
+  const where = ["--host", "127.0.0.1", "--port", String(port)];
+  const pidfile = `${dir}/herd.pid`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", ...where, "--pidfile", pidfile, app, ...extra],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const masters = new Set([child.pid]);
+  const record = (line: string) => {
+    lines.push(line);
+    const started = /started a new master \(pid: (\d+)\)/.exec(line);
+    if (started) masters.add(Number(started[1]));
+  };
+  const pumps = [collect(child.stdout, record), collect(child.stderr, record)];
+  return {
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}`,
+    pidfile,
+    status: child.status,
+    lines,
+    waitForLine: async (re, timeoutMs = 15_000) => {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        const hit = lines.find((l) => re.test(l));
+        if (hit !== undefined) return hit;
+        await delay(50);
+      }
+      throw new Error(`Timed out waiting for ${re}:\n${lines.join("\n")}`);
+    },
+    control: async (command) => {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, command, "--json", ...where],
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stderr: "null",
+      }).output();
+      const text = new TextDecoder().decode(output.stdout);
+      return { code: output.code, json: output.code === 0 ? JSON.parse(text) : null };
+    },
+    async [Symbol.asyncDispose]() {
+      // Every master seen, newest first, then whatever workers they left behind.
+      const workers = [...masters].flatMap((pid) => childPids(pid));
+      for (const pid of [...masters].reverse()) await terminate(pid);
+      for (const pid of workers) if (isAlive(pid)) Deno.kill(pid, "SIGKILL");
+      await child.status;
+      await Promise.all(pumps);
+    },
+  };
+}
+
+async function terminate(pid: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  Deno.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && isAlive(pid); i++) await delay(50);
+  if (isAlive(pid)) Deno.kill(pid, "SIGKILL");
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (pending + chunk).split("\n");
+    pending = parts.pop()!;
+    parts.forEach(onLine);
+  }
+  if (pending) onLine(pending);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function readPid(path: string): number | null {
+  try {
+    return Number(Deno.readTextFileSync(path).trim());
+  } catch {
+    return null;
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface StatusJson {
+  master: { pid: number };
+  workers: { pid: number; state: string }[];
+}
+
+Deno.test("upgrade: USR2 under keep-alive load hands port, pidfile and control socket over", async () => {
+  const metrics = `127.0.0.1:${freePort()}`;
+  await using master = await startMaster(fixtureApp("hello.ts"), [
+    ...["-w", "2", "--access-log=", "--metrics-bind", metrics],
+  ]);
+  await master.waitForLine(/Ready: 2 workers listening/);
+  const oldWorkers = childPids(master.pid);
+  assertEquals(readPid(master.pidfile), master.pid);
+  const stop = new AbortController();
+  const load = loadLoop(master.url, {
+    concurrency: 4,
+    signal: stop.signal,
+    maxRequests: 50_000,
+    keepAlive: true,
+  });
+  let status: Deno.CommandStatus;
+  try {
+    await delay(300);
+    Deno.kill(master.pid, "SIGUSR2");
+    status = await within(master.status, 20_000, "the old master to exit");
+    // Keep the load on the new workers for a moment after the old master is gone.
+    await delay(300);
+  } finally {
+    stop.abort();
+  }
+  const result = await load;
+  assertEquals(status.code, 0, master.lines.join("\n"));
+  await master.waitForLine(/Upgrade complete: stopping the old master/);
+  const newPid = readPid(master.pidfile)!;
+  assertNotEquals(newPid, master.pid);
+  assert(isAlive(newPid), "the new master runs");
+  assertEquals(readPid(`${master.pidfile}.oldbin`), null, ".oldbin is gone");
+  const answer = await master.control("status");
+  assertEquals(answer.code, 0);
+  const json = answer.json as StatusJson;
+  assertEquals(json.master.pid, newPid);
+  assertEquals(json.workers.length, 2);
+  assert(json.workers.every((w) => !oldWorkers.includes(w.pid)), "new workers serve");
+  // The metrics port too: the new master waited for its predecessor to let it go.
+  await master.waitForLine(new RegExp(`\\[${newPid}\\] \\[INFO\\] Metrics at`), 5000);
+  const scrape = await fetch(`http://${metrics}/metrics`).then((r) => r.text());
+  assert(scrape.includes('herd_workers{state="ready"} 2'), scrape);
+  const served = await fetch(master.url);
+  await served.body?.cancel();
+  assert(json.workers.some((w) => w.pid === Number(served.headers.get("x-pid"))));
+  const servedBy = [...result.pids];
+  assert(servedBy.some((pid) => oldWorkers.includes(pid)), "the load reached the old workers");
+  assert(servedBy.some((pid) => json.workers.some((w) => w.pid === pid)), "and the new ones");
+  assertEquals(
+    result.failed,
+    0,
+    `${result.failed} of ${result.ok + result.failed}: ${result.errors.slice(0, 3).join("\n")}`,
+  );
+});
+
+Deno.test("upgrade: when the new master cannot start, the old one keeps everything", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-app-" });
+  const app = `${dir}/app.ts`;
+  await Deno.copyFile(fixtureApp("hello.ts"), app);
+  await using master = await startMaster(app, ["-w", "1", "--access-log="]);
+  await master.waitForLine(/Ready: 1 workers listening/);
+  // The new master preloads the app and stops with exit code 4.
+  await Deno.copyFile(fixtureApp("crash_on_import.ts"), app);
+  Deno.kill(master.pid, "SIGUSR2");
+  await master.waitForLine(/Upgrade failed: the new master exited with code 4; still serving/);
+  assertEquals(readPid(master.pidfile), master.pid);
+  assertEquals(readPid(`${master.pidfile}.oldbin`), null);
+  const answer = await master.control("status");
+  assertEquals((answer.json as StatusJson).master.pid, master.pid);
+  assertEquals(
+    await fetch(master.url).then((r) => r.text()).then((t) => t.startsWith("hello")),
+    true,
+  );
+});
+
+Deno.test("signals: QUIT stops at once, cutting in-flight requests, and exits 0", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("slow.ts"), "-w", "2", "--graceful-timeout", "30", "--access-log="],
+  });
+  const workers = herd.workerPids();
+  // Settled at once, so the expected rejection is never unhandled.
+  const slow = fetch(`${herd.url}/slow?ms=10000`).then((r) => r.text()).then(
+    (text) => `answered: ${text}`,
+    () => "cut",
+  );
+  await herd.waitForLog(/slow request started/);
+  herd.kill("SIGQUIT");
+  const status = await herd.waitForExit(5000);
+  assertEquals(status.code, 0);
+  await herd.waitForLog(/Shutting down quickly \(SIGQUIT\)/);
+  assertEquals(await slow, "cut");
+  assertEquals(workers.filter(isAlive), []);
+});
