@@ -154,7 +154,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   }
 
   const settings = Object.fromEntries(
-    SETTINGS.map((s) => [s.name, winners.get(s.name)?.value ?? defaultCopy(s, profile)]),
+    // `has`, not `??`: an explicit null (an empty value: "off") must not become the default.
+    SETTINGS.map((
+      s,
+    ) => [s.name, winners.has(s.name) ? winners.get(s.name)!.value : defaultCopy(s, profile)]),
   ) as Settings;
   const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
 

@@ -219,3 +219,14 @@ Deno.test("resolveSettings() hands out defaults that callers may change", async 
   first.settings.bind.push("x:1");
   assertEquals((await resolved({})).settings.bind, []);
 });
+
+Deno.test("resolveSettings() takes an empty value as off, not as the default", async () => {
+  const fromCli = await resolved({ args: ["--access-log="] });
+  assertEquals(fromCli.settings.access_log, null);
+  assertEquals(fromCli.sources.access_log, "cli");
+  const fromEnv = await resolved({ env: { HERD_ACCESS_LOG: "" } });
+  assertEquals(fromEnv.settings.access_log, null);
+  const fromConfig = await resolved({ config: "export default { access_log: null };" });
+  assertEquals(fromConfig.settings.access_log, null);
+  assertEquals(fromConfig.sources.access_log, "config.ts");
+});
