@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import {
@@ -206,23 +207,14 @@ async function writeDocs(report: string): Promise<void> {
   const path = `${ROOT}docs/benchmarks.md`;
   const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
   const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
-  const section = [
-    "<!-- bench:start (written by `deno task bench --write`) -->",
+  const body = [
     `Measured ${
       new Date().toISOString().slice(0, 10)
     } on ${navigator.hardwareConcurrency} × ${cpu}, Linux ${kernel}, Deno ${Deno.version.deno}, command \`deno task bench\`.`,
     "",
     report,
-    "<!-- bench:end -->",
   ].join("\n");
-  let doc = "";
-  try {
-    doc = await Deno.readTextFile(path);
-  } catch {
-    doc = "# Benchmarks\n\n<!-- bench:start --><!-- bench:end -->\n";
-  }
-  doc = doc.replace(/<!-- bench:start[\s\S]*?<!-- bench:end -->/, section);
-  await Deno.writeTextFile(path, doc);
+  await writeDocSection(path, { name: "bench", body });
   console.error(`wrote ${path}`);
 }
 

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import { freePort, startServer, stopServer } from "./bench/processes.ts";
@@ -155,8 +156,7 @@ async function writeDocs(report: string): Promise<void> {
   const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
   const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
   const migrate = (await Deno.readTextFile("/proc/sys/net/ipv4/tcp_migrate_req")).trim();
-  const section = [
-    "<!-- recycle:start (written by `deno task bench:recycle --write`) -->",
+  const body = [
     "## Replacing workers under load",
     "",
     `Measured ${
@@ -166,14 +166,8 @@ async function writeDocs(report: string): Promise<void> {
     " command `deno task bench:recycle`.",
     "",
     report,
-    "<!-- recycle:end -->",
   ].join("\n");
-  const doc = await Deno.readTextFile(path).catch(() => "# Benchmarks\n");
-  const marked = /<!-- recycle:start[\s\S]*?<!-- recycle:end -->/;
-  const next = marked.test(doc) ? doc.replace(marked, section) : `${doc.trimEnd()}\n\n${section}\n`;
-  await Deno.writeTextFile(path, next);
-  // The table is written plainly; `deno fmt` aligns it, as `deno task check` expects.
-  await new Deno.Command(DENO, { args: ["fmt", "--quiet", path] }).output();
+  await writeDocSection(path, { name: "recycle", body });
   console.error(`wrote ${path}`);
 }
 

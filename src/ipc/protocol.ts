@@ -106,6 +106,11 @@ export interface ConfigMessage {
   generation: number;
   /** The port every worker binds when `port` was 0 (resolved once by the master). */
   port: number;
+  /**
+   * This worker's own `max_requests` limit (jitter drawn by the master), 0 for none. The worker
+   * sends a heartbeat the moment it reaches it, so recycling need not wait for the next beat.
+   */
+  maxRequests?: number;
 }
 
 /** Stop accepting, finish in-flight requests, exit 0. */

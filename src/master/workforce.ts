@@ -119,7 +119,14 @@ export class Workforce {
     const r = this.configs.get(w.generation) ?? this.resolved;
     const settings = dataSettings(r.settings);
     const generation = w.generation;
-    await link.send({ type: "config", settings, configPath: r.configPath, generation, port });
+    await link.send({
+      type: "config",
+      settings,
+      configPath: r.configPath,
+      generation,
+      port,
+      maxRequests: w.limits.maxRequests,
+    });
   }
 
   /** Notes what a worker reported: it is alive, ready, its stats, or why it cannot boot. */
@@ -202,6 +209,7 @@ export class Workforce {
     const now = this.#options.clock.now();
     if (worker.leaving === null) this.countRestart(reason);
     worker.state = "draining";
+    worker.drainedAt ??= now;
     worker.leaving = reason;
     worker.killAt = Math.min(worker.killAt ?? Infinity, now + graceMs);
   }

@@ -41,11 +41,17 @@ export interface HeartbeatOptions {
  * beat[Symbol.dispose]();
  * ```
  */
-export function startHeartbeat(options: HeartbeatOptions): Disposable {
+export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { send, stats, intervalMs = HEARTBEAT_MS } = options;
-  const beat = () => send({ type: "heartbeat", ...stats(Deno.memoryUsage().rss) });
+  const beat = () => void send({ type: "heartbeat", ...stats(Deno.memoryUsage().rss) });
   beat();
   const timer = setInterval(beat, intervalMs);
   Deno.unrefTimer(timer);
-  return { [Symbol.dispose]: () => clearInterval(timer) };
+  return { now: beat, [Symbol.dispose]: () => clearInterval(timer) };
+}
+
+/** A running heartbeat: {@linkcode Heartbeat.now} sends one out of turn. */
+export interface Heartbeat extends Disposable {
+  /** Sends a heartbeat now (e.g. the worker just reached its `max_requests`). */
+  now(): void;
 }

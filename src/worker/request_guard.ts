@@ -78,6 +78,11 @@ export interface RequestGuardOptions {
   };
   /** The access log, or null when it is off. */
   accessLog?: AccessLogWriter | null;
+  /**
+   * Called once, when the worker has answered this many requests (its `max_requests`; 0 or
+   * absent: never), so the master can recycle it without waiting for the next heartbeat.
+   */
+  recycleAt?: { served: number; notify: () => void };
 }
 
 /** A guarded handler and what the worker reads or drives around it. */
@@ -127,6 +132,8 @@ class Guard implements RequestGuard {
   readonly #connection: ConnectionHeaders;
   readonly #hooks: RequestGuardOptions["hooks"] | null;
   readonly #accessLog: AccessLogWriter | null;
+  readonly #recycleAt: number;
+  readonly #recycleDue: () => void;
   readonly #counters = new RequestCounters();
   // Insertion order is arrival order, so the sweep and oldestMs look only at the front.
   readonly #inFlight = new Set<InFlight>();
@@ -148,6 +155,8 @@ class Guard implements RequestGuard {
     const hooks = options.hooks;
     this.#hooks = hooks?.preRequest || hooks?.postRequest ? hooks : null;
     this.#accessLog = options.accessLog ?? null;
+    this.#recycleAt = options.recycleAt?.served ?? 0;
+    this.#recycleDue = options.recycleAt?.notify ?? (() => {});
     if (this.#timeoutMs > 0) {
       installDeadlineSignal();
       // A quarter of the timeout keeps a 503 within 1.25 × timeout, capped so long
@@ -276,6 +285,8 @@ class Guard implements RequestGuard {
   #complete(entry: InFlight, response: Response): Response {
     const durationMs = performance.now() - entry.start;
     this.#counters.record(response.status, durationMs / 1000);
+    // Exactly once: `served` passes the limit a single time.
+    if (this.#counters.served === this.#recycleAt) queueMicrotask(this.#recycleDue);
     const res = this.#connection.apply(response, entry.info);
     const hooks = this.#hooks;
     if (hooks?.postRequest) {

@@ -102,7 +102,12 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     await channel.send({ type: "boot_error", code, message: text });
     return code;
   };
-  const booted = await boot(identity, config, options.embedded).catch((error) => error as Error);
+  // The heartbeat starts after boot; until then there is nothing to report out of turn.
+  let beatNow = () => {};
+  const booted = await boot(identity, config, {
+    embedded: options.embedded,
+    recycleDue: () => beatNow(),
+  }).catch((error) => error as Error);
   if (booted instanceof Error) {
     const code = booted instanceof AppLoadError
       ? ExitCode.AppLoadError
@@ -114,7 +119,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   const { guard, servers, addresses, accessLog } = booted;
   await channel.send({ type: "ready", addresses });
   log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
-  using _beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
+  using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
+  beatNow = () => beat.now();
 
   let draining = false;
   const drain = (graceMs: number, why: string) => {
@@ -165,8 +171,9 @@ interface Booted {
 async function boot(
   identity: WorkerIdentity,
   config: ConfigMessage,
-  embedded: Embedded | undefined,
+  options: { embedded?: Embedded; recycleDue: () => void },
 ): Promise<Booted> {
+  const { embedded } = options;
   const { settings } = config;
   const hooks = embedded
     ? workerHooksOf(embedded.config, settings.env)
@@ -189,6 +196,7 @@ async function boot(
     ...guardSettings(settings),
     hooks: { context, preRequest: hooks.pre_request, postRequest: hooks.post_request },
     accessLog,
+    recycleAt: { served: config.maxRequests ?? 0, notify: options.recycleDue },
   });
   const port = settings.port === 0 ? config.port : settings.port;
   const { servers, addresses } = serveApp({

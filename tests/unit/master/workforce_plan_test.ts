@@ -41,3 +41,13 @@ Deno.test("planWorkforce drains workers above the target", () => {
     { kind: "drain", serial: 2, reason: "scale_down" },
   ]);
 });
+
+Deno.test("planWorkforce starts no replacement while a drain settles, but still refills", () => {
+  const draining = w(3, 2, "draining", "max_requests");
+  const workers = [w(1, 1, "ready", "max_requests"), w(4, 2, "ready"), draining];
+  const input = { target: 2, workers, mayRefill: true, maxSurge: 1 };
+  assertEquals(planWorkforce({ ...input, settling: true }), []);
+  assertEquals(planWorkforce({ ...input, settling: false }), [{ kind: "spawn", id: 1 }]);
+  const crashed = { ...input, workers: [w(4, 2, "ready"), draining], settling: true };
+  assertEquals(planWorkforce(crashed), [{ kind: "spawn", id: 1 }]);
+});

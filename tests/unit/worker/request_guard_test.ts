@@ -132,3 +132,15 @@ Deno.test("pre_request and post_request run around the app when set", async () =
   await (await fetch(`${s.url}/h`)).text();
   assertEquals(seen, ["pre /h", "app", "post 200"]);
 });
+
+Deno.test("the worker is told once, at its max_requests, so the master can recycle at once", async () => {
+  const notified: number[] = [];
+  let served = 0;
+  await using s = serveGuarded(() => new Response(String(++served)), {
+    recycleAt: { served: 3, notify: () => notified.push(served) },
+  });
+  for (let i = 0; i < 5; i++) await (await fetch(s.url)).text();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(notified, [3]); // once, right after the 3rd answer, never again
+  assertEquals(s.guard.stats(0).served, 5);
+});
