@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   const tmp = await Deno.makeTempDir({ prefix: "herd-bench-" });
   const results = new Map<string, WrkResult[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
-  let memory = "";
+  const memory: string[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const variant of VARIANTS) {
@@ -139,11 +139,11 @@ async function main(): Promise<number> {
           results.get(variant.name)!.push(r);
           console.error(`  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms`);
           if (round === rounds && variant.name === "Herd") {
-            memory = await measureHerdProcesses(running);
+            memory.push(await measureHerdProcesses(running));
           }
           if (round === rounds && variant.name.startsWith("bare")) {
             const pid = running.children[0].pid;
-            memory += `\nbare Deno.serve process RSS after load: ${rssMb(pid).toFixed(1)} MB`;
+            memory.push(`- bare Deno.serve process RSS after load: ${rssMb(pid).toFixed(1)} MB`);
           }
         } finally {
           await stopServer(running);
@@ -153,7 +153,15 @@ async function main(): Promise<number> {
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  const report = renderReport({ results, readyMs, memory, workers, rounds, seconds, connections });
+  const report = renderReport({
+    results,
+    readyMs,
+    memory: memory.join("\n"),
+    workers,
+    rounds,
+    seconds,
+    connections,
+  });
   console.log(report);
   if (values.write) await writeDocs(report);
   return 0;
@@ -167,8 +175,8 @@ async function measureHerdProcesses(running: Running): Promise<string> {
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpu = (cpuSeconds(master) - before) / 5 * 100;
   return [
-    `Herd master RSS: ${rssMb(master).toFixed(1)} MB; worker RSS after load: ${workerRss} MB`,
-    `Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
+    `- Herd master RSS: ${rssMb(master).toFixed(1)} MB; worker RSS after load: ${workerRss} MB`,
+    `- Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
   ].join("\n");
 }
 
