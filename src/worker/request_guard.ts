@@ -27,6 +27,7 @@
 import type { RequestStats } from "../ipc/protocol.ts";
 import { type Hooks, runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
+import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
 import { InFlight } from "./in_flight.ts";
 import {
@@ -45,16 +46,8 @@ export type FetchHandler = (
   info: Deno.ServeHandlerInfo,
 ) => Response | Promise<Response>;
 
-/** The access logger's request-path method (`src/logging/access_log.ts`). */
-export interface AccessLogWriter {
-  write(
-    req: Request,
-    info: Deno.ServeHandlerInfo,
-    res: Response,
-    startedAtMs: number,
-    durationMs: number,
-  ): void;
-}
+/** The access logger's request-path method: all the guard needs of it. */
+export type AccessLogWriter = Pick<AccessLogger, "write">;
 
 /** Options of {@linkcode createRequestGuard}, from the worker's settings. */
 export interface RequestGuardOptions {
