@@ -98,8 +98,11 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   });
 
   const bootError = async (code: ExitCode, text: string) => {
-    log.error(text);
-    await channel.send({ type: "boot_error", code, message: text });
+    // The master logs it, with this worker's id and pid: logging it here too printed it twice.
+    // Only if the master cannot be told does the worker log it itself.
+    const told = await channel.send({ type: "boot_error", code, message: text });
+    if (told) log.debug(text);
+    else log.error(text);
     return code;
   };
   // The heartbeat starts after boot; until then there is nothing to report out of turn.
