@@ -15,8 +15,13 @@
  */
 import { Deadline } from "./request_signal.ts";
 
-/** A request the guard has admitted and not yet answered. */
-export class InFlight extends Deadline {
+/**
+ * A request the guard has admitted and not yet answered. It also stands in
+ * for the request's `Deno.ServeHandlerInfo` inside Herd: the runtime's
+ * `remoteAddr` getter calls into Rust and builds a new object on every read,
+ * and both the keep-alive tracking and the access log need it.
+ */
+export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   /** `performance.now()` at arrival; the request's age and duration count from here. */
   readonly start: number = performance.now();
   /** The request the app sees (a copy when its body is size-limited). */
@@ -32,6 +37,17 @@ export class InFlight extends Deadline {
   timedOut = false;
   /** True when its streamed body went past `limit_request_body`. */
   bodyTooLarge = false;
+  #remoteAddr: Deno.Addr | null = null;
+
+  /** The peer's address, read from the runtime once, on first use. */
+  get remoteAddr(): Deno.Addr {
+    return this.#remoteAddr ??= this.info.remoteAddr;
+  }
+
+  /** The runtime's own promise: resolves once the response was sent. */
+  get completed(): Promise<void> {
+    return this.info.completed;
+  }
 
   /**
    * @example

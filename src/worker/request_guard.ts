@@ -280,7 +280,7 @@ class Guard implements RequestGuard {
     this.#counters.record(response.status, durationMs / 1000);
     // Exactly once: `served` passes the limit a single time.
     if (this.#counters.served === this.#recycleAt) queueMicrotask(this.#recycleDue);
-    const res = this.#connection.apply(response, entry.info);
+    const res = this.#connection.apply(response, entry);
     const hooks = this.#hooks;
     if (hooks?.postRequest) {
       // Not awaited: the response must not wait for a hook (runHook never rejects).
@@ -293,7 +293,7 @@ class Guard implements RequestGuard {
     }
     this.#accessLog?.write(
       entry.req,
-      entry.info,
+      entry,
       res,
       performance.timeOrigin + entry.start,
       durationMs,
