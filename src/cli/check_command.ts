@@ -13,7 +13,7 @@
  * @module
  */
 import type { Resolved } from "../settings/resolved.ts";
-import { firstLine } from "../settings/problems.ts";
+import { firstLine } from "../error_text.ts";
 import type { Embedded } from "../embedded.ts";
 
 /**

@@ -27,7 +27,7 @@
  */
 import { resolveSettings } from "../settings/resolve.ts";
 import type { Resolved } from "../settings/resolved.ts";
-import { firstLine } from "../settings/problems.ts";
+import { firstLine } from "../error_text.ts";
 import { VERSION } from "../version.ts";
 import { renderHelp } from "./help.ts";
 import { didYouMean } from "./did_you_mean.ts";

@@ -23,6 +23,7 @@
  */
 import { emptyStats, type MetricsSnapshot, renderMetrics } from "../metrics/prometheus.ts";
 import { getLog } from "../logging/log.ts";
+import { firstLine } from "../error_text.ts";
 import type { Workforce } from "./workforce.ts";
 
 /** The content type of the text exposition format 0.0.4. */
@@ -211,7 +212,7 @@ export class MetricsEndpoint {
         this.#retry = setTimeout(() => this.#listen(), RETRY_MS);
         return;
       }
-      const why = error instanceof Error ? error.message.split("\n", 1)[0] : String(error);
+      const why = firstLine(error);
       throw new Error(`Cannot serve metrics on "${this.#options.bind}": ${why}`);
     }
   }

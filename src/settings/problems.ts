@@ -107,19 +107,3 @@ export function invalidValue(
     describeOrigin(origin)
   }: expected ${accepted}`;
 }
-
-/**
- * The first line of an error's message: what is shown unless `log_level`
- * is `debug`.
- *
- * @example
- * ```ts
- * import { firstLine } from "./problems.ts";
- * firstLine(new Error("Boom\n    at foo.ts:1:1")); // "Boom"
- * ```
- */
-export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split(/\r?\n/).find((line) => line.trim().length > 0)?.trim() ??
-    (error instanceof Error ? error.name : "Unknown error");
-}

@@ -16,6 +16,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createDefaultApp } from "./default_app.ts";
+import { firstLine } from "../error_text.ts";
 import type { FetchHandler } from "./request_guard.ts";
 
 /** An app ready to be served. */
@@ -101,9 +102,4 @@ const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 function moduleUrl(path: string, cwd: string): string {
   if (SCHEME.test(path)) return path;
   return pathToFileURL(isAbsolute(path) ? path : resolve(cwd, path)).href;
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n", 1)[0].replace(/\.$/, "");
 }

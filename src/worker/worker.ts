@@ -23,6 +23,7 @@
  * @module
  */
 import { connectChannel } from "../ipc/channel.ts";
+import { firstLine } from "../error_text.ts";
 import { type ConfigMessage, ExitCode, type Frame } from "../ipc/protocol.ts";
 import { runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
@@ -75,7 +76,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     return ExitCode.Usage;
   }
   const channel = await connectChannel(identity.control).catch((error) => {
-    console.error(`Cannot reach the master at "${identity.control}": ${message(error)}`);
+    console.error(`Cannot reach the master at "${identity.control}": ${firstLine(error)}`);
     return null;
   });
   if (channel === null) return ExitCode.Orphaned;
@@ -136,7 +137,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     }, graceMs);
     drainServers({ servers, startDrain: () => guard.startDrain() })
       .then(() => exit.resolve(ExitCode.Ok), (error) => {
-        log.error(`Drain failed: ${message(error)}`);
+        log.error(`Drain failed: ${firstLine(error)}`);
         exit.resolve(ExitCode.Ok);
       })
       .finally(() => clearTimeout(deadline));
@@ -292,7 +293,7 @@ async function followMaster(
       onFrame(next.value);
     }
   } catch (error) {
-    log.error(`Bad frame from the master: ${message(error)}`);
+    log.error(`Bad frame from the master: ${firstLine(error)}`);
   }
 }
 
@@ -323,8 +324,4 @@ function finish(code: number, accessLog: AccessLogger | null): number {
 
 function hookFailed(name: string, error: unknown): void {
   log.error(`Hook "${name}" failed: ${error instanceof Error ? error.stack : String(error)}`);
-}
-
-function message(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
 }

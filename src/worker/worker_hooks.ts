@@ -15,6 +15,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Hooks } from "../hooks.ts";
+import { firstLine } from "../error_text.ts";
 
 /** The worker-side hooks; null when not set. */
 export interface WorkerHooks {
@@ -46,8 +47,9 @@ export async function loadWorkerHooks(
   try {
     config = (await import(pathToFileURL(options.configPath).href)).default;
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
-    throw new Error(`Cannot import config "${options.configPath}": ${reason}`, { cause: error });
+    throw new Error(`Cannot import config "${options.configPath}": ${firstLine(error)}`, {
+      cause: error,
+    });
   }
   return workerHooksOf(config, options.profile);
 }

@@ -19,7 +19,8 @@
 import { pathToFileURL } from "node:url";
 import { SETTINGS } from "../table.ts";
 import type { Profile } from "../setting.ts";
-import { describeOrigin, firstLine, type Origin, type RawValue } from "../problems.ts";
+import { describeOrigin, type Origin, type RawValue } from "../problems.ts";
+import { firstLine } from "../../error_text.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
 
 /** What config.ts declares, split by where it applies. */

@@ -16,7 +16,8 @@
  * @module
  */
 import { parseEnv } from "node:util";
-import { describeOrigin, firstLine, type Origin } from "../problems.ts";
+import { describeOrigin, type Origin } from "../problems.ts";
+import { firstLine } from "../../error_text.ts";
 
 /** Variables read from a dotenv file, and one line per malformed line. */
 export interface DotenvScan {

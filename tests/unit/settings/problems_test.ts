@@ -4,12 +4,7 @@
  * @module
  */
 import { assertEquals } from "../../assert.ts";
-import {
-  describeOrigin,
-  firstLine,
-  formatValue,
-  invalidValue,
-} from "../../../src/settings/problems.ts";
+import { describeOrigin, formatValue, invalidValue } from "../../../src/settings/problems.ts";
 
 Deno.test("invalidValue() names the setting, the value, the source and what is accepted", () => {
   assertEquals(
@@ -43,9 +38,4 @@ Deno.test("formatValue() quotes strings and keeps long values on one short line"
   assertEquals(formatValue(() => {}), "function");
   assertEquals(formatValue({ a: "x".repeat(100) }).length, 60);
   assertEquals(formatValue("two\nlines").includes("\n"), false);
-});
-
-Deno.test("firstLine() keeps only the first non-blank line", () => {
-  assertEquals(firstLine(new Error("\nBoom\n  at x.ts:1:1")), "Boom");
-  assertEquals(firstLine("plain"), "plain");
 });
