@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { freePort as freePortOn } from "../../src/master/listener_check.ts";
 
 /** A running server under test. */
 export interface Running {
@@ -25,10 +26,7 @@ export interface Running {
  * ```
  */
 export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
+  return freePortOn("127.0.0.1");
 }
 
 /**

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { freePort as freePortOn } from "../../src/master/listener_check.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -65,10 +66,7 @@ export interface Herd extends AsyncDisposable {
  * ```
  */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  return freePortOn("127.0.0.1");
 }
 
 /** True while `pid` exists and is not a zombie. */

@@ -20,6 +20,7 @@ import { Deployment } from "npm:kubernetes-models@5.1.0/apps/v1/Deployment";
 // deno-lint-ignore no-import-prefix
 import { Service } from "npm:kubernetes-models@5.1.0/v1/Service";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { freePort } from "./_harness.ts";
 import { ExitCode } from "../../src/ipc/protocol.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -264,13 +265,6 @@ Deno.test("entrypoint: commands that start no server are exec'd without a check"
   assertMatch(result.stdout, /"workers"/);
   assertEquals(box.calls(), ["config --json"]);
 });
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 async function waitForOk(url: string, deadlineMs: number): Promise<boolean> {
   const end = Date.now() + deadlineMs;

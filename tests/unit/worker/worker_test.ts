@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { freePort } from "../../integration/_harness.ts";
 import { assert, assertEquals } from "../../assert.ts";
 import { Channel } from "../../../src/ipc/channel.ts";
 import { ExitCode, type Frame } from "../../../src/ipc/protocol.ts";
@@ -30,13 +31,6 @@ async function within<T>(ms: number, what: string, promise: Promise<T>): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
 }
 
 /** A spawned worker connected to the test's fake master. */
