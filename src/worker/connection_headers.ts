@@ -14,6 +14,14 @@
  * hint on every response would cost more than the rest of Herd's request
  * path together.
  *
+ * Without connection info (an app that takes no request, served without
+ * Deno building one), connections cannot be told apart: no `Keep-Alive`
+ * hint is sent and `keepalive_requests` does not apply; only a draining
+ * worker closes. Closing every Nth response of the worker instead was
+ * tried: each close makes the client reconnect, and a reconnect that lands
+ * on a listener being closed by a recycle is reset (1–4 failed requests per
+ * `deno task bench:recycle` phase, against 0 without).
+ *
  * @example
  * ```ts
  * import { ConnectionHeaders } from "./connection_headers.ts";
@@ -74,7 +82,7 @@ export class ConnectionHeaders {
   /**
    * Adds the headers to `res` (a copy when its headers are immutable) and
    * returns it. `info` gives the peer; it is read only when requests are
-   * counted per connection.
+   * counted per connection. `null`: the connection is unknown.
    *
    * @example
    * ```ts
@@ -82,13 +90,15 @@ export class ConnectionHeaders {
    * const policy = new ConnectionHeaders({ keepaliveS: 5, maxRequests: 0 });
    * const remoteAddr: Deno.Addr = { transport: "tcp", hostname: "127.0.0.1", port: 5000 };
    * policy.apply(new Response("ok"), { remoteAddr });
+   * policy.apply(new Response("ok"), null); // unchanged: no connection to count or hint
    * ```
    */
   apply(res: Response, info: { readonly remoteAddr: Deno.Addr } | null): Response {
     if (this.#keepAlive === null || this.draining) return setHeader(res, "connection", "close");
-    const remote = info?.remoteAddr;
+    if (info === null) return res;
+    const remote = info.remoteAddr;
     // A Unix-socket peer has no port to tell its connections apart: advertise on every response.
-    if (remote?.transport !== "tcp") return setHeader(res, "keep-alive", this.#keepAlive);
+    if (remote.transport !== "tcp") return setHeader(res, "keep-alive", this.#keepAlive);
     const seen = this.#countRequest(remote.port);
     if (seen === 0) return setHeader(res, "connection", "close");
     return seen === 1 ? setHeader(res, "keep-alive", this.#keepAlive) : res;

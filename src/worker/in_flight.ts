@@ -3,6 +3,10 @@
  * tracks it: start time, the deferred response when the app answers
  * asynchronously, and the deadline that aborts the app's signal.
  *
+ * An entry may have no request and no connection info: for an app that
+ * declares no parameters, the guard asks Deno for neither (see
+ * `request_guard.ts`), and the entry only times and counts the answer.
+ *
  * @example
  * ```ts
  * import { InFlight } from "./in_flight.ts";
@@ -24,9 +28,10 @@ import { Deadline } from "./request_signal.ts";
 export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   /** `performance.now()` at arrival; the request's age and duration count from here. */
   readonly start: number = performance.now();
-  /** The request the app sees (a copy when its body is size-limited). */
-  req: Request;
-  readonly info: Deno.ServeHandlerInfo;
+  /** The request the app sees (a copy when its body is size-limited); null when not built. */
+  req: Request | null;
+  /** The runtime's info; null when the request was admitted without one. */
+  readonly info: Deno.ServeHandlerInfo | null;
   /** The response promise handed to Deno.serve, once the answer is asynchronous. */
   promise: Promise<Response> | null = null;
   /** Resolves {@linkcode promise}; null until {@linkcode defer}. */
@@ -41,12 +46,12 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
 
   /** The peer's address, read from the runtime once, on first use. */
   get remoteAddr(): Deno.Addr {
-    return this.#remoteAddr ??= this.info.remoteAddr;
+    return this.#remoteAddr ??= this.#runtimeInfo().remoteAddr;
   }
 
   /** The runtime's own promise: resolves once the response was sent. */
   get completed(): Promise<void> {
-    return this.info.completed;
+    return this.#runtimeInfo().completed;
   }
 
   /**
@@ -57,10 +62,17 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
    * new InFlight(new Request("http://localhost/"), info).start > 0; // true
    * ```
    */
-  constructor(req: Request, info: Deno.ServeHandlerInfo) {
+  constructor(req: Request | null, info: Deno.ServeHandlerInfo | null) {
     super();
     this.req = req;
     this.info = info;
+  }
+
+  #runtimeInfo(): Deno.ServeHandlerInfo {
+    if (this.info === null) {
+      throw new TypeError("This request was admitted without connection info");
+    }
+    return this.info;
   }
 
   /**

@@ -202,6 +202,15 @@ async function boot(
     accessLog,
     recycleAt: { served: config.maxRequests ?? 0, notify: options.recycleDue },
   });
+  if (
+    !guard.readsRequest && settings.keepalive > 0 && settings.keepalive_requests > 0 &&
+    identity.id === 1 // once per Herd, not once per worker
+  ) {
+    log.info(
+      "The app takes no request, so Deno builds none and connections cannot be told apart: " +
+        "keepalive_requests and the Keep-Alive hint do not apply",
+    );
+  }
   const port = settings.port === 0 ? config.port : settings.port;
   const { servers, addresses } = serveApp({
     addresses: listenAddresses({ ...settings, port }),

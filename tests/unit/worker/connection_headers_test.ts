@@ -52,3 +52,35 @@ Deno.test("while draining every response says Connection: close", async () => {
   s.guard.startDrain();
   assertEquals((await client.get("/")).headers.get("connection"), "close");
 });
+
+Deno.test("without the request, no Keep-Alive hint and no per-connection cap; draining still closes", async () => {
+  // A parameterless app and no feature that reads the request: Deno builds none, so the
+  // guard cannot tell connections apart.
+  await using s = serveGuarded(() => new Response("hi"), {
+    keepaliveS: 5,
+    keepaliveRequests: 2,
+    limits: { line: 0, fields: 0, fieldSize: 0, body: 0 },
+  });
+  assertEquals(s.guard.readsRequest, false);
+  using client = await RawClient.connect(s.port);
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await client.get("/");
+    seen.push([res.headers.get("keep-alive"), res.headers.get("connection")]);
+  }
+  assertEquals(seen, [[null, null], [null, null], [null, null]]);
+  s.guard.startDrain();
+  assertEquals((await client.get("/")).headers.get("connection"), "close");
+});
+
+Deno.test("an app that takes the request keeps per-connection keep-alive with Herd's defaults", async () => {
+  await using s = serveGuarded((_req: Request) => new Response("hi"), {
+    keepaliveS: 5,
+    keepaliveRequests: 2,
+    limits: { line: 0, fields: 0, fieldSize: 0, body: 0 },
+  });
+  using client = await RawClient.connect(s.port);
+  const first = await client.get("/");
+  assertEquals(first.headers.get("keep-alive"), "timeout=5, max=2");
+  assertEquals((await client.get("/")).headers.get("connection"), "close");
+});

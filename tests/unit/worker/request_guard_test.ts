@@ -144,3 +144,59 @@ Deno.test("the worker is told once, at its max_requests, so the master can recyc
   assertEquals(notified, [3]); // once, right after the 3rd answer, never again
   assertEquals(s.guard.stats(0).served, 5);
 });
+
+// Herd's defaults: no limits, no hooks, no access log. Only the app decides whether requests are built.
+const NO_LIMITS = { line: 0, fields: 0, fieldSize: 0, body: 0 };
+
+Deno.test("an app that declares no parameters is called with none", async () => {
+  // `arguments` tells what the guard passed; `function` (not an arrow) to have it.
+  const app = function (): Response {
+    return new Response(String(arguments.length));
+  };
+  await using s = serveGuarded(app, { limits: NO_LIMITS });
+  assertEquals(await (await fetch(s.url)).text(), "0");
+  assertEquals(s.guard.stats(0).served, 1);
+});
+
+Deno.test("an app without parameters still gets the request when a feature reads it", async () => {
+  const app = function (): Response {
+    return new Response(String(arguments.length));
+  };
+  const cases = [
+    { limits: { ...NO_LIMITS, line: 4094 } },
+    { limits: { ...NO_LIMITS, body: 1024 } },
+    { limits: NO_LIMITS, accessLog: { write() {} } },
+  ];
+  for (const overrides of cases) {
+    await using s = serveGuarded(app, overrides);
+    assertEquals(await (await fetch(s.url)).text(), "2", JSON.stringify(overrides));
+  }
+});
+
+Deno.test("without the request, timeout, the async cap and errors still apply", async () => {
+  let calls = 0;
+  const hang = Promise.withResolvers<Response>();
+  const app = (): Response | Promise<Response> => {
+    calls++;
+    if (calls === 1) return hang.promise;
+    if (calls === 2) throw new Error("boom"); // the refused request never reached the app
+    return new Response("ok");
+  };
+  await using s = serveGuarded(app, { limits: NO_LIMITS, timeoutS: 0.3, maxInFlight: 1 });
+  const hung = fetch(s.url);
+  await new Promise((r) => setTimeout(r, 50));
+  const refused = await fetch(s.url); // the hung request holds the only slot
+  assertEquals(refused.status, 503);
+  assertEquals(refused.headers.get("retry-after"), "1");
+  await refused.body?.cancel();
+  const timedOut = await hung;
+  assertEquals(timedOut.status, 503);
+  await timedOut.body?.cancel();
+  hang.resolve(new Response("late"));
+  const failed = await fetch(s.url);
+  assertEquals(failed.status, 500);
+  await failed.body?.cancel();
+  assertEquals(await (await fetch(s.url)).text(), "ok");
+  const stats = s.guard.stats(0);
+  assertEquals([stats.timedOut, stats.rejected, stats.inFlight], [1, 1, 0]);
+});
