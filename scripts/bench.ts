@@ -3,13 +3,29 @@
  * `Deno.serve({ reusePort: true })` processes, side by side in one run, on
  * the same hello-world app and the same wrk load. Rounds are interleaved
  * (every variant once per round) and medians reported, with each row's ratio
- * to `deno serve --parallel`, because shared machines are noisy.
+ * to `deno serve --parallel` taken within each round (then the median and
+ * range over rounds), because shared machines are noisy.
+ *
+ * Throughput on a 2-core machine also depends on how much CPU the server
+ * leaves to wrk, so each row also reports the server's own CPU time per
+ * request (every process of the variant, from /proc), which moves far less
+ * between runs than requests per second.
+ *
+ * wrk runs with two threads by default (its own default, one per core
+ * here). With one (`--threads 1`) the load generator is a bottleneck and
+ * `deno serve --parallel` turns bimodal: when one of its threads happens to
+ * accept every connection, that thread and wrk each get a core to
+ * themselves. The report shows, per round, the share of `--parallel`'s
+ * serving CPU that its busiest thread did, so such rounds can be seen.
  *
  * ```sh
- * deno task bench                      # N = 2 workers, 3 rounds of 5 s
+ * deno task bench                      # N = 2 workers, 3 rounds of 5 s, wrk -t2 -c64
+ * deno task bench --threads 1 --write  # wrk -t1 (its own section in docs/benchmarks.md)
  * deno task bench --workers 4 --rounds 5 --seconds 10 --connections 128
  * deno task bench --write              # also rewrite the figures in docs/benchmarks.md
  * deno task bench --connections 256 --write   # the same with more connections (its own section)
+ * deno task bench --app scripts/bench/hello_request_app.ts   # an app that takes its request
+ * deno task bench --access-log-format '%(s)s'   # what one access-log atom costs
  * ```
  *
  * Also reported: RSS of Herd's master and workers against a bare process,
@@ -31,22 +47,39 @@ import {
 } from "./bench/processes.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const APP = `${ROOT}scripts/bench/hello_app.ts`;
 const DENO = Deno.execPath();
+const DEFAULT_APP = `${ROOT}scripts/bench/hello_app.ts`;
 
 interface Variant {
   name: string;
-  start: (port: number, workers: number, tmp: string) => Promise<Running>;
+  start: (port: number, run: RunOptions) => Promise<Running>;
+}
+
+/** What every variant of a run shares. */
+interface RunOptions {
+  workers: number;
+  /** A scratch directory (the access log goes there). */
+  tmp: string;
+  /** The app module's absolute path. */
+  app: string;
+  /** Herd's `access_log_format`, or null for its default. */
+  accessLogFormat: string | null;
+}
+
+/** One measured wrk run of one variant. */
+interface Run extends WrkResult {
+  /** CPU seconds of all the variant's processes per request, in µs. */
+  cpuUsPerRequest: number;
 }
 
 function herd(accessLog: (tmp: string) => string): Variant["start"] {
-  return (port, workers, tmp) =>
+  return (port, { workers, tmp, app, accessLogFormat }) =>
     startServer([[DENO, [
       "run",
       "-A",
       `${ROOT}main.ts`,
       "serve",
-      APP,
+      app,
       "--workers",
       String(workers),
       "--port",
@@ -58,6 +91,7 @@ function herd(accessLog: (tmp: string) => string): Variant["start"] {
       "warning",
       "--max-requests",
       "0",
+      ...(accessLogFormat === null ? [] : [`--access-log-format=${accessLogFormat}`]),
     ], { HERD_ENV: "development" }]], {
       url: `http://127.0.0.1:${port}/`,
     });
@@ -66,7 +100,7 @@ function herd(accessLog: (tmp: string) => string): Variant["start"] {
 const VARIANTS: Variant[] = [
   {
     name: "deno serve --parallel",
-    start: (port, workers) =>
+    start: (port, { workers, app }) =>
       startServer([[DENO, [
         "serve",
         "--parallel",
@@ -75,12 +109,12 @@ const VARIANTS: Variant[] = [
         "127.0.0.1",
         "--port",
         String(port),
-        APP,
+        app,
       ], { DENO_JOBS: String(workers) }]], { url: `http://127.0.0.1:${port}/` }),
   },
   {
     name: "bare Deno.serve × N (reusePort)",
-    start: (port, workers) =>
+    start: (port, { workers, app }) =>
       startServer(
         Array.from({ length: workers }, () =>
           [DENO, [
@@ -88,6 +122,7 @@ const VARIANTS: Variant[] = [
             "-A",
             `${ROOT}scripts/bench/bare_server.ts`,
             String(port),
+            app,
           ]] as [string, string[]]),
         { url: `http://127.0.0.1:${port}/` },
       ),
@@ -95,6 +130,12 @@ const VARIANTS: Variant[] = [
   { name: "Herd", start: herd(() => "") },
   { name: "Herd + access log to a file", start: herd((tmp) => `${tmp}/access.log`) },
 ];
+
+/**
+ * Up to this share of `--parallel`'s CPU on its busiest thread, a round counts as an even
+ * split: its threads then serve like N processes, and compare like for like.
+ */
+const EVEN_SPLIT = 0.6;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -109,6 +150,9 @@ async function main(): Promise<number> {
       rounds: { type: "string", default: "3" },
       seconds: { type: "string", default: "5" },
       connections: { type: "string", default: "64" },
+      threads: { type: "string", default: "2" },
+      app: { type: "string", default: DEFAULT_APP },
+      "access-log-format": { type: "string" },
       write: { type: "boolean", default: false },
     },
   });
@@ -116,14 +160,17 @@ async function main(): Promise<number> {
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
+  const threads = Number(values.threads);
+  const app = await Deno.realPath(values.app);
   if (!(await haveWrk())) {
     console.error("error: wrk is not installed (apt-get install wrk)");
     return 1;
   }
   const tmp = await Deno.makeTempDir({ prefix: "herd-bench-" });
-  const results = new Map<string, WrkResult[]>(VARIANTS.map((v) => [v.name, []]));
+  const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
   const memory: string[] = [];
+  const busiestThread: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const variant of VARIANTS) {
@@ -131,14 +178,30 @@ async function main(): Promise<number> {
         console.error(
           `round ${round}/${rounds}: ${variant.name} (${workers} workers, port ${port})`,
         );
-        const running = await variant.start(port, workers, tmp);
+        const running = await variant.start(port, {
+          workers,
+          tmp,
+          app,
+          accessLogFormat: values["access-log-format"] ?? null,
+        });
         try {
           readyMs.get(variant.name)!.push(running.readyMs);
           const url = `http://127.0.0.1:${port}/`;
-          await runWrk(url, { seconds: 1, connections }); // warm-up: JIT, connection setup
-          const r = await runWrk(url, { seconds, connections });
-          results.get(variant.name)!.push(r);
-          console.error(`  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms`);
+          await runWrk(url, { seconds: 1, connections, threads }); // warm-up: JIT, connection setup
+          const cpuBefore = serverCpuSeconds(running);
+          const threadsBefore = threadCpuSeconds(running.children[0].pid);
+          const r = await runWrk(url, { seconds, connections, threads });
+          const cpuUsPerRequest = (serverCpuSeconds(running) - cpuBefore) * 1e6 / r.requests;
+          if (variant === VARIANTS[0]) {
+            busiestThread.push(
+              busiestShare(threadsBefore, threadCpuSeconds(running.children[0].pid)),
+            );
+          }
+          results.get(variant.name)!.push({ ...r, cpuUsPerRequest });
+          console.error(
+            `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
+              `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
+          );
           if (round === rounds && variant.name === "Herd") {
             memory.push(await measureHerdProcesses(running));
           }
@@ -155,6 +218,9 @@ async function main(): Promise<number> {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
   const report = renderReport({
+    threads,
+    busiestThread,
+    app: app.startsWith(ROOT) ? app.slice(ROOT.length) : app,
     results,
     readyMs,
     memory: memory.join("\n"),
@@ -165,8 +231,51 @@ async function main(): Promise<number> {
   });
   console.log(report);
   // Each connection count keeps its own section: 64 is the reference load.
-  if (values.write) await writeDocs(report, connections === 64 ? "bench" : `bench-c${connections}`);
+  if (values.write) {
+    const section = [
+      "bench",
+      ...(connections === 64 ? [] : [`c${connections}`]),
+      ...(threads === 2 ? [] : [`t${threads}`]),
+      ...(values.app === DEFAULT_APP ? [] : [app.replace(/^.*\//, "").replace(/\.ts$/, "")]),
+    ].join("-");
+    await writeDocs(report, section, Deno.args.filter((a) => a !== "--write").join(" "));
+  }
   return 0;
+}
+
+/** CPU seconds used so far by each thread of `pid`. */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      seconds.set(Number(task.name), cpuSeconds(Number(task.name), pid));
+    } catch {
+      // The thread ended.
+    }
+  }
+  return seconds;
+}
+
+/** The share of the CPU between two snapshots that the busiest thread used. */
+function busiestShare(before: Map<number, number>, after: Map<number, number>): number {
+  const used = [...after].map(([tid, s]) => s - (before.get(tid) ?? 0));
+  const total = used.reduce((a, b) => a + b, 0);
+  return total > 0 ? Math.max(...used) / total : 0;
+}
+
+/** CPU seconds used so far by the variant's processes and their children (Herd's workers). */
+function serverCpuSeconds(running: Running): number {
+  let total = 0;
+  for (const child of running.children) {
+    for (const pid of [child.pid, ...childPids(child.pid)]) {
+      try {
+        total += cpuSeconds(pid);
+      } catch {
+        // Exited between listing and reading: its CPU is no longer counted anywhere.
+      }
+    }
+  }
+  return total;
 }
 
 async function measureHerdProcesses(running: Running): Promise<string> {
@@ -183,7 +292,10 @@ async function measureHerdProcesses(running: Running): Promise<string> {
 }
 
 function renderReport(r: {
-  results: Map<string, WrkResult[]>;
+  threads: number;
+  busiestThread: number[];
+  app: string;
+  results: Map<string, Run[]>;
   readyMs: Map<string, number[]>;
   memory: string;
   workers: number;
@@ -191,29 +303,48 @@ function renderReport(r: {
   seconds: number;
   connections: number;
 }): string {
-  const base = median(r.results.get(VARIANTS[0].name)!.map((x) => x.rps));
+  const base = r.results.get(VARIANTS[0].name)!;
+  const evenRounds = r.busiestThread.flatMap((share, i) => share <= EVEN_SPLIT ? [i] : []);
+  // Same-round ratios: a slow patch of the machine hits both sides of each one.
+  const ratioText = (ratios: number[]) =>
+    ratios.length === 0
+      ? "no such round"
+      : `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${
+        Math.max(...ratios).toFixed(2)
+      })`;
   const rows = VARIANTS.map((v) => {
     const runs = r.results.get(v.name)!;
     const rps = median(runs.map((x) => x.rps));
+    const ratios = runs.map((x, i) => x.rps / base[i].rps);
+    const cpu = median(runs.map((x) => x.cpuUsPerRequest));
+    const cpuRatio = median(runs.map((x, i) => x.cpuUsPerRequest / base[i].cpuUsPerRequest));
     const errors = runs.reduce((a, x) => a + x.socketErrors + x.non2xx, 0);
     return `| ${v.name} | ${Math.round(rps).toLocaleString("en-US")} | ${
       median(runs.map((x) => x.p50Ms)).toFixed(2)
-    } | ${median(runs.map((x) => x.p99Ms)).toFixed(2)} | ${errors} | ${
-      (rps / base).toFixed(2)
-    }× | ${Math.round(median(r.readyMs.get(v.name)!))} |`;
+    } | ${median(runs.map((x) => x.p99Ms)).toFixed(2)} | ${errors} | ${ratioText(ratios)} | ${
+      ratioText(evenRounds.map((i) => ratios[i]))
+    } | ${cpu.toFixed(2)} (${cpuRatio.toFixed(2)}×) | ${
+      Math.round(median(r.readyMs.get(v.name)!))
+    } |`;
   });
   return [
-    `N = ${r.workers} workers/processes/threads; wrk -t1 -c${r.connections} -d${r.seconds}s, median of ${r.rounds} interleaved rounds`,
+    `N = ${r.workers} workers/processes/threads; app \`${r.app}\`; wrk -t${r.threads} -c${r.connections} -d${r.seconds}s; ` +
+    `medians of ${r.rounds} interleaved rounds (ratios: median and range of same-round ratios; CPU: median, and median same-round ratio)`,
     "",
-    "| variant | req/s | p50 ms | p99 ms | errors | vs `deno serve --parallel` | launch → answering (ms) |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| variant | req/s | p50 ms | p99 ms | errors | vs `deno serve --parallel` | same, rounds it split evenly | server CPU µs/request | launch → answering (ms) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
+    `- \`deno serve --parallel\`: share of its serving CPU done by its busiest thread, per round: ${
+      r.busiestThread.map((x) => `${Math.round(x * 100)}%`).join(", ")
+    } (50% is an even split, counted as one up to ${
+      Math.round(EVEN_SPLIT * 100)
+    }%; near 100%, one thread accepted every connection)`,
     r.memory,
   ].join("\n");
 }
 
-async function writeDocs(report: string, section: string): Promise<void> {
+async function writeDocs(report: string, section: string, args: string): Promise<void> {
   const path = `${ROOT}docs/benchmarks.md`;
   const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
   const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
@@ -221,7 +352,7 @@ async function writeDocs(report: string, section: string): Promise<void> {
     `Measured ${
       new Date().toISOString().slice(0, 10)
     } on ${navigator.hardwareConcurrency} × ${cpu}, Linux ${kernel}, Deno ${Deno.version.deno}, command \`deno task bench${
-      section === "bench" ? "" : ` --connections ${section.slice(7)}`
+      args === "" ? "" : ` ${args}`
     }\`.`,
     "",
     report,

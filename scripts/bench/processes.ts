@@ -139,16 +139,19 @@ export function rssMb(pid: number): number {
 }
 
 /**
- * CPU time (user + system) of `pid` in seconds.
+ * CPU time (user + system) of `pid` in seconds; with `process`, of the
+ * thread `pid` of that process.
  *
  * @example
  * ```ts
  * import { cpuSeconds } from "./processes.ts";
  * cpuSeconds(Deno.pid);
+ * cpuSeconds(Deno.pid, Deno.pid); // its main thread only
  * ```
  */
-export function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+export function cpuSeconds(pid: number, process?: number): number {
+  const path = process === undefined ? `/proc/${pid}/stat` : `/proc/${process}/task/${pid}/stat`;
+  const stat = Deno.readTextFileSync(path);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name.
   return (Number(fields[11]) + Number(fields[12])) / 100;

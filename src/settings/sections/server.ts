@@ -173,10 +173,13 @@ function permissionFlags(): Parser<string[]> {
   return (raw) => {
     const items = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : null;
     if (items === null) throw new CoerceError("a list of Deno --allow-* flags, or all");
-    const flags = items.flatMap((item) => String(item).split(/\s+/)).filter((f) => f !== "");
+    if (!items.every((item) => typeof item === "string")) {
+      throw new CoerceError("Deno --allow-* flags or all");
+    }
+    const flags = items.flatMap((item) => item.split(/\s+/)).filter((f) => f !== "");
     for (const flag of flags) {
       if (!PERMISSION_FLAG.test(flag)) {
-        throw new CoerceError(`all or Deno --allow-* flags, not ${JSON.stringify(flag)}`);
+        throw new CoerceError(`Deno --allow-* flags or all, not ${JSON.stringify(flag)}`);
       }
     }
     return flags;
