@@ -228,7 +228,15 @@ export interface LoadResult {
   errors: string[];
   /** Worker pids from the `x-pid` response header. */
   pids: Set<number>;
+  /**
+   * Requests sent again because a pooled keep-alive connection was closed under them
+   * before any response, as HTTP clients do for idempotent requests (RFC 9112 §9.3.1).
+   */
+  retried: number;
 }
+
+// The client's words when the server closed an idle pooled connection as a request went out.
+const CLOSED_BEFORE_RESPONSE = "connection closed before message completed";
 
 /**
  * Keeps `concurrency` sequential fetch loops running against `url` until
@@ -247,14 +255,16 @@ export async function loadLoop(
   url: string,
   options: { concurrency: number; signal: AbortSignal; maxRequests?: number; keepAlive?: boolean },
 ): Promise<LoadResult> {
-  const result: LoadResult = { ok: 0, failed: 0, errors: [], pids: new Set() };
+  const result: LoadResult = { ok: 0, failed: 0, errors: [], pids: new Set(), retried: 0 };
   const max = options.maxRequests ?? 100_000;
   // Without keep-alive every request is a new connection, which spreads them over the workers.
   const client = Deno.createHttpClient(options.keepAlive ? {} : { poolMaxIdlePerHost: 0 });
   const loop = async () => {
+    let retrying = false;
     while (!options.signal.aborted && result.ok + result.failed < max) {
       try {
         const response = await fetch(url, { client });
+        retrying = false;
         await response.body?.cancel();
         const pid = Number(response.headers.get("x-pid"));
         if (pid) result.pids.add(pid);
@@ -264,10 +274,19 @@ export async function loadLoop(
           result.errors.push(`status ${response.status}`);
         }
       } catch (error) {
+        const text = error instanceof Error
+          ? `${error.message}: ${error.cause ?? ""}`
+          : String(error);
+        // A worker closing an idle keep-alive connection races a client that picks it from its
+        // pool: HTTP/1.1 has no way around it, and clients retry an idempotent request once.
+        if (options.keepAlive && !retrying && text.includes(CLOSED_BEFORE_RESPONSE)) {
+          retrying = true;
+          result.retried++;
+          continue;
+        }
+        retrying = false;
         result.failed++;
-        result.errors.push(
-          error instanceof Error ? `${error.message}: ${error.cause ?? ""}` : String(error),
-        );
+        result.errors.push(text);
       }
     }
   };
