@@ -147,3 +147,17 @@ Deno.test("the unref'd timer does not keep a process alive, and exit flushes", a
     assertEquals(lines.map((l) => l.slice(0, 4)), ["c 0 ", "c 1 ", "c 2 "]);
   });
 });
+
+Deno.test("multi-byte text and a line longer than the buffer keep their bytes and their order", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/utf8.log`;
+    const log = openLineWriter({ path });
+    const long = "é€😀".repeat(FLUSH_BYTES / 2); // far past the buffer once encoded
+    const lines = ["café €5 😀", long, "after the long one"];
+    // Enough short lines to cross a flush boundary with multi-byte text in the buffer.
+    for (let i = 0; i < 3000; i++) lines.push(`line ${i} — ünïcödé`);
+    for (const line of lines) log.write(line);
+    log.close();
+    assertEquals(await Deno.readTextFile(path), lines.join("\n") + "\n");
+  });
+});
