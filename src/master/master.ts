@@ -121,7 +121,8 @@ export async function runMaster(
     queue,
     driver: denoProcessDriver({
       control: control.path,
-      launch: workerLaunch(resolved, { user: workerUser, control: control.path, port }),
+      // Per spawn, from the worker's own configuration: a reload may move the app or the certs.
+      launch: (config) => workerLaunch(config, { user: workerUser, control: control.path, port }),
     }),
     addresses: listenUrls(settings, addresses).join(", "),
     effects: {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
+import type { Resolved } from "../settings/resolved.ts";
 import { spawnWorker, type WorkerLaunch } from "./spawn_worker.ts";
 
 /** A worker process as the arbiter sees it. */
@@ -24,6 +25,8 @@ export interface SpawnRequest {
   id: number;
   /** Random per spawn; the worker echoes it in `hello`. */
   token: string;
+  /** The configuration the worker boots with (its generation's, after a reload). */
+  resolved: Resolved;
 }
 
 /** Starts worker processes. */
@@ -34,19 +37,21 @@ export interface ProcessDriver {
 /**
  * The real driver: each worker is this program run again as `__worker`,
  * told where the control socket is and, through `launch`, which
- * permissions and user it runs with.
+ * permissions and user it runs with. `launch` is asked at every spawn, so a
+ * reload that moves the app or its certificates moves the read scope too.
  *
  * @example
  * ```ts
  * import { denoProcessDriver } from "./process_driver.ts";
  * const driver = denoProcessDriver({ control: "/tmp/herd-1000/127.0.0.1_8080.sock" });
- * const worker = driver.spawn({ id: 1, token: crypto.randomUUID() });
+ * // const worker = driver.spawn({ id: 1, token: crypto.randomUUID(), resolved });
  * ```
  */
 export function denoProcessDriver(
-  options: { control: string; launch?: WorkerLaunch },
+  options: { control: string; launch?: (resolved: Resolved) => WorkerLaunch },
 ): ProcessDriver {
   return {
-    spawn: (request) => spawnWorker({ ...request, control: options.control }, options.launch),
+    spawn: ({ id, token, resolved }) =>
+      spawnWorker({ id, token, control: options.control }, options.launch?.(resolved)),
   };
 }

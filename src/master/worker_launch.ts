@@ -1,13 +1,16 @@
 /**
  * How the master starts its workers: the user they run as and, in script
  * mode, their Deno permissions ({@linkcode workerPermissions}), gathered
- * once at startup into a {@linkcode WorkerLaunch} for the process driver.
+ * into a {@linkcode WorkerLaunch} for the process driver at every spawn,
+ * from the configuration that worker boots with.
  *
  * @example
  * ```ts
  * import { workerLaunch } from "./worker_launch.ts";
- * // const launch = workerLaunch(resolved, { user, control: control.path, port });
- * // denoProcessDriver({ control: control.path, launch });
+ * // denoProcessDriver({
+ * //   control: control.path,
+ * //   launch: (resolved) => workerLaunch(resolved, { user, control: control.path, port }),
+ * // });
  * ```
  *
  * @module

@@ -150,7 +150,7 @@ export class Workforce {
     const serial = ++this.#serial;
     await this.hook({ name: "pre_fork", args: [{ id, pid: 0, generation }] });
     const token = crypto.randomUUID();
-    const process = driver.spawn({ id, token });
+    const process = driver.spawn({ id, token, resolved: this.resolved });
     const limits = drawLimits(this.resolved.settings, this.#options.random);
     const handle = new WorkerHandle({
       serial,

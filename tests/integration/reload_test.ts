@@ -1,4 +1,4 @@
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { fixtureApp, loadLoop, startHerd } from "./_harness.ts";
 
 Deno.test("reload: HUP under load replaces every worker with zero failed requests", async () => {
@@ -45,4 +45,32 @@ Deno.test("reload: a new worker that cannot boot leaves the old ones serving", a
   assertEquals(herd.workerPids(), before);
   const text = await fetch(herd.url).then((r) => r.text());
   assertEquals(text.startsWith("hello from"), true);
+});
+
+Deno.test("reload: a HUP that moves the app outside the old read scope boots it with a new scope", async () => {
+  // Workers may read only the app's directory (and config, cwd, Herd's own files): an app
+  // moved elsewhere on reload must get a new scope, or its workers could not load it.
+  const [first, second, configDir] = await Promise.all(
+    ["herd-app-a-", "herd-app-b-", "herd-config-"].map((prefix) => Deno.makeTempDir({ prefix })),
+  );
+  await Deno.writeTextFile(`${first}/app.ts`, 'export default () => new Response("from a");\n');
+  await Deno.writeTextFile(`${second}/app.ts`, 'export default () => new Response("from b");\n');
+  const config = `${configDir}/config.ts`;
+  const configFor = (dir: string) => `export default { app: "${dir}/app.ts", workers: 1 };\n`;
+  await Deno.writeTextFile(config, configFor(first));
+  await using herd = await startHerd({ args: ["--config", config] });
+  assertEquals(await fetch(herd.url).then((r) => r.text()), "from a");
+  await Deno.writeTextFile(config, configFor(second));
+  const from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/Reload complete/, { from });
+  // A new connection each time: a pooled one may still reach the old worker while it drains.
+  using client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const deadline = Date.now() + 5000;
+  let text = "";
+  while (text !== "from b" && Date.now() < deadline) {
+    text = await fetch(herd.url, { client }).then((r) => r.text());
+  }
+  assertEquals(text, "from b");
+  assert(!herd.lines.slice(from).some((l) => /NotCapable|Requires read access/.test(l)));
 });
