@@ -56,7 +56,7 @@ export async function openTarget(
     args.push("--workers", String(options.workers), ...options.extraArgs ?? []);
     running = await startServer([[Deno.execPath(), args, { NO_COLOR: "1" }]], {
       url,
-      readyLine: /Ready: \d+ workers listening/,
+      readyLine: /Ready: \d+ workers? listening/,
     });
   }
   const parsed = new URL(url);

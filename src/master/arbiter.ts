@@ -344,7 +344,9 @@ export class Arbiter {
     this.#phase = "running";
     const ms = Math.round(this.#clock.now() - this.#bootStart);
     this.#log.info(
-      `Ready: ${this.target} workers listening on ${this.#options.addresses} (boot took ${ms} ms)`,
+      `Ready: ${this.target} worker${
+        this.target === 1 ? "" : "s"
+      } listening on ${this.#options.addresses} (boot took ${ms} ms)`,
     );
     await this.workforce.hook({ name: "when_ready", args: [] });
     await this.#effects.ready();

@@ -22,7 +22,7 @@ import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { removePidfile, writePidfile } from "./pidfile.ts";
 import { denoProcessDriver } from "./process_driver.ts";
-import { takeUpgradeFrom, upgradeMaster } from "./reexec.ts";
+import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
   hintTcpMigrateReq,
   listenUrls,
@@ -73,8 +73,10 @@ export async function runMaster(
   });
   for (const warning of resolved.warnings) log.warning(warning);
   const upgradeFrom = takeUpgradeFrom();
+  const predecessorPort = takeUpgradePort();
+  // Port 0 is "any free port", chosen once: an upgraded master keeps its predecessor's.
   const port = settings.port === 0 && settings.bind.length === 0
-    ? freePort(settings.host)
+    ? predecessorPort ?? freePort(settings.host)
     : settings.port;
   const addresses = listenAddresses({ ...settings, port });
   const refusal = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
@@ -128,7 +130,7 @@ export async function runMaster(
     effects: {
       reloadConfig: () => reloadConfig(args, options.embedded?.config),
       reopenLogs: () => Promise.resolve(reopenLogs()),
-      upgrade: upgradeMaster({ args, pidfile: settings.pidfile, control }),
+      upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),
       ready: () => Promise.resolve(retire(upgradeFrom)),
     },
   });

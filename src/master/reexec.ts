@@ -15,6 +15,13 @@ import { currentRuntime, selfCommand } from "./self_command.ts";
 export const UPGRADE_ENV = "_HERD_UPGRADE_FROM";
 
 /**
+ * Environment variable that hands the new master the port the old one
+ * serves on, for `port = 0`: resolving "any free port" again would move
+ * the service to another port.
+ */
+export const UPGRADE_PORT_ENV = "_HERD_UPGRADE_PORT";
+
+/**
  * Reads and clears {@linkcode UPGRADE_ENV}, so neither our workers nor a
  * later upgrade inherit it. Returns the old master's pid, or null.
  *
@@ -32,19 +39,37 @@ export function takeUpgradeFrom(): number | null {
 }
 
 /**
- * Spawns the new master: `serve` with the original arguments.
+ * Reads and clears {@linkcode UPGRADE_PORT_ENV}: the port the old master
+ * serves on, or null.
+ *
+ * @example
+ * ```ts
+ * import { takeUpgradePort } from "./reexec.ts";
+ * const port = takeUpgradePort(); // used only when the configured port is 0
+ * ```
+ */
+export function takeUpgradePort(): number | null {
+  const value = Deno.env.get(UPGRADE_PORT_ENV);
+  Deno.env.delete(UPGRADE_PORT_ENV);
+  const port = Number(value);
+  return value !== undefined && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
+}
+
+/**
+ * Spawns the new master: `serve` with the original arguments, told our pid
+ * and the port we serve on.
  *
  * @example
  * ```ts
  * import { spawnSuccessor } from "./reexec.ts";
- * const child = spawnSuccessor(["app.ts", "--workers", "2"]);
+ * const child = spawnSuccessor(["app.ts", "--workers", "2"], 8000);
  * ```
  */
-export function spawnSuccessor(args: readonly string[]): Deno.ChildProcess {
+export function spawnSuccessor(args: readonly string[], port: number): Deno.ChildProcess {
   const { command, args: argv } = selfCommand(currentRuntime(), ["serve", ...args]);
   return new Deno.Command(command, {
     args: argv,
-    env: { [UPGRADE_ENV]: String(Deno.pid) },
+    env: { [UPGRADE_ENV]: String(Deno.pid), [UPGRADE_PORT_ENV]: String(port) },
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
@@ -55,6 +80,8 @@ export function spawnSuccessor(args: readonly string[]): Deno.ChildProcess {
 export interface UpgradeOptions {
   /** The command line after `serve`. */
   args: readonly string[];
+  /** The port this master serves on (the successor keeps it when its `port` is 0). */
+  port: number;
   pidfile: string | null;
   control: ControlEndpoint;
 }
@@ -67,7 +94,7 @@ export interface UpgradeOptions {
  * @example
  * ```ts
  * import { upgradeMaster } from "./reexec.ts";
- * // const upgrade = upgradeMaster({ args, pidfile: null, control });
+ * // const upgrade = upgradeMaster({ args, port: 8000, pidfile: null, control });
  * // await upgrade();
  * ```
  */
@@ -78,7 +105,7 @@ export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
     if (successor) return log.warning("Upgrade ignored: a new master is already starting");
     await options.control.release();
     const oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
-    successor = spawnSuccessor(options.args);
+    successor = spawnSuccessor(options.args, options.port);
     log.info(`Upgrading: started a new master (pid: ${successor.pid})`);
     successor.status.then(async (status) => {
       successor = null;

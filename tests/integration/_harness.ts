@@ -199,7 +199,7 @@ export async function startHerd(options: StartOptions = {}): Promise<Herd> {
   };
   if (options.waitReady ?? true) {
     try {
-      await herd.waitForLog(/Ready: \d+ workers listening/, { timeoutMs: 20_000 });
+      await herd.waitForLog(/Ready: \d+ workers? listening/, { timeoutMs: 20_000 });
     } catch (error) {
       await herd.stop();
       throw error;

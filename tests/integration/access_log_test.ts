@@ -156,10 +156,14 @@ Deno.test("access log: production writes logs/ in the working directory; reopen-
     waitReady: false,
   });
   const [access, error] = [`${cwd}/logs/access.log`, `${cwd}/logs/error.log`];
-  for (let i = 0; i < 100 && !readLines(error).some((l) => /Ready: 1 workers/.test(l)); i++) {
+  for (
+    let i = 0;
+    i < 100 && !readLines(error).some((l) => /Ready: 1 worker listening/.test(l));
+    i++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  assert(readLines(error).some((l) => /Ready: 1 workers/.test(l)), herd.lines.join("\n"));
+  assert(readLines(error).some((l) => /Ready: 1 worker listening/.test(l)), herd.lines.join("\n"));
   await fetch(`${herd.url}/before`).then((r) => r.body?.cancel());
   assertMatch((await linesOf(access, 1))[0], /"GET \/before HTTP\/1\.1" 200/);
 
@@ -179,6 +183,6 @@ Deno.test("access log: production writes logs/ in the working directory; reopen-
   const newErrors = await linesOf(error, 1);
   assert(newErrors.some((l) => /Number of workers: 2 \(was 1\)/.test(l)), newErrors.join("\n"));
   const oldErrors = readLines(`${error}.1`);
-  assert(oldErrors.some((l) => /Ready: 1 workers/.test(l)));
+  assert(oldErrors.some((l) => /Ready: 1 worker listening/.test(l)));
   assert(!oldErrors.some((l) => /Number of workers/.test(l)), "the rotated file got no new line");
 });

@@ -27,9 +27,12 @@ interface Master extends AsyncDisposable {
   control(command: string): Promise<{ code: number; json: unknown }>;
 }
 
-async function startMaster(app: string, extra: string[] = []): Promise<Master> {
+async function startMaster(
+  app: string,
+  extra: string[] = [],
+  port: number = freePort(),
+): Promise<Master> {
   const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-" });
-  const port = freePort();
   const where = ["--host", "127.0.0.1", "--port", String(port)];
   const pidfile = `${dir}/herd.pid`;
   const child = new Deno.Command(Deno.execPath(), {
@@ -186,7 +189,7 @@ Deno.test("upgrade: when the new master cannot start, the old one keeps everythi
   const app = `${dir}/app.ts`;
   await Deno.copyFile(fixtureApp("hello.ts"), app);
   await using master = await startMaster(app, ["-w", "1", "--access-log="]);
-  await master.waitForLine(/Ready: 1 workers listening/);
+  await master.waitForLine(/Ready: 1 worker listening/);
   // The new master preloads the app and stops with exit code 4.
   await Deno.copyFile(fixtureApp("crash_on_import.ts"), app);
   Deno.kill(master.pid, "SIGUSR2");
@@ -218,4 +221,27 @@ Deno.test("signals: QUIT stops at once, cutting in-flight requests, and exits 0"
   await herd.waitForLog(/Shutting down quickly \(SIGQUIT\)/);
   assertEquals(await slow, "cut");
   assertEquals(workers.filter(isAlive), []);
+});
+
+Deno.test("upgrade: with port 0 the new master keeps the port its predecessor picked", async () => {
+  await using master = await startMaster(fixtureApp("hello.ts"), ["-w", "1", "--access-log="], 0);
+  const ready = await master.waitForLine(
+    /Ready: 1 worker listening on http:\/\/127\.0\.0\.1:\d+/,
+  );
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(ready)![1]);
+  Deno.kill(master.pid, "SIGUSR2");
+  // The new master's own Ready line, then the old master's exit.
+  const from = master.lines.length;
+  const deadline = Date.now() + 15_000;
+  let second: string | undefined;
+  while (second === undefined && Date.now() < deadline) {
+    second = master.lines.slice(from).find((l) => /Ready: 1 worker listening on/.test(l));
+    await delay(50);
+  }
+  assert(second !== undefined, master.lines.join("\n"));
+  assertEquals(Number(/127\.0\.0\.1:(\d+)/.exec(second)![1]), port, second);
+  await within(master.status, 15_000, "the old master exits after the hand-over");
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
 });
