@@ -200,3 +200,19 @@ Deno.test("without the request, timeout, the async cap and errors still apply", 
   const stats = s.guard.stats(0);
   assertEquals([stats.timedOut, stats.rejected, stats.inFlight], [1, 1, 0]);
 });
+
+Deno.test("sync runs a parameterless app one request at a time too", async () => {
+  let running = 0;
+  let most = 0;
+  const app = async () => {
+    most = Math.max(most, ++running);
+    await new Promise((r) => setTimeout(r, 50));
+    running--;
+    return new Response("done");
+  };
+  await using s = serveGuarded(app, { workerClass: "sync", limits: NO_LIMITS });
+  assertEquals(s.guard.readsRequest, false);
+  const texts = await Promise.all([1, 2, 3].map(() => fetch(s.url).then((r) => r.text())));
+  assertEquals(texts, ["done", "done", "done"]);
+  assertEquals(most, 1);
+});
