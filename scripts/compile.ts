@@ -21,6 +21,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { pathExists } from "../src/platform/path_exists.ts";
 
 /** The targets of a release (`compile:all`), as `deno compile --target` names them. */
 export const RELEASE_TARGETS = [
@@ -158,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const root = new URL("..", import.meta.url).pathname;
   const denortBin = Deno.env.get("DENORT_BIN") || null;
-  if (denortBin !== null && !exists(denortBin)) {
+  if (denortBin !== null && !pathExists(denortBin)) {
     console.error(`error: DENORT_BIN is set to "${denortBin}", but there is no file there`);
     return 1;
   }
@@ -168,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
     outDir: values["out-dir"] === "dist" ? "dist" : resolve(values["out-dir"]),
     denortBin,
     hostTarget: Deno.build.target,
-    includes: RUNTIME_INCLUDES.filter((path) => exists(`${root}/${path}`)),
+    includes: RUNTIME_INCLUDES.filter((path) => pathExists(`${root}/${path}`)),
   });
   if (typeof jobs === "string") {
     console.error(jobs);
@@ -197,15 +198,6 @@ async function main(argv: string[]): Promise<number> {
     await Deno.stderr.write(new TextEncoder().encode(result.stderr));
   }
   return 0;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 if (import.meta.main) {

@@ -18,6 +18,7 @@
  */
 import { dirname, isAbsolute, resolve, sep as SEPARATOR } from "node:path";
 import type { Settings } from "../settings/table.ts";
+import { pathExists } from "../platform/path_exists.ts";
 
 /** How long the tree must be quiet before a batch of changes is reported. */
 export const DEBOUNCE_MS = 200;
@@ -127,7 +128,7 @@ export function isIgnored(path: string, plan: WatchPlan): boolean {
  * ```
  */
 export function watchFiles(plan: WatchPlan, onChange: (paths: string[]) => void): Disposable {
-  const roots = plan.roots.filter((root) => exists(root));
+  const roots = plan.roots.filter((root) => pathExists(root));
   if (roots.length === 0) return { [Symbol.dispose]() {} };
   const watcher = Deno.watchFs(roots, { recursive: true });
   const pending = new Set<string>();
@@ -160,13 +161,4 @@ export function watchFiles(plan: WatchPlan, onChange: (paths: string[]) => void)
 
 function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(SEPARATOR) ? dir : dir + SEPARATOR);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -8,6 +8,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { fixtureApp, freePort, startHerd } from "./_harness.ts";
+import { pathExists } from "../../src/platform/path_exists.ts";
 
 const IPV6_LOOPBACK = (() => {
   try {
@@ -31,15 +32,6 @@ async function curlUnix(path: string): Promise<string> {
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
   return new TextDecoder().decode(out.stdout);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test({
@@ -101,7 +93,7 @@ Deno.test("binds: a Unix socket is served with mode 0660 and removed on a clean 
     await herd.stop();
   }
   assertEquals((await herd.waitForExit()).code, 0);
-  assertEquals(exists(path), false, "socket removed on a clean stop");
+  assertEquals(pathExists(path), false, "socket removed on a clean stop");
 });
 
 Deno.test("binds: unix_socket_mode sets the socket's mode", async () => {
