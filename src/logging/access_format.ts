@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { clfTimeCache, isoTimeCache } from "./timestamps.ts";
 /** Everything an access-log line is made from. */
 export interface AccessEntry {
   req: Request;
@@ -88,46 +89,6 @@ export function escapeLogValue(value: string): string {
     else out += value[i];
   }
   return out;
-}
-
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-function two(n: number): string {
-  return n < 10 ? "0" + n : String(n);
-}
-
-/** `[27/Nov/2026:04:05:06 +0000]` in local time, rebuilt only when the second changes. */
-function clfTimeCache(): (ms: number) => string {
-  let cachedSecond = NaN;
-  let text = "";
-  return (ms) => {
-    const second = Math.floor(ms / 1000);
-    if (second !== cachedSecond) {
-      cachedSecond = second;
-      const d = new Date(second * 1000);
-      const offset = -d.getTimezoneOffset();
-      const abs = Math.abs(offset);
-      text = `[${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:` +
-        `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-        `${offset < 0 ? "-" : "+"}${two(Math.floor(abs / 60))}${two(abs % 60)}]`;
-    }
-    return text;
-  };
-}
-
-/** ISO 8601 UTC with milliseconds; only the milliseconds are formatted per call. */
-function isoTimeCache(): (ms: number) => string {
-  let cachedSecond = NaN;
-  let prefix = "";
-  return (ms) => {
-    const second = Math.floor(ms / 1000);
-    if (second !== cachedSecond) {
-      cachedSecond = second;
-      prefix = new Date(second * 1000).toISOString().slice(0, 20);
-    }
-    const milli = Math.floor(ms - second * 1000);
-    return prefix + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
-  };
 }
 
 /** The request target (`/path?query`) of an absolute request URL. */

@@ -29,6 +29,7 @@ import { configure, type LogLevel, type LogRecord, type Sink } from "@logtape/lo
 import { dirname } from "node:path";
 import type { DataSettings } from "../settings/table.ts";
 import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
+import { localTimestamp } from "./timestamps.ts";
 
 /** Who is logging, and how the error log is set up. */
 export interface LoggingOptions {
@@ -76,20 +77,6 @@ const FIXED_JSON_FIELDS = new Set([
 ]);
 
 const ENCODER = new TextEncoder();
-
-function two(n: number): string {
-  return n < 10 ? "0" + n : String(n);
-}
-
-/** `2026-11-27 04:05:06 +0000`, local time as Gunicorn prints it. */
-function localTimestamp(ms: number): string {
-  const d = new Date(ms);
-  const offset = -d.getTimezoneOffset();
-  const abs = Math.abs(offset);
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-    `${offset < 0 ? "-" : "+"}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
-}
 
 function renderMessage(record: LogRecord): string {
   let text = "";
