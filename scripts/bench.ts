@@ -33,7 +33,7 @@
  *
  * @module
  */
-import { writeDocSection } from "./bench/doc_section.ts";
+import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import {
@@ -346,14 +346,10 @@ function renderReport(r: {
 
 async function writeDocs(report: string, section: string, args: string): Promise<void> {
   const path = `${ROOT}docs/benchmarks.md`;
-  const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
-  const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
+  const command = `deno task bench${args === "" ? "" : ` ${args}`}`;
   const body = [
-    `Measured ${
-      new Date().toISOString().slice(0, 10)
-    } on ${navigator.hardwareConcurrency} × ${cpu}, Linux ${kernel}, Deno ${Deno.version.deno}, command \`deno task bench${
-      args === "" ? "" : ` ${args}`
-    }\`.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${await machineDescription()}, ` +
+    `command \`${command}\`.`,
     "",
     report,
   ].join("\n");

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { writeDocSection } from "./bench/doc_section.ts";
+import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import { freePort, startServer, stopServer } from "./bench/processes.ts";
@@ -153,17 +153,12 @@ function renderReport(results: PhaseResult[], load: { seconds: number; connectio
 
 async function writeDocs(report: string): Promise<void> {
   const path = `${ROOT}docs/benchmarks.md`;
-  const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
-  const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
   const migrate = (await Deno.readTextFile("/proc/sys/net/ipv4/tcp_migrate_req")).trim();
   const body = [
     "## Replacing workers under load",
     "",
-    `Measured ${
-      new Date().toISOString().slice(0, 10)
-    } on ${navigator.hardwareConcurrency} × ${cpu}` +
-    ` (shared), Linux ${kernel}, \`tcp_migrate_req=${migrate}\`, Deno ${Deno.version.deno},` +
-    " command `deno task bench:recycle`.",
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${await machineDescription()}, ` +
+    `\`tcp_migrate_req=${migrate}\`, command \`deno task bench:recycle\`.`,
     "",
     report,
   ].join("\n");

@@ -29,3 +29,19 @@ export async function writeDocSection(
   await Deno.writeTextFile(path, next);
   await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", path] }).output();
 }
+
+/**
+ * The machine line every benchmark section starts with:
+ * `2 × <CPU model>, Linux <release>, Deno <version>`.
+ *
+ * @example
+ * ```ts
+ * import { machineDescription } from "./doc_section.ts";
+ * console.log(`Measured on ${await machineDescription()}.`);
+ * ```
+ */
+export async function machineDescription(): Promise<string> {
+  const cpu = /model name\s*:\s*(.*)/.exec(await Deno.readTextFile("/proc/cpuinfo"))?.[1] ?? "?";
+  const kernel = (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
+  return `${navigator.hardwareConcurrency} × ${cpu}, Linux ${kernel}, Deno ${Deno.version.deno}`;
+}
