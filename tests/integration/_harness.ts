@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { assert, assertEquals } from "../assert.ts";
 import { freePort as freePortOn } from "../../src/master/listener_check.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -237,6 +238,27 @@ export interface LoadResult {
 
 // The client's words when the server closed an idle pooled connection as a request went out.
 const CLOSED_BEFORE_RESPONSE = "connection closed before message completed";
+
+/**
+ * Asserts a {@linkcode loadLoop} lost nothing: no failed request, and retries
+ * (a pooled connection closed under a request) stay rare, so the retry
+ * cannot hide a drain that breaks connections.
+ *
+ * @example
+ * ```ts
+ * import { assertNothingLost } from "./_harness.ts";
+ * assertNothingLost({ ok: 100, failed: 0, errors: [], pids: new Set(), retried: 0 });
+ * ```
+ */
+export function assertNothingLost(result: LoadResult, what = "requests"): void {
+  const sent = result.ok + result.failed;
+  assertEquals(
+    result.failed,
+    0,
+    `${result.failed} of ${sent} ${what} failed: ${result.errors.slice(0, 3).join("\n")}`,
+  );
+  assert(result.retried * 100 <= sent, `${result.retried} of ${sent} ${what} needed a retry`);
+}
 
 /**
  * Keeps `concurrency` sequential fetch loops running against `url` until

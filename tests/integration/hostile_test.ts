@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, type Herd, loadLoop, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, type Herd, loadLoop, startHerd } from "./_harness.ts";
 import {
   latin1,
   rawExchange,
@@ -91,7 +91,7 @@ async function withPoliteClient(herd: Herd, body: () => Promise<void>): Promise<
     stop.abort();
   }
   const result = await polite;
-  assertEquals(result.failed, 0, `polite client failed: ${result.errors.slice(0, 5).join("; ")}`);
+  assertNothingLost(result, "polite requests");
   assert(result.ok > 0, "the polite client was served");
 }
 

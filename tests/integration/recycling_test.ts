@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals, assertNotEquals } from "../assert.ts";
-import { fixtureApp, loadLoop, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -64,11 +64,7 @@ Deno.test("recycling: max_age replaces every worker under keep-alive load, none 
   }
   const result = await load;
   assert(result.ok > 0);
-  assertEquals(
-    result.failed,
-    0,
-    `${result.failed} of ${result.ok + result.failed}: ${result.errors.slice(0, 3).join("\n")}`,
-  );
+  assertNothingLost(result);
   assertEquals(herd.workerPids().filter((pid) => before.includes(pid)), []);
 });
 

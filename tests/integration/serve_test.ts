@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, loadLoop, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
 
 Deno.test("serve: every worker answers and the master is off the data path", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "--workers", "2"] });
@@ -10,7 +10,7 @@ Deno.test("serve: every worker answers and the master is off the data path", asy
   const load = loadLoop(herd.url, { concurrency: 4, signal: stop.signal, maxRequests: 400 });
   const result = await load;
   for (const pid of result.pids) seen.add(pid);
-  assertEquals(result.failed, 0, result.errors.join("\n"));
+  assertNothingLost(result);
   assertEquals([...seen].sort(), workers, "both workers served, never the master");
   assert(!seen.has(herd.masterPid));
 });
