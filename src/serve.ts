@@ -22,7 +22,7 @@
  */
 import type { UserConfig } from "./settings/user_config.ts";
 import type { Embedded } from "./embedded.ts";
-import { ExitCode } from "./ipc/protocol.ts";
+import { ExitCode, WORKER_ENV } from "./ipc/protocol.ts";
 import { embeddedApp } from "./worker/load_app.ts";
 import type { FetchHandler } from "./worker/request_guard.ts";
 
@@ -47,8 +47,8 @@ export async function serve(app: App, config: UserConfig = {}): Promise<never> {
     console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
     return Deno.exit(ExitCode.AppLoadError);
   }
-  const { WORKER_ENV, runWorker } = await import("./worker/worker.ts");
   if (Deno.env.get(WORKER_ENV) !== undefined) {
+    const { runWorker } = await import("./worker/worker.ts");
     return Deno.exit(await runWorker({ embedded }));
   }
   const { runCli } = await import("./cli/commands.ts");

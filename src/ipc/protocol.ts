@@ -62,6 +62,21 @@ export interface RequestStats {
 /** Upper bounds (seconds) of the request-duration histogram buckets. */
 export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+// ---- master → worker, at spawn -------------------------------------------
+
+/** The environment variable that carries a worker's identity (JSON). */
+export const WORKER_ENV = "_HERD_WORKER";
+
+/** What the master tells a worker about itself, in {@linkcode WORKER_ENV}. */
+export interface WorkerIdentity {
+  /** The worker's slot number. */
+  id: number;
+  /** Random per spawn; the worker echoes it in `hello`. */
+  token: string;
+  /** The control socket path. */
+  control: string;
+}
+
 // ---- worker → master -------------------------------------------------------
 
 /** First frame of a worker: who it is. `token` proves the master spawned it. */
@@ -76,6 +91,11 @@ export interface HelloMessage {
 export interface ReadyMessage {
   type: "ready";
   addresses: string[];
+  /**
+   * False when Deno builds no request for the app (it declares no parameters and
+   * nothing configured reads one), so keep-alive cannot tell connections apart.
+   */
+  readsRequest: boolean;
 }
 
 /** Periodic liveness and stats. Its absence for `timeout` seconds means a blocked worker. */

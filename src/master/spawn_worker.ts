@@ -10,17 +10,7 @@ import type { ExitStatus } from "../hooks.ts";
 import type { WorkerProcess } from "./process_driver.ts";
 import { currentRuntime, selfCommand, type SelfRuntime } from "./self_command.ts";
 import { telemetryEnvFor } from "./worker_env.ts";
-
-/** The environment variable that carries a worker's identity. */
-export const WORKER_ENV = "_HERD_WORKER";
-
-/** What a worker learns from {@linkcode WORKER_ENV}. */
-export interface WorkerIdentity {
-  id: number;
-  token: string;
-  /** The control socket path. */
-  control: string;
-}
+import { WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
 
 /**
  * The environment of a worker: the parent's plus its identity.

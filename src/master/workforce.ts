@@ -50,6 +50,8 @@ export class Workforce {
   #serial = 0;
   #options: WorkforceOptions;
   #log = getLog("master");
+  // Generations already told that keep-alive cannot count per connection (said once each).
+  readonly #requestFreeNoted = new Set<number>();
 
   /**
    * @example
@@ -140,7 +142,21 @@ export class Workforce {
       w.state = "ready";
       w.readyAt = w.lastSeen;
       this.#log.info(`${w.label} listening`);
+      if (!message.readsRequest) this.#noteRequestFree(w.generation);
     }
+  }
+
+  #noteRequestFree(generation: number): void {
+    const { keepalive, keepalive_requests } = (this.configs.get(generation) ?? this.resolved)
+      .settings;
+    if (keepalive === 0 || keepalive_requests === 0 || this.#requestFreeNoted.has(generation)) {
+      return;
+    }
+    this.#requestFreeNoted.add(generation);
+    this.#log.info(
+      "The app takes no request, so Deno builds none and connections cannot be told apart: " +
+        "keepalive_requests and the Keep-Alive hint do not apply",
+    );
   }
 
   /** Starts a worker in slot `id`; its exit is queued as an `exit` event. */

@@ -24,7 +24,13 @@
  */
 import { connectChannel } from "../ipc/channel.ts";
 import { firstLine } from "../error_text.ts";
-import { type ConfigMessage, ExitCode, type Frame } from "../ipc/protocol.ts";
+import {
+  type ConfigMessage,
+  ExitCode,
+  type Frame,
+  WORKER_ENV,
+  type WorkerIdentity,
+} from "../ipc/protocol.ts";
 import { runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, reopenLogs } from "../logging/setup.ts";
@@ -45,16 +51,6 @@ import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
-
-/** Name of the environment variable that carries the worker's identity. */
-export const WORKER_ENV = "_HERD_WORKER";
-
-/** What the master tells a worker about itself (JSON in {@linkcode WORKER_ENV}). */
-export interface WorkerIdentity {
-  id: number;
-  token: string;
-  control: string;
-}
 
 const log = getLog("worker");
 
@@ -121,7 +117,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     return finish(await bootError(code, booted.message), null);
   }
   const { guard, servers, addresses, accessLog } = booted;
-  await channel.send({ type: "ready", addresses });
+  await channel.send({ type: "ready", addresses, readsRequest: guard.readsRequest });
   log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
   using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
   beatNow = () => beat.now();
@@ -202,15 +198,6 @@ async function boot(
     accessLog,
     recycleAt: { served: config.maxRequests ?? 0, notify: options.recycleDue },
   });
-  if (
-    !guard.readsRequest && settings.keepalive > 0 && settings.keepalive_requests > 0 &&
-    identity.id === 1 // once per Herd, not once per worker
-  ) {
-    log.info(
-      "The app takes no request, so Deno builds none and connections cannot be told apart: " +
-        "keepalive_requests and the Keep-Alive hint do not apply",
-    );
-  }
   const port = settings.port === 0 ? config.port : settings.port;
   const { servers, addresses } = serveApp({
     addresses: listenAddresses({ ...settings, port }),

@@ -57,3 +57,32 @@ Deno.test("serve: a worker boot failure stops the master (preload off: exit 3)",
   await herd.waitForLog(/failed to boot: .*Fixture crashed on import/);
   assert(herd.lines.filter((l) => l.includes("Booting worker")).length <= 2, "no fork loop");
 });
+
+Deno.test("serve: a parameterless app is told about keep-alive once, not per worker or recycle", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-request-free-" });
+  const app = `${dir}/app.ts`;
+  await Deno.writeTextFile(app, 'export default { fetch: () => new Response("hi") };\n');
+  await using herd = await startHerd({
+    args: [app, "--workers", "2", "--max-requests", "20", "--access-log="],
+  });
+  const count = (re: RegExp) => herd.lines.filter((l) => re.test(l)).length;
+  const recycled = /exited with code 0 \(reason: max_requests\)/;
+  const listening = /Worker \d \(pid: \d+\) listening/;
+  const deadline = Date.now() + 10_000;
+  while (count(recycled) < 2 && Date.now() < deadline) {
+    try {
+      const res = await fetch(herd.url, { headers: { connection: "close" } });
+      assertEquals(res.headers.get("keep-alive"), null, "no hint without connection info");
+      await res.body?.cancel();
+    } catch {
+      // A connection caught by a recycle: not what this test is about.
+    }
+  }
+  // Every replacement has reported listening, so each had its chance to repeat the notice.
+  while (count(listening) < 2 + count(recycled) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert(count(recycled) >= 2 && count(listening) >= 4, herd.lines.join("\n"));
+  const notices = herd.lines.filter((l) => l.includes("The app takes no request"));
+  assertEquals(notices.length, 1, herd.lines.join("\n"));
+});

@@ -146,7 +146,11 @@ export class Rig {
       link,
       hello: { type: "hello", id, pid: process.pid, token },
     });
-    this.arbiter.queue.push({ kind: "message", link, message: { type: "ready", addresses: [] } });
+    this.arbiter.queue.push({
+      kind: "message",
+      link,
+      message: { type: "ready", addresses: [], readsRequest: true },
+    });
     await this.arbiter.step();
     await this.arbiter.step();
     return link;
