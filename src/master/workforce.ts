@@ -71,6 +71,11 @@ export class Workforce {
     return this.configs.get(this.generation)!;
   }
 
+  /** The configuration of `generation` (the current one once that generation is gone). */
+  #configOf(generation: number): Resolved {
+    return this.configs.get(generation) ?? this.resolved;
+  }
+
   /** Workers not on their way out. */
   active(): WorkerHandle[] {
     return [...this.workers.values()].filter((w) => w.state !== "draining");
@@ -118,7 +123,7 @@ export class Workforce {
     }
     w.link = link;
     w.lastSeen = this.#options.clock.now();
-    const r = this.configs.get(w.generation) ?? this.resolved;
+    const r = this.#configOf(w.generation);
     const settings = dataSettings(r.settings);
     const generation = w.generation;
     await link.send({
@@ -147,8 +152,7 @@ export class Workforce {
   }
 
   #noteRequestFree(generation: number): void {
-    const { keepalive, keepalive_requests } = (this.configs.get(generation) ?? this.resolved)
-      .settings;
+    const { keepalive, keepalive_requests } = this.#configOf(generation).settings;
     if (keepalive === 0 || keepalive_requests === 0 || this.#requestFreeNoted.has(generation)) {
       return;
     }
