@@ -82,6 +82,6 @@ export const workerSettings = [
     parse: int({ min: 0 }),
     default: 1000,
     doc:
-      "Most requests per keep-alive connection; the last response says `Connection: close`. 0: no cap. For an app whose `fetch` takes no parameters (and no access log, hooks or limits), Deno builds no request, so connections cannot be told apart: this cap and the `Keep-Alive` hint do not apply (recycling and reloads still close connections), and the master logs this once.",
+      "Most requests per keep-alive connection; the last response says `Connection: close`. 0: no cap. For an app whose `fetch` takes no parameters (and no access log, hooks or limits), Deno builds no request, so connections cannot be told apart: this cap and the `Keep-Alive` hint do not apply (recycling and reloads still close connections), and the master logs this once (again after a reload).",
   }),
 ] as const;
