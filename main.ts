@@ -11,8 +11,13 @@
  *
  * @module
  */
-import { runCli } from "./src/cli/commands.ts";
+import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
 
 if (import.meta.main) {
-  Deno.exit(await runCli(Deno.args));
+  // Dynamic imports, so a worker loads only the worker's modules (lighter by the CLI and the
+  // settings resolver, whose node: imports cost every worker ~4 MB).
+  const code = Deno.args[0] === WORKER_COMMAND
+    ? await (await import("./src/worker/worker.ts")).runWorker()
+    : await (await import("./src/cli/commands.ts")).runCli(Deno.args);
+  Deno.exit(code);
 }

@@ -40,6 +40,7 @@ import {
   childPids,
   cpuSeconds,
   freePort,
+  privateMb,
   rssMb,
   type Running,
   startServer,
@@ -170,6 +171,7 @@ async function main(): Promise<number> {
   const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
   const memory: string[] = [];
+  let bareMemory: Memory | null = null;
   const busiestThread: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -203,11 +205,15 @@ async function main(): Promise<number> {
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
           if (round === rounds && variant.name === "Herd") {
-            memory.push(await measureHerdProcesses(running));
+            memory.push(await measureHerdProcesses(running, () => bareMemory));
           }
           if (round === rounds && variant.name.startsWith("bare")) {
             const pid = running.children[0].pid;
-            memory.push(`- bare Deno.serve process RSS after load: ${rssMb(pid).toFixed(1)} MB`);
+            bareMemory = { rss: rssMb(pid), private: privateMb(pid) };
+            memory.push(
+              `- bare Deno.serve process after load: RSS ${mb(bareMemory.rss)}, ` +
+                `private ${mb(bareMemory.private)}`,
+            );
           }
         } finally {
           await stopServer(running);
@@ -278,15 +284,35 @@ function serverCpuSeconds(running: Running): number {
   return total;
 }
 
-async function measureHerdProcesses(running: Running): Promise<string> {
+interface Memory {
+  rss: number;
+  private: number;
+}
+
+function mb(value: number): string {
+  return `${value.toFixed(1)} MB`;
+}
+
+async function measureHerdProcesses(
+  running: Running,
+  bare: () => Memory | null,
+): Promise<string> {
   const master = running.children[0].pid;
-  const workerPids = childPids(master);
-  const workerRss = workerPids.map((p) => rssMb(p).toFixed(1)).join(", ");
+  const workers = childPids(master).map((pid) => ({ rss: rssMb(pid), private: privateMb(pid) }));
   const before = cpuSeconds(master);
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpu = (cpuSeconds(master) - before) / 5 * 100;
+  const list = (key: keyof Memory) => workers.map((w) => w[key].toFixed(1)).join(", ");
+  // The bare variant runs before Herd in each round, so its last-round figures exist by now.
+  const reference = bare();
+  const overhead = (key: keyof Memory) =>
+    reference === null
+      ? ""
+      : ` (over bare: +${(Math.max(...workers.map((w) => w[key])) - reference[key]).toFixed(1)})`;
   return [
-    `- Herd master RSS: ${rssMb(master).toFixed(1)} MB; worker RSS after load: ${workerRss} MB`,
+    `- Herd master: RSS ${mb(rssMb(master))}, private ${mb(privateMb(master))}`,
+    `- Herd workers after load: RSS ${list("rss")} MB${overhead("rss")}; ` +
+    `private ${list("private")} MB${overhead("private")}`,
     `- Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
   ].join("\n");
 }

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { Logger } from "@logtape/logtape";
+import type { Logger } from "./logging/log.ts";
 
 /** What a master-side hook sees of one worker. */
 export interface WorkerInfo {

@@ -139,6 +139,27 @@ export function rssMb(pid: number): number {
 }
 
 /**
+ * Memory only `pid` holds, in MB: private clean and dirty pages
+ * (`/proc/PID/smaps_rollup`). Unlike RSS it leaves out the pages of the
+ * `deno` executable that every Deno process on the machine shares, so it is
+ * what one more process of the same program costs.
+ *
+ * @example
+ * ```ts
+ * import { privateMb } from "./processes.ts";
+ * privateMb(Deno.pid);
+ * ```
+ */
+export function privateMb(pid: number): number {
+  const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+  let kb = 0;
+  for (const match of rollup.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) {
+    kb += Number(match[1]);
+  }
+  return kb / 1024;
+}
+
+/**
  * CPU time (user + system) of `pid` in seconds; with `process`, of the
  * thread `pid` of that process.
  *

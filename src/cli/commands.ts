@@ -9,13 +9,13 @@
  * herd reopen-logs             # tell the running master to reopen its logs
  * ```
  *
- * Every command but the hidden `__worker` resolves the configuration first;
- * problems are printed one per line (`error: …`) and exit with 2. Stack
- * traces are shown only when `log_level` is `debug`.
+ * Every command resolves the configuration first; problems are printed one
+ * per line (`error: …`) and exit with 2. Stack traces are shown only when
+ * `log_level` is `debug`. (A worker, `main.ts __worker`, never comes here:
+ * `main.ts` and `serve()` send it straight to `src/worker/worker.ts`.)
  *
- * The master, the worker and the control client are loaded with dynamic
- * imports: a worker process never loads the master's code, and `config`
- * never loads either.
+ * The master and the control client are loaded with dynamic imports, so
+ * `config` and `check` load neither.
  *
  * @example
  * ```ts
@@ -103,7 +103,6 @@ const COMMANDS: readonly Command[] = [
   },
 ];
 
-const WORKER_COMMAND = "__worker";
 const HELP_FLAGS = new Set(["--help", "-h"]);
 const VERSION_FLAGS = new Set(["--version", "-V"]);
 
@@ -120,11 +119,6 @@ export async function runCli(
   args: string[],
   context: { embedded?: Embedded } = {},
 ): Promise<number> {
-  if (args[0] === WORKER_COMMAND) {
-    // The worker is configured by its master, not by resolving settings again.
-    const { runWorker } = await import("../worker/worker.ts");
-    return await runWorker();
-  }
   if (args.length > 0 && VERSION_FLAGS.has(args[0])) {
     console.log(`herd ${VERSION} (deno ${Deno.version.deno})`);
     return 0;

@@ -64,6 +64,13 @@ export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 
 // ---- master → worker, at spawn -------------------------------------------
 
+/**
+ * The first argument that makes this program a worker (`main.ts __worker`).
+ * The entry point checks it before importing anything else, so a worker
+ * never loads the CLI, the settings resolver or the master.
+ */
+export const WORKER_COMMAND = "__worker";
+
 /** The environment variable that carries a worker's identity (JSON). */
 export const WORKER_ENV = "_HERD_WORKER";
 

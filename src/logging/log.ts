@@ -1,24 +1,130 @@
 /**
- * Loggers for Herd's own code. Categories are `["herd", <part>]`; sinks and
- * levels are set up once per process by `setup.ts`.
+ * Loggers for Herd's own code and for hooks. Categories are
+ * `["herd", <part>]`; where records go (the error log's sink) and from which
+ * level is set once per process by `setup.ts`. Until then, records at
+ * `info` and above go to stderr as plain text, so nothing logged early is
+ * lost.
+ *
+ * This router is Herd's own, a few lines, on purpose: workers must not load
+ * a logging library from npm. Any `npm:` or `node:` import makes Deno start
+ * its Node compatibility layer, and `@logtape/logtape` (which imports
+ * `node:util`) added ~9.5 MB to every worker's RSS (measured; see
+ * docs/benchmarks.md). `debug`, `info`, `warning` and `error` take
+ * `(message, properties)` as LogTape's `Logger` does, so hook code written
+ * for either works; the highest level is `critical`, as in `log_level`.
  *
  * @example
  * ```ts
  * import { getLog } from "./log.ts";
  * getLog("master").info("Booting worker 1 (pid: 1234)");
+ * getLog("worker").error("Request failed", { error: new Error("boom") });
  * ```
  *
  * @module
  */
-import { getLogger, type Logger } from "@logtape/logtape";
 
-export type { Logger };
+/** Levels, lowest first; `critical` is the highest (Gunicorn's name). */
+export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
+
+/** One record, as a sink receives it. */
+export interface LogRecord {
+  /** `["herd", "master"]`, `["herd", "hooks"]`... */
+  readonly category: readonly string[];
+  readonly level: LogLevel;
+  /** Pre-formatted text: no placeholders are expanded. */
+  readonly message: string;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+  /** Structured fields: JSON lines carry them; text lines add an `Error`'s stack. */
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
+/** Where records go: one function per process, set by `setup.ts`. */
+export type LogSink = (record: LogRecord) => void;
+
+/** A logger for one category. */
+export interface Logger {
+  readonly category: readonly string[];
+  debug(message: string, properties?: Record<string, unknown>): void;
+  info(message: string, properties?: Record<string, unknown>): void;
+  warning(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
+  critical(message: string, properties?: Record<string, unknown>): void;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3, critical: 4 };
+
+const ENCODER = new TextEncoder();
+
+function earlySink(record: LogRecord): void {
+  try {
+    Deno.stderr.writeSync(ENCODER.encode(`[${record.level.toUpperCase()}] ${record.message}\n`));
+  } catch {
+    // stderr is gone: nothing is left to tell.
+  }
+}
+
+let sink: LogSink = earlySink;
+let lowest = RANK.info;
+
+/**
+ * Sends every record at `level` or above to `next` from now on, and returns
+ * the sink it replaced (so the caller can close it).
+ *
+ * @example
+ * ```ts
+ * import { routeLogs } from "./log.ts";
+ * routeLogs((record) => console.log(record.message), "debug");
+ * ```
+ */
+export function routeLogs(next: LogSink, level: LogLevel): LogSink {
+  const previous = sink;
+  sink = next;
+  lowest = RANK[level];
+  return previous;
+}
+
+function emit(
+  category: readonly string[],
+  level: LogLevel,
+  message: string,
+  properties: Record<string, unknown> = {},
+): void {
+  if (RANK[level] < lowest) return;
+  try {
+    sink({ category, level, message, timestamp: Date.now(), properties });
+  } catch (error) {
+    // A sink that throws must not take its caller down (a worker mid-request, the master loop).
+    earlySink({
+      category,
+      level: "error",
+      message: `Cannot log: ${error}`,
+      timestamp: 0,
+      properties,
+    });
+  }
+}
 
 /**
  * The logger for one part of Herd (`master`, `worker`, `config`, `hooks`...).
- * Pass pre-formatted strings: LogTape's `{placeholder}` rendering costs
- * ~25 µs a record (measured), too much anywhere near the request path.
+ * Pass pre-formatted strings; put structured data (an `error`, ids) in
+ * `properties`.
+ *
+ * @example
+ * ```ts
+ * import { getLog } from "./log.ts";
+ * const log = getLog("config");
+ * log.warning(`Unknown setting "wokers" in config.ts`);
+ * ```
  */
 export function getLog(part: string): Logger {
-  return getLogger(["herd", part]);
+  const category = ["herd", part] as const;
+  return {
+    category,
+    debug: (message, properties) => emit(category, "debug", message, properties),
+    info: (message, properties) => emit(category, "info", message, properties),
+    warning: (message, properties) => emit(category, "warning", message, properties),
+    error: (message, properties) => emit(category, "error", message, properties),
+    critical: (message, properties) => emit(category, "critical", message, properties),
+  };
 }

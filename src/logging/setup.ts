@@ -1,7 +1,7 @@
 /**
- * The error log: LogTape configured once per process (master or worker),
- * writing Gunicorn-style text or JSON lines to stderr or a file. This is the
- * only file that imports `@logtape/*` apart from `log.ts`'s `getLogger`.
+ * The error log: the sink `log.ts` routes records to, set once per process
+ * (master or worker), writing Gunicorn-style text or JSON lines to stderr or
+ * a file.
  *
  * Text: `[2026-11-27 04:05:06 +0000] [1234] [worker 3] [INFO] Booting`, the
  * level coloured only on a TTY without `NO_COLOR`. JSON: one object per
@@ -16,7 +16,7 @@
  * ```ts
  * import { configureLogging } from "./setup.ts";
  * import { getLog } from "./log.ts";
- * await configureLogging({
+ * configureLogging({
  *   role: "master",
  *   settings: { log_level: "info", error_log: "-", log_format: "text" },
  * });
@@ -25,9 +25,8 @@
  *
  * @module
  */
-import { configure, type LogLevel, type LogRecord, type Sink } from "@logtape/logtape";
-import { dirname } from "node:path";
 import type { DataSettings } from "../settings/table.ts";
+import { type LogLevel, type LogRecord, type LogSink, routeLogs } from "./log.ts";
 import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
 import { localTimestamp } from "./timestamps.ts";
 
@@ -39,31 +38,12 @@ export interface LoggingOptions {
   workerId?: number;
 }
 
-const LOWEST: Record<DataSettings["log_level"], LogLevel> = {
-  debug: "debug",
-  info: "info",
-  warning: "warning",
-  error: "error",
-  critical: "fatal",
-};
-
-// Herd's names for levels, as in log_level: LogTape's "fatal" is "critical".
-const LEVEL_NAMES: Record<LogLevel, string> = {
-  trace: "trace",
-  debug: "debug",
-  info: "info",
-  warning: "warning",
-  error: "error",
-  fatal: "critical",
-};
-
 const LEVEL_COLORS: Record<LogLevel, string> = {
-  trace: "\x1b[90m",
   debug: "\x1b[90m",
   info: "\x1b[32m",
   warning: "\x1b[33m",
   error: "\x1b[31m",
-  fatal: "\x1b[1;31m",
+  critical: "\x1b[1;31m",
 };
 
 const FIXED_JSON_FIELDS = new Set([
@@ -78,22 +58,14 @@ const FIXED_JSON_FIELDS = new Set([
 
 const ENCODER = new TextEncoder();
 
-function renderMessage(record: LogRecord): string {
-  let text = "";
-  record.message.forEach((part, i) => {
-    text += i % 2 === 0 || typeof part === "string" ? String(part) : Deno.inspect(part);
-  });
-  return text;
-}
-
 function textFormatter(options: LoggingOptions, color: boolean): (record: LogRecord) => string {
   const who = options.workerId === undefined
     ? `[${Deno.pid}]`
     : `[${Deno.pid}] [worker ${options.workerId}]`;
   return (record) => {
-    const label = `[${LEVEL_NAMES[record.level].toUpperCase()}]`;
+    const label = `[${record.level.toUpperCase()}]`;
     const level = color ? `${LEVEL_COLORS[record.level]}${label}\x1b[0m` : label;
-    let line = `[${localTimestamp(record.timestamp)}] ${who} ${level} ${renderMessage(record)}`;
+    let line = `[${localTimestamp(record.timestamp)}] ${who} ${level} ${record.message}`;
     // A logged error keeps its stack trace, like Gunicorn's log.exception().
     for (const value of Object.values(record.properties)) {
       if (value instanceof Error && value.stack) line += "\n" + value.stack;
@@ -113,12 +85,12 @@ function jsonFormatter(options: LoggingOptions): (record: LogRecord) => string {
   return (record) => {
     const fields: Record<string, unknown> = {
       time: new Date(record.timestamp).toISOString(),
-      level: LEVEL_NAMES[record.level],
+      level: record.level,
       pid: Deno.pid,
       role: options.role,
       worker: options.workerId,
       category: record.category.join("."),
-      message: renderMessage(record),
+      message: record.message,
     };
     const full = { ...fields };
     for (const [key, value] of Object.entries(record.properties)) {
@@ -141,7 +113,7 @@ function reportToStderr(message: string): void {
   }
 }
 
-function errorLogSink(options: LoggingOptions): Sink & Disposable {
+function errorLogSink(options: LoggingOptions): { sink: LogSink; close(): void } {
   const path = options.settings.error_log;
   const toStderr = path === "-";
   const out = openLineWriter(toStderr ? "stderr" : { path }, {
@@ -153,37 +125,41 @@ function errorLogSink(options: LoggingOptions): Sink & Disposable {
   const format = options.settings.log_format === "json"
     ? jsonFormatter(options)
     : textFormatter(options, color);
-  // LogTape disposes sinks on the next configure({ reset: true }) and at exit.
-  return Object.assign((record: LogRecord) => out.write(format(record)), {
-    [Symbol.dispose]: () => out.close(),
-  });
+  return { sink: (record) => out.write(format(record)), close: () => out.close() };
 }
 
+let closeCurrent = () => {};
+
 /**
- * Configures the error log for this process: category `["herd"]` at
- * `log_level`, LogTape's own notices at warning and above. Calling it again
- * (on reload) replaces the previous configuration and closes its file.
+ * Sends this process's records at `log_level` and above to the error log.
+ * Calling it again (on reload) replaces the previous sink and closes its
+ * file.
  *
  * @throws {Deno.errors.NotFound | Deno.errors.PermissionDenied} when `error_log` cannot be opened
  * @example
  * ```ts
  * import { configureLogging } from "./setup.ts";
- * await configureLogging({
+ * configureLogging({
  *   role: "worker",
  *   workerId: 3,
  *   settings: { log_level: "debug", error_log: "/tmp/herd-error.log", log_format: "json" },
  * });
  * ```
  */
-export async function configureLogging(options: LoggingOptions): Promise<void> {
-  await configure({
-    reset: true,
-    sinks: { error_log: errorLogSink(options) },
-    loggers: [
-      { category: ["herd"], sinks: ["error_log"], lowestLevel: LOWEST[options.settings.log_level] },
-      { category: ["logtape", "meta"], sinks: ["error_log"], lowestLevel: "warning" },
-    ],
-  });
+export function configureLogging(options: LoggingOptions): void {
+  const next = errorLogSink(options);
+  routeLogs(next.sink, options.settings.log_level);
+  closeCurrent();
+  closeCurrent = next.close;
+}
+
+// node:path's dirname, for POSIX paths; node:path would load Deno's Node layer in workers.
+function parentDirectory(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  const slash = trimmed.lastIndexOf("/");
+  if (slash === -1) return ".";
+  return slash === 0 ? "/" : trimmed.slice(0, slash);
 }
 
 function reason(error: unknown): string {
@@ -207,7 +183,7 @@ function reason(error: unknown): string {
  */
 export async function prepareLogTarget(path: string): Promise<void> {
   if (path === "-") return;
-  const directory = dirname(path);
+  const directory = parentDirectory(path);
   try {
     // Checked first so an existing directory needs no write permission on its parents.
     const info = await Deno.stat(directory).catch((error) => {

@@ -66,7 +66,7 @@ export async function runMaster(
       return fail(error instanceof Error ? error.message : String(error), ExitCode.Usage);
     }
   }
-  await configureLogging({ role: "master", settings });
+  configureLogging({ role: "master", settings });
   const log = getLog("master");
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);

@@ -10,7 +10,7 @@ import type { ExitStatus } from "../hooks.ts";
 import type { WorkerProcess } from "./process_driver.ts";
 import { currentRuntime, selfCommand, type SelfRuntime } from "./self_command.ts";
 import { telemetryEnvFor } from "./worker_env.ts";
-import { WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
+import { WORKER_COMMAND, WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
 
 /**
  * The environment of a worker: the parent's plus its identity.
@@ -55,7 +55,7 @@ export function spawnWorker(
   identity: WorkerIdentity,
   launch: WorkerLaunch = {},
 ): WorkerProcess {
-  const { command, args } = selfCommand(launch.runtime ?? currentRuntime(), ["__worker"]);
+  const { command, args } = selfCommand(launch.runtime ?? currentRuntime(), [WORKER_COMMAND]);
   const child = new Deno.Command(command, {
     args,
     env: workerEnv(identity, telemetryEnvFor(identity.id)),

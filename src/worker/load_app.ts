@@ -13,8 +13,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileUrl } from "../platform/file_url.ts";
 import { createDefaultApp } from "./default_app.ts";
 import { firstLine } from "../error_text.ts";
 import type { FetchHandler } from "./request_guard.ts";
@@ -101,5 +100,5 @@ const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 
 function moduleUrl(path: string, cwd: string): string {
   if (SCHEME.test(path)) return path;
-  return pathToFileURL(isAbsolute(path) ? path : resolve(cwd, path)).href;
+  return fileUrl(path, cwd);
 }

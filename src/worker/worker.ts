@@ -89,7 +89,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       exit.resolve(ExitCode.Orphaned);
     },
   });
-  await configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
+  configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
   });

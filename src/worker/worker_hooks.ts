@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { fileUrl } from "../platform/file_url.ts";
 import type { Hooks } from "../hooks.ts";
 import { firstLine } from "../error_text.ts";
 
@@ -45,7 +45,7 @@ export async function loadWorkerHooks(
   if (options.configPath === null) return workerHooksOf(null, options.profile);
   let config: unknown;
   try {
-    config = (await import(pathToFileURL(options.configPath).href)).default;
+    config = (await import(fileUrl(options.configPath))).default;
   } catch (error) {
     throw new Error(`Cannot import config "${options.configPath}": ${firstLine(error)}`, {
       cause: error,

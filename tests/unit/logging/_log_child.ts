@@ -23,7 +23,7 @@ if (mode === "prepare") {
   Deno.exit(0);
 }
 
-await configureLogging(JSON.parse(optionsJson));
+configureLogging(JSON.parse(optionsJson));
 const log = getLog("master");
 
 if (mode === "many") {
@@ -31,9 +31,9 @@ if (mode === "many") {
 } else {
   log.debug("Hidden at info level");
   log.info("Booting worker");
-  log.warning("Careful with {thing}", { thing: { size: 3 } });
+  log.warning("Careful with the size", { thing: { size: 3 } });
   log.error("It broke", { error: new Error("boom") });
-  log.fatal("Gone");
+  log.critical("Gone");
   if (mode === "rotate") {
     await Deno.rename(JSON.parse(optionsJson).settings.error_log, arg);
     reopenLogs();
