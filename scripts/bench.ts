@@ -28,8 +28,14 @@
  * deno task bench --access-log-format '%(s)s'   # what one access-log atom costs
  * ```
  *
- * Also reported: RSS of Herd's master and workers against a bare process,
- * the master's CPU while idle, and launch-to-ready time.
+ * A last row serves bare processes with an app that reads from the runtime
+ * what Herd's default access-log line needs and writes nothing: the floor
+ * under "Herd + access log".
+ *
+ * Also reported: memory of Herd's master and workers against a bare process
+ * (RSS, and private memory, which leaves out the `deno` executable's pages
+ * that all these processes share), the master's CPU while idle, and
+ * launch-to-ready time.
  *
  * @module
  */
@@ -50,6 +56,8 @@ import {
 const ROOT = new URL("..", import.meta.url).pathname;
 const DENO = Deno.execPath();
 const DEFAULT_APP = `${ROOT}scripts/bench/hello_app.ts`;
+// The floor under "Herd + access log": bare processes reading what its default line reads.
+const ACCESS_FIELDS_APP = `${ROOT}scripts/bench/access_fields_app.ts`;
 
 interface Variant {
   name: string;
@@ -71,6 +79,21 @@ interface RunOptions {
 interface Run extends WrkResult {
   /** CPU seconds of all the variant's processes per request, in µs. */
   cpuUsPerRequest: number;
+}
+
+function bare(appOf: (app: string) => string): Variant["start"] {
+  return (port, { workers, app }) =>
+    startServer(
+      Array.from({ length: workers }, () =>
+        [DENO, [
+          "run",
+          "-A",
+          `${ROOT}scripts/bench/bare_server.ts`,
+          String(port),
+          appOf(app),
+        ]] as [string, string[]]),
+      { url: `http://127.0.0.1:${port}/` },
+    );
 }
 
 function herd(accessLog: (tmp: string) => string): Variant["start"] {
@@ -113,23 +136,13 @@ const VARIANTS: Variant[] = [
         app,
       ], { DENO_JOBS: String(workers) }]], { url: `http://127.0.0.1:${port}/` }),
   },
-  {
-    name: "bare Deno.serve × N (reusePort)",
-    start: (port, { workers, app }) =>
-      startServer(
-        Array.from({ length: workers }, () =>
-          [DENO, [
-            "run",
-            "-A",
-            `${ROOT}scripts/bench/bare_server.ts`,
-            String(port),
-            app,
-          ]] as [string, string[]]),
-        { url: `http://127.0.0.1:${port}/` },
-      ),
-  },
+  { name: "bare Deno.serve × N (reusePort)", start: bare((app) => app) },
   { name: "Herd", start: herd(() => "") },
   { name: "Herd + access log to a file", start: herd((tmp) => `${tmp}/access.log`) },
+  {
+    name: "bare × N, reading what the access log reads",
+    start: bare(() => ACCESS_FIELDS_APP),
+  },
 ];
 
 /**
@@ -207,7 +220,7 @@ async function main(): Promise<number> {
           if (round === rounds && variant.name === "Herd") {
             memory.push(await measureHerdProcesses(running, () => bareMemory));
           }
-          if (round === rounds && variant.name.startsWith("bare")) {
+          if (round === rounds && variant === VARIANTS[1]) {
             const pid = running.children[0].pid;
             bareMemory = { rss: rssMb(pid), private: privateMb(pid) };
             memory.push(

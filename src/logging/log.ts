@@ -7,9 +7,10 @@
  *
  * This router is Herd's own, a few lines, on purpose: workers must not load
  * a logging library from npm. Any `npm:` or `node:` import makes Deno start
- * its Node compatibility layer, and `@logtape/logtape` (which imports
- * `node:util`) added ~9.5 MB to every worker's RSS (measured; see
- * docs/benchmarks.md). `debug`, `info`, `warning` and `error` take
+ * its Node compatibility layer: importing `@logtape/logtape` (which imports
+ * `node:util`) added ~9.5 MB to an idle bare server's RSS, and taking it and
+ * the `node:` imports out of Herd's workers took 3–5 MB off each after load
+ * (measured; see docs/benchmarks.md). `debug`, `info`, `warning` and `error` take
  * `(message, properties)` as LogTape's `Logger` does, so hook code written
  * for either works; the highest level is `critical`, as in `log_level`.
  *

@@ -8,10 +8,13 @@
  * process-wide handler about 500 ms after start (before that, SIGUSR1 kills
  * the process with the default action).
  *
- * The guard replaces the handler with `SIG_IGN` through libc's `signal()`
- * (FFI), retrying until it has replaced Deno's handler, so a later install
- * cannot win. Measured on Deno 2.9.6: after the guard, `kill -USR1` opens no
- * port and the process keeps running. Needs `--allow-ffi` (Herd runs with
+ * The guard sets `SIG_IGN` through libc's `signal()` (FFI) at once, and
+ * again every 10 ms until it has replaced Deno's handler, so a later install
+ * cannot win and the window in which a SIGUSR1 would open the inspector is
+ * at most 10 ms. `SIG_IGN` survives exec, so the workers a guarded master
+ * spawns ignore SIGUSR1 from their first instruction. Measured on Deno
+ * 2.9.6: after the guard, `kill -USR1` opens no port and the process keeps
+ * running. Needs `--allow-ffi` (Herd runs with
  * `-A`); without it, or off Linux/macOS, the guard reports why it could not
  * act and the README's containment advice applies.
  *
@@ -22,7 +25,8 @@
 
 const SIGUSR1 = { linux: 10, darwin: 30 } as const;
 const SIG_IGN = 1n;
-const RETRY_MS = 200;
+// A signal() call is a few µs: polling this often for the first ~500 ms costs nothing.
+const RETRY_MS = 10;
 const GIVE_UP_MS = 10_000;
 
 /** How the guard ended. */

@@ -45,3 +45,24 @@ Deno.test("SIGUSR1 opens no inspector and does not kill a guarded process", asyn
   assert(!stderr.includes("Debugger listening"), stderr);
   assert(!(await inspectorPortOpen()));
 });
+
+Deno.test("a child spawned by a guarded process starts with SIGUSR1 ignored", async () => {
+  if (Deno.build.os !== "linux") return;
+  // The grandchild reads its own ignored-signal mask at once, long before Deno installs its
+  // SIGUSR1 handler (~500 ms): what it shows was inherited across exec.
+  const probe =
+    `console.log(Deno.readTextFileSync("/proc/self/status").match(/SigIgn:\\s*(\\w+)/)[1])`;
+  const parent = `
+import { guardInspectorSignal } from ${
+    JSON.stringify(new URL("../../../src/platform/inspector_guard.ts", import.meta.url).href)
+  };
+await guardInspectorSignal();
+const out = await new Deno.Command(Deno.execPath(), { args: ["eval", ${JSON.stringify(probe)}] })
+  .output();
+console.log(new TextDecoder().decode(out.stdout).trim());
+`;
+  const output = await new Deno.Command(Deno.execPath(), { args: ["eval", parent] }).output();
+  const mask = BigInt(`0x${new TextDecoder().decode(output.stdout).trim()}`);
+  const SIGUSR1_BIT = 1n << 9n; // signal 10
+  assertEquals(mask & SIGUSR1_BIT, SIGUSR1_BIT, `SigIgn ${mask.toString(16)}`);
+});

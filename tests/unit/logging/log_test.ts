@@ -1,0 +1,65 @@
+/**
+ * Tests for `src/logging/log.ts`, the record router: levels, the sink a
+ * record reaches, a sink that throws, and records logged before any sink
+ * was set (in a child process, whose routing is fresh).
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../../assert.ts";
+import { getLog, type LogRecord, routeLogs } from "../../../src/logging/log.ts";
+
+function capture(level: Parameters<typeof routeLogs>[1]): { records: LogRecord[]; done(): void } {
+  const records: LogRecord[] = [];
+  const previous = routeLogs((record) => records.push(record), level);
+  return { records, done: () => routeLogs(previous, "info") };
+}
+
+Deno.test("records at log_level and above reach the sink, with category and properties", () => {
+  const { records, done } = capture("warning");
+  try {
+    const log = getLog("test");
+    const error = new Error("boom");
+    log.debug("hidden");
+    log.info("hidden too");
+    log.warning("kept");
+    log.error("failed", { error });
+    log.critical("gone");
+    assertEquals(records.map((r) => [r.level, r.message]), [
+      ["warning", "kept"],
+      ["error", "failed"],
+      ["critical", "gone"],
+    ]);
+    assertEquals(records[0].category, ["herd", "test"]);
+    assertEquals(records[1].properties, { error });
+    assert(Math.abs(records[0].timestamp - Date.now()) < 5_000);
+  } finally {
+    done();
+  }
+});
+
+Deno.test("a sink that throws does not reach the code that logged", () => {
+  const previous = routeLogs(() => {
+    throw new Error("disk on fire");
+  }, "debug");
+  try {
+    getLog("test").info("still fine"); // the router reports on stderr instead
+  } finally {
+    routeLogs(previous, "info");
+  }
+});
+
+Deno.test("before any configuration, info and above go to stderr", async () => {
+  const log = new URL("../../../src/logging/log.ts", import.meta.url).href;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `import { getLog } from ${JSON.stringify(log)};` +
+      `const l = getLog("early"); l.debug("not shown"); l.info("hello"); l.error("bad");`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assertEquals(output.code, 0);
+  assertMatch(stderr, /^\[INFO\] hello\n\[ERROR\] bad\n$/);
+});
