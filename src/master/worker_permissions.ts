@@ -9,12 +9,12 @@
  * | read | Herd's source, the app's directory, config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
  * | write | the log files, the sockets |
  * | env | `_HERD_WORKER`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
- * | ffi | unscoped: the SIGUSR1 inspector guard dlopens `libc.so.6` by name, which a path scope cannot match |
+ * | ffi | unscoped, for the SIGUSR1 inspector guard (it dlopens `libc.so.6` by name, which a path scope cannot match); the worker revokes it before importing the app (`src/worker/release_ffi.ts`) unless `worker_permissions` asks for it |
  *
- * FFI can do anything the process can, so this protects against the app's
- * bugs (a path traversal, an SSRF, a leaked variable), not against hostile
- * code in the app. Static imports need no permission; only modules Herd
- * imports dynamically (the app, config.ts, Herd's own lazy modules) do.
+ * This protects against the app's bugs (a path traversal, an SSRF, a leaked
+ * variable) and confines what code running in the app can reach. Static
+ * imports need no permission; only modules Herd imports dynamically (the
+ * app, config.ts, Herd's own lazy modules) do.
  *
  * @example
  * ```ts

@@ -50,6 +50,7 @@ import {
 import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
+import { releaseFfi } from "./release_ffi.ts";
 import type { Embedded } from "../embedded.ts";
 
 const log = getLog("worker");
@@ -93,6 +94,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
   });
+  // The guard has bound libc's signal() by now; the app, imported below, gets no FFI.
+  log.debug(`FFI permission: ${releaseFfi(config.settings.worker_permissions)}`);
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.

@@ -139,3 +139,46 @@ Deno.test("privileges: worker_permissions=all gives the workers -A again", async
   const cmdline = Deno.readTextFileSync(`/proc/${worker}/cmdline`).split("\0");
   assert(cmdline.includes("-A"), cmdline.join(" "));
 });
+
+const FFI_PROBE_APP = `export default {
+  fetch() {
+    try {
+      Deno.dlopen("libc.so.6", { getpid: { parameters: [], result: "i32" } }).close();
+      return new Response("ffi: ok");
+    } catch (error) {
+      return new Response(\`ffi: \${(error as Error).name}\`);
+    }
+  },
+};
+`;
+
+async function inspectorPortOpen(): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port: 9229 })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still opens no inspector", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-ffi-app-" });
+  await Deno.writeTextFile(`${dir}/app.ts`, FFI_PROBE_APP);
+  const inspectorBefore = await inspectorPortOpen();
+  {
+    await using herd = await startHerd({ args: [`${dir}/app.ts`, "-w", "1"] });
+    assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
+    // The guard replaces Deno's handler ~500 ms after the worker starts; it still can, without FFI.
+    await new Promise((r) => setTimeout(r, 1500));
+    const [worker] = herd.workerPids();
+    Deno.kill(worker, "SIGUSR1");
+    await new Promise((r) => setTimeout(r, 500));
+    assertEquals(herd.workerPids(), [worker], "the worker survived SIGUSR1");
+    if (!inspectorBefore) assert(!(await inspectorPortOpen()), "an inspector opened on 9229");
+    assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
+  }
+  await using herd = await startHerd({
+    args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-ffi"],
+  });
+  assertEquals(await (await fetch(herd.url)).text(), "ffi: ok", "declared FFI is kept");
+});
