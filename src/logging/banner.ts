@@ -35,6 +35,7 @@ export interface BannerInfo {
   accessLog: string | null;
   /** A path, or `-` for stderr. */
   errorLog: string;
+  /** The config.ts in use, `given to serve()` for an embedding program's config, or null. */
   configPath: string | null;
   /** `text` or `json`; shown only when it is not the default text. */
   logFormat: string;

@@ -113,7 +113,7 @@ export async function runMaster(
     await metrics?.close();
     return fail(error instanceof Error ? error.message : String(error), ExitCode.Error);
   }
-  printBanner(resolved, { addresses, workers });
+  printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
   await hintTcpMigrateReq();
   if (settings.pidfile) await writePidfile(settings.pidfile, Deno.pid);
   arbiter = new Arbiter({

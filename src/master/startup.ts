@@ -114,12 +114,12 @@ export async function preloadApp(app: string | null): Promise<string | null> {
  * @example
  * ```ts
  * import { printBanner } from "./startup.ts";
- * // printBanner(resolved, { addresses, workers: 2 });
+ * // printBanner(resolved, { addresses, workers: 2, embeddedConfig: false });
  * ```
  */
 export function printBanner(
   resolved: Resolved,
-  shown: { addresses: readonly ListenAddress[]; workers: number },
+  shown: { addresses: readonly ListenAddress[]; workers: number; embeddedConfig: boolean },
 ): void {
   const s = resolved.settings;
   const lines = formatBanner({
@@ -131,7 +131,7 @@ export function printBanner(
     env: s.env,
     accessLog: s.access_log,
     errorLog: s.error_log,
-    configPath: resolved.configPath,
+    configPath: resolved.configPath ?? (shown.embeddedConfig ? "given to serve()" : null),
     logFormat: s.log_format,
   }, { color: Deno.stdout.isTerminal() });
   console.log(lines.join("\n"));

@@ -640,6 +640,8 @@ Deno.test("'Minimal Production Configuration' (.env.example as .env): sync, 4 wo
     readyLine: READY,
   });
   assert(server.stdout.includes("Workers: 4 (sync)"), server.stdout.join("\n"));
+  // The banner names where the configuration came from: main.ts hands it to serve().
+  assert(server.stdout.includes("Config: given to serve()"), server.stdout.join("\n"));
   assertEquals(server.workerPids().length, 4);
   assertEquals((await get(`${server.url}/`)).status, 200);
   assertMatch(
