@@ -203,6 +203,30 @@ export async function prepareLogTarget(path: string): Promise<void> {
 }
 
 /**
+ * {@linkcode prepareLogTarget} for the error and access logs of `settings`:
+ * null when both can be written, else the one-line reason.
+ *
+ * @example
+ * ```ts
+ * import { prepareLogTargets } from "./setup.ts";
+ * await prepareLogTargets({ error_log: "-", access_log: "/tmp/herd-logs/access.log" }); // null
+ * ```
+ */
+export async function prepareLogTargets(
+  settings: Pick<DataSettings, "error_log" | "access_log">,
+): Promise<string | null> {
+  for (const path of [settings.error_log, settings.access_log]) {
+    if (path === null || path === "") continue;
+    try {
+      await prepareLogTarget(path);
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+  return null;
+}
+
+/**
  * Closes and reopens every log file of this process, error log and access
  * log alike, after logrotate moved them (the `reopen_logs` message).
  *

@@ -10,7 +10,7 @@
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
-import { configureLogging, flushLogs, prepareLogTarget, reopenLogs } from "../logging/setup.ts";
+import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -58,14 +58,8 @@ export async function runMaster(
   const settings = resolved.settings;
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
-  for (const path of [settings.error_log, settings.access_log]) {
-    if (path === null || path === "") continue;
-    try {
-      await prepareLogTarget(path);
-    } catch (error) {
-      return fail(error instanceof Error ? error.message : String(error), ExitCode.Usage);
-    }
-  }
+  const unusableLog = await prepareLogTargets(settings);
+  if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
   guardInspectorSignal().then((outcome) => {
@@ -128,7 +122,17 @@ export async function runMaster(
     }),
     addresses: listenUrls(settings, addresses).join(", "),
     effects: {
-      reloadConfig: () => reloadConfig(args, options.embedded?.config),
+      reloadConfig: async () => {
+        const next = await reloadConfig(args, options.embedded?.config);
+        if (!next.ok) return next;
+        // The master's own log follows the new configuration too (level, target, format).
+        const reloaded = next.resolved.settings;
+        const unusableLog = await prepareLogTargets(reloaded);
+        if (unusableLog) return { ok: false, problems: [unusableLog] };
+        configureLogging({ role: "master", settings: reloaded });
+        await handLogsTo(workerUser, [reloaded.error_log, reloaded.access_log]);
+        return next;
+      },
       reopenLogs: () => Promise.resolve(reopenLogs()),
       upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),
       ready: () => Promise.resolve(retire(upgradeFrom)),

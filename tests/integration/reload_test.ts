@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
 
 Deno.test("reload: HUP under load replaces every worker with zero failed requests", async () => {
@@ -69,4 +69,28 @@ Deno.test("reload: a HUP that moves the app outside the old read scope boots it 
   }
   assertEquals(text, "from b");
   assert(!herd.lines.slice(from).some((l) => /NotCapable|Requires read access/.test(l)));
+});
+
+Deno.test("reload: the master's own log follows a HUP to a new error_log and log_level", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-reload-log-" });
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
+  await using herd = await startHerd({ args: ["--config", config] });
+  const errorLog = `${dir}/logs/error.log`;
+  await Deno.writeTextFile(
+    config,
+    `export default { workers: 1, error_log: ${JSON.stringify(errorLog)}, log_level: "debug" };\n`,
+  );
+  const from = herd.lines.length;
+  herd.kill("SIGHUP");
+  const deadline = Date.now() + 10_000;
+  let text = "";
+  while (!/\[INFO\] Reload complete/.test(text) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    text = await Deno.readTextFile(errorLog).catch(() => "");
+  }
+  assertMatch(text, new RegExp(`\\[${herd.masterPid}\\] \\[INFO\\] Reload complete`));
+  // debug lines now reach the file (the new workers log theirs there too).
+  assertMatch(text, /\[DEBUG\] /);
+  assert(!herd.lines.slice(from).some((l) => l.includes("Reload complete")), "still on stderr");
 });
