@@ -42,7 +42,9 @@ export type ExitReason =
 
 /** How a worker process ended. */
 export interface ExitStatus {
+  /** The exit code; 128 + the signal number when a signal ended it. */
   readonly code: number;
+  /** The signal that ended it (`SIGKILL`...), or null for a normal exit. */
   readonly signal: string | null;
 }
 
@@ -60,13 +62,18 @@ export interface MasterContext {
 
 /** What worker-side hooks receive first. */
 export interface WorkerContext {
+  /** Stable slot number, 1..workers. */
   readonly id: number;
+  /** This worker's pid. */
   readonly pid: number;
+  /** Increases by one on every reload. */
   readonly generation: number;
+  /** The error log, as for master-side hooks. */
   readonly log: Logger;
 }
 
-type MaybePromise = void | Promise<void>;
+/** What a hook returns: nothing, or a promise Herd waits for. */
+export type MaybePromise = void | Promise<void>;
 
 /** Every hook, with its signature. Each is optional in config.ts. */
 export interface Hooks {

@@ -20,7 +20,11 @@ export type {
   HookName,
   Hooks,
   MasterContext,
+  MaybePromise,
   WorkerContext,
   WorkerInfo,
 } from "./hooks.ts";
+export type { Logger, LogLevel } from "./logging/log.ts";
+export type { FetchHandler } from "./worker/request_guard.ts";
+export type { Profile } from "./settings/setting.ts";
 export { VERSION } from "./version.ts";

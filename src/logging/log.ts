@@ -45,11 +45,17 @@ export type LogSink = (record: LogRecord) => void;
 
 /** A logger for one category. */
 export interface Logger {
+  /** `["herd", <part>]`. */
   readonly category: readonly string[];
+  /** Logs `message` at `debug`; `properties` go into JSON lines (an `Error`'s stack into text). */
   debug(message: string, properties?: Record<string, unknown>): void;
+  /** Logs `message` at `info`. */
   info(message: string, properties?: Record<string, unknown>): void;
+  /** Logs `message` at `warning`. */
   warning(message: string, properties?: Record<string, unknown>): void;
+  /** Logs `message` at `error`. */
   error(message: string, properties?: Record<string, unknown>): void;
+  /** Logs `message` at `critical`, the highest level. */
   critical(message: string, properties?: Record<string, unknown>): void;
 }
 
