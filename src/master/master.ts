@@ -11,6 +11,7 @@ import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
+import { firstLine } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -129,7 +130,12 @@ export async function runMaster(
         const reloaded = next.resolved.settings;
         const unusableLog = await prepareLogTargets(reloaded);
         if (unusableLog) return { ok: false, problems: [unusableLog] };
-        configureLogging({ role: "master", settings: reloaded });
+        try {
+          configureLogging({ role: "master", settings: reloaded });
+        } catch (error) {
+          // The old sink is still in place: the reload is refused, the master keeps running.
+          return { ok: false, problems: [`Cannot open the error log: ${firstLine(error)}`] };
+        }
         await handLogsTo(workerUser, [reloaded.error_log, reloaded.access_log]);
         return next;
       },
