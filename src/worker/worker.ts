@@ -50,7 +50,6 @@ import {
 import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
-import { releaseFfi } from "./release_ffi.ts";
 import type { Embedded } from "../embedded.ts";
 
 const log = getLog("worker");
@@ -95,7 +94,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
   });
   // The guard has bound libc's signal() by now; the app, imported below, gets no FFI.
-  log.debug(`FFI permission: ${releaseFfi(config.settings.worker_permissions)}`);
+  if (identity.revokeFfi) Deno.permissions.revokeSync({ name: "ffi" });
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.
@@ -273,7 +272,14 @@ export function parseIdentity(raw: string | undefined): WorkerIdentity | string 
     if (
       Number.isInteger(value?.id) && typeof value.token === "string" &&
       typeof value.control === "string"
-    ) return { id: value.id, token: value.token, control: value.control };
+    ) {
+      return {
+        id: value.id,
+        token: value.token,
+        control: value.control,
+        revokeFfi: value.revokeFfi === true,
+      };
+    }
   } catch {
     // Reported below, with the same message as a wrong shape.
   }

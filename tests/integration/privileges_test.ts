@@ -13,6 +13,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { fixtureApp, startHerd } from "./_harness.ts";
+import { inspectorPortOpen } from "../inspector_port.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SHARED = "/tmp/herd-test-shared-deno";
@@ -152,15 +153,6 @@ const FFI_PROBE_APP = `export default {
 };
 `;
 
-async function inspectorPortOpen(): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port: 9229 })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still opens no inspector", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-ffi-app-" });
   await Deno.writeTextFile(`${dir}/app.ts`, FFI_PROBE_APP);
@@ -175,6 +167,13 @@ Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still op
     await new Promise((r) => setTimeout(r, 500));
     assertEquals(herd.workerPids(), [worker], "the worker survived SIGUSR1");
     if (!inspectorBefore) assert(!(await inspectorPortOpen()), "an inspector opened on 9229");
+    assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
+  }
+  {
+    // Widening another kind without scope (unscoped read) leaves FFI Herd's: still revoked.
+    await using herd = await startHerd({
+      args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-read"],
+    });
     assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
   }
   await using herd = await startHerd({

@@ -5,6 +5,7 @@
  */
 import { assertEquals } from "../../assert.ts";
 import {
+  ffiIsHerds,
   type PermissionSettings,
   workerPermissions,
 } from "../../../src/master/worker_permissions.ts";
@@ -74,4 +75,14 @@ Deno.test("workerPermissions: all (or --allow-all) is -A; a unix bind and its st
     flags[0],
     "--allow-net=unix:/run/herd/web.sock,unix:/run/herd/web.sock.new,unix:/tmp/herd-0/c.sock",
   );
+});
+
+Deno.test("ffiIsHerds: FFI is taken back unless worker_permissions asks for it or gives all", () => {
+  assertEquals(ffiIsHerds([]), true);
+  assertEquals(ffiIsHerds(["--allow-read", "--allow-env=DATABASE_URL"]), true);
+  assertEquals(ffiIsHerds(["--allow-ffi"]), false);
+  assertEquals(ffiIsHerds(["--allow-ffi=/usr/lib/libsqlite3.so"]), false);
+  assertEquals(ffiIsHerds(["all"]), false);
+  assertEquals(ffiIsHerds(["--allow-all"]), false);
+  assertEquals(ffiIsHerds(["--allow-ffix"]), true);
 });
