@@ -5,6 +5,7 @@
  * @module
  */
 import { assert, assertEquals } from "../../assert.ts";
+import { inspectorPortOpen } from "../../inspector_port.ts";
 
 const CHILD = `
 import { guardInspectorSignal } from ${
@@ -14,15 +15,6 @@ const outcome = await guardInspectorSignal();
 console.log(JSON.stringify(outcome));
 setTimeout(() => console.log("alive"), 1500);
 `;
-
-async function inspectorPortOpen(): Promise<boolean> {
-  try {
-    (await Deno.connect({ hostname: "127.0.0.1", port: 9229 })).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("SIGUSR1 opens no inspector and does not kill a guarded process", async () => {
   if (Deno.build.os !== "linux") return;
