@@ -42,6 +42,7 @@
 import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
+import { median } from "./bench/median.ts";
 import {
   childPids,
   cpuSeconds,
@@ -150,11 +151,6 @@ const VARIANTS: Variant[] = [
  * split: its threads then serve like N processes, and compare like for like.
  */
 const EVEN_SPLIT = 0.6;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -26,26 +26,22 @@ import { parseArgs } from "node:util";
 import { type AccessLogWriter, createRequestGuard } from "../../src/worker/request_guard.ts";
 import { openAccessLog } from "../../src/logging/access_log.ts";
 import { compileAccessFormat } from "../../src/logging/access_format.ts";
-import { type DataSettings, settingByName } from "../../src/settings/table.ts";
-import { defaultFor, type Setting } from "../../src/settings/setting.ts";
+import { defaultSettings } from "../../src/settings/table.ts";
+import { guardSettings } from "../../src/worker/worker.ts";
+import { median } from "./median.ts";
 import { cpuSeconds, freePort, startServer, stopServer } from "./processes.ts";
 import { haveWrk, runWrk } from "./wrk.ts";
 
 const MODES = ["no log", "request built", "line formatted", "line written"] as const;
 type Mode = (typeof MODES)[number];
 
-/** A setting's default (development profile): what a worker runs with unless told otherwise. */
-function byDefault<N extends keyof DataSettings>(name: N): DataSettings[N] {
-  return defaultFor(settingByName(name) as Setting<N, DataSettings[N]>, "development");
-}
-
-const DEFAULT_FORMAT = byDefault("access_log_format");
+/** What a worker runs with when nothing is configured. */
+const DEFAULTS = defaultSettings("development");
 
 /** The server side: `access_log_parts.ts --serve MODE PORT FORMAT LOGFILE`. */
 function serve(mode: Mode, port: number, format: string, logFile: string): void {
-  const allowed = byDefault("forwarded_allow_ips");
   let kept = 0;
-  const toLine = compileAccessFormat(format, { forwardedAllowIps: allowed });
+  const toLine = compileAccessFormat(format, { forwardedAllowIps: DEFAULTS.forwarded_allow_ips });
   const accessLog: AccessLogWriter | null = mode === "no log"
     ? null
     : mode === "request built"
@@ -56,18 +52,9 @@ function serve(mode: Mode, port: number, format: string, logFile: string): void 
         kept += toLine({ req, info, res, startedAtMs, durationMs }).length;
       },
     }
-    : openAccessLog({
-      access_log: logFile,
-      access_log_format: format,
-      forwarded_allow_ips: allowed,
-    });
+    : openAccessLog({ ...DEFAULTS, access_log: logFile, access_log_format: format });
   const guard = createRequestGuard(() => new Response("Hello, World!\n"), {
-    workerClass: byDefault("worker_class"),
-    maxInFlight: byDefault("worker_connections"),
-    timeoutS: byDefault("timeout"),
-    keepaliveS: byDefault("keepalive"),
-    keepaliveRequests: byDefault("keepalive_requests"),
-    limits: { line: 0, fields: 0, fieldSize: 0, body: 0 },
+    ...guardSettings(DEFAULTS),
     accessLog,
   });
   Deno.serve({ hostname: "127.0.0.1", port, reusePort: true, onListen() {} }, guard.handler);
@@ -81,7 +68,7 @@ async function main(): Promise<number> {
     options: {
       rounds: { type: "string", default: "3" },
       seconds: { type: "string", default: "5" },
-      format: { type: "string", default: DEFAULT_FORMAT },
+      format: { type: "string", default: DEFAULTS.access_log_format },
     },
   });
   if (!(await haveWrk())) {
@@ -131,14 +118,14 @@ async function main(): Promise<number> {
   let previous: number | null = null;
   for (const mode of MODES) {
     const all = cpu.get(mode)!;
-    const median = [...all].sort((a, b) => a - b)[Math.floor(all.length / 2)];
+    const mid = median(all);
     const step = previous === null
       ? ""
-      : `${median - previous >= 0 ? "+" : ""}${(median - previous).toFixed(2)}`;
+      : `${mid >= previous ? "+" : ""}${(mid - previous).toFixed(2)}`;
     console.log(
-      `| ${mode} | ${median.toFixed(2)} | ${step} | ${all.map((v) => v.toFixed(2)).join(", ")} |`,
+      `| ${mode} | ${mid.toFixed(2)} | ${step} | ${all.map((v) => v.toFixed(2)).join(", ")} |`,
     );
-    previous = median;
+    previous = mid;
   }
   return 0;
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Setting } from "./setting.ts";
+import { defaultFor, type Profile, type Setting } from "./setting.ts";
 import { serverSettings } from "./sections/server.ts";
 import { workerSettings } from "./sections/workers.ts";
 import { recyclingSettings } from "./sections/recycling.ts";
@@ -60,4 +60,19 @@ const BY_NAME: ReadonlyMap<string, Entry> = new Map(SETTINGS.map((s) => [s.name,
  */
 export function settingByName(name: string): Entry | undefined {
   return BY_NAME.get(name);
+}
+
+/**
+ * Every setting at its default for `profile`: what Herd runs with when
+ * nothing is configured.
+ *
+ * @example
+ * ```ts
+ * import { defaultSettings } from "./table.ts";
+ * defaultSettings("development").timeout; // 30
+ * ```
+ */
+export function defaultSettings(profile: Profile): Settings {
+  const entries = SETTINGS.map((s) => [s.name, defaultFor(s as Setting<string, unknown>, profile)]);
+  return Object.fromEntries(entries) as unknown as Settings;
 }

@@ -15,8 +15,7 @@ import type {
   SpawnRequest,
   WorkerProcess,
 } from "../../../src/master/process_driver.ts";
-import { defaultFor, type Setting } from "../../../src/settings/setting.ts";
-import { SETTINGS, type Settings } from "../../../src/settings/table.ts";
+import { defaultSettings, type Settings } from "../../../src/settings/table.ts";
 import type { Resolved } from "../../../src/settings/resolved.ts";
 
 /** A clock that, when the loop waits, advances straight to the deadline. */
@@ -94,10 +93,7 @@ export class FakeLink implements Link {
 
 /** Default development settings with `overrides`. */
 export function fakeResolved(overrides: Partial<Settings> = {}): Resolved {
-  const settings = Object.fromEntries(
-    SETTINGS.map((s) => [s.name, defaultFor(s as Setting<string, unknown>, "development")]),
-  ) as unknown as Settings;
-  Object.assign(settings, overrides);
+  const settings = { ...defaultSettings("development"), ...overrides };
   return {
     settings,
     sources: {} as Resolved["sources"],

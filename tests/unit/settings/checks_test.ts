@@ -5,13 +5,10 @@
  */
 import { assertEquals } from "../../assert.ts";
 import { checkSettings } from "../../../src/settings/checks.ts";
-import { SETTINGS, type Settings } from "../../../src/settings/table.ts";
-import { defaultFor, type Setting } from "../../../src/settings/setting.ts";
+import { defaultSettings, type Settings } from "../../../src/settings/table.ts";
 import type { Origin } from "../../../src/settings/problems.ts";
 
-const DEFAULTS = Object.fromEntries(
-  SETTINGS.map((s: Setting<string, unknown>) => [s.name, defaultFor(s, "development")]),
-) as unknown as Settings;
+const DEFAULTS = defaultSettings("development");
 const CLI: Origin = { source: "cli", flag: "--x" };
 
 Deno.test("checkSettings() accepts the defaults", () => {

@@ -9,16 +9,14 @@ import { freePort } from "../../integration/_harness.ts";
 import { assert, assertEquals } from "../../assert.ts";
 import { Channel } from "../../../src/ipc/channel.ts";
 import { ExitCode, type Frame } from "../../../src/ipc/protocol.ts";
-import { defaultFor } from "../../../src/settings/setting.ts";
-import { type DataSettings, SETTINGS } from "../../../src/settings/table.ts";
+import { type DataSettings, defaultSettings } from "../../../src/settings/table.ts";
+import { dataSettings } from "../../../src/master/master_hooks.ts";
 
 const REPO = new URL("../../../", import.meta.url).pathname;
 const FIXTURES = new URL("../../fixtures/worker/", import.meta.url).pathname;
 
 function settingsWith(overrides: Partial<DataSettings>): DataSettings {
-  const entries = SETTINGS.filter((s) => s.section !== "Hooks")
-    .map((s) => [s.name, defaultFor(s as never, "development")]);
-  return { ...Object.fromEntries(entries), ...overrides } as DataSettings;
+  return { ...dataSettings(defaultSettings("development")), ...overrides };
 }
 
 async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
