@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { fileUrl } from "../../platform/file_url.ts";
 import { SETTINGS } from "../table.ts";
 import type { Profile } from "../setting.ts";
 import { describeOrigin, type Origin, type RawValue } from "../problems.ts";
@@ -92,7 +92,7 @@ export async function loadConfigFile(
   let module: Record<string, unknown>;
   try {
     // A new query string makes a new module: a reload must see edits.
-    module = await import(`${pathToFileURL(path).href}?load=${Date.now()}.${++importCount}`);
+    module = await import(`${fileUrl(path)}?load=${Date.now()}.${++importCount}`);
   } catch (error) {
     return {
       ...none,
