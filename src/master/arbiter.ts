@@ -21,7 +21,7 @@ import type { ProcessDriver } from "./process_driver.ts";
 import { enforceDeadlines, nextDeadline } from "./deadlines.ts";
 import { abandonReload, beginReload, finishReload, type Reload } from "./rolling_reload.ts";
 import type { WorkerHandle } from "./worker_handle.ts";
-import { DRAIN_SETTLE_MS, planWorkforce } from "./workforce_plan.ts";
+import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
 
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
@@ -312,9 +312,7 @@ export class Arbiter {
       workers: [...this.workforce.workers.values()],
       mayRefill: now >= this.#refillAt,
       maxSurge: 1,
-      settling: [...this.workforce.workers.values()].some((w) =>
-        w.drainedAt !== null && now - w.drainedAt < DRAIN_SETTLE_MS
-      ),
+      settling: [...this.workforce.workers.values()].some((w) => drainSettlesAt(w) > now),
     });
     for (const action of plan) {
       if (action.kind === "spawn") await this.#spawn(action.id);

@@ -8,7 +8,7 @@
  */
 import { getLog } from "../logging/log.ts";
 import { heartbeatExpired, recycleReason } from "./recycle_policy.ts";
-import { DRAIN_SETTLE_MS } from "./workforce_plan.ts";
+import { drainSettlesAt } from "./workforce_plan.ts";
 import type { Workforce } from "./workforce.ts";
 
 /**
@@ -75,7 +75,7 @@ export function nextDeadline(
   let deadline = now + 1000;
   for (const w of workforce.workers.values()) {
     // The next replacement may start once a drain has settled: wake up for it.
-    const settled = w.drainedAt === null ? 0 : w.drainedAt + DRAIN_SETTLE_MS;
+    const settled = drainSettlesAt(w);
     if (settled > now) deadline = Math.min(deadline, settled);
     if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
     else if (w.state === "booting") deadline = Math.min(deadline, w.spawnedAt + bootMs);

@@ -45,9 +45,9 @@ export class WorkerHandle {
   /** When it last reported (spawn time until then). */
   lastSeen: number;
   readyAt: number | null = null;
-  /** SIGKILL is due at this clock time (set when draining, stopping or aborting). */
   /** Clock time when it started draining (null until then); see `DRAIN_SETTLE_MS`. */
   drainedAt: number | null = null;
+  /** SIGKILL is due at this clock time (set when draining, stopping or aborting). */
   killAt: number | null = null;
   /** The last `boot_error` message, printed if it exits before `ready`. */
   bootError: string | null = null;

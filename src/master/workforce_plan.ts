@@ -24,6 +24,21 @@ import type { ExitReason } from "../hooks.ts";
  */
 export const DRAIN_SETTLE_MS = 500;
 
+/**
+ * Clock time when `worker`'s drain has settled ({@linkcode DRAIN_SETTLE_MS}
+ * after it began); 0 when it is not draining.
+ *
+ * @example
+ * ```ts
+ * import { drainSettlesAt } from "./workforce_plan.ts";
+ * drainSettlesAt({ drainedAt: 1_000 }); // 1500
+ * drainSettlesAt({ drainedAt: null }); // 0
+ * ```
+ */
+export function drainSettlesAt(worker: { drainedAt: number | null }): number {
+  return worker.drainedAt === null ? 0 : worker.drainedAt + DRAIN_SETTLE_MS;
+}
+
 /** The master's view of one worker, as far as planning is concerned. */
 export interface PlannedWorker {
   serial: number;
