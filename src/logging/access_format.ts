@@ -36,6 +36,7 @@
  * @module
  */
 import { clfTimeCache, isoTimeCache } from "./timestamps.ts";
+
 /** Everything an access-log line is made from. */
 export interface AccessEntry {
   req: Request;

@@ -63,12 +63,26 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3
 
 const ENCODER = new TextEncoder();
 
-function earlySink(record: LogRecord): void {
+/**
+ * Writes `line` and a newline to stderr at once; never throws. The last
+ * resort when a log cannot be written (or is not set up yet).
+ *
+ * @example
+ * ```ts
+ * import { writeToStderr } from "./log.ts";
+ * writeToStderr("Cannot write to the error log: disk full");
+ * ```
+ */
+export function writeToStderr(line: string): void {
   try {
-    Deno.stderr.writeSync(ENCODER.encode(`[${record.level.toUpperCase()}] ${record.message}\n`));
+    Deno.stderr.writeSync(ENCODER.encode(line + "\n"));
   } catch {
     // stderr is gone: nothing is left to tell.
   }
+}
+
+function earlySink(record: LogRecord): void {
+  writeToStderr(`[${record.level.toUpperCase()}] ${record.message}`);
 }
 
 let sink: LogSink = earlySink;

@@ -26,7 +26,7 @@
  * @module
  */
 import type { DataSettings } from "../settings/table.ts";
-import { type LogLevel, type LogRecord, type LogSink, routeLogs } from "./log.ts";
+import { type LogLevel, type LogRecord, type LogSink, routeLogs, writeToStderr } from "./log.ts";
 import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
 import { localTimestamp } from "./timestamps.ts";
 
@@ -55,8 +55,6 @@ const FIXED_JSON_FIELDS = new Set([
   "category",
   "message",
 ]);
-
-const ENCODER = new TextEncoder();
 
 function textFormatter(options: LoggingOptions, color: boolean): (record: LogRecord) => string {
   const who = options.workerId === undefined
@@ -105,21 +103,13 @@ function jsonFormatter(options: LoggingOptions): (record: LogRecord) => string {
   };
 }
 
-function reportToStderr(message: string): void {
-  try {
-    Deno.stderr.writeSync(ENCODER.encode(message + "\n"));
-  } catch {
-    // stderr is gone too: nothing is left to tell.
-  }
-}
-
 function errorLogSink(options: LoggingOptions): { sink: LogSink; close(): void } {
   const path = options.settings.error_log;
   const toStderr = path === "-";
   const out = openLineWriter(toStderr ? "stderr" : { path }, {
     buffered: false,
     label: "error log",
-    onError: toStderr ? () => {} : reportToStderr,
+    onError: toStderr ? () => {} : writeToStderr,
   });
   const color = toStderr && Deno.stderr.isTerminal() && !Deno.noColor;
   const format = options.settings.log_format === "json"
