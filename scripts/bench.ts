@@ -214,7 +214,8 @@ async function main(): Promise<number> {
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
           if (round === rounds && variant.name === "Herd") {
-            memory.push(await measureHerdProcesses(running, () => bareMemory));
+            // The bare variant runs before Herd in each round: its last-round figures exist.
+            memory.push(await measureHerdProcesses(running, bareMemory));
           }
           if (round === rounds && variant === VARIANTS[1]) {
             const pid = running.children[0].pid;
@@ -304,7 +305,7 @@ function mb(value: number): string {
 
 async function measureHerdProcesses(
   running: Running,
-  bare: () => Memory | null,
+  reference: Memory | null,
 ): Promise<string> {
   const master = running.children[0].pid;
   const workers = childPids(master).map((pid) => ({ rss: rssMb(pid), private: privateMb(pid) }));
@@ -312,8 +313,6 @@ async function measureHerdProcesses(
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpu = (cpuSeconds(master) - before) / 5 * 100;
   const list = (key: keyof Memory) => workers.map((w) => w[key].toFixed(1)).join(", ");
-  // The bare variant runs before Herd in each round, so its last-round figures exist by now.
-  const reference = bare();
   const overhead = (key: keyof Memory) =>
     reference === null
       ? ""
