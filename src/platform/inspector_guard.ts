@@ -14,9 +14,11 @@
  * at most 10 ms. `SIG_IGN` survives exec, so the workers a guarded master
  * spawns ignore SIGUSR1 from their first instruction. Measured on Deno
  * 2.9.6: after the guard, `kill -USR1` opens no port and the process keeps
- * running. Needs `--allow-ffi` (Herd runs with
- * `-A`); without it, or off Linux/macOS, the guard reports why it could not
- * act and the README's containment advice applies.
+ * running. Needs `--allow-ffi` only while it binds `signal()`: the master
+ * runs with `-A`, and a sandboxed worker revokes FFI right after (see
+ * `ffiIsHerds` in `src/master/worker_permissions.ts`). Without it, or off
+ * Linux/macOS, the guard reports why it could not act and the README's
+ * containment advice applies.
  *
  * To debug a Herd process on purpose, start it with `--inspect=127.0.0.1:PORT`.
  *
