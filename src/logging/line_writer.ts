@@ -2,11 +2,18 @@
  * A line appender for log files, stdout and stderr, cheap enough for the
  * request path.
  *
- * Buffered mode (the access log): `write()` only appends to a string; the
- * buffer goes out with ONE `writeSync` when it reaches
- * {@linkcode FLUSH_BYTES}, {@linkcode FLUSH_INTERVAL_MS} after the first
- * pending line, on `flush()` and on `close()`. `console.log` is a
+ * Buffered mode (the access log): `write()` encodes the line into a byte
+ * buffer allocated once; the buffer goes out with ONE `writeSync` when it
+ * holds {@linkcode FLUSH_BYTES}, {@linkcode FLUSH_INTERVAL_MS} after the
+ * first pending line, on `flush()` and on `close()`. `console.log` is a
  * synchronous write per call and costs 3× more per request (measured).
+ *
+ * Why bytes and not a growing string: pending lines outlive V8's young
+ * generation collections (a 64 KiB batch takes longer to fill than the
+ * young generation does), and steady survival makes V8 grow the young
+ * generation to its maximum. Measured on a hello-world worker under wrk:
+ * 116 MB RSS with a string buffer, against 57 MB with no access log. An
+ * encoded line leaves nothing behind on the JavaScript heap.
  *
  * Write-through mode (the error log): each line is one `writeSync` at once.
  *
@@ -26,7 +33,7 @@
  * @module
  */
 
-/** The buffer is written out when it holds at least this many characters. */
+/** The buffer is written out when it holds this many bytes (its size). */
 export const FLUSH_BYTES = 64 * 1024;
 
 /** Longest time a buffered line waits before it is written. */
@@ -99,7 +106,9 @@ class BufferedLineWriter implements LineWriter {
   /** Null after a failed reopen: lines are dropped until a reopen succeeds. */
   #output: Output | null;
   #closed = false;
-  #pending = "";
+  /** Encoded pending lines are `#buffer[0, #used)`; allocated on the first buffered line. */
+  #buffer: Uint8Array | null = null;
+  #used = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #failing = false;
 
@@ -114,14 +123,19 @@ class BufferedLineWriter implements LineWriter {
 
   write(line: string): void {
     if (this.#closed) return;
+    const text = line + "\n";
     if (!this.#buffered) {
-      this.#send(line + "\n");
+      this.#send(ENCODER.encode(text));
       return;
     }
-    this.#pending += line + "\n";
-    if (this.#pending.length >= FLUSH_BYTES) {
+    if (!this.#append(text)) {
+      // Never split a line across writes: other processes may append to the same file.
       this.flush();
-    } else if (this.#timer === null) {
+      if (!this.#append(text)) this.#send(ENCODER.encode(text));
+    }
+    if (this.#used >= FLUSH_BYTES) {
+      this.flush();
+    } else if (this.#used > 0 && this.#timer === null) {
       // Armed only while lines wait, so an idle process is never woken.
       const timer = setTimeout(() => {
         this.#timer = null;
@@ -137,9 +151,9 @@ class BufferedLineWriter implements LineWriter {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#pending === "") return;
-    const batch = this.#pending;
-    this.#pending = "";
+    if (this.#used === 0) return;
+    const batch = this.#buffer!.subarray(0, this.#used);
+    this.#used = 0;
     this.#send(batch);
   }
 
@@ -164,9 +178,17 @@ class BufferedLineWriter implements LineWriter {
     OPEN_WRITERS.delete(this);
   }
 
-  #send(text: string): void {
+  /** Encodes `text` after the pending bytes; false (nothing kept) when it does not fit. */
+  #append(text: string): boolean {
+    this.#buffer ??= new Uint8Array(FLUSH_BYTES);
+    const { read, written } = ENCODER.encodeInto(text, this.#buffer.subarray(this.#used));
+    if (read < text.length) return false;
+    this.#used += written;
+    return true;
+  }
+
+  #send(bytes: Uint8Array): void {
     if (this.#output === null) return;
-    const bytes = ENCODER.encode(text);
     try {
       let written = 0;
       while (written < bytes.length) {
