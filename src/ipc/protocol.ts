@@ -82,11 +82,6 @@ export interface WorkerIdentity {
   token: string;
   /** The control socket path. */
   control: string;
-  /**
-   * Revoke FFI once the SIGUSR1 guard has bound libc's `signal()`, before the app is imported:
-   * the master granted it for the guard alone. Absent: false.
-   */
-  revokeFfi?: boolean;
 }
 
 // ---- worker → master -------------------------------------------------------

@@ -63,6 +63,7 @@ export async function runMaster(
   if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
+  // Before the first spawn: every worker inherits the SIGUSR1 block it sets in this thread.
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
   });

@@ -33,8 +33,6 @@ export function workerEnv(
 export interface WorkerLaunch {
   /** Default: {@linkcode currentRuntime}, with `-A`. */
   runtime?: SelfRuntime;
-  /** The worker drops its FFI permission after the SIGUSR1 guard (see `ffiIsHerds`). */
-  revokeFfi?: boolean;
   /** `user`: the worker's uid; null or absent keeps the master's. */
   uid?: number | null;
   /** `group`: the worker's gid; null or absent keeps the master's. */
@@ -60,10 +58,7 @@ export function spawnWorker(
   const { command, args } = selfCommand(launch.runtime ?? currentRuntime(), [WORKER_COMMAND]);
   const child = new Deno.Command(command, {
     args,
-    env: workerEnv(
-      { ...identity, revokeFfi: launch.revokeFfi ?? false },
-      telemetryEnvFor(identity.id),
-    ),
+    env: workerEnv(identity, telemetryEnvFor(identity.id)),
     clearEnv: true,
     stdin: "piped",
     stdout: "inherit",

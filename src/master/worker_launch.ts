@@ -18,7 +18,7 @@
 import type { Resolved } from "../settings/resolved.ts";
 import { currentRuntime } from "./self_command.ts";
 import type { WorkerLaunch } from "./spawn_worker.ts";
-import { ffiIsHerds, localHerdRoot, workerPermissions } from "./worker_permissions.ts";
+import { localHerdRoot, workerPermissions } from "./worker_permissions.ts";
 import type { WorkerUser } from "./worker_user.ts";
 
 /**
@@ -41,10 +41,7 @@ export function workerLaunch(
     control: facts.control,
     configPath: resolved.configPath,
   });
-  const runtime = { ...currentRuntime(), permissions };
-  // A compiled binary runs with the permissions it was built with: its FFI is the user's.
-  const revokeFfi = !runtime.standalone && ffiIsHerds(resolved.settings.worker_permissions);
-  return { runtime, revokeFfi, ...facts.user };
+  return { runtime: { ...currentRuntime(), permissions }, ...facts.user };
 }
 
 /**

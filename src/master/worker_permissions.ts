@@ -9,7 +9,6 @@
  * | read | Herd's source, the app's directory, config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
  * | write | the log files, the sockets |
  * | env | `_HERD_WORKER`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
- * | ffi | unscoped, for the SIGUSR1 inspector guard (it dlopens `libc.so.6` by name, which a path scope cannot match); unless `worker_permissions` asks for FFI, the worker revokes it before importing the app ({@linkcode ffiIsHerds}) |
  *
  * This protects against the app's bugs (a path traversal, an SSRF, a leaked
  * variable) and confines what code running in the app can reach. Static
@@ -120,7 +119,6 @@ export function workerPermissions(
     grant("write", path(log));
   }
   grant("env", "_HERD_WORKER", `${settings.env_prefix}_*`, "OTEL_*", "NO_COLOR", "TERM");
-  scopes.set("ffi", null);
 
   for (const flag of extra) {
     const match = /^--allow-([a-z-]+)(?:=(.*))?$/.exec(flag);
@@ -136,25 +134,6 @@ export function workerPermissions(
 
 function grantsAll(extra: readonly string[]): boolean {
   return extra.some((flag) => flag === "all" || flag === "--allow-all");
-}
-
-/**
- * True when the workers' FFI permission is only Herd's, for the SIGUSR1
- * guard: `worker_permissions` neither asks for FFI nor gives `all`. The
- * guard binds libc's `signal()` first; a bound symbol keeps working after
- * `Deno.permissions.revokeSync({ name: "ffi" })` (measured on Deno 2.9.6),
- * so the worker then revokes FFI before importing the app, which could
- * otherwise step around every other permission.
- *
- * @example
- * ```ts
- * import { ffiIsHerds } from "./worker_permissions.ts";
- * ffiIsHerds(["--allow-env=DATABASE_URL"]); // true: the app gets no FFI
- * ffiIsHerds(["--allow-ffi"]); // false: the app asked for it
- * ```
- */
-export function ffiIsHerds(extra: readonly string[]): boolean {
-  return !grantsAll(extra) && !extra.some((flag) => /^--allow-ffi(=|$)/.test(flag));
 }
 
 /**

@@ -49,7 +49,6 @@ import {
 } from "./request_guard.ts";
 import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
-import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
 
 const log = getLog("worker");
@@ -90,11 +89,6 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     },
   });
   configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
-  guardInspectorSignal().then((outcome) => {
-    if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
-  });
-  // The guard has bound libc's signal() by now; the app, imported below, gets no FFI.
-  if (identity.revokeFfi) Deno.permissions.revokeSync({ name: "ffi" });
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.
@@ -277,7 +271,6 @@ export function parseIdentity(raw: string | undefined): WorkerIdentity | string 
         id: value.id,
         token: value.token,
         control: value.control,
-        revokeFfi: value.revokeFfi === true,
       };
     }
   } catch {
@@ -306,7 +299,8 @@ async function followMaster(
  * SIGTERM drains (container runtimes signal the whole process group).
  * SIGINT, SIGQUIT and SIGHUP are ignored: Ctrl-C reaches every worker too,
  * and the master decides what each one does. SIGUSR1 is never used: it
- * opens the inspector in Deno ≥ 2.9.2.
+ * opens the inspector in Deno ≥ 2.9.2, so workers start with it blocked
+ * (see `src/platform/inspector_guard.ts`).
  */
 function handleSignals(onTerm: () => void): Disposable {
   const ignore = () => {};

@@ -153,16 +153,30 @@ const FFI_PROBE_APP = `export default {
 };
 `;
 
-Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still opens no inspector", async () => {
+/** The blocked-signal masks of every thread of `pid`. */
+function threadSignalMasks(pid: number): bigint[] {
+  return [...Deno.readDirSync(`/proc/${pid}/task`)].map((task) => {
+    const status = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/status`);
+    return BigInt(`0x${/SigBlk:\s*(\w+)/.exec(status)![1]}`);
+  });
+}
+
+Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 opens no inspector", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-ffi-app-" });
   await Deno.writeTextFile(`${dir}/app.ts`, FFI_PROBE_APP);
   const inspectorBefore = await inspectorPortOpen();
   {
     await using herd = await startHerd({ args: [`${dir}/app.ts`, "-w", "1"] });
     assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
-    // The guard replaces Deno's handler ~500 ms after the worker starts; it still can, without FFI.
+    // Deno installs its SIGUSR1 handler ~500 ms after start: signal after that.
     await new Promise((r) => setTimeout(r, 1500));
     const [worker] = herd.workerPids();
+    const SIGUSR1_BIT = 1n << 9n; // signal 10
+    const masks = threadSignalMasks(worker);
+    assert(masks.length > 1, `threads: ${masks.length}`);
+    for (const mask of masks) {
+      assertEquals(mask & SIGUSR1_BIT, SIGUSR1_BIT, `a worker thread accepts SIGUSR1: ${mask}`);
+    }
     Deno.kill(worker, "SIGUSR1");
     await new Promise((r) => setTimeout(r, 500));
     assertEquals(herd.workerPids(), [worker], "the worker survived SIGUSR1");
@@ -170,7 +184,7 @@ Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still op
     assertEquals(await (await fetch(herd.url)).text(), "ffi: NotCapable");
   }
   {
-    // Widening another kind without scope (unscoped read) leaves FFI Herd's: still revoked.
+    // Widening another kind without scope (unscoped read) grants no FFI.
     await using herd = await startHerd({
       args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-read"],
     });
@@ -179,5 +193,5 @@ Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 still op
   await using herd = await startHerd({
     args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-ffi"],
   });
-  assertEquals(await (await fetch(herd.url)).text(), "ffi: ok", "declared FFI is kept");
+  assertEquals(await (await fetch(herd.url)).text(), "ffi: ok", "declared FFI is granted");
 });

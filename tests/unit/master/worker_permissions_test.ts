@@ -5,7 +5,6 @@
  */
 import { assertEquals } from "../../assert.ts";
 import {
-  ffiIsHerds,
   type PermissionSettings,
   workerPermissions,
 } from "../../../src/master/worker_permissions.ts";
@@ -35,7 +34,6 @@ Deno.test("workerPermissions: net on the binds, read on the app, write on the lo
     "--allow-read=/opt/herd,/srv/site,/srv/config.ts,/tmp/herd-0/c.sock,/dev/stdin,/srv/logs",
     "--allow-write=/tmp/herd-0/c.sock,/srv/logs/access.log",
     "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
-    "--allow-ffi",
   ]);
 });
 
@@ -77,12 +75,8 @@ Deno.test("workerPermissions: all (or --allow-all) is -A; a unix bind and its st
   );
 });
 
-Deno.test("ffiIsHerds: FFI is taken back unless worker_permissions asks for it or gives all", () => {
-  assertEquals(ffiIsHerds([]), true);
-  assertEquals(ffiIsHerds(["--allow-read", "--allow-env=DATABASE_URL"]), true);
-  assertEquals(ffiIsHerds(["--allow-ffi"]), false);
-  assertEquals(ffiIsHerds(["--allow-ffi=/usr/lib/libsqlite3.so"]), false);
-  assertEquals(ffiIsHerds(["all"]), false);
-  assertEquals(ffiIsHerds(["--allow-all"]), false);
-  assertEquals(ffiIsHerds(["--allow-ffix"]), true);
+Deno.test("workerPermissions: no FFI unless worker_permissions declares it", () => {
+  assertEquals(workerPermissions(SETTINGS, FACTS).some((f) => f.startsWith("--allow-ffi")), false);
+  const declared = workerPermissions({ ...SETTINGS, worker_permissions: ["--allow-ffi"] }, FACTS);
+  assertEquals(declared.includes("--allow-ffi"), true, declared.join(" "));
 });

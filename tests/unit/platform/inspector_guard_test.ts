@@ -38,23 +38,42 @@ Deno.test("SIGUSR1 opens no inspector and does not kill a guarded process", asyn
   assert(!(await inspectorPortOpen()));
 });
 
-Deno.test("a child spawned by a guarded process starts with SIGUSR1 ignored", async () => {
+Deno.test("a child of a guarded process, with no guard of its own, ignores SIGUSR1", async () => {
   if (Deno.build.os !== "linux") return;
-  // The grandchild reads its own ignored-signal mask at once, long before Deno installs its
-  // SIGUSR1 handler (~500 ms): what it shows was inherited across exec.
-  const probe =
-    `console.log(Deno.readTextFileSync("/proc/self/status").match(/SigIgn:\\s*(\\w+)/)[1])`;
+  assert(!(await inspectorPortOpen()), "port 9229 is already in use: cannot run this test");
+  // The grandchild uses no FFI. It waits until Deno has installed its SIGUSR1 handler (~500 ms),
+  // reports every thread's blocked-signal mask, signals itself, and must live on.
+  const grandchild = `
+await new Promise((r) => setTimeout(r, 1000));
+const masks = [...Deno.readDirSync("/proc/self/task")].map((t) =>
+  /SigBlk:\\s*(\\w+)/.exec(Deno.readTextFileSync("/proc/self/task/" + t.name + "/status"))[1]);
+console.log(JSON.stringify(masks));
+Deno.kill(Deno.pid, "SIGUSR1");
+await new Promise((r) => setTimeout(r, 500));
+console.log("alive");
+`;
   const parent = `
 import { guardInspectorSignal } from ${
     JSON.stringify(new URL("../../../src/platform/inspector_guard.ts", import.meta.url).href)
   };
-await guardInspectorSignal();
-const out = await new Deno.Command(Deno.execPath(), { args: ["eval", ${JSON.stringify(probe)}] })
-  .output();
-console.log(new TextDecoder().decode(out.stdout).trim());
+guardInspectorSignal();
+const out = await new Deno.Command(Deno.execPath(), { args: ["eval", ${
+    JSON.stringify(grandchild)
+  }] }).output();
+console.log(JSON.stringify({ code: out.code, stdout: new TextDecoder().decode(out.stdout),
+  stderr: new TextDecoder().decode(out.stderr) }));
 `;
   const output = await new Deno.Command(Deno.execPath(), { args: ["eval", parent] }).output();
-  const mask = BigInt(`0x${new TextDecoder().decode(output.stdout).trim()}`);
+  const child = JSON.parse(new TextDecoder().decode(output.stdout));
+  assertEquals(child.code, 0, `the grandchild died: ${child.stderr}`);
+  const [maskLine, alive] = child.stdout.trim().split("\n");
+  const masks: string[] = JSON.parse(maskLine);
   const SIGUSR1_BIT = 1n << 9n; // signal 10
-  assertEquals(mask & SIGUSR1_BIT, SIGUSR1_BIT, `SigIgn ${mask.toString(16)}`);
+  assert(masks.length > 1, `threads: ${masks.length}`);
+  for (const mask of masks) {
+    assertEquals(BigInt(`0x${mask}`) & SIGUSR1_BIT, SIGUSR1_BIT, `SigBlk ${mask}`);
+  }
+  assertEquals(alive, "alive");
+  assert(!child.stderr.includes("Debugger listening"), child.stderr);
+  assert(!(await inspectorPortOpen()));
 });
