@@ -213,9 +213,12 @@ async function main(): Promise<number> {
             `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
+          // The bare variant runs before Herd's in each round: its last-round figures exist.
           if (round === rounds && variant.name === "Herd") {
-            // The bare variant runs before Herd in each round: its last-round figures exist.
             memory.push(await measureHerdProcesses(running, bareMemory));
+          }
+          if (round === rounds && variant.name === "Herd + access log to a file") {
+            memory.push(workerMemory("Herd workers with the access log", running, bareMemory));
           }
           if (round === rounds && variant === VARIANTS[1]) {
             const pid = running.children[0].pid;
@@ -308,21 +311,28 @@ async function measureHerdProcesses(
   reference: Memory | null,
 ): Promise<string> {
   const master = running.children[0].pid;
-  const workers = childPids(master).map((pid) => ({ rss: rssMb(pid), private: privateMb(pid) }));
+  const workers = workerMemory("Herd workers", running, reference);
   const before = cpuSeconds(master);
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpu = (cpuSeconds(master) - before) / 5 * 100;
+  return [
+    `- Herd master: RSS ${mb(rssMb(master))}, private ${mb(privateMb(master))}`,
+    workers,
+    `- Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
+  ].join("\n");
+}
+
+/** One report line: the memory of a running Herd's workers, and the largest over `reference`. */
+function workerMemory(label: string, running: Running, reference: Memory | null): string {
+  const workers = childPids(running.children[0].pid)
+    .map((pid) => ({ rss: rssMb(pid), private: privateMb(pid) }));
   const list = (key: keyof Memory) => workers.map((w) => w[key].toFixed(1)).join(", ");
   const overhead = (key: keyof Memory) =>
     reference === null
       ? ""
       : ` (over bare: +${(Math.max(...workers.map((w) => w[key])) - reference[key]).toFixed(1)})`;
-  return [
-    `- Herd master: RSS ${mb(rssMb(master))}, private ${mb(privateMb(master))}`,
-    `- Herd workers after load: RSS ${list("rss")} MB${overhead("rss")}; ` +
-    `private ${list("private")} MB${overhead("private")}`,
-    `- Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
-  ].join("\n");
+  return `- ${label} after load: RSS ${list("rss")} MB${overhead("rss")}; ` +
+    `private ${list("private")} MB${overhead("private")}`;
 }
 
 function renderReport(r: {

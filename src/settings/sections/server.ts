@@ -161,7 +161,7 @@ export const serverSettings = [
     parse: permissionFlags(),
     default: [] as string[],
     doc:
-      "Deno permissions added to the workers' narrow defaults (net on the binds, read on the app's directory, write on the logs), e.g. `--allow-net=api.example.com`, `--allow-env=DATABASE_URL` or `--allow-ffi` (otherwise dropped before the app loads); a string splits on spaces. `all`: `-A`. Script mode only.",
+      "Deno permissions added to the workers' narrow defaults (net on the binds, read on the app's directory, write on the logs), e.g. `--allow-net=api.example.com`, `--allow-env=DATABASE_URL` or `--allow-ffi` (not granted otherwise); a string splits on spaces. `all`: `-A`. Script mode only.",
   }),
 ] as const;
 
