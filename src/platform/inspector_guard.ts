@@ -69,6 +69,7 @@ export function guardInspectorSignal(): Promise<GuardOutcome> {
   }
   const signo = SIGUSR1[os];
   let signal: (signo: number, handler: bigint) => bigint | number;
+  let blocked: boolean;
   try {
     const lib = Deno.dlopen(os === "linux" ? "libc.so.6" : "libSystem.dylib", {
       signal: { parameters: ["i32", "usize"], result: "usize" },
@@ -78,23 +79,25 @@ export function guardInspectorSignal(): Promise<GuardOutcome> {
     signal = lib.symbols.signal as typeof signal;
     const set = new Uint32Array(SIGSET_BYTES / 4);
     set[(signo - 1) >> 5] |= 1 << ((signo - 1) & 31);
-    if (lib.symbols.sigprocmask(SIG_BLOCK[os], set, null) !== 0) {
-      return Promise.resolve({ guarded: false, reason: "sigprocmask() refused to block SIGUSR1" });
-    }
+    blocked = lib.symbols.sigprocmask(SIG_BLOCK[os], set, null) === 0;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return Promise.resolve({ guarded: false, reason: `cannot load libc: ${why}` });
   }
   const started = Date.now();
+  // This process is guarded either way; its children only if the block held.
+  const outcome: GuardOutcome = blocked
+    ? { guarded: true }
+    : { guarded: false, reason: "sigprocmask() failed: workers would not inherit the block" };
   return new Promise((resolve) => {
     const attempt = () => {
       // The previous disposition tells whether Deno's handler was installed:
       // 0 (SIG_DFL) or 1 (our own SIG_IGN) means not yet, so try again later.
       const previous = BigInt(signal(signo, SIG_IGN));
-      if (previous > SIG_IGN) return resolve({ guarded: true });
+      if (previous > SIG_IGN) return resolve(outcome);
       if (Date.now() - started > GIVE_UP_MS) {
         // Deno never installed its handler (older runtime): SIG_IGN stays, which is safe.
-        return resolve({ guarded: true });
+        return resolve(outcome);
       }
       Deno.unrefTimer(setTimeout(attempt, RETRY_MS));
     };
