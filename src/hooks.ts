@@ -144,3 +144,24 @@ export async function runHook<N extends HookName>(
     onError(name, error);
   }
 }
+
+/**
+ * The `onError` of {@linkcode runHook} that Herd uses: one error record
+ * naming the hook, with the error (and so its stack) attached.
+ *
+ * @example
+ * ```ts
+ * import { hookFailureLogger, runHook } from "./hooks.ts";
+ * import { getLog } from "./logging/log.ts";
+ * await runHook("when_ready", () => {
+ *   throw new Error("boom");
+ * }, [{} as never], hookFailureLogger(getLog("master"))); // Hook "when_ready" failed: boom
+ * ```
+ */
+export function hookFailureLogger(log: Logger): (name: HookName, error: unknown) => void {
+  return (name, error) => {
+    // The error as a property: text lines add its stack, JSON lines carry it whole.
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`Hook "${name}" failed: ${message}`, error instanceof Error ? { error } : {});
+  };
+}

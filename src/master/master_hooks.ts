@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { type HookName, type Hooks, runHook, type WorkerInfo } from "../hooks.ts";
+import {
+  hookFailureLogger,
+  type HookName,
+  type Hooks,
+  runHook,
+  type WorkerInfo,
+} from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import type { DataSettings, Settings } from "../settings/table.ts";
 
@@ -72,8 +78,10 @@ export async function runMasterHook(
     log,
   };
   const fn = hook as (...a: unknown[]) => void | Promise<void>;
-  await runHook(name, fn as Hooks[typeof name], [context, ...args] as never, (hookName, error) => {
-    const message = error instanceof Error ? error.message : String(error);
-    log.error(`Hook "${hookName}" failed: ${message}`);
-  });
+  await runHook(
+    name,
+    fn as Hooks[typeof name],
+    [context, ...args] as never,
+    hookFailureLogger(log),
+  );
 }

@@ -34,7 +34,7 @@
  * @module
  */
 import type { RequestStats } from "../ipc/protocol.ts";
-import { type Hooks, runHook, type WorkerContext } from "../hooks.ts";
+import { hookFailureLogger, type Hooks, runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
@@ -110,6 +110,7 @@ export interface RequestGuard extends Disposable {
 }
 
 const log = getLog("worker");
+const hookFailed = hookFailureLogger(log);
 
 /**
  * Wraps `app` with the guard described by `options`.
@@ -358,9 +359,4 @@ function timeoutResponse(timeoutMs: number): Response {
     status: 503,
     headers: { "content-type": "text/plain; charset=utf-8" },
   });
-}
-
-function hookFailed(name: string, error: unknown): void {
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  log.error(`Hook "${name}" failed: ${detail}`);
 }

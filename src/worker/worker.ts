@@ -31,7 +31,7 @@ import {
   WORKER_ENV,
   type WorkerIdentity,
 } from "../ipc/protocol.ts";
-import { runHook, type WorkerContext } from "../hooks.ts";
+import { hookFailureLogger, runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, reopenLogs } from "../logging/setup.ts";
 import { type AccessLogger, openAccessLog } from "../logging/access_log.ts";
@@ -52,6 +52,7 @@ import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import type { Embedded } from "../embedded.ts";
 
 const log = getLog("worker");
+const hookFailed = hookFailureLogger(log);
 
 /**
  * Runs the worker until it must exit; returns the exit code (an
@@ -319,8 +320,4 @@ function finish(code: number, accessLog: AccessLogger | null): number {
   accessLog?.close();
   flushLogs();
   return code;
-}
-
-function hookFailed(name: string, error: unknown): void {
-  log.error(`Hook "${name}" failed: ${error instanceof Error ? error.stack : String(error)}`);
 }
