@@ -7,13 +7,20 @@
  *
  * @module
  */
+/**
+ * The atoms of Herd's default format that this app reads the parts of; a
+ * unit test checks it against the default, so the floor follows the format.
+ */
+export const ATOMS_READ = ["h", "l", "u", "t", "r", "s", "b", "f", "a"] as const;
+
 let kept = "";
 
 export default {
   fetch(request: Request, info: Deno.ServeHandlerInfo): Response {
     const response = new Response("Hello, World!\n");
     const peer = info.remoteAddr as Deno.NetAddr;
-    // %(h)s (the peer, and X-Forwarded-For from a trusted one), %(u)s, %(r)s, %(b)s, %(f)s, %(a)s.
+    // %(h)s (the peer, and X-Forwarded-For from a trusted one), %(u)s, %(r)s, %(b)s, %(f)s, %(a)s;
+    // %(l)s is a constant, %(t)s a per-second cache and %(s)s a field of the response.
     kept = peer.hostname + request.headers.get("x-forwarded-for") +
       request.headers.get("authorization") + request.method + request.url +
       response.headers.get("content-length") + request.headers.get("referer") +

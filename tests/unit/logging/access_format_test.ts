@@ -11,6 +11,7 @@ import {
   escapeLogValue,
 } from "../../../src/logging/access_format.ts";
 import { COMBINED_FORMAT } from "../../../src/settings/sections/logging.ts";
+import { ATOMS_READ } from "../../../scripts/bench/access_fields_app.ts";
 
 const STARTED = Date.UTC(2026, 10, 27, 4, 5, 6, 789);
 const TRUST_LOCAL = { forwardedAllowIps: ["127.0.0.1"], pid: 4321 };
@@ -240,4 +241,9 @@ Deno.test("a header with a quote and a newline cannot forge a JSON field or line
   assertEquals(record.user_agent, evil);
   assertEquals(record.referer, evil);
   assertEquals(Object.keys(record).length, 12);
+});
+
+Deno.test("the benchmark's floor app reads the parts of exactly the default format's atoms", () => {
+  const atoms = [...COMBINED_FORMAT.matchAll(/%\(([^)]*)\)[sd]/g)].map((m) => m[1]);
+  assertEquals([...ATOMS_READ].sort(), atoms.sort());
 });
