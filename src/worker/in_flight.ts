@@ -108,9 +108,11 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
  * Why not a `Set`: a guard lives as long as its worker, so V8 soon moves its
  * `Set` to the old generation, and from then on every rehash that the
  * add/delete churn causes (one every few requests) allocates the new hash
- * table in the old generation too. Measured on a hello-world worker under
- * wrk: about 10 MB more RSS and a full mark-compact every ~0.7 s, against
- * none with this list.
+ * table in the old generation too. Measured on a hello-world server behind
+ * the guard, under wrk: about 10 MB more RSS and a full mark-compact every
+ * ~0.7 s, against none with this list. (Whether it happens depends on when
+ * V8 promotes the `Set`; the runs of Herd's own workers measured did not
+ * show it.)
  *
  * @example
  * ```ts
