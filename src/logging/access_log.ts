@@ -2,8 +2,8 @@
  * The access log of a worker: one line per answered request, formatted by
  * `access_format.ts` and appended through a buffered `line_writer.ts`.
  *
- * Cost per request: formatting plus a string append, a few µs (see the
- * bench in `tests/unit/logging/access_log_bench.ts`); the file write is one
+ * Cost per request: formatting plus encoding into a byte buffer, a few µs
+ * (see the bench in `tests/unit/logging/access_log_bench.ts`); the file write is one
  * `writeSync` per 64 KiB or 100 ms batch. A failing write (disk full, a
  * closed stdout) never throws into the request path: the batch is dropped
  * and the failure reported once on the error log.

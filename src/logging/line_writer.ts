@@ -78,6 +78,7 @@ interface Output {
 }
 
 const ENCODER = new TextEncoder();
+const NEWLINE = 0x0a;
 const OPEN_WRITERS = new Set<BufferedLineWriter>();
 
 // Unref'd timers never keep a process alive, so pending lines would be lost
@@ -123,15 +124,14 @@ class BufferedLineWriter implements LineWriter {
 
   write(line: string): void {
     if (this.#closed) return;
-    const text = line + "\n";
     if (!this.#buffered) {
-      this.#send(ENCODER.encode(text));
+      this.#send(ENCODER.encode(line + "\n"));
       return;
     }
-    if (!this.#append(text)) {
+    if (!this.#append(line)) {
       // Never split a line across writes: other processes may append to the same file.
       this.flush();
-      if (!this.#append(text)) this.#send(ENCODER.encode(text));
+      if (!this.#append(line)) this.#send(ENCODER.encode(line + "\n"));
     }
     if (this.#used >= FLUSH_BYTES) {
       this.flush();
@@ -178,12 +178,19 @@ class BufferedLineWriter implements LineWriter {
     OPEN_WRITERS.delete(this);
   }
 
-  /** Encodes `text` after the pending bytes; false (nothing kept) when it does not fit. */
-  #append(text: string): boolean {
-    this.#buffer ??= new Uint8Array(FLUSH_BYTES);
-    const { read, written } = ENCODER.encodeInto(text, this.#buffer.subarray(this.#used));
-    if (read < text.length) return false;
-    this.#used += written;
+  /**
+   * Encodes `line` and its newline after the pending bytes; false (nothing
+   * kept) when they do not fit. The newline is a byte stored here, not a
+   * string concatenated per request.
+   */
+  #append(line: string): boolean {
+    const buffer = this.#buffer ??= new Uint8Array(FLUSH_BYTES);
+    // One byte is kept back for the newline.
+    const room = buffer.subarray(this.#used, buffer.length - 1);
+    const { read, written } = ENCODER.encodeInto(line, room);
+    if (read < line.length) return false;
+    buffer[this.#used + written] = NEWLINE;
+    this.#used += written + 1;
     return true;
   }
 
