@@ -46,8 +46,6 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   older: InFlight | null = null;
   /** See {@linkcode older}. */
   newer: InFlight | null = null;
-  /** True while an {@linkcode InFlightList} holds it. */
-  listed = false;
   #remoteAddr: Deno.Addr | null = null;
 
   /** The peer's address, read from the runtime once, on first use. */
@@ -141,6 +139,20 @@ export class InFlightList implements Iterable<InFlight> {
   }
 
   /**
+   * True when it holds `entry`: only the oldest entry has no older
+   * neighbour. (An entry is only ever held by its guard's one list.)
+   *
+   * @example
+   * ```ts
+   * import { InFlight, InFlightList } from "./in_flight.ts";
+   * new InFlightList().has(new InFlight(null, null)); // false
+   * ```
+   */
+  has(entry: InFlight): boolean {
+    return entry.older !== null || this.#oldest === entry;
+  }
+
+  /**
    * Appends `entry` as the newest. An entry already held is left where it is.
    *
    * @example
@@ -150,8 +162,7 @@ export class InFlightList implements Iterable<InFlight> {
    * ```
    */
   add(entry: InFlight): void {
-    if (entry.listed) return;
-    entry.listed = true;
+    if (this.has(entry)) return;
     entry.older = this.#newest;
     entry.newer = null;
     if (this.#newest === null) this.#oldest = entry;
@@ -171,14 +182,13 @@ export class InFlightList implements Iterable<InFlight> {
    * ```
    */
   delete(entry: InFlight): boolean {
-    if (!entry.listed) return false;
+    if (!this.has(entry)) return false;
     const { older, newer } = entry;
     if (older === null) this.#oldest = newer;
     else older.newer = newer;
     if (newer === null) this.#newest = older;
     else newer.older = older;
     entry.older = entry.newer = null;
-    entry.listed = false;
     this.#size--;
     return true;
   }

@@ -7,7 +7,7 @@
  * The request path is the product, so each feature costs nothing when it is
  * off: hooks, the access log, limits and the deadline are wired in only when
  * configured. Timeouts are found by one sweeping interval over the in-flight
- * set (oldest first), never a timer per request.
+ * list (oldest first), never a timer per request.
  *
  * Deno builds a `Request` and its info only for a handler that declares
  * parameters. So when the app declares none and no configured feature reads

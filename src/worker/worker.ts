@@ -267,13 +267,7 @@ export function parseIdentity(raw: string | undefined): WorkerIdentity | string 
     if (
       Number.isInteger(value?.id) && typeof value.token === "string" &&
       typeof value.control === "string"
-    ) {
-      return {
-        id: value.id,
-        token: value.token,
-        control: value.control,
-      };
-    }
+    ) return { id: value.id, token: value.token, control: value.control };
   } catch {
     // Reported below, with the same message as a wrong shape.
   }

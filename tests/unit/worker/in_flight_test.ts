@@ -32,8 +32,10 @@ Deno.test("InFlightList: deleting twice, or an entry never added, changes nothin
   list.add(a);
   list.add(b);
   list.add(a); // already held: stays the oldest
+  assertEquals([list.has(a), list.has(b), list.has(stranger)], [true, true, false]);
   assertEquals(list.delete(stranger), false);
   assertEquals(list.delete(a), true);
+  assertEquals(list.has(a), false);
   assertEquals(list.delete(a), false);
   assertEquals([...list], [b]);
   assertEquals(list.size, 1);
