@@ -63,6 +63,12 @@ const ACCESS_FIELDS_APP = `${ROOT}scripts/bench/access_fields_app.ts`;
 interface Variant {
   name: string;
   start: (port: number, run: RunOptions) => Promise<Running>;
+  /**
+   * What its memory after the last round is reported as: the bare process
+   * the others are compared with, Herd's master and workers, or Herd's
+   * workers with the access log on. The reference runs first in each round.
+   */
+  memory?: "reference" | "herd" | "herd-access-log";
 }
 
 /** What every variant of a run shares. */
@@ -137,9 +143,13 @@ const VARIANTS: Variant[] = [
         app,
       ], { DENO_JOBS: String(workers) }]], { url: `http://127.0.0.1:${port}/` }),
   },
-  { name: "bare Deno.serve × N (reusePort)", start: bare((app) => app) },
-  { name: "Herd", start: herd(() => "") },
-  { name: "Herd + access log to a file", start: herd((tmp) => `${tmp}/access.log`) },
+  { name: "bare Deno.serve × N (reusePort)", start: bare((app) => app), memory: "reference" },
+  { name: "Herd", start: herd(() => ""), memory: "herd" },
+  {
+    name: "Herd + access log to a file",
+    start: herd((tmp) => `${tmp}/access.log`),
+    memory: "herd-access-log",
+  },
   {
     name: "bare × N, reading what the access log reads",
     start: bare(() => ACCESS_FIELDS_APP),
@@ -213,20 +223,17 @@ async function main(): Promise<number> {
             `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
-          // The bare variant runs before Herd's in each round: its last-round figures exist.
-          if (round === rounds && variant.name === "Herd") {
-            memory.push(await measureHerdProcesses(running, bareMemory));
-          }
-          if (round === rounds && variant.name === "Herd + access log to a file") {
-            memory.push(workerMemory("Herd workers with the access log", running, bareMemory));
-          }
-          if (round === rounds && variant === VARIANTS[1]) {
+          if (round === rounds && variant.memory === "reference") {
             const pid = running.children[0].pid;
             bareMemory = { rss: rssMb(pid), private: privateMb(pid) };
             memory.push(
               `- bare Deno.serve process after load: RSS ${mb(bareMemory.rss)}, ` +
                 `private ${mb(bareMemory.private)}`,
             );
+          } else if (round === rounds && variant.memory === "herd") {
+            memory.push(await measureHerdProcesses(running, bareMemory));
+          } else if (round === rounds && variant.memory === "herd-access-log") {
+            memory.push(workerMemory("Herd workers with the access log", running, bareMemory));
           }
         } finally {
           await stopServer(running);
