@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { after, type Timer } from "../platform/timer.ts";
 
 /** The buffer is written out when it holds this many bytes (its size). */
 export const FLUSH_BYTES = 64 * 1024;
@@ -110,7 +111,7 @@ class BufferedLineWriter implements LineWriter {
   /** Encoded pending lines are `#buffer[0, #used)`; allocated on the first buffered line. */
   #buffer: Uint8Array | null = null;
   #used = 0;
-  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timer: Timer | null = null;
   #failing = false;
 
   constructor(target: LineTarget, options: LineWriterOptions) {
@@ -137,18 +138,16 @@ class BufferedLineWriter implements LineWriter {
       this.flush();
     } else if (this.#used > 0 && this.#timer === null) {
       // Armed only while lines wait, so an idle process is never woken.
-      const timer = setTimeout(() => {
+      this.#timer = after(FLUSH_INTERVAL_MS, () => {
         this.#timer = null;
         this.flush();
-      }, FLUSH_INTERVAL_MS);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
+      });
     }
   }
 
   flush(): void {
     if (this.#timer !== null) {
-      clearTimeout(this.#timer);
+      this.#timer.cancel();
       this.#timer = null;
     }
     if (this.#used === 0) return;

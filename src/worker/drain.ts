@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { sleep } from "../platform/timer.ts";
 
 /** Options of {@linkcode drainServers}. */
 export interface DrainOptions {
@@ -51,6 +52,6 @@ export const DRAIN_LINGER_MS = 300;
 export async function drainServers(options: DrainOptions): Promise<void> {
   const { servers, startDrain, lingerMs = DRAIN_LINGER_MS } = options;
   startDrain();
-  if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));
+  if (lingerMs > 0) await sleep(lingerMs);
   await Promise.all(servers.map((server) => server.shutdown()));
 }

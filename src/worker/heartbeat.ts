@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { every } from "../platform/timer.ts";
 import { HEARTBEAT_MS, type HeartbeatMessage, type RequestStats } from "../ipc/protocol.ts";
 
 /** Options of {@linkcode startHeartbeat}. */
@@ -45,9 +46,8 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { send, stats, intervalMs = HEARTBEAT_MS } = options;
   const beat = () => void send({ type: "heartbeat", ...stats(Deno.memoryUsage().rss) });
   beat();
-  const timer = setInterval(beat, intervalMs);
-  Deno.unrefTimer(timer);
-  return { now: beat, [Symbol.dispose]: () => clearInterval(timer) };
+  const timer = every(intervalMs, beat);
+  return { now: beat, [Symbol.dispose]: () => timer.cancel() };
 }
 
 /** A running heartbeat: {@linkcode Heartbeat.now} sends one out of turn. */

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { every } from "../platform/timer.ts";
 
 /** Options of {@linkcode watchParent}. */
 export interface ParentWatchOptions {
@@ -53,12 +54,11 @@ export function watchParent(options: ParentWatchOptions): Disposable {
     onGone(reason);
   };
   const parent = Deno.ppid;
-  const timer = setInterval(() => {
+  const timer = every(pollMs, () => {
     if (Deno.ppid !== parent) report(`Parent process ${parent} is gone (ppid is now ${Deno.ppid})`);
-  }, pollMs);
-  Deno.unrefTimer(timer);
+  });
   if (stdin) watchStdin(() => report("Stdin closed: the master is gone"));
-  return { [Symbol.dispose]: () => clearInterval(timer) };
+  return { [Symbol.dispose]: () => timer.cancel() };
 }
 
 async function watchStdin(onEof: () => void): Promise<void> {

@@ -48,6 +48,7 @@ import {
 } from "./request_limits.ts";
 import { attachDeadline, installDeadlineSignal } from "./request_signal.ts";
 import { RequestCounters } from "./request_stats.ts";
+import { every, type Timer } from "../platform/timer.ts";
 
 /** What Deno.serve calls: the app's shape, too. */
 export type FetchHandler = (
@@ -150,7 +151,7 @@ class Guard implements RequestGuard {
   readonly #inFlight = new InFlightList();
   readonly #queue: InFlight[] = [];
   #busy = false;
-  #sweep: ReturnType<typeof setInterval> | null = null;
+  #sweep: Timer | null = null;
   readonly handler: FetchHandler;
   readonly readsRequest: boolean;
 
@@ -178,9 +179,7 @@ class Guard implements RequestGuard {
       // A quarter of the timeout keeps a 503 within 1.25 × timeout, capped so long
       // timeouts are still answered within a quarter second of expiry.
       const period = Math.min(250, Math.max(10, this.#timeoutMs / 4));
-      const sweep = setInterval(() => this.#expire(performance.now()), period);
-      Deno.unrefTimer(sweep);
-      this.#sweep = sweep;
+      this.#sweep = every(period, () => this.#expire(performance.now()));
     }
   }
 
@@ -233,7 +232,7 @@ class Guard implements RequestGuard {
   }
 
   close(): void {
-    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep?.cancel();
     this.#sweep = null;
   }
 

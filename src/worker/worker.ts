@@ -50,6 +50,7 @@ import {
 import { BindError, listenOptions, serveApp } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import type { Embedded } from "../embedded.ts";
+import { after } from "../platform/timer.ts";
 
 const log = getLog("worker");
 const hookFailed = hookFailureLogger(log);
@@ -124,16 +125,16 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     if (draining) return;
     draining = true;
     log.info(`Draining (${why}; up to ${graceMs} ms)`);
-    const deadline = setTimeout(() => {
+    const deadline = after(graceMs, () => {
       log.warning(`Still busy after ${graceMs} ms of draining; exiting anyway`);
       exit.resolve(ExitCode.Ok);
-    }, graceMs);
+    });
     drainServers({ servers, startDrain: () => guard.startDrain() })
       .then(() => exit.resolve(ExitCode.Ok), (error) => {
         log.error(`Drain failed: ${firstLine(error)}`);
         exit.resolve(ExitCode.Ok);
       })
-      .finally(() => clearTimeout(deadline));
+      .finally(() => deadline.cancel());
   };
   const onFrame = (frame: Frame) => {
     if (frame.type === "drain") drain(frame.graceMs, `master: ${frame.reason}`);

@@ -1,9 +1,14 @@
 /**
- * A worker must not load any `npm:` or `node:` module: either makes Deno
- * start its Node compatibility layer, several MB of RSS in every worker
- * (docs/benchmarks.md). This walks the static import graph a worker process
- * evaluates, from `main.ts __worker` and from `serve()`, as `deno info`
- * reports it, so a new import anywhere in it fails here with its path.
+ * What a worker process loads is its memory: this walks the static import
+ * graph a worker evaluates, from `main.ts __worker` and from `serve()`, as
+ * `deno info` reports it, so a new import or call anywhere in it fails here
+ * with its path. Measured costs are in docs/benchmarks.md.
+ *
+ * - No `npm:` or `node:` module: either makes Deno start its Node
+ *   compatibility layer, several MB of RSS in every worker.
+ * - No `setTimeout` or `setInterval` (nor `Deno.unrefTimer`, which serves
+ *   them): they are Node's timers in Deno 2.9, and their first use loads
+ *   `node:timers`, 2–3 MB; `src/platform/timer.ts` does without it.
  *
  * @module
  */
@@ -11,13 +16,22 @@ import { assertEquals } from "../../assert.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 
+/** The entry points of the code a worker process runs. */
+const WORKER_ENTRIES = ["main.ts", "src/worker/worker.ts", "src/serve.ts"];
+
 interface Module {
   specifier: string;
   dependencies?: { specifier: string; isDynamic?: boolean; code?: { specifier?: string } }[];
 }
 
-/** `[importer, specifier]` for every npm:/node: import statically reachable from `entry`. */
-async function nodeImports(entry: string): Promise<string[][]> {
+interface StaticGraph {
+  /** Every module reached by static imports. */
+  modules: Set<string>;
+  /** `[importer, specifier]` for every static import. */
+  imports: string[][];
+}
+
+async function staticGraph(entry: string): Promise<StaticGraph> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", entry],
     cwd: ROOT,
@@ -27,26 +41,48 @@ async function nodeImports(entry: string): Promise<string[][]> {
   const graph: { roots: string[]; modules: Module[] } = JSON.parse(
     new TextDecoder().decode(output.stdout),
   );
-  const modules = new Map(graph.modules.map((m) => [m.specifier, m]));
-  const found: string[][] = [];
-  const seen = new Set<string>();
+  const byName = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const modules = new Set<string>();
+  const imports: string[][] = [];
   const pending = [...graph.roots];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (seen.has(next)) continue;
-    seen.add(next);
-    for (const dependency of modules.get(next)?.dependencies ?? []) {
+    if (modules.has(next)) continue;
+    modules.add(next);
+    for (const dependency of byName.get(next)?.dependencies ?? []) {
       if (dependency.isDynamic) continue;
       const target = dependency.code?.specifier ?? dependency.specifier;
-      if (/^(npm|node):/.test(target)) found.push([next.replace(ROOT.href, ""), target]);
-      else pending.push(target);
+      imports.push([next, target]);
+      if (!/^(npm|node):/.test(target)) pending.push(target);
     }
   }
-  return found;
+  return { modules, imports };
+}
+
+const relative = (specifier: string) => specifier.replace(ROOT.href, "");
+
+/** Source without comments, so prose may name what code must not call. */
+function code(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)\/\/.*$/gm, "$1");
 }
 
 Deno.test("the worker's modules import nothing from npm: or node:", async () => {
-  // main.ts's static graph (what runs before it sends __worker to the worker), then the worker's.
-  assertEquals(await nodeImports("main.ts"), []);
-  assertEquals(await nodeImports("src/worker/worker.ts"), []);
-  assertEquals(await nodeImports("src/serve.ts"), []);
+  for (const entry of WORKER_ENTRIES) {
+    const { imports } = await staticGraph(entry);
+    const found = imports.filter(([, target]) => /^(npm|node):/.test(target));
+    assertEquals(found.map(([from, target]) => [relative(from), target]), [], entry);
+  }
+});
+
+Deno.test("the worker's modules use platform/timer.ts, not setTimeout or setInterval", async () => {
+  const found: string[][] = [];
+  for (const entry of WORKER_ENTRIES) {
+    for (const module of (await staticGraph(entry)).modules) {
+      if (!module.startsWith(ROOT.href)) continue;
+      const source = code(await Deno.readTextFile(new URL(module)));
+      for (const [name] of source.matchAll(/\b(setTimeout|setInterval|unrefTimer)\b/g)) {
+        found.push([relative(module), name]);
+      }
+    }
+  }
+  assertEquals(found, []);
 });

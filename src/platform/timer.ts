@@ -1,0 +1,88 @@
+/**
+ * Timers for a worker's own periodic work (heartbeats, the timeout sweep,
+ * log flushes, the parent watch) that leave Deno's `node:timers` unloaded.
+ *
+ * Why not `setTimeout`: Deno 2.9's global `setTimeout` and `setInterval`
+ * are Node's, from `node:timers`, which Deno loads
+ * lazily with the Node compatibility foundation (about 22 modules) the first
+ * time a process touches them. Measured with `/proc/PID/smaps`, that first
+ * use costs 2–3 MB of RSS: the modules' code and heap, V8's code cache and
+ * more of the executable paged in. A hello-world `Deno.serve` process never
+ * pays it, so a worker that did would carry it as overhead. The runtime's
+ * own core timers, under `AbortSignal.timeout()`, load nothing new, so these
+ * timers are made from those.
+ *
+ * A pending timer keeps the event loop alive, as `setTimeout` does (a
+ * listened-to `AbortSignal.timeout()` is ref'd); `cancel()` releases it.
+ * An app that calls `setTimeout` itself loads the module anyway: these
+ * timers only keep Herd from adding it.
+ *
+ * @example
+ * ```ts
+ * import { after, every } from "./timer.ts";
+ * const tick = every(1000, () => console.log("tick"));
+ * after(3500, () => tick.cancel());
+ * ```
+ *
+ * @module
+ */
+
+/** A pending timer. */
+export interface Timer {
+  /** Stops it (its callback will not run again); idempotent. */
+  cancel(): void;
+}
+
+/**
+ * Calls `callback` once, after `ms` milliseconds (rounded, at least 0).
+ *
+ * @example
+ * ```ts
+ * import { after } from "./timer.ts";
+ * const timer = after(100, () => console.log("later"));
+ * timer.cancel(); // never logs
+ * ```
+ */
+export function after(ms: number, callback: () => void): Timer {
+  const signal = AbortSignal.timeout(Math.max(0, Math.round(ms)));
+  const listener = () => callback();
+  signal.addEventListener("abort", listener, { once: true });
+  return { cancel: () => signal.removeEventListener("abort", listener) };
+}
+
+/**
+ * Calls `callback` every `ms` milliseconds until cancelled. The next period
+ * starts before the callback runs, so a slow callback does not stretch it.
+ *
+ * @example
+ * ```ts
+ * import { every } from "./timer.ts";
+ * const timer = every(250, () => console.log("sweep"));
+ * timer.cancel();
+ * ```
+ */
+export function every(ms: number, callback: () => void): Timer {
+  let pending: Timer;
+  const arm = () => {
+    pending = after(ms, () => {
+      arm();
+      callback();
+    });
+  };
+  arm();
+  // Cancelling from inside the callback finds the period it just armed.
+  return { cancel: () => pending.cancel() };
+}
+
+/**
+ * Resolves after `ms` milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "./timer.ts";
+ * await sleep(10);
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => after(ms, resolve));
+}
