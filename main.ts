@@ -14,8 +14,9 @@
 import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
 
 if (import.meta.main) {
-  // Dynamic imports, so a worker loads only the worker's modules (lighter by the CLI and the
-  // settings resolver, whose node: imports cost every worker ~4 MB).
+  // Dynamic imports, so a worker of a compiled binary evaluates only the worker's modules
+  // (lighter by the CLI and the settings resolver, whose node: imports cost ~4 MB). In script
+  // mode a worker starts from src/worker/entry.ts instead, which Deno also analyses less of.
   const code = Deno.args[0] === WORKER_COMMAND
     ? await (await import("./src/worker/worker.ts")).runWorker()
     : await (await import("./src/cli/commands.ts")).runCli(Deno.args);

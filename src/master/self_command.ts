@@ -1,6 +1,7 @@
 /**
- * The argv that re-executes this program, as a worker (`__worker`) or as a
- * new master (USR2). Pure: the runtime facts come in as data, so script and
+ * The argv that re-executes this program, as a worker (`__worker`, from
+ * its own entry point when the program is Herd's `main.ts`) or as a new
+ * master (USR2). Pure: the runtime facts come in as data, so script and
  * compiled mode are both unit-tested on any machine.
  *
  * In script mode, `deno.json` is discovered from the script's directory, so
@@ -11,6 +12,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { WORKER_COMMAND } from "../ipc/protocol.ts";
 
 /** Permission flags given to a re-executed script. Narrowing them is a data change. */
 export const WORKER_PERMISSIONS: readonly string[] = ["-A"];
@@ -56,6 +58,29 @@ export function selfCommand(runtime: SelfRuntime, tail: readonly string[]): Self
     command: runtime.execPath,
     args: ["run", ...permissions, "--no-prompt", script, ...tail],
   };
+}
+
+/** Herd's own entry point, which a worker does not re-run in script mode. */
+export const HERD_MAIN: string = new URL("../../main.ts", import.meta.url).href;
+
+/** The worker's entry point in script mode (see `src/worker/entry.ts` for why). */
+export const WORKER_ENTRY: string = new URL("../worker/entry.ts", import.meta.url).href;
+
+/**
+ * The command that starts a worker: the worker's own entry point when this
+ * program is Herd's `main.ts` run as a script, else this program again
+ * (a compiled binary, or a program that calls `serve()`).
+ *
+ * @example
+ * ```ts
+ * import { HERD_MAIN, workerCommand } from "./self_command.ts";
+ * workerCommand({ standalone: false, execPath: "/usr/bin/deno", mainModule: HERD_MAIN }).args;
+ * // ["run", "-A", "--no-prompt", "/…/src/worker/entry.ts", "__worker"]
+ * ```
+ */
+export function workerCommand(runtime: SelfRuntime): SelfCommand {
+  const own = !runtime.standalone && runtime.mainModule === HERD_MAIN;
+  return selfCommand(own ? { ...runtime, mainModule: WORKER_ENTRY } : runtime, [WORKER_COMMAND]);
 }
 
 /**

@@ -1,16 +1,16 @@
 /**
- * Starts one worker process: this program again, with `__worker`, the
- * parent's environment plus `_HERD_WORKER`, stdin piped and never written
- * (the worker exits on its EOF when the master dies), stdout and stderr
- * shared with the master.
+ * Starts one worker process (`__worker`: the worker's entry point, or this
+ * program again; see `self_command.ts`), with the parent's environment plus
+ * `_HERD_WORKER`, stdin piped and never written (the worker exits on its EOF
+ * when the master dies), stdout and stderr shared with the master.
  *
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
 import type { WorkerProcess } from "./process_driver.ts";
-import { currentRuntime, selfCommand, type SelfRuntime } from "./self_command.ts";
+import { currentRuntime, type SelfRuntime, workerCommand } from "./self_command.ts";
 import { telemetryEnvFor } from "./worker_env.ts";
-import { WORKER_COMMAND, WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
+import { WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
 
 /**
  * The environment of a worker: the parent's plus its identity.
@@ -55,7 +55,7 @@ export function spawnWorker(
   identity: WorkerIdentity,
   launch: WorkerLaunch = {},
 ): WorkerProcess {
-  const { command, args } = selfCommand(launch.runtime ?? currentRuntime(), [WORKER_COMMAND]);
+  const { command, args } = workerCommand(launch.runtime ?? currentRuntime());
   const child = new Deno.Command(command, {
     args,
     env: workerEnv(identity, telemetryEnvFor(identity.id)),

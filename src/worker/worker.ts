@@ -10,7 +10,8 @@
  *   stop → exit 0 · channel EOF, stdin EOF, ppid change → exit 6
  * ```
  *
- * The master starts it as `main.ts __worker` with `_HERD_WORKER` set to
+ * The master starts it as `src/worker/entry.ts __worker` (a compiled binary:
+ * `herd __worker`) with `_HERD_WORKER` set to
  * `{"id","token","control"}`, stdin a pipe it never writes, stdout and
  * stderr inherited (they belong to the app; Herd's protocol never uses them).
  *

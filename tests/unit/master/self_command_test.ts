@@ -1,5 +1,11 @@
 import { assertEquals } from "../../assert.ts";
-import { selfCommand } from "../../../src/master/self_command.ts";
+import { fileURLToPath } from "node:url";
+import {
+  HERD_MAIN,
+  selfCommand,
+  WORKER_ENTRY,
+  workerCommand,
+} from "../../../src/master/self_command.ts";
 
 Deno.test("selfCommand re-runs the main script with permissions in script mode", () => {
   const runtime = {
@@ -33,4 +39,34 @@ Deno.test("selfCommand takes permissions as data", () => {
 Deno.test("selfCommand runs the binary itself in compiled mode", () => {
   const runtime = { standalone: true, execPath: "/opt/herd", mainModule: "file:///x/main.ts" };
   assertEquals(selfCommand(runtime, ["__worker"]), { command: "/opt/herd", args: ["__worker"] });
+});
+
+Deno.test("workerCommand starts Herd's own workers from the worker's entry point", () => {
+  const deno = { standalone: false, execPath: "/bin/deno", permissions: ["-A"] };
+  assertEquals(workerCommand({ ...deno, mainModule: HERD_MAIN }).args, [
+    "run",
+    "-A",
+    "--no-prompt",
+    fileURLToPath(WORKER_ENTRY),
+    "__worker",
+  ]);
+  // A program that calls serve() holds the app: its workers run it again.
+  assertEquals(workerCommand({ ...deno, mainModule: "file:///srv/svc.ts" }).args, [
+    "run",
+    "-A",
+    "--no-prompt",
+    "/srv/svc.ts",
+    "__worker",
+  ]);
+  // So does a compiled binary, whatever module it was built from.
+  assertEquals(
+    workerCommand({ standalone: true, execPath: "/opt/herd", mainModule: HERD_MAIN }),
+    { command: "/opt/herd", args: ["__worker"] },
+  );
+});
+
+Deno.test("the worker's entry point and Herd's main.ts exist where the constants say", async () => {
+  for (const url of [HERD_MAIN, WORKER_ENTRY]) {
+    assertEquals((await Deno.stat(new URL(url))).isFile, true, url);
+  }
 });

@@ -1,14 +1,17 @@
 /**
  * What a worker process loads is its memory: this walks the static import
- * graph a worker evaluates, from `main.ts __worker` and from `serve()`, as
- * `deno info` reports it, so a new import or call anywhere in it fails here
- * with its path. Measured costs are in docs/benchmarks.md.
+ * graph a worker evaluates, from its entry point, from `main.ts __worker` (a
+ * compiled binary) and from `serve()`, as `deno info` reports it, so a new
+ * import or call anywhere in it fails here with its path. Measured costs
+ * are in docs/benchmarks.md.
  *
  * - No `npm:` or `node:` module: either makes Deno start its Node
  *   compatibility layer, several MB of RSS in every worker.
  * - No `setTimeout` or `setInterval` (nor `Deno.unrefTimer`, which serves
  *   them): they are Node's timers in Deno 2.9, and their first use loads
  *   `node:timers`, 2–3 MB; `src/platform/timer.ts` does without it.
+ * - Nothing of the master or the CLI in what Deno analyses when a worker
+ *   starts (its entry point's graph, dynamic imports included): 1–2 MB.
  *
  * @module
  */
@@ -17,7 +20,7 @@ import { assertEquals } from "../../assert.ts";
 const ROOT = new URL("../../../", import.meta.url);
 
 /** The entry points of the code a worker process runs. */
-const WORKER_ENTRIES = ["main.ts", "src/worker/worker.ts", "src/serve.ts"];
+const WORKER_ENTRIES = ["src/worker/entry.ts", "main.ts", "src/serve.ts"];
 
 interface Module {
   specifier: string;
@@ -85,4 +88,17 @@ Deno.test("the worker's modules use platform/timer.ts, not setTimeout or setInte
     }
   }
   assertEquals(found, []);
+});
+
+Deno.test("a worker's start analyses none of the master's or the CLI's modules", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "src/worker/entry.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const { modules }: { modules: Module[] } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const specifiers = modules.map((m) => relative(m.specifier));
+  assertEquals(specifiers.filter((s) => /^src\/(master|cli)\//.test(s)), []);
+  assertEquals(specifiers.includes("src/worker/worker.ts"), true);
 });
