@@ -16,7 +16,7 @@ import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
 if (import.meta.main) {
   // Dynamic imports, so a worker of a compiled binary evaluates only the worker's modules
   // (lighter by the CLI and the settings resolver, whose node: imports cost ~4 MB). In script
-  // mode a worker starts from src/worker/entry.ts instead, which Deno also analyses less of.
+  // mode a worker starts from src/worker/entry.ts instead (it says why).
   const code = Deno.args[0] === WORKER_COMMAND
     ? await (await import("./src/worker/worker.ts")).runWorker()
     : await (await import("./src/cli/commands.ts")).runCli(Deno.args);

@@ -1,16 +1,17 @@
 /**
  * Timers for a worker's own periodic work (heartbeats, the timeout sweep,
- * log flushes, the parent watch) that leave Deno's `node:timers` unloaded.
+ * log flushes, the parent watch, the drain) that leave `node:timers`
+ * unloaded.
  *
- * Why not `setTimeout`: Deno 2.9's global `setTimeout` and `setInterval`
- * are Node's, from `node:timers`, which Deno loads
- * lazily with the Node compatibility foundation (about 22 modules) the first
- * time a process touches them. Measured with `/proc/PID/smaps`, that first
- * use costs 2–3 MB of RSS: the modules' code and heap, V8's code cache and
- * more of the executable paged in. A hello-world `Deno.serve` process never
- * pays it, so a worker that did would carry it as overhead. The runtime's
- * own core timers, under `AbortSignal.timeout()`, load nothing new, so these
- * timers are made from those.
+ * Why not `setTimeout`: Deno 2.9's global `setTimeout` and `setInterval` are
+ * Node's, from `node:timers`, which Deno loads lazily, with the Node
+ * compatibility foundation under it (about 22 modules), the first time a
+ * process touches them. Measured with `/proc/PID/smaps`, that first use
+ * costs 2–3 MB of RSS: the modules' code and heap, V8's code cache and more
+ * of the executable paged in. A hello-world `Deno.serve` process never pays
+ * it, so a worker that did would carry it as overhead. `AbortSignal.timeout()`
+ * runs on the runtime's core timers and loads nothing new, so these timers
+ * are made from it.
  *
  * A pending timer keeps the event loop alive, as `setTimeout` does (a
  * listened-to `AbortSignal.timeout()` is ref'd); `cancel()` releases it.
@@ -47,6 +48,7 @@ export function after(ms: number, callback: () => void): Timer {
   const signal = AbortSignal.timeout(Math.max(0, Math.round(ms)));
   const listener = () => callback();
   signal.addEventListener("abort", listener, { once: true });
+  // The runtime's timer cannot be cleared: without a listener it is unref'd and runs out idle.
   return { cancel: () => signal.removeEventListener("abort", listener) };
 }
 

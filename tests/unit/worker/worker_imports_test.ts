@@ -34,16 +34,19 @@ interface StaticGraph {
   imports: string[][];
 }
 
-async function staticGraph(entry: string): Promise<StaticGraph> {
+/** What `deno info` reports for `entry`: every module Deno analyses, dynamic imports included. */
+async function denoInfo(entry: string): Promise<{ roots: string[]; modules: Module[] }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", entry],
     cwd: ROOT,
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  const graph: { roots: string[]; modules: Module[] } = JSON.parse(
-    new TextDecoder().decode(output.stdout),
-  );
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+async function staticGraph(entry: string): Promise<StaticGraph> {
+  const graph = await denoInfo(entry);
   const byName = new Map(graph.modules.map((m) => [m.specifier, m]));
   const modules = new Set<string>();
   const imports: string[][] = [];
@@ -91,13 +94,7 @@ Deno.test("the worker's modules use platform/timer.ts, not setTimeout or setInte
 });
 
 Deno.test("a worker's start analyses none of the master's or the CLI's modules", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", "src/worker/entry.ts"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const { modules }: { modules: Module[] } = JSON.parse(new TextDecoder().decode(output.stdout));
+  const { modules } = await denoInfo("src/worker/entry.ts");
   const specifiers = modules.map((m) => relative(m.specifier));
   assertEquals(specifiers.filter((s) => /^src\/(master|cli)\//.test(s)), []);
   assertEquals(specifiers.includes("src/worker/worker.ts"), true);
