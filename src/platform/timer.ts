@@ -34,8 +34,12 @@ export interface Timer {
   cancel(): void;
 }
 
+/** The longest delay the runtime's timers take: past it they fire at once. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
 /**
- * Calls `callback` once, after `ms` milliseconds (rounded, at least 0).
+ * Calls `callback` once, after `ms` milliseconds (rounded, at least 0; a
+ * delay past the runtime's ~24.8-day limit is waited in parts).
  *
  * @example
  * ```ts
@@ -45,7 +49,13 @@ export interface Timer {
  * ```
  */
 export function after(ms: number, callback: () => void): Timer {
-  const signal = AbortSignal.timeout(Math.max(0, Math.round(ms)));
+  const delay = Math.max(0, Math.round(ms));
+  if (delay > MAX_DELAY_MS) {
+    let rest: Timer | null = null;
+    const first = after(MAX_DELAY_MS, () => rest = after(delay - MAX_DELAY_MS, callback));
+    return { cancel: () => (rest ?? first).cancel() };
+  }
+  const signal = AbortSignal.timeout(delay);
   const listener = () => callback();
   signal.addEventListener("abort", listener, { once: true });
   // The runtime's timer cannot be cleared: without a listener it is unref'd and runs out idle.

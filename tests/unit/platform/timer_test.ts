@@ -27,6 +27,17 @@ Deno.test("a cancelled after() never calls back", async () => {
   assertEquals(calls, 0);
 });
 
+Deno.test("after() waits out a delay past the runtime's 2^31 - 1 ms limit", async () => {
+  // AbortSignal.timeout(2 ** 31) alone fires at once.
+  let calls = 0;
+  const long = after(2 ** 31 + 5, () => calls++);
+  const longer = after(1e12, () => calls++);
+  await sleep(100);
+  long.cancel();
+  longer.cancel();
+  assertEquals(calls, 0);
+});
+
 Deno.test("every() repeats until cancelled, also from its own callback", async () => {
   let outside = 0;
   const repeating = every(10, () => outside++);
