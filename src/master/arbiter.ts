@@ -20,7 +20,7 @@ import { systemClock } from "./events.ts";
 import type { ProcessDriver } from "./process_driver.ts";
 import { enforceDeadlines, nextDeadline } from "./deadlines.ts";
 import { abandonReload, beginReload, finishReload, type Reload } from "./rolling_reload.ts";
-import type { WorkerHandle } from "./worker_handle.ts";
+import { awaitsLastWords, LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
 
@@ -123,6 +123,12 @@ export class Arbiter {
     if (this.#exitCode !== null) return;
     const running = this.#phase === "running";
     await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
+    for (const w of [...this.workforce.workers.values()]) {
+      if (w.exited && this.#clock.now() >= w.exited.at + LAST_WORDS_MS) {
+        await this.#reap(w.serial, w.exited.status);
+      }
+    }
+    if (this.#exitCode !== null) return;
     await this.#manage();
   }
 
@@ -137,7 +143,10 @@ export class Arbiter {
     message: ({ link, message }) => this.workforce.record(link, message),
     link_closed: ({ link }) => {
       const w = this.workforce.byLink(link);
-      if (w) w.link = null;
+      if (!w) return;
+      w.link = null;
+      w.linkClosed = true;
+      if (w.exited) return this.#reap(w.serial, w.exited.status);
     },
     control: ({ link, request }) =>
       answerControl(link, {
@@ -155,7 +164,11 @@ export class Arbiter {
           }
         },
       }),
-    exit: ({ serial, status }) => this.#reap(serial, status),
+    exit: ({ serial, status }) => {
+      const w = this.workforce.workers.get(serial);
+      if (w && awaitsLastWords(w)) w.exited = { status, at: this.#clock.now() };
+      else return this.#reap(serial, status);
+    },
     files_changed: ({ paths }) => this.#filesChanged(paths),
   };
 

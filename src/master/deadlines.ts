@@ -10,6 +10,7 @@ import { getLog } from "../logging/log.ts";
 import { heartbeatExpired, recycleReason } from "./recycle_policy.ts";
 import { drainSettlesAt } from "./workforce_plan.ts";
 import type { Workforce } from "./workforce.ts";
+import { LAST_WORDS_MS } from "./worker_handle.ts";
 
 /**
  * Applies every deadline due at `now`. Recycling and heartbeat checks only
@@ -77,6 +78,7 @@ export function nextDeadline(
     // The next replacement may start once a drain has settled: wake up for it.
     const settled = drainSettlesAt(w);
     if (settled > now) deadline = Math.min(deadline, settled);
+    if (w.exited) deadline = Math.min(deadline, w.exited.at + LAST_WORDS_MS);
     if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
     else if (w.state === "booting") deadline = Math.min(deadline, w.spawnedAt + bootMs);
     else if (w.state === "ready" && timeoutMs > 0) {

@@ -5,11 +5,39 @@
  *
  * @module
  */
-import type { ExitReason, WorkerInfo } from "../hooks.ts";
+import type { ExitReason, ExitStatus, WorkerInfo } from "../hooks.ts";
 import type { RequestStats, WorkerStatus } from "../ipc/protocol.ts";
 import type { Link } from "./events.ts";
 import type { WorkerProcess } from "./process_driver.ts";
 import type { RecycleLimits } from "./recycle_policy.ts";
+
+/**
+ * How long the master holds a worker's exit for its last frames (see
+ * {@linkcode awaitsLastWords}) before reporting the exit without them.
+ */
+export const LAST_WORDS_MS = 500;
+
+/**
+ * Whether a worker's exit should wait for the rest of its channel. A worker
+ * that fails to boot sends `boot_error` and exits at once; the exit and the
+ * frame reach the master by separate paths, and the exit can come first.
+ * Reported then, the failure would read "exited with code 4" instead of
+ * the error itself. So an exit before `ready`, with no `boot_error` yet and
+ * the channel still open, waits for the channel's end (at most
+ * {@linkcode LAST_WORDS_MS}). A worker that never connected waits the same.
+ *
+ * @example
+ * ```ts
+ * import { awaitsLastWords } from "./worker_handle.ts";
+ * awaitsLastWords({ readyAt: null, bootError: null, linkClosed: false, leaving: null }); // true
+ * awaitsLastWords({ readyAt: 12, bootError: null, linkClosed: false, leaving: null }); // false
+ * ```
+ */
+export function awaitsLastWords(
+  w: Pick<WorkerHandle, "readyAt" | "bootError" | "linkClosed" | "leaving">,
+): boolean {
+  return w.readyAt === null && w.bootError === null && !w.linkClosed && w.leaving === null;
+}
 
 /** The life of a worker as the master tracks it. */
 export type WorkerState = "booting" | "ready" | "draining";
@@ -51,6 +79,10 @@ export class WorkerHandle {
   killAt: number | null = null;
   /** The last `boot_error` message, printed if it exits before `ready`. */
   bootError: string | null = null;
+  /** True once its channel was read to the end (every frame it sent is handled). */
+  linkClosed = false;
+  /** Its exit, held while its last frames may still be unread (see {@linkcode awaitsLastWords}). */
+  exited: { status: ExitStatus; at: number } | null = null;
   stats: RequestStats | null = null;
 
   /**
