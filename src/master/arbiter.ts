@@ -18,9 +18,9 @@ import type { BackoffPolicy } from "./crash_backoff.ts";
 import { type Clock, EventQueue, type MasterEvent, type MasterSignal } from "./events.ts";
 import { systemClock } from "./events.ts";
 import type { ProcessDriver } from "./process_driver.ts";
-import { enforceDeadlines, nextDeadline } from "./deadlines.ts";
+import { enforceDeadlines, heldExitsDue, nextDeadline } from "./deadlines.ts";
 import { abandonReload, beginReload, finishReload, type Reload } from "./rolling_reload.ts";
-import { awaitsLastWords, LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
+import { awaitsLastWords, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
 
@@ -123,10 +123,8 @@ export class Arbiter {
     if (this.#exitCode !== null) return;
     const running = this.#phase === "running";
     await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
-    for (const w of [...this.workforce.workers.values()]) {
-      if (w.exited && this.#clock.now() >= w.exited.at + LAST_WORDS_MS) {
-        await this.#reap(w.serial, w.exited.status);
-      }
+    for (const w of heldExitsDue(this.workforce, this.#clock.now())) {
+      await this.#reap(w.serial, w.exited!.status);
     }
     if (this.#exitCode !== null) return;
     await this.#manage();

@@ -10,7 +10,7 @@ import { getLog } from "../logging/log.ts";
 import { heartbeatExpired, recycleReason } from "./recycle_policy.ts";
 import { drainSettlesAt } from "./workforce_plan.ts";
 import type { Workforce } from "./workforce.ts";
-import { LAST_WORDS_MS } from "./worker_handle.ts";
+import { LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
 
 /**
  * Applies every deadline due at `now`. Recycling and heartbeat checks only
@@ -53,6 +53,23 @@ export async function enforceDeadlines(
       }
     }
   }
+}
+
+/**
+ * The workers whose exit was held for their last frames
+ * (`awaitsLastWords` in `worker_handle.ts`) and is now due to be reported
+ * without them.
+ *
+ * @example
+ * ```ts
+ * import { heldExitsDue } from "./deadlines.ts";
+ * // for (const w of heldExitsDue(workforce, clock.now())) reap(w);
+ * ```
+ */
+export function heldExitsDue(workforce: Workforce, now: number): WorkerHandle[] {
+  return [...workforce.workers.values()].filter((w) =>
+    w.exited !== null && now >= w.exited.at + LAST_WORDS_MS
+  );
 }
 
 /**
