@@ -239,10 +239,35 @@ export interface LoadResult {
 // The client's words when the server closed an idle pooled connection as a request went out.
 const CLOSED_BEFORE_RESPONSE = "connection closed before message completed";
 
+// What the client says when the kernel reset its connection.
+const RESET = "Connection reset by peer";
+
+/**
+ * Whether the kernel hands connections still queued on a closing `SO_REUSEPORT` listener to
+ * another one (`net.ipv4.tcp_migrate_req = 1`). With 0, it resets them: a replaced worker can
+ * lose the few connections that arrived in its last instant (the README's recycling section).
+ */
+const MIGRATES_QUEUED = (() => {
+  try {
+    return Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_migrate_req").trim() === "1";
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Resets tolerated per request sent when the kernel does not migrate queued connections: about
+ * three times the rate measured here (1 in 11–16k requests, in ~1 of 85 runs of a recycling
+ * test), so a drain that breaks connections still fails.
+ */
+const RESETS_PER_REQUEST = 1 / 5000;
+
 /**
  * Asserts a {@linkcode loadLoop} lost nothing: no failed request, and retries
  * (a pooled connection closed under a request) stay rare, so the retry
- * cannot hide a drain that breaks connections.
+ * cannot hide a drain that breaks connections. The only loss allowed is the
+ * kernel's, and only where it is configured to cause it: a rare reset of a
+ * connection queued on a closing listener while `tcp_migrate_req` is 0.
  *
  * @example
  * ```ts
@@ -252,10 +277,13 @@ const CLOSED_BEFORE_RESPONSE = "connection closed before message completed";
  */
 export function assertNothingLost(result: LoadResult, what = "requests"): void {
   const sent = result.ok + result.failed;
+  const resets = result.errors.filter((error) => error.includes(RESET)).length;
+  const tolerated = MIGRATES_QUEUED ? 0 : Math.max(1, Math.floor(sent * RESETS_PER_REQUEST));
   assertEquals(
-    result.failed,
+    result.failed - Math.min(resets, tolerated),
     0,
-    `${result.failed} of ${sent} ${what} failed: ${result.errors.slice(0, 3).join("\n")}`,
+    `${result.failed} of ${sent} ${what} failed (kernel resets tolerated: ${tolerated}): ` +
+      result.errors.slice(0, 3).join("\n"),
   );
   assert(result.retried * 100 <= sent, `${result.retried} of ${sent} ${what} needed a retry`);
 }

@@ -130,9 +130,14 @@ Deno.test("access log: no line is lost while workers are recycled under load", a
     stop.abort();
   }
   const result = await load;
-  const sent = result.ok + result.failed;
   assertNothingLost(result);
-  assertEquals((await linesOf(path, sent)).length, sent);
+  // Every answered request has its line. A request the kernel reset (see assertNothingLost) never
+  // reached a worker, so it has none.
+  const lines = (await linesOf(path, result.ok)).length;
+  assert(
+    lines >= result.ok && lines <= result.ok + result.failed,
+    `${lines} lines, ${result.ok} ok`,
+  );
 });
 
 async function herdCommand(args: string[], cwd: string): Promise<string> {
