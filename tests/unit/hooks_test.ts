@@ -6,17 +6,13 @@
  */
 import { assertEquals } from "../assert.ts";
 import { hookFailureLogger, runHook } from "../../src/hooks.ts";
-import { getLog, type LogRecord, routeLogs } from "../../src/logging/log.ts";
+import { getLog, type LogRecord } from "../../src/logging/log.ts";
+import { captureLogs } from "../log_records.ts";
 
 async function recordsOf(run: () => Promise<void>): Promise<LogRecord[]> {
-  const records: LogRecord[] = [];
-  const previous = routeLogs((record) => records.push(record), "debug");
-  try {
-    await run();
-  } finally {
-    routeLogs(previous, "info");
-  }
-  return records;
+  using logs = captureLogs();
+  await run();
+  return logs.records;
 }
 
 Deno.test("hookFailureLogger: one error record naming the hook, with the error attached", async () => {

@@ -6,35 +6,27 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../../assert.ts";
-import { getLog, type LogRecord, routeLogs } from "../../../src/logging/log.ts";
-
-function capture(level: Parameters<typeof routeLogs>[1]): { records: LogRecord[]; done(): void } {
-  const records: LogRecord[] = [];
-  const previous = routeLogs((record) => records.push(record), level);
-  return { records, done: () => routeLogs(previous, "info") };
-}
+import { getLog, routeLogs } from "../../../src/logging/log.ts";
+import { captureLogs } from "../../log_records.ts";
 
 Deno.test("records at log_level and above reach the sink, with category and properties", () => {
-  const { records, done } = capture("warning");
-  try {
-    const log = getLog("test");
-    const error = new Error("boom");
-    log.debug("hidden");
-    log.info("hidden too");
-    log.warning("kept");
-    log.error("failed", { error });
-    log.critical("gone");
-    assertEquals(records.map((r) => [r.level, r.message]), [
-      ["warning", "kept"],
-      ["error", "failed"],
-      ["critical", "gone"],
-    ]);
-    assertEquals(records[0].category, ["herd", "test"]);
-    assertEquals(records[1].properties, { error });
-    assert(Math.abs(records[0].timestamp - Date.now()) < 5_000);
-  } finally {
-    done();
-  }
+  using logs = captureLogs("warning");
+  const { records } = logs;
+  const log = getLog("test");
+  const error = new Error("boom");
+  log.debug("hidden");
+  log.info("hidden too");
+  log.warning("kept");
+  log.error("failed", { error });
+  log.critical("gone");
+  assertEquals(records.map((r) => [r.level, r.message]), [
+    ["warning", "kept"],
+    ["error", "failed"],
+    ["critical", "gone"],
+  ]);
+  assertEquals(records[0].category, ["herd", "test"]);
+  assertEquals(records[1].properties, { error });
+  assert(Math.abs(records[0].timestamp - Date.now()) < 5_000);
 });
 
 Deno.test("a sink that throws does not reach the code that logged", () => {

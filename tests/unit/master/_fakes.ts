@@ -132,8 +132,8 @@ export class Rig {
     throw new Error(`Condition not reached in ${limit} turns`);
   }
 
-  /** The worker says hello and then ready. */
-  async boot(process: FakeProcess): Promise<FakeLink> {
+  /** The worker connects and says hello (queued, not yet handled). */
+  hello(process: FakeProcess): FakeLink {
     const link = new FakeLink();
     this.links.set(process, link);
     const { id, token } = process.request;
@@ -142,6 +142,12 @@ export class Rig {
       link,
       hello: { type: "hello", id, pid: process.pid, token },
     });
+    return link;
+  }
+
+  /** The worker says hello and then ready. */
+  async boot(process: FakeProcess): Promise<FakeLink> {
+    const link = this.hello(process);
     this.arbiter.queue.push({
       kind: "message",
       link,

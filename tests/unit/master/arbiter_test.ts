@@ -1,7 +1,7 @@
 import { assert, assertEquals } from "../../assert.ts";
 import { ExitCode } from "../../../src/ipc/protocol.ts";
-import { FakeLink, fakeResolved, Rig } from "./_fakes.ts";
-import { type LogRecord, routeLogs } from "../../../src/logging/log.ts";
+import { fakeResolved, Rig } from "./_fakes.ts";
+import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
 
 Deno.test("arbiter starts the target number of workers and sends each its config", async () => {
@@ -143,58 +143,46 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
 });
 
 Deno.test("arbiter reports a boot error that arrives after the worker's exit", async () => {
-  const records: LogRecord[] = [];
-  const previous = routeLogs((record) => records.push(record), "info");
-  try {
-    const rig = new Rig({ workers: 1 });
-    await rig.until(() => rig.driver.spawned.length === 1);
-    const process = rig.driver.spawned[0];
-    const link = new FakeLink();
-    const { id, token } = process.request;
-    rig.arbiter.queue.push({ kind: "hello", link, hello: { type: "hello", id, pid: 1, token } });
-    await rig.arbiter.step();
-    // The exit is seen first; the frame the worker sent before exiting, and its channel's end, after.
-    process.exit({ code: ExitCode.AppLoadError, signal: null });
-    await rig.arbiter.step();
-    assertEquals(rig.arbiter.exitCode, null, "the exit waits for the worker's last frames");
-    rig.arbiter.queue.push({
-      kind: "message",
-      link,
-      message: {
-        type: "boot_error",
-        code: ExitCode.AppLoadError,
-        message: "app.ts: no default export",
-      },
-    });
-    rig.arbiter.queue.push({ kind: "link_closed", link });
-    await rig.until(() => false);
-    assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
-    const errors = records.filter((r) => r.level === "error").map((r) => r.message);
-    assert(
-      errors.some((m) => /failed to boot: app\.ts: no default export$/.test(m)),
-      errors.join("\n"),
-    );
-  } finally {
-    routeLogs(previous, "info");
-  }
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1 });
+  await rig.until(() => rig.driver.spawned.length === 1);
+  const process = rig.driver.spawned[0];
+  const link = rig.hello(process);
+  await rig.arbiter.step();
+  // The exit is seen first; the frame the worker sent before exiting, and its channel's end, after.
+  process.exit({ code: ExitCode.AppLoadError, signal: null });
+  await rig.arbiter.step();
+  assertEquals(rig.arbiter.exitCode, null, "the exit waits for the worker's last frames");
+  rig.arbiter.queue.push({
+    kind: "message",
+    link,
+    message: {
+      type: "boot_error",
+      code: ExitCode.AppLoadError,
+      message: "app.ts: no default export",
+    },
+  });
+  rig.arbiter.queue.push({ kind: "link_closed", link });
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+  const errors = logs.records.filter((r) => r.level === "error").map((r) => r.message);
+  assert(
+    errors.some((m) => /failed to boot: app\.ts: no default export$/.test(m)),
+    errors.join("\n"),
+  );
 });
 
 Deno.test("arbiter reports an exit without last words after LAST_WORDS_MS", async () => {
-  const records: LogRecord[] = [];
-  const previous = routeLogs((record) => records.push(record), "info");
-  try {
-    const rig = new Rig({ workers: 1 });
-    await rig.until(() => rig.driver.spawned.length === 1);
-    const diedAt = rig.clock.now();
-    rig.driver.spawned[0].exit({ code: 1, signal: null }); // died before it connected
-    await rig.arbiter.step();
-    assertEquals(rig.arbiter.workforce.workers.size, 1, "held for its last frames first");
-    await rig.until(() => false);
-    assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
-    assert(rig.clock.now() - diedAt >= LAST_WORDS_MS);
-    const errors = records.filter((r) => r.level === "error").map((r) => r.message);
-    assert(errors.some((m) => /failed to boot: exited with code 1$/.test(m)), errors.join("\n"));
-  } finally {
-    routeLogs(previous, "info");
-  }
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1 });
+  await rig.until(() => rig.driver.spawned.length === 1);
+  const diedAt = rig.clock.now();
+  rig.driver.spawned[0].exit({ code: 1, signal: null }); // died before it connected
+  await rig.arbiter.step();
+  assertEquals(rig.arbiter.workforce.workers.size, 1, "held for its last frames first");
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+  assert(rig.clock.now() - diedAt >= LAST_WORDS_MS);
+  const errors = logs.records.filter((r) => r.level === "error").map((r) => r.message);
+  assert(errors.some((m) => /failed to boot: exited with code 1$/.test(m)), errors.join("\n"));
 });
