@@ -11,8 +11,9 @@
  *
  * Every command resolves the configuration first; problems are printed one
  * per line (`error: …`) and exit with 2. Stack traces are shown only when
- * `log_level` is `debug`. (A worker, `main.ts __worker`, never comes here:
- * `main.ts` and `serve()` send it straight to `src/worker/worker.ts`.)
+ * `log_level` is `debug`. (A worker never comes here: it starts from
+ * `src/worker/entry.ts`, or `main.ts` and `serve()` send `__worker` straight
+ * to `src/worker/worker.ts`.)
  *
  * The master and the control client are loaded with dynamic imports, so
  * `config` and `check` load neither.

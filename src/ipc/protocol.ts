@@ -65,9 +65,11 @@ export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 // ---- master → worker, at spawn -------------------------------------------
 
 /**
- * The first argument that makes this program a worker (`main.ts __worker`).
- * The entry point checks it before importing anything else, so a worker
- * never loads the CLI, the settings resolver or the master.
+ * The argument that marks a worker process. `main.ts` and `serve()` check it
+ * before importing anything else, so a compiled binary's or an embedding
+ * program's workers never load the CLI, the settings resolver or the master;
+ * in script mode a worker starts from `src/worker/entry.ts`, which only
+ * carries it so `ps` shows what the process is.
  */
 export const WORKER_COMMAND = "__worker";
 

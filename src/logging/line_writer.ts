@@ -82,8 +82,8 @@ const ENCODER = new TextEncoder();
 const NEWLINE = 0x0a;
 const OPEN_WRITERS = new Set<BufferedLineWriter>();
 
-// Unref'd timers never keep a process alive, so pending lines would be lost
-// at a normal exit without this.
+// Deno.exit() (how Herd's processes end) does not wait for the flush timer, so pending
+// lines would be lost at exit without this.
 globalThis.addEventListener("unload", () => flushAllLineWriters());
 
 function describe(error: unknown): string {

@@ -84,7 +84,7 @@ export function workerPermissions(
   facts: PermissionFacts,
 ): string[] {
   const extra = settings.worker_permissions;
-  if (grantsAll(extra)) return [...ALL];
+  if (extra.some((flag) => flag === "all" || flag === "--allow-all")) return [...ALL];
   const scopes = new Map<string, Set<string> | null>();
   const grant = (kind: string, ...values: string[]) => {
     if (!scopes.has(kind)) scopes.set(kind, new Set());
@@ -130,10 +130,6 @@ export function workerPermissions(
   return [...scopes].map(([kind, set]) =>
     set === null ? `--allow-${kind}` : `--allow-${kind}=${[...set].join(",")}`
   );
-}
-
-function grantsAll(extra: readonly string[]): boolean {
-  return extra.some((flag) => flag === "all" || flag === "--allow-all");
 }
 
 /**
