@@ -146,10 +146,9 @@ class BufferedLineWriter implements LineWriter {
   }
 
   flush(): void {
-    if (this.#timer !== null) {
-      this.#timer.cancel();
-      this.#timer = null;
-    }
+    // The flush timer stays armed: when it fires it writes what came since (lines still wait
+    // at most FLUSH_INTERVAL_MS), and a writer flushed by size many times a second does not
+    // create and cancel a timer each time.
     if (this.#used === 0) return;
     const batch = this.#buffer!.subarray(0, this.#used);
     this.#used = 0;
@@ -170,6 +169,8 @@ class BufferedLineWriter implements LineWriter {
   }
 
   close(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
     this.flush();
     this.#output?.close();
     this.#output = null;
