@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { tcpMigrateReq } from "../src/platform/tcp_migrate_req.ts";
 import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
 import { parseArgs } from "node:util";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
@@ -153,7 +154,7 @@ function renderReport(results: PhaseResult[], load: { seconds: number; connectio
 
 async function writeDocs(report: string): Promise<void> {
   const path = `${ROOT}docs/benchmarks.md`;
-  const migrate = (await Deno.readTextFile("/proc/sys/net/ipv4/tcp_migrate_req")).trim();
+  const migrate = (await tcpMigrateReq()) ?? "unknown";
   const body = [
     "## Replacing workers under load",
     "",

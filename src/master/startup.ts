@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { tcpMigrateReq } from "../platform/tcp_migrate_req.ts";
 import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
@@ -23,8 +24,6 @@ import { checkTlsPair } from "./tls_check.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
-
-const MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -148,8 +147,7 @@ export function printBanner(
  * ```
  */
 export async function hintTcpMigrateReq(): Promise<void> {
-  const value = await Deno.readTextFile(MIGRATE_REQ).catch(() => null);
-  if (value?.trim() !== "0") return;
+  if ((await tcpMigrateReq()) !== "0") return;
   getLog("master").info(
     "Hint: sysctl net.ipv4.tcp_migrate_req=1 makes worker replacement lossless " +
       "for connections still queued on a closing worker",

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { tcpMigrateReq } from "../../src/platform/tcp_migrate_req.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { freePort as freePortOn } from "../../src/master/listener_check.ts";
 
@@ -242,18 +243,8 @@ const CLOSED_BEFORE_RESPONSE = "connection closed before message completed";
 // What the client says when the kernel reset its connection.
 const RESET = "Connection reset by peer";
 
-/**
- * Whether the kernel hands connections still queued on a closing `SO_REUSEPORT` listener to
- * another one (`net.ipv4.tcp_migrate_req = 1`). With 0, it resets them: a replaced worker can
- * lose the few connections that arrived in its last instant (the README's recycling section).
- */
-const MIGRATES_QUEUED = (() => {
-  try {
-    return Deno.readTextFileSync("/proc/sys/net/ipv4/tcp_migrate_req").trim() === "1";
-  } catch {
-    return false;
-  }
-})();
+// Whether the kernel moves connections queued on a closing listener (see tcp_migrate_req.ts).
+const MIGRATES_QUEUED = (await tcpMigrateReq()) === "1";
 
 /**
  * Resets tolerated per request sent when the kernel does not migrate queued connections: about
