@@ -13,7 +13,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { fixtureApp, startHerd } from "./_harness.ts";
-import { inspectorPortOpen } from "../inspector_port.ts";
+import { inspectorPortOpen, SIGUSR1_BIT, threadSignalMasks } from "../sigusr1.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SHARED = "/tmp/herd-test-shared-deno";
@@ -153,14 +153,6 @@ const FFI_PROBE_APP = `export default {
 };
 `;
 
-/** The blocked-signal masks of every thread of `pid`. */
-function threadSignalMasks(pid: number): bigint[] {
-  return [...Deno.readDirSync(`/proc/${pid}/task`)].map((task) => {
-    const status = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/status`);
-    return BigInt(`0x${/SigBlk:\s*(\w+)/.exec(status)![1]}`);
-  });
-}
-
 Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 opens no inspector", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-ffi-app-" });
   await Deno.writeTextFile(`${dir}/app.ts`, FFI_PROBE_APP);
@@ -171,7 +163,6 @@ Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 opens no
     // Deno installs its SIGUSR1 handler ~500 ms after start: signal after that.
     await new Promise((r) => setTimeout(r, 1500));
     const [worker] = herd.workerPids();
-    const SIGUSR1_BIT = 1n << 9n; // signal 10
     const masks = threadSignalMasks(worker);
     assert(masks.length > 1, `threads: ${masks.length}`);
     for (const mask of masks) {
