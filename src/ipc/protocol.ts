@@ -129,7 +129,7 @@ export interface ConfigMessage {
   type: "config";
   /** Everything but hooks; the worker imports `configPath` for its hooks. */
   settings: DataSettings;
-  /** Absolute path of config.ts, or null when none is used. */
+  /** Absolute path of config.ts when it sets a worker-side hook, otherwise null. */
   configPath: string | null;
   /** Incremented on each reload. */
   generation: number;

@@ -12,7 +12,7 @@ import type { Resolved } from "../settings/resolved.ts";
 import type { HelloMessage, RequestStats, WorkerMessage } from "../ipc/protocol.ts";
 import { addStats, emptyStats } from "../metrics/prometheus.ts";
 import type { Clock, EventQueue, Link } from "./events.ts";
-import { dataSettings, type HookCall, runMasterHook } from "./master_hooks.ts";
+import { dataSettings, type HookCall, runMasterHook, workerConfigPath } from "./master_hooks.ts";
 import type { ProcessDriver } from "./process_driver.ts";
 import { drawLimits } from "./recycle_policy.ts";
 import { WorkerHandle } from "./worker_handle.ts";
@@ -129,7 +129,7 @@ export class Workforce {
     await link.send({
       type: "config",
       settings,
-      configPath: r.configPath,
+      configPath: workerConfigPath(r),
       generation,
       port,
       maxRequests: w.limits.maxRequests,

@@ -37,3 +37,57 @@ Deno.test("hooks: a hook that throws is logged with its name and nothing crashes
   await herd.waitForLog(/Hook "when_ready" failed: hook boom/);
   assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
 });
+
+/**
+ * A config.ts that notes each process importing it, with `hooks` (source
+ * text that may call `note(record)`) and a master hook.
+ */
+function recordingConfig(out: string, hooks: string): string {
+  const defineConfig = JSON.stringify(new URL("../../src/config.ts", import.meta.url).href);
+  const path = JSON.stringify(out);
+  return `import { defineConfig } from ${defineConfig};
+    const note = (record) =>
+      Deno.writeTextFileSync(${path}, JSON.stringify(record) + "\\n", { append: true });
+    note({ imported: Deno.pid });
+    export default defineConfig({
+      worker_permissions: [${JSON.stringify(`--allow-write=${out}`)}],
+      when_ready: () => {},
+      ${hooks}
+    });\n`;
+}
+
+async function records(path: string): Promise<Record<string, unknown>[]> {
+  return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test("hooks: worker hooks run in each worker, which imports config.ts for them", async () => {
+  const out = `${await Deno.makeTempDir({ prefix: "herd-hooks-" })}/hooks.jsonl`;
+  const config = recordingConfig(
+    out,
+    `post_worker_init: (w) => note({ hook: "post_worker_init", id: w.id, pid: Deno.pid }),
+     pre_request: (w, req) => note({ hook: "pre_request", pid: Deno.pid, path: new URL(req.url).pathname }),`,
+  );
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"], config });
+  assertEquals((await fetch(`${herd.url}/hooked`)).status, 200);
+  const workers = herd.workerPids().sort();
+  const seen = await records(out);
+  const importers = seen.filter((r) => "imported" in r).map((r) => r.imported);
+  assertEquals(importers.sort(), [herd.masterPid, ...workers].sort());
+  const inits = seen.filter((r) => r.hook === "post_worker_init");
+  assertEquals(inits.map((r) => r.pid).sort(), workers);
+  assertEquals(inits.map((r) => r.id).sort(), [1, 2]);
+  const requests = seen.filter((r) => r.hook === "pre_request");
+  assertEquals(requests.map((r) => r.path), ["/hooked"]);
+  assertEquals(workers.includes(requests[0].pid as number), true);
+});
+
+Deno.test("hooks: without a worker hook, workers do not import config.ts", async () => {
+  const out = `${await Deno.makeTempDir({ prefix: "herd-hooks-" })}/hooks.jsonl`;
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "2"],
+    config: recordingConfig(out, ""),
+  });
+  assertEquals((await fetch(herd.url)).status, 200);
+  assertEquals(herd.workerPids().length, 2);
+  assertEquals(await records(out), [{ imported: herd.masterPid }]);
+});
