@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { defineConfig } from "./src/mod.ts";
+import { defineConfig } from "./src/config.ts";
 
 /** The project's configuration. */
 export default defineConfig({

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { defineConfig } from "./mod.ts";
+ * import { defineConfig } from "./config.ts";
  * export default defineConfig({
  *   post_fork: (master, worker) => master.log.info(`Worker spawned (pid: ${worker.pid})`),
  * });

@@ -1,11 +1,12 @@
 /**
- * Herd's public API, for config.ts files and for programs that embed Herd
- * (a compiled binary that serves its own app).
+ * Herd's public API, for programs that embed Herd (a compiled binary that
+ * serves its own app). A config.ts imports `defineConfig` from `config.ts`
+ * instead, which leaves the rest of Herd out of the workers.
  *
- * @example config.ts
+ * @example A program that serves its own app
  * ```ts
- * import { defineConfig } from "./src/mod.ts";
- * export default defineConfig({ workers: 4, timeout: 60 });
+ * import { defineConfig, serve } from "./mod.ts";
+ * await serve({ fetch: () => new Response("hi") }, defineConfig({ workers: 4 }));
  * ```
  *
  * @module

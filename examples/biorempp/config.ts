@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { defineConfig } from "../../src/mod.ts";
+import { defineConfig } from "../../src/config.ts";
 
 export default defineConfig({
   envPrefix: "BIOREMPP",

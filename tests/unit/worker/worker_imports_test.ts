@@ -12,6 +12,8 @@
  *   `node:timers`, 2–3 MB; `src/platform/timer.ts` does without it.
  * - Nothing of the master or the CLI in what Deno analyses when a worker
  *   starts (its entry point's graph, dynamic imports included): 1–2 MB.
+ * - Nothing else of Herd loaded by a config.ts that imports `defineConfig`
+ *   from `src/config.ts` (workers import config.ts for their hooks).
  *
  * @module
  */
@@ -24,6 +26,7 @@ const WORKER_ENTRIES = ["src/worker/entry.ts", "main.ts", "src/serve.ts"];
 
 interface Module {
   specifier: string;
+  /** `code` is absent from a type-only import. */
   dependencies?: { specifier: string; isDynamic?: boolean; code?: { specifier?: string } }[];
 }
 
@@ -45,7 +48,8 @@ async function denoInfo(entry: string): Promise<{ roots: string[]; modules: Modu
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
-async function staticGraph(entry: string): Promise<StaticGraph> {
+/** `codeOnly`: leave out type-only imports, which Deno does not load to run the code. */
+async function staticGraph(entry: string, { codeOnly = false } = {}): Promise<StaticGraph> {
   const graph = await denoInfo(entry);
   const byName = new Map(graph.modules.map((m) => [m.specifier, m]));
   const modules = new Set<string>();
@@ -55,7 +59,7 @@ async function staticGraph(entry: string): Promise<StaticGraph> {
     if (modules.has(next)) continue;
     modules.add(next);
     for (const dependency of byName.get(next)?.dependencies ?? []) {
-      if (dependency.isDynamic) continue;
+      if (dependency.isDynamic || (codeOnly && !dependency.code)) continue;
       const target = dependency.code?.specifier ?? dependency.specifier;
       imports.push([next, target]);
       if (!/^(npm|node):/.test(target)) pending.push(target);
@@ -98,4 +102,9 @@ Deno.test("a worker's start analyses none of the master's or the CLI's modules",
   const specifiers = modules.map((m) => relative(m.specifier));
   assertEquals(specifiers.filter((s) => /^src\/(master|cli)\//.test(s)), []);
   assertEquals(specifiers.includes("src/worker/worker.ts"), true);
+});
+
+Deno.test("src/config.ts, which config.ts imports, loads no other module of Herd", async () => {
+  const { modules } = await staticGraph("src/config.ts", { codeOnly: true });
+  assertEquals([...modules].map(relative).sort(), ["src/config.ts", "src/settings/user_config.ts"]);
 });
