@@ -35,7 +35,10 @@
  * Also reported: memory of Herd's master and workers against a bare process
  * (RSS, and private memory, which leaves out the `deno` executable's pages
  * that all these processes share), the master's CPU while idle, and
- * launch-to-ready time.
+ * launch-to-ready time. A worker's overhead is taken in every round, after
+ * the same load, as its largest worker against the mean of the bare
+ * processes, then the median and range over rounds: one process's RSS moves
+ * by ±1 MB with where V8's heap stands when it is read.
  *
  * @module
  */
@@ -64,9 +67,10 @@ interface Variant {
   name: string;
   start: (port: number, run: RunOptions) => Promise<Running>;
   /**
-   * What its memory after the last round is reported as: the bare process
-   * the others are compared with, Herd's master and workers, or Herd's
-   * workers with the access log on. The reference runs first in each round.
+   * What its memory after each round's load is reported as: the bare
+   * processes the others are compared with, Herd's workers (and, after the
+   * last round, its master), or Herd's workers with the access log on. The
+   * reference runs first in each round.
    */
   memory?: "reference" | "herd" | "herd-access-log";
 }
@@ -189,8 +193,7 @@ async function main(): Promise<number> {
   const tmp = await Deno.makeTempDir({ prefix: "herd-bench-" });
   const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
-  const memory: string[] = [];
-  let bareMemory: Memory | null = null;
+  const memory: MemoryRounds = { bare: [], herd: [], "herd-access-log": [], master: [] };
   const busiestThread: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -223,17 +226,14 @@ async function main(): Promise<number> {
             `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
-          if (round === rounds && variant.memory === "reference") {
-            const pid = running.children[0].pid;
-            bareMemory = { rss: rssMb(pid), private: privateMb(pid) };
-            memory.push(
-              `- bare Deno.serve process after load: RSS ${mb(bareMemory.rss)}, ` +
-                `private ${mb(bareMemory.private)}`,
-            );
-          } else if (round === rounds && variant.memory === "herd") {
-            memory.push(await measureHerdProcesses(running, bareMemory));
-          } else if (round === rounds && variant.memory === "herd-access-log") {
-            memory.push(workerMemory("Herd workers with the access log", running, bareMemory));
+          if (variant.memory === "reference") {
+            memory.bare.push(running.children.map((c) => memoryOf(c.pid)));
+          } else if (variant.memory !== undefined) {
+            const master = running.children[0].pid;
+            memory[variant.memory].push(childPids(master).map(memoryOf));
+            if (round === rounds && variant.memory === "herd") {
+              memory.master = [await masterFigures(master)];
+            }
           }
         } finally {
           await stopServer(running);
@@ -249,7 +249,7 @@ async function main(): Promise<number> {
     app: app.startsWith(ROOT) ? app.slice(ROOT.length) : app,
     results,
     readyMs,
-    memory: memory.join("\n"),
+    memory: memoryReport(memory),
     workers,
     rounds,
     seconds,
@@ -304,42 +304,74 @@ function serverCpuSeconds(running: Running): number {
   return total;
 }
 
+/** Memory of one process, in MB. */
 interface Memory {
   rss: number;
   private: number;
+}
+
+/** Per round, the memory of each process measured; the master's after the last round. */
+interface MemoryRounds {
+  bare: Memory[][];
+  herd: Memory[][];
+  "herd-access-log": Memory[][];
+  master: { memory: Memory; idleCpuPercent: number }[];
+}
+
+function memoryOf(pid: number): Memory {
+  return { rss: rssMb(pid), private: privateMb(pid) };
 }
 
 function mb(value: number): string {
   return `${value.toFixed(1)} MB`;
 }
 
-async function measureHerdProcesses(
-  running: Running,
-  reference: Memory | null,
-): Promise<string> {
-  const master = running.children[0].pid;
-  const workers = workerMemory("Herd workers", running, reference);
-  const before = cpuSeconds(master);
+async function masterFigures(pid: number): Promise<MemoryRounds["master"][number]> {
+  const memory = memoryOf(pid);
+  const before = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, 5000));
-  const idleCpu = (cpuSeconds(master) - before) / 5 * 100;
-  return [
-    `- Herd master: RSS ${mb(rssMb(master))}, private ${mb(privateMb(master))}`,
-    workers,
-    `- Herd master CPU while idle (5 s): ${idleCpu.toFixed(2)} %`,
-  ].join("\n");
+  return { memory, idleCpuPercent: (cpuSeconds(pid) - before) / 5 * 100 };
 }
 
-/** One report line: the memory of a running Herd's workers, and the largest over `reference`. */
-function workerMemory(label: string, running: Running, reference: Memory | null): string {
-  const workers = childPids(running.children[0].pid)
-    .map((pid) => ({ rss: rssMb(pid), private: privateMb(pid) }));
-  const list = (key: keyof Memory) => workers.map((w) => w[key].toFixed(1)).join(", ");
-  const overhead = (key: keyof Memory) =>
-    reference === null
-      ? ""
-      : ` (over bare: +${(Math.max(...workers.map((w) => w[key])) - reference[key]).toFixed(1)})`;
-  return `- ${label} after load: RSS ${list("rss")} MB${overhead("rss")}; ` +
-    `private ${list("private")} MB${overhead("private")}`;
+function memoryReport(rounds: MemoryRounds): string {
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const bareMean = (i: number, key: keyof Memory) => mean(rounds.bare[i].map((m) => m[key]));
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
+  const signed = (x: number) => `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(1)}`;
+  const lines = [
+    `- bare Deno.serve processes after load (mean of the N, median over rounds): RSS ${
+      mb(median(rounds.bare.map((_, i) => bareMean(i, "rss"))))
+    }, private ${mb(median(rounds.bare.map((_, i) => bareMean(i, "private"))))}`,
+  ];
+  for (
+    const [kind, label] of [["herd", "Herd workers"], [
+      "herd-access-log",
+      "Herd workers with the access log",
+    ]] as const
+  ) {
+    const measured = rounds[kind];
+    if (measured.length === 0 || rounds.bare.length !== measured.length) continue;
+    const over = (key: keyof Memory) => {
+      const perRound = measured.map((workers, i) =>
+        Math.max(...workers.map((w) => w[key])) - bareMean(i, key)
+      );
+      return `${signed(median(perRound))} MB (rounds: ${perRound.map(signed).join(", ")})`;
+    };
+    const last = measured[measured.length - 1];
+    lines.push(
+      `- ${label} after load, largest worker over the bare processes' mean in the same round, ` +
+        `median: RSS ${over("rss")}; private ${over("private")}. Last round: RSS ${
+          list(last.map((w) => w.rss))
+        } MB, private ${list(last.map((w) => w.private))} MB`,
+    );
+  }
+  for (const { memory, idleCpuPercent } of rounds.master) {
+    lines.push(
+      `- Herd master after the last round: RSS ${mb(memory.rss)}, private ${mb(memory.private)}; ` +
+        `CPU while idle (5 s): ${idleCpuPercent.toFixed(2)} %`,
+    );
+  }
+  return lines.join("\n");
 }
 
 function renderReport(r: {
