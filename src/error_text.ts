@@ -1,11 +1,41 @@
 /**
- * The one-line text of an error, for messages that name a culprit and then
- * say what went wrong. Runtime errors carry stack frames, causes and a final
- * period after the first line; Herd's messages keep only that line, with
- * no final period (the Deno std style).
+ * The text of an error, for messages that name a culprit and then say what
+ * went wrong. Runtime errors carry stack frames, causes and a final period
+ * after the first line, and Deno's I/O errors the errno and the path; Herd's
+ * messages keep only the reason, with no final period (the Deno std style).
  *
  * @module
  */
+
+/**
+ * The message of `error` when it is an `Error`, otherwise its string form
+ * (anything may be thrown).
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "./error_text.ts";
+ * errorMessage(new RangeError("Too big")); // "Too big"
+ * errorMessage("thrown string"); // "thrown string"
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The reason in a Deno I/O error's message, without the `(os error N)`
+ * Deno appends and what follows it (the call and the path, which the
+ * caller's message names already).
+ *
+ * @example
+ * ```ts
+ * import { osErrorReason } from "./error_text.ts";
+ * osErrorReason(new Error("Permission denied (os error 13): open '/var/log/x'")); // "Permission denied"
+ * ```
+ */
+export function osErrorReason(error: unknown): string {
+  return errorMessage(error).replace(/ \(os error \d+\).*$/s, "");
+}
 
 /**
  * The first non-blank line of `error`'s message, trimmed, without a final
@@ -18,8 +48,7 @@
  * ```
  */
 export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = message.split(/\r?\n/).find((l) => l.trim().length > 0)?.trim();
+  const line = errorMessage(error).split(/\r?\n/).find((l) => l.trim().length > 0)?.trim();
   if (line === undefined) return error instanceof Error ? error.name : "Unknown error";
   return line.replace(/\.$/, "");
 }

@@ -17,6 +17,7 @@
  * @module
  */
 import type { Logger } from "./logging/log.ts";
+import { errorMessage } from "./error_text.ts";
 
 /** What a master-side hook sees of one worker. */
 export interface WorkerInfo {
@@ -161,7 +162,7 @@ export async function runHook<N extends HookName>(
 export function hookFailureLogger(log: Logger): (name: HookName, error: unknown) => void {
   return (name, error) => {
     // The error as a property: text lines add its stack, JSON lines carry it whole.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     log.error(`Hook "${name}" failed: ${message}`, error instanceof Error ? { error } : {});
   };
 }

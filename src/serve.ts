@@ -25,6 +25,7 @@ import type { Embedded } from "./embedded.ts";
 import { ExitCode, WORKER_ENV } from "./ipc/protocol.ts";
 import { embeddedApp } from "./worker/load_app.ts";
 import type { FetchHandler } from "./worker/request_guard.ts";
+import { errorMessage } from "./error_text.ts";
 
 /** What `serve()` accepts as an app: what `deno serve` accepts as a default export. */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -44,7 +45,7 @@ export async function serve(app: App, config: UserConfig = {}): Promise<never> {
   try {
     embedded = { app: embeddedApp(app), config };
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`error: ${errorMessage(error)}`);
     return Deno.exit(ExitCode.AppLoadError);
   }
   if (Deno.env.get(WORKER_ENV) !== undefined) {

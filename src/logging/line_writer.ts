@@ -33,6 +33,7 @@
  * @module
  */
 import { after, type Timer } from "../platform/timer.ts";
+import { osErrorReason } from "../error_text.ts";
 
 /** The buffer is written out when it holds this many bytes (its size). */
 export const FLUSH_BYTES = 64 * 1024;
@@ -85,12 +86,6 @@ const OPEN_WRITERS = new Set<BufferedLineWriter>();
 // Deno.exit() (how Herd's processes end) does not wait for the flush timer, so pending
 // lines would be lost at exit without this.
 globalThis.addEventListener("unload", () => flushAllLineWriters());
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // Deno appends "(os error N)" and the syscall; the first part is the reason.
-  return message.replace(/ \(os error \d+\).*$/s, "");
-}
 
 function openOutput(target: LineTarget): Output {
   if (target === "stdout" || target === "stderr") {
@@ -164,7 +159,7 @@ class BufferedLineWriter implements LineWriter {
       this.#output = openOutput(this.#target);
       this.#failing = false;
     } catch (error) {
-      this.#report(`Cannot reopen ${this.#label} "${this.#target.path}": ${describe(error)}`);
+      this.#report(`Cannot reopen ${this.#label} "${this.#target.path}": ${osErrorReason(error)}`);
     }
   }
 
@@ -205,7 +200,7 @@ class BufferedLineWriter implements LineWriter {
       }
       this.#failing = false;
     } catch (error) {
-      this.#report(`Cannot write to ${this.#label} ${this.#name()}: ${describe(error)}`);
+      this.#report(`Cannot write to ${this.#label} ${this.#name()}: ${osErrorReason(error)}`);
     }
   }
 

@@ -29,6 +29,7 @@ import type { DataSettings } from "../settings/table.ts";
 import { type LogLevel, type LogRecord, type LogSink, routeLogs, writeToStderr } from "./log.ts";
 import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
 import { localTimestamp } from "./timestamps.ts";
+import { errorMessage, osErrorReason } from "../error_text.ts";
 
 /** Who is logging, and how the error log is set up. */
 export interface LoggingOptions {
@@ -152,12 +153,6 @@ function parentDirectory(path: string): string {
   return slash === 0 ? "/" : trimmed.slice(0, slash);
 }
 
-function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  // Deno appends "(os error N): open '<path>'"; the path is already quoted in our message.
-  return message.replace(/ \(os error \d+\).*$/s, "");
-}
-
 /**
  * Makes sure a log file can be written: creates its directory, opens it for
  * append and closes it again. `-` (a standard stream) is always fine. The
@@ -183,12 +178,12 @@ export async function prepareLogTarget(path: string): Promise<void> {
     if (info === null) await Deno.mkdir(directory, { recursive: true });
     else if (!info.isDirectory) throw new Error("Not a directory");
   } catch (error) {
-    throw new Error(`Cannot create log directory "${directory}": ${reason(error)}`);
+    throw new Error(`Cannot create log directory "${directory}": ${osErrorReason(error)}`);
   }
   try {
     (await Deno.open(path, { append: true, create: true })).close();
   } catch (error) {
-    throw new Error(`Cannot open log file "${path}": ${reason(error)}`);
+    throw new Error(`Cannot open log file "${path}": ${osErrorReason(error)}`);
   }
 }
 
@@ -210,7 +205,7 @@ export async function prepareLogTargets(
     try {
       await prepareLogTarget(path);
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      return errorMessage(error);
     }
   }
   return null;

@@ -23,6 +23,7 @@ import { abandonReload, beginReload, finishReload, type Reload } from "./rolling
 import { awaitsLastWords, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
+import { errorMessage } from "../error_text.ts";
 
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
 export interface MasterEffects {
@@ -342,7 +343,7 @@ export class Arbiter {
     try {
       await this.workforce.spawn(id);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.#log.error(`Cannot start worker ${id}: ${message}`);
       if (this.#phase === "starting") this.#halt();
       else this.#refillAt = this.#clock.now() + crashDelayMs(++this.#crashes);

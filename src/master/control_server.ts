@@ -12,6 +12,7 @@ import { getLog } from "../logging/log.ts";
 import { VERSION } from "../version.ts";
 import type { EventQueue, Link } from "./events.ts";
 import type { Workforce } from "./workforce.ts";
+import { errorMessage } from "../error_text.ts";
 
 // Accepts peers until the listener is closed.
 async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
@@ -42,7 +43,7 @@ async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
       }
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     getLog("master").warning(`Closed a control connection: ${message}`);
   }
   channel.close();

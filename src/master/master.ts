@@ -11,7 +11,7 @@ import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
-import { firstLine } from "../error_text.ts";
+import { errorMessage, firstLine } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -97,7 +97,7 @@ export async function runMaster(
       upgrading: upgradeFrom !== null,
     });
   } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error), ExitCode.BindError);
+    return fail(errorMessage(error), ExitCode.BindError);
   }
   let control: ControlEndpoint;
   try {
@@ -107,7 +107,7 @@ export async function runMaster(
     });
   } catch (error) {
     await metrics?.close();
-    return fail(error instanceof Error ? error.message : String(error), ExitCode.Error);
+    return fail(errorMessage(error), ExitCode.Error);
   }
   printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
   await hintTcpMigrateReq();

@@ -24,6 +24,7 @@ import { checkTlsPair } from "./tls_check.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
+import { errorMessage } from "../error_text.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -103,7 +104,7 @@ export async function preloadApp(app: string | null): Promise<string | null> {
     await loadApp(app, Deno.cwd());
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
 }
 

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { errorMessage, osErrorReason } from "../error_text.ts";
 
 /** The TLS settings, as resolved. */
 export interface TlsFiles {
@@ -44,7 +45,7 @@ export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
     Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();
     return null;
   } catch (error) {
-    return describeTlsError(error instanceof Error ? error.message : String(error), {
+    return describeTlsError(errorMessage(error), {
       certfile,
       keyfile,
     });
@@ -87,8 +88,7 @@ async function readPem(
     return await Deno.readTextFile(path);
   } catch (error) {
     const what = setting === "certfile" ? "certificate" : "key";
-    const reason = (error instanceof Error ? error.message : String(error))
-      .replace(/ \(os error \d+\)/, "").replace(/: (readfile|open) '.*'$/, "");
+    const reason = osErrorReason(error);
     return { problem: `Cannot read ${what} "${path}" (${setting}): ${reason}` };
   }
 }

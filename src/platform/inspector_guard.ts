@@ -33,6 +33,7 @@
  *
  * @module
  */
+import { errorMessage } from "../error_text.ts";
 
 const SIGUSR1 = { linux: 10, darwin: 30 } as const;
 const SIG_BLOCK = { linux: 0, darwin: 1 } as const;
@@ -81,7 +82,7 @@ export function guardInspectorSignal(): Promise<GuardOutcome> {
     set[(signo - 1) >> 5] |= 1 << ((signo - 1) & 31);
     blocked = lib.symbols.sigprocmask(SIG_BLOCK[os], set, null) === 0;
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
+    const why = errorMessage(e);
     return Promise.resolve({ guarded: false, reason: `cannot load libc: ${why}` });
   }
   const started = Date.now();

@@ -14,6 +14,7 @@
 import { parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
+import { errorMessage } from "../error_text.ts";
 
 /** The resolved values, where each came from, and the machine's CPU count. */
 export interface CheckInput {
@@ -55,7 +56,7 @@ export function checkSettings(input: CheckInput): CheckResult {
     try {
       parseBind(entry, { hostname: settings.host, port: settings.port });
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorMessage(error);
       // parseBind says `Invalid bind "x": why`; put the source after the value.
       problems.push(detail.replace(/^(Invalid bind "[^"]*")/, `$1${from("bind")}`));
     }

@@ -33,6 +33,7 @@
 import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
 import type { DataSettings } from "../settings/table.ts";
 import type { FetchHandler } from "./request_guard.ts";
+import { osErrorReason } from "../error_text.ts";
 
 /** The worker slot that owns every Unix socket address. */
 export const UNIX_SOCKET_OWNER = 1;
@@ -155,9 +156,8 @@ export function serveApp(options: ServeAppOptions): ServingApp {
       }
     } catch (error) {
       for (const server of servers) server.shutdown().catch(() => {});
-      // Deno appends "(os error N)"; the errno adds nothing to the message for a person.
-      const reason = (error instanceof Error ? error.message : String(error))
-        .replace(/ \(os error \d+\)$/, "");
+      // The "(os error N)" Deno appends adds nothing to the message for a person.
+      const reason = osErrorReason(error);
       throw new BindError(`Cannot listen on "${formatAddress(address, scheme)}": ${reason}`, {
         cause: error,
       });

@@ -4,7 +4,7 @@
  * @module
  */
 import { assertEquals } from "../assert.ts";
-import { firstLine } from "../../src/error_text.ts";
+import { errorMessage, firstLine, osErrorReason } from "../../src/error_text.ts";
 
 Deno.test("firstLine() keeps the first non-blank line, without a final period", () => {
   assertEquals(firstLine(new Error("\nBoom\n  at x.ts:1:1")), "Boom");
@@ -14,4 +14,20 @@ Deno.test("firstLine() keeps the first non-blank line, without a final period", 
   );
   assertEquals(firstLine("plain"), "plain");
   assertEquals(firstLine(new TypeError("")), "TypeError");
+});
+
+Deno.test("errorMessage() is an Error's message, or what else was thrown as a string", () => {
+  assertEquals(errorMessage(new RangeError("Too big")), "Too big");
+  assertEquals(errorMessage("thrown string"), "thrown string");
+  assertEquals(errorMessage(42), "42");
+});
+
+Deno.test("osErrorReason() drops the errno and the call Deno appends to an I/O error", async () => {
+  const missing = await Deno.readTextFile("/nonexistent/herd").catch((e) => e);
+  assertEquals(osErrorReason(missing), "No such file or directory");
+  assertEquals(
+    osErrorReason(new Error("Address already in use (os error 98)")),
+    "Address already in use",
+  );
+  assertEquals(osErrorReason(new Error("no errno here")), "no errno here");
 });
