@@ -11,21 +11,10 @@
  *
  * @module
  */
-export { defineConfig } from "./settings/user_config.ts";
+// What a config.ts needs (defineConfig, the config and hook types) is in config.ts, so that a
+// config.ts importing it loads nothing else of Herd into the workers.
+export * from "./config.ts";
 export { type App, serve } from "./serve.ts";
-export type { ConfigSettings, UserConfig } from "./settings/user_config.ts";
 export type { DataSettings, Settings } from "./settings/table.ts";
-export type {
-  ExitReason,
-  ExitStatus,
-  HookName,
-  Hooks,
-  MasterContext,
-  MaybePromise,
-  WorkerContext,
-  WorkerInfo,
-} from "./hooks.ts";
-export type { Logger, LogLevel } from "./logging/log.ts";
 export type { FetchHandler } from "./worker/request_guard.ts";
-export type { Profile } from "./settings/setting.ts";
 export { VERSION } from "./version.ts";
