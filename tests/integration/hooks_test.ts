@@ -1,5 +1,5 @@
-import { assertEquals } from "../assert.ts";
-import { fixtureApp, startHerd } from "./_harness.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { fixtureApp, isAlive, startHerd } from "./_harness.ts";
 
 Deno.test("hooks: master hooks fire in order with their arguments", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-hooks-" });
@@ -90,4 +90,35 @@ Deno.test("hooks: without a worker hook, workers do not import config.ts", async
   assertEquals((await fetch(herd.url)).status, 200);
   assertEquals(herd.workerPids().length, 2);
   assertEquals(await records(out), [{ imported: herd.masterPid }]);
+});
+
+Deno.test("hooks: a reload that adds a worker hook runs it in the new workers", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-hooks-" });
+  const out = `${dir}/hooks.jsonl`;
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(config, recordingConfig(out, ""));
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--config", config],
+  });
+  const [before] = herd.workerPids();
+  await Deno.writeTextFile(
+    config,
+    recordingConfig(out, `pre_request: (w, req) => note({ hook: "pre_request", pid: Deno.pid }),`),
+  );
+  const from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/Reload complete/, { from });
+  // The old worker answers for a moment while it drains; the request is meant for a new one.
+  const deadline = Date.now() + 10_000;
+  while (isAlive(before) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assertEquals((await fetch(herd.url)).status, 200);
+  const seen = await records(out);
+  const hooked = seen.filter((r) => r.hook === "pre_request").map((r) => r.pid as number);
+  assertEquals(hooked.length, 1);
+  const [worker] = hooked;
+  // A worker booted by the reload, which imported config.ts; the first worker never did.
+  assert(worker !== before && herd.workerPids().includes(worker), `pre_request ran in ${worker}`);
+  const importers = seen.filter((r) => "imported" in r).map((r) => r.imported);
+  assertEquals(importers.includes(worker), true);
+  assertEquals(importers.includes(before), false);
 });
