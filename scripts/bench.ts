@@ -34,8 +34,10 @@
  *
  * Also reported: memory of Herd's master and workers against a bare process
  * (RSS, and private memory, which leaves out the `deno` executable's pages
- * that all these processes share), the master's CPU while idle, and
- * launch-to-ready time. A worker's overhead is taken in every round, after
+ * that all these processes share), the master's CPU while idle, and the
+ * time from launch to the first 200, and for Herd to its master's `Ready:`
+ * line, printed once every worker listens (`deno serve --parallel` and bare
+ * processes print nothing that says so). A worker's overhead is taken in every round, after
  * the same load, as its largest worker against the mean of the bare
  * processes, then the median and range over rounds: one process's RSS moves
  * by ±1 MB with where V8's heap stands when it is read.
@@ -122,13 +124,15 @@ function herd(accessLog: (tmp: string) => string): Variant["start"] {
       "--host",
       "127.0.0.1",
       `--access-log=${accessLog(tmp)}`,
+      // info: the master's "Ready:" line, once every worker listens, is at info.
       "--log-level",
-      "warning",
+      "info",
       "--max-requests",
       "0",
       ...(accessLogFormat === null ? [] : [`--access-log-format=${accessLogFormat}`]),
     ], { HERD_ENV: "development" }]], {
       url: `http://127.0.0.1:${port}/`,
+      allReadyLine: /Ready: \d+ workers? listening/,
     });
 }
 
@@ -193,6 +197,7 @@ async function main(): Promise<number> {
   const tmp = await Deno.makeTempDir({ prefix: "herd-bench-" });
   const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
+  const allReadyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
   const memory: MemoryRounds = { bare: [], herd: [], "herd-access-log": [], master: [] };
   const busiestThread: number[] = [];
   try {
@@ -210,6 +215,7 @@ async function main(): Promise<number> {
         });
         try {
           readyMs.get(variant.name)!.push(running.readyMs);
+          if (running.allReadyMs !== null) allReadyMs.get(variant.name)!.push(running.allReadyMs);
           const url = `http://127.0.0.1:${port}/`;
           await runWrk(url, { seconds: 1, connections, threads }); // warm-up: JIT, connection setup
           const cpuBefore = serverCpuSeconds(running);
@@ -249,6 +255,7 @@ async function main(): Promise<number> {
     app: app.startsWith(ROOT) ? app.slice(ROOT.length) : app,
     results,
     readyMs,
+    allReadyMs,
     memory: memoryReport(memory),
     workers,
     rounds,
@@ -380,6 +387,7 @@ function renderReport(r: {
   app: string;
   results: Map<string, Run[]>;
   readyMs: Map<string, number[]>;
+  allReadyMs: Map<string, number[]>;
   memory: string;
   workers: number;
   rounds: number;
@@ -397,6 +405,7 @@ function renderReport(r: {
       })`;
   const rows = VARIANTS.map((v) => {
     const runs = r.results.get(v.name)!;
+    const allReady = r.allReadyMs.get(v.name)!;
     const rps = median(runs.map((x) => x.rps));
     const ratios = runs.map((x, i) => x.rps / base[i].rps);
     const cpu = median(runs.map((x) => x.cpuUsPerRequest));
@@ -408,14 +417,14 @@ function renderReport(r: {
       ratioText(evenRounds.map((i) => ratios[i]))
     } | ${cpu.toFixed(2)} (${cpuRatio.toFixed(2)}×) | ${
       Math.round(median(r.readyMs.get(v.name)!))
-    } |`;
+    } | ${allReady.length === 0 ? "—" : Math.round(median(allReady))} |`;
   });
   return [
     `N = ${r.workers} workers/processes/threads; app \`${r.app}\`; wrk -t${r.threads} -c${r.connections} -d${r.seconds}s; ` +
     `medians of ${r.rounds} interleaved rounds (ratios: median and range of same-round ratios; CPU: median, and median same-round ratio)`,
     "",
-    "| variant | req/s | p50 ms | p99 ms | errors | vs `deno serve --parallel` | same, rounds it split evenly | server CPU µs/request | launch → answering (ms) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| variant | req/s | p50 ms | p99 ms | errors | vs `deno serve --parallel` | same, rounds it split evenly | server CPU µs/request | launch → answering (ms) | launch → all workers ready (ms) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
     `- \`deno serve --parallel\`: share of its serving CPU done by its busiest thread, per round: ${

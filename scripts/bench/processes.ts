@@ -12,6 +12,8 @@ export interface Running {
   children: Deno.ChildProcess[];
   /** Milliseconds from spawn until the server answered 200. */
   readyMs: number;
+  /** Milliseconds from spawn until `allReadyLine` was printed; null without one. */
+  allReadyMs: number | null;
   /** Everything the processes printed to stderr so far (for failures). */
   stderr: () => string;
 }
@@ -40,10 +42,25 @@ export function freePort(): number {
  */
 export async function startServer(
   commands: [string, string[], Record<string, string>?][],
-  options: { url: string; readyLine?: RegExp },
+  options: {
+    url: string;
+    /** Not ready before this line is printed to stderr. */
+    readyLine?: RegExp;
+    /**
+     * The line that says every worker listens (Herd's `Ready:`): its time is
+     * `allReadyMs`, and it is waited for after the first 200.
+     */
+    allReadyLine?: RegExp;
+  },
 ): Promise<Running> {
   const started = performance.now();
   let err = "";
+  let allReadyMs: number | null = null;
+  const noteAllReady = () => {
+    if (allReadyMs === null && options.allReadyLine?.test(err)) {
+      allReadyMs = performance.now() - started;
+    }
+  };
   const children = commands.map(([cmd, args, env]) => {
     const child = new Deno.Command(cmd, {
       args,
@@ -53,7 +70,12 @@ export async function startServer(
       stderr: "piped",
     }).spawn();
     child.stderr.pipeTo(
-      new WritableStream({ write: (c) => void (err += new TextDecoder().decode(c)) }),
+      new WritableStream({
+        write: (c) => {
+          err += new TextDecoder().decode(c);
+          noteAllReady();
+        },
+      }),
     ).catch(() => {});
     return child;
   });
@@ -65,7 +87,11 @@ export async function startServer(
         const res = await fetch(options.url);
         await res.body?.cancel();
         if (res.status === 200) {
-          return { children, readyMs: performance.now() - started, stderr: () => err };
+          const readyMs = performance.now() - started;
+          while (options.allReadyLine && allReadyMs === null && performance.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          return { children, readyMs, allReadyMs, stderr: () => err };
         }
       } catch {
         // not listening yet
@@ -73,7 +99,7 @@ export async function startServer(
     }
     await new Promise((r) => setTimeout(r, 10));
   }
-  await stopServer({ children, readyMs: 0, stderr: () => err });
+  await stopServer({ children, readyMs: 0, allReadyMs: null, stderr: () => err });
   throw new Error(`Server did not answer within 30 s: ${err.slice(-2000)}`);
 }
 
