@@ -16,6 +16,7 @@
  * @module
  */
 import type { Resolved } from "../settings/resolved.ts";
+import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime } from "./self_command.ts";
 import type { WorkerLaunch } from "./spawn_worker.ts";
 import { localHerdRoot, workerPermissions } from "./worker_permissions.ts";
@@ -39,7 +40,8 @@ export function workerLaunch(
     herdRoot: localHerdRoot(),
     cwd: Deno.cwd(),
     control: facts.control,
-    configPath: resolved.configPath,
+    // Read only if the worker imports it: only for a worker-side hook.
+    configPath: workerConfigPath(resolved),
   });
   return { runtime: { ...currentRuntime(), permissions }, ...facts.user };
 }

@@ -56,7 +56,7 @@ export interface PermissionFacts {
   cwd: string;
   /** The control socket path. */
   control: string;
-  /** Absolute path of the config.ts in use, or null. */
+  /** Absolute path of the config.ts workers import for their hooks, or null (see `workerConfigPath`). */
   configPath: string | null;
 }
 
