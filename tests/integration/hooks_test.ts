@@ -40,7 +40,8 @@ Deno.test("hooks: a hook that throws is logged with its name and nothing crashes
 
 /**
  * A config.ts that notes each process importing it, with `hooks` (source
- * text that may call `note(record)`) and a master hook.
+ * text that may call `note(record)`) and `when_ready`, a master hook, which
+ * alone must not make workers import it.
  */
 function recordingConfig(out: string, hooks: string): string {
   const defineConfig = JSON.stringify(new URL("../../src/config.ts", import.meta.url).href);
