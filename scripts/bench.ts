@@ -74,7 +74,7 @@ interface Variant {
    * last round, its master), or Herd's workers with the access log on. The
    * reference runs first in each round.
    */
-  memory?: "reference" | "herd" | "herd-access-log";
+  memory?: "reference" | "herd" | "herd-access-log" | "access-fields";
 }
 
 /** What every variant of a run shares. */
@@ -161,6 +161,7 @@ const VARIANTS: Variant[] = [
   {
     name: "bare × N, reading what the access log reads",
     start: bare(() => ACCESS_FIELDS_APP),
+    memory: "access-fields",
   },
 ];
 
@@ -198,7 +199,13 @@ async function main(): Promise<number> {
   const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
   const allReadyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
-  const memory: MemoryRounds = { bare: [], herd: [], "herd-access-log": [], master: [] };
+  const memory: MemoryRounds = {
+    bare: [],
+    herd: [],
+    "herd-access-log": [],
+    "access-fields": [],
+    master: [],
+  };
   const busiestThread: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -232,8 +239,9 @@ async function main(): Promise<number> {
             `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
-          if (variant.memory === "reference") {
-            memory.bare.push(running.children.map((c) => memoryOf(c.pid)));
+          if (variant.memory === "reference" || variant.memory === "access-fields") {
+            const processes = running.children.map((c) => memoryOf(c.pid));
+            memory[variant.memory === "reference" ? "bare" : variant.memory].push(processes);
           } else if (variant.memory !== undefined) {
             const master = running.children[0].pid;
             memory[variant.memory].push(childPids(master).map(memoryOf));
@@ -322,6 +330,8 @@ interface MemoryRounds {
   bare: Memory[][];
   herd: Memory[][];
   "herd-access-log": Memory[][];
+  /** Bare processes reading what the access log reads. */
+  "access-fields": Memory[][];
   master: { memory: Memory; idleCpuPercent: number }[];
 }
 
@@ -350,12 +360,12 @@ function memoryReport(rounds: MemoryRounds): string {
       mb(median(rounds.bare.map((_, i) => bareMean(i, "rss"))))
     }, private ${mb(median(rounds.bare.map((_, i) => bareMean(i, "private"))))}`,
   ];
-  for (
-    const [kind, label] of [["herd", "Herd workers"], [
-      "herd-access-log",
-      "Herd workers with the access log",
-    ]] as const
-  ) {
+  const compared = [
+    ["herd", "Herd workers"],
+    ["herd-access-log", "Herd workers with the access log"],
+    ["access-fields", "bare processes reading what the access log reads"],
+  ] as const;
+  for (const [kind, label] of compared) {
     const measured = rounds[kind];
     if (measured.length === 0 || rounds.bare.length !== measured.length) continue;
     const over = (key: keyof Memory) => {
@@ -366,7 +376,7 @@ function memoryReport(rounds: MemoryRounds): string {
     };
     const last = measured[measured.length - 1];
     lines.push(
-      `- ${label} after load, largest worker over the bare processes' mean in the same round, ` +
+      `- ${label} after load, the largest over the bare processes' mean in the same round, ` +
         `median: RSS ${over("rss")}; private ${over("private")}. Last round: RSS ${
           list(last.map((w) => w.rss))
         } MB, private ${list(last.map((w) => w.private))} MB`,
