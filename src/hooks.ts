@@ -115,11 +115,14 @@ export interface Hooks {
 export type HookName = keyof Hooks;
 
 /** Hooks run in the worker; all others run in the master. */
-export const WORKER_HOOKS: readonly HookName[] = [
+export const WORKER_HOOKS = [
   "post_worker_init",
   "pre_request",
   "post_request",
-];
+] as const satisfies readonly HookName[];
+
+/** The name of a hook that runs in the worker. */
+export type WorkerHookName = (typeof WORKER_HOOKS)[number];
 
 /**
  * Calls a hook if it is set. A throw or rejection is reported through
@@ -162,7 +165,9 @@ export async function runHook<N extends HookName>(
 export function hookFailureLogger(log: Logger): (name: HookName, error: unknown) => void {
   return (name, error) => {
     // The error as a property: text lines add its stack, JSON lines carry it whole.
-    const message = errorMessage(error);
-    log.error(`Hook "${name}" failed: ${message}`, error instanceof Error ? { error } : {});
+    log.error(
+      `Hook "${name}" failed: ${errorMessage(error)}`,
+      error instanceof Error ? { error } : {},
+    );
   };
 }

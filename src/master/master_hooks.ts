@@ -11,32 +11,20 @@ import {
   type Hooks,
   runHook,
   WORKER_HOOKS,
+  type WorkerHookName,
   type WorkerInfo,
 } from "../hooks.ts";
+import { hookSettings } from "../settings/sections/hooks.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { DataSettings, Settings } from "../settings/table.ts";
 
-type MasterHookName = Exclude<HookName, "post_worker_init" | "pre_request" | "post_request">;
+type MasterHookName = Exclude<HookName, WorkerHookName>;
 type Rest<N extends MasterHookName> = Parameters<Hooks[N]> extends [unknown, ...infer R] ? R
   : never;
 
-/** The hook names in `settings`; everything else is plain data. */
-const HOOK_NAMES: readonly HookName[] = [
-  "on_starting",
-  "on_reload",
-  "when_ready",
-  "pre_fork",
-  "post_fork",
-  "post_worker_init",
-  "pre_request",
-  "post_request",
-  "worker_abort",
-  "worker_exit",
-  "child_exit",
-  "nworkers_changed",
-  "on_exit",
-];
+// The hook names in `settings`, from the settings table; everything else is plain data.
+const HOOK_NAMES: readonly string[] = hookSettings.map((setting) => setting.name);
 
 /**
  * `settings` without its hooks: what workers receive and hooks see.

@@ -14,7 +14,7 @@
  * @module
  */
 import { fileUrl } from "../platform/file_url.ts";
-import type { Hooks } from "../hooks.ts";
+import { type Hooks, WORKER_HOOKS, type WorkerHookName } from "../hooks.ts";
 import { firstLine } from "../error_text.ts";
 
 /** The worker-side hooks; null when not set. */
@@ -24,9 +24,7 @@ export interface WorkerHooks {
   post_request: Hooks["post_request"] | null;
 }
 
-const NAMES = ["post_worker_init", "pre_request", "post_request"] as const;
-
-type HookSource = Partial<Record<(typeof NAMES)[number], unknown>>;
+type HookSource = Partial<Record<WorkerHookName, unknown>>;
 
 /**
  * Imports `configPath` (absolute; null → no hooks) and returns its worker
@@ -69,7 +67,7 @@ export function workerHooksOf(config: unknown, profile: string): WorkerHooks {
   if (config === null || typeof config !== "object") return hooks;
   const top = config as HookSource & { profiles?: Record<string, HookSource | undefined> };
   const chosen = top.profiles?.[profile] ?? {};
-  for (const name of NAMES) {
+  for (const name of WORKER_HOOKS) {
     const hook = chosen[name] ?? top[name];
     // The master validated config.ts already; anything else here is ignored, not fatal.
     if (typeof hook === "function") hooks[name] = hook as never;
