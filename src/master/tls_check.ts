@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { errorMessage, osErrorReason } from "../error_text.ts";
+import { osErrorReason } from "../error_text.ts";
 
 /** The TLS settings, as resolved. */
 export interface TlsFiles {
@@ -45,7 +45,7 @@ export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
     Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();
     return null;
   } catch (error) {
-    return describeTlsError(errorMessage(error), {
+    return describeTlsError(error, {
       certfile,
       keyfile,
     });
@@ -53,7 +53,7 @@ export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
 }
 
 /**
- * Pure: turns the runtime's TLS error into a line naming the culprit file.
+ * Pure: turns the runtime's TLS error (or its message) into a line naming the culprit file.
  *
  * @example
  * ```ts
@@ -63,11 +63,11 @@ export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
  * ```
  */
 export function describeTlsError(
-  message: string,
+  error: unknown,
   files: { certfile: string; keyfile: string },
 ): string {
   const { certfile, keyfile } = files;
-  const reason = message.replace(/ \(os error \d+\)$/, "");
+  const reason = osErrorReason(error);
   if (/KeyMismatch|not be consistent/i.test(reason)) {
     return `Key "${keyfile}" (keyfile) does not match certificate "${certfile}" (certfile)`;
   }
