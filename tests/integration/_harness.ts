@@ -81,6 +81,24 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Resolves once `probe()` is true, polling every 50 ms; throws after
+ * `timeoutMs`, naming `what` was awaited.
+ *
+ * @example
+ * ```ts
+ * import { isAlive, until } from "./_harness.ts";
+ * await until(() => !isAlive(1234), 2000, "worker 1234 to exit");
+ * ```
+ */
+export async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Children of `parent` whose command line contains `marker`. */
 export function childPids(parent: number, marker = "__worker"): number[] {
   const found: number[] = [];

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, isAlive, startHerd } from "./_harness.ts";
+import { fixtureApp, isAlive, startHerd, until } from "./_harness.ts";
 
 Deno.test("hooks: master hooks fire in order with their arguments", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-hooks-" });
@@ -110,8 +110,7 @@ Deno.test("hooks: a reload that adds a worker hook runs it in the new workers", 
   herd.kill("SIGHUP");
   await herd.waitForLog(/Reload complete/, { from });
   // The old worker answers for a moment while it drains; the request is meant for a new one.
-  const deadline = Date.now() + 10_000;
-  while (isAlive(before) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await until(() => !isAlive(before), 10_000, `worker ${before} to exit`);
   assertEquals((await fetch(herd.url)).status, 200);
   const seen = await records(out);
   const hooked = seen.filter((r) => r.hook === "pre_request").map((r) => r.pid as number);

@@ -1,13 +1,5 @@
 import { assert, assertEquals, assertNotEquals } from "../assert.ts";
-import { fixtureApp, isAlive, startHerd } from "./_harness.ts";
-
-async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { fixtureApp, isAlive, startHerd, until } from "./_harness.ts";
 
 Deno.test("supervision: a SIGKILLed worker is replaced and logged with its signal", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
