@@ -68,13 +68,18 @@ const ACCESS_FIELDS_APP = `${ROOT}scripts/bench/access_fields_app.ts`;
 interface Variant {
   name: string;
   start: (port: number, run: RunOptions) => Promise<Running>;
-  /**
-   * What its memory after each round's load is reported as: the bare
-   * processes the others are compared with, Herd's workers (and, after the
-   * last round, its master), or Herd's workers with the access log on. The
-   * reference runs first in each round.
-   */
-  memory?: "reference" | "herd" | "herd-access-log" | "access-fields";
+  /** Whose memory is read after each round's load, and what the report calls them; absent: none. */
+  memory?: MemoryOf;
+}
+
+interface MemoryOf {
+  label: string;
+  /** The processes the variant started, or (Herd) its master's workers. */
+  of: "processes" | "workers";
+  /** The processes every other measured variant is compared with; it runs first in each round. */
+  reference?: true;
+  /** Also the master's memory and idle CPU, after the last round. */
+  master?: true;
 }
 
 /** What every variant of a run shares. */
@@ -151,17 +156,25 @@ const VARIANTS: Variant[] = [
         app,
       ], { DENO_JOBS: String(workers) }]], { url: `http://127.0.0.1:${port}/` }),
   },
-  { name: "bare Deno.serve × N (reusePort)", start: bare((app) => app), memory: "reference" },
-  { name: "Herd", start: herd(() => ""), memory: "herd" },
+  {
+    name: "bare Deno.serve × N (reusePort)",
+    start: bare((app) => app),
+    memory: { label: "bare Deno.serve processes", of: "processes", reference: true },
+  },
+  {
+    name: "Herd",
+    start: herd(() => ""),
+    memory: { label: "Herd workers", of: "workers", master: true },
+  },
   {
     name: "Herd + access log to a file",
     start: herd((tmp) => `${tmp}/access.log`),
-    memory: "herd-access-log",
+    memory: { label: "Herd workers with the access log", of: "workers" },
   },
   {
     name: "bare × N, reading what the access log reads",
     start: bare(() => ACCESS_FIELDS_APP),
-    memory: "access-fields",
+    memory: { label: "bare processes reading what the access log reads", of: "processes" },
   },
 ];
 
@@ -199,13 +212,9 @@ async function main(): Promise<number> {
   const results = new Map<string, Run[]>(VARIANTS.map((v) => [v.name, []]));
   const readyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
   const allReadyMs = new Map<string, number[]>(VARIANTS.map((v) => [v.name, []]));
-  const memory: MemoryRounds = {
-    bare: [],
-    herd: [],
-    "herd-access-log": [],
-    "access-fields": [],
-    master: [],
-  };
+  // Per variant, per round, each process measured.
+  const memory = new Map<Variant, Memory[][]>();
+  let master: MasterFigures | null = null;
   const busiestThread: number[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -239,14 +248,13 @@ async function main(): Promise<number> {
             `  ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, ` +
               `server CPU ${cpuUsPerRequest.toFixed(2)} µs/request`,
           );
-          if (variant.memory === "reference" || variant.memory === "access-fields") {
-            const processes = running.children.map((c) => memoryOf(c.pid));
-            memory[variant.memory === "reference" ? "bare" : variant.memory].push(processes);
-          } else if (variant.memory !== undefined) {
-            const master = running.children[0].pid;
-            memory[variant.memory].push(childPids(master).map(memoryOf));
-            if (round === rounds && variant.memory === "herd") {
-              memory.master = [await masterFigures(master)];
+          if (variant.memory) {
+            const pids = variant.memory.of === "workers"
+              ? childPids(running.children[0].pid)
+              : running.children.map((c) => c.pid);
+            memory.set(variant, [...memory.get(variant) ?? [], pids.map(memoryOf)]);
+            if (round === rounds && variant.memory.master) {
+              master = await masterFigures(running.children[0].pid);
             }
           }
         } finally {
@@ -264,7 +272,7 @@ async function main(): Promise<number> {
     results,
     readyMs,
     allReadyMs,
-    memory: memoryReport(memory),
+    memory: memoryReport(memory, master),
     workers,
     rounds,
     seconds,
@@ -325,14 +333,10 @@ interface Memory {
   private: number;
 }
 
-/** Per round, the memory of each process measured; the master's after the last round. */
-interface MemoryRounds {
-  bare: Memory[][];
-  herd: Memory[][];
-  "herd-access-log": Memory[][];
-  /** Bare processes reading what the access log reads. */
-  "access-fields": Memory[][];
-  master: { memory: Memory; idleCpuPercent: number }[];
+/** Herd's master after the last round. */
+interface MasterFigures {
+  memory: Memory;
+  idleCpuPercent: number;
 }
 
 function memoryOf(pid: number): Memory {
@@ -343,49 +347,47 @@ function mb(value: number): string {
   return `${value.toFixed(1)} MB`;
 }
 
-async function masterFigures(pid: number): Promise<MemoryRounds["master"][number]> {
+async function masterFigures(pid: number): Promise<MasterFigures> {
   const memory = memoryOf(pid);
   const before = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, 5000));
   return { memory, idleCpuPercent: (cpuSeconds(pid) - before) / 5 * 100 };
 }
 
-function memoryReport(rounds: MemoryRounds): string {
+function memoryReport(measured: Map<Variant, Memory[][]>, master: MasterFigures | null): string {
   const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-  const bareMean = (i: number, key: keyof Memory) => mean(rounds.bare[i].map((m) => m[key]));
   const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
   const signed = (x: number) => `${x < 0 ? "−" : "+"}${Math.abs(x).toFixed(1)}`;
+  const reference = [...measured].find(([v]) => v.memory!.reference);
+  if (reference === undefined) return "";
+  const [base, baseRounds] = reference;
+  const baseMean = (i: number, key: keyof Memory) => mean(baseRounds[i].map((m) => m[key]));
   const lines = [
-    `- bare Deno.serve processes after load (mean of the N, median over rounds): RSS ${
-      mb(median(rounds.bare.map((_, i) => bareMean(i, "rss"))))
-    }, private ${mb(median(rounds.bare.map((_, i) => bareMean(i, "private"))))}`,
+    `- ${base.memory!.label} after load (mean of the N, median over rounds): RSS ${
+      mb(median(baseRounds.map((_, i) => baseMean(i, "rss"))))
+    }, private ${mb(median(baseRounds.map((_, i) => baseMean(i, "private"))))}`,
   ];
-  const compared = [
-    ["herd", "Herd workers"],
-    ["herd-access-log", "Herd workers with the access log"],
-    ["access-fields", "bare processes reading what the access log reads"],
-  ] as const;
-  for (const [kind, label] of compared) {
-    const measured = rounds[kind];
-    if (measured.length === 0 || rounds.bare.length !== measured.length) continue;
+  for (const [variant, rounds] of measured) {
+    if (variant === base || rounds.length !== baseRounds.length) continue;
     const over = (key: keyof Memory) => {
-      const perRound = measured.map((workers, i) =>
-        Math.max(...workers.map((w) => w[key])) - bareMean(i, key)
+      const perRound = rounds.map((processes, i) =>
+        Math.max(...processes.map((p) => p[key])) - baseMean(i, key)
       );
       return `${signed(median(perRound))} MB (rounds: ${perRound.map(signed).join(", ")})`;
     };
-    const last = measured[measured.length - 1];
+    const last = rounds[rounds.length - 1];
     lines.push(
-      `- ${label} after load, the largest over the bare processes' mean in the same round, ` +
-        `median: RSS ${over("rss")}; private ${over("private")}. Last round: RSS ${
-          list(last.map((w) => w.rss))
-        } MB, private ${list(last.map((w) => w.private))} MB`,
+      `- ${variant.memory!.label} after load, the largest over the bare processes' mean in the ` +
+        `same round, median: RSS ${over("rss")}; private ${over("private")}. Last round: RSS ${
+          list(last.map((p) => p.rss))
+        } MB, private ${list(last.map((p) => p.private))} MB`,
     );
   }
-  for (const { memory, idleCpuPercent } of rounds.master) {
+  if (master !== null) {
     lines.push(
-      `- Herd master after the last round: RSS ${mb(memory.rss)}, private ${mb(memory.private)}; ` +
-        `CPU while idle (5 s): ${idleCpuPercent.toFixed(2)} %`,
+      `- Herd master after the last round: RSS ${mb(master.memory.rss)}, ` +
+        `private ${mb(master.memory.private)}; ` +
+        `CPU while idle (5 s): ${master.idleCpuPercent.toFixed(2)} %`,
     );
   }
   return lines.join("\n");
