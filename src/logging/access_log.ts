@@ -28,7 +28,7 @@
  */
 import type { DataSettings } from "../settings/table.ts";
 import { compileAccessFormat } from "./access_format.ts";
-import { openLineWriter } from "./line_writer.ts";
+import { logTarget, openLineWriter } from "./line_writer.ts";
 import { getLog } from "./log.ts";
 
 /** Writes access-log lines for one worker. */
@@ -73,7 +73,7 @@ export function openAccessLog(
     forwardedAllowIps: settings.forwarded_allow_ips,
   });
   const out = openLineWriter(
-    settings.access_log === "-" ? "stdout" : { path: settings.access_log },
+    logTarget(settings.access_log, "stdout"),
     {
       label: "access log",
       onError: (message) => getLog("access").error(message),

@@ -44,6 +44,53 @@ export const FLUSH_INTERVAL_MS = 100;
 /** Where lines go: a file path (appended to), or a standard stream. */
 export type LineTarget = "stdout" | "stderr" | { path: string };
 
+// Deno lets a process open these only with every permission (they are under /dev and
+// /proc), and writing to the inherited stream reaches the same place.
+const STREAM_PATHS = new Map<string, "stdout" | "stderr">([
+  ["/dev/stdout", "stdout"],
+  ["/dev/fd/1", "stdout"],
+  ["/proc/self/fd/1", "stdout"],
+  ["/dev/stderr", "stderr"],
+  ["/dev/fd/2", "stderr"],
+  ["/proc/self/fd/2", "stderr"],
+]);
+
+/**
+ * Where a log setting's value sends lines: `-` is `dash`, the stream the
+ * setting means by it; `/dev/stdout` and `/dev/stderr` (and their `/dev/fd`
+ * and `/proc/self/fd` names) are the streams themselves; anything else is a
+ * file.
+ *
+ * @example
+ * ```ts
+ * import { logTarget } from "./line_writer.ts";
+ * logTarget("-", "stderr"); // "stderr"
+ * logTarget("/dev/stdout", "stderr"); // "stdout"
+ * logTarget("logs/access.log", "stdout"); // { path: "logs/access.log" }
+ * ```
+ */
+export function logTarget(value: string, dash: "stdout" | "stderr"): LineTarget {
+  if (value === "-") return dash;
+  return STREAM_PATHS.get(value) ?? { path: value };
+}
+
+/**
+ * The file a log setting's value names, or null when it is off or a
+ * standard stream (see {@linkcode logTarget}).
+ *
+ * @example
+ * ```ts
+ * import { logFile } from "./line_writer.ts";
+ * logFile("/dev/stderr"); // null
+ * logFile("logs/error.log"); // "logs/error.log"
+ * ```
+ */
+export function logFile(value: string | null): string | null {
+  if (value === null || value === "") return null;
+  const target = logTarget(value, "stdout");
+  return typeof target === "string" ? null : target.path;
+}
+
 /** How a {@linkcode LineWriter} behaves. */
 export interface LineWriterOptions {
   /**

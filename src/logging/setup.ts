@@ -27,7 +27,13 @@
  */
 import type { DataSettings } from "../settings/table.ts";
 import { type LogLevel, type LogRecord, type LogSink, routeLogs, writeToStderr } from "./log.ts";
-import { flushAllLineWriters, openLineWriter, reopenAllLineWriters } from "./line_writer.ts";
+import {
+  flushAllLineWriters,
+  logFile,
+  logTarget,
+  openLineWriter,
+  reopenAllLineWriters,
+} from "./line_writer.ts";
 import { localTimestamp } from "./timestamps.ts";
 import { errorMessage, osErrorReason } from "../error_text.ts";
 
@@ -105,9 +111,9 @@ function jsonFormatter(options: LoggingOptions): (record: LogRecord) => string {
 }
 
 function errorLogSink(options: LoggingOptions): { sink: LogSink; close(): void } {
-  const path = options.settings.error_log;
-  const toStderr = path === "-";
-  const out = openLineWriter(toStderr ? "stderr" : { path }, {
+  const target = logTarget(options.settings.error_log, "stderr");
+  const toStderr = target === "stderr";
+  const out = openLineWriter(target, {
     buffered: false,
     label: "error log",
     onError: toStderr ? () => {} : writeToStderr,
@@ -155,7 +161,7 @@ function parentDirectory(path: string): string {
 
 /**
  * Makes sure a log file can be written: creates its directory, opens it for
- * append and closes it again. `-` (a standard stream) is always fine. The
+ * append and closes it again. A standard stream (`-`, `/dev/stdout`...) is always fine. The
  * master calls it at startup for `error_log` and `access_log`, so a bad path
  * is one clear line instead of a worker crash loop.
  *
@@ -166,8 +172,9 @@ function parentDirectory(path: string): string {
  * await prepareLogTarget("/tmp/herd-logs/access.log");
  * ```
  */
-export async function prepareLogTarget(path: string): Promise<void> {
-  if (path === "-") return;
+export async function prepareLogTarget(value: string): Promise<void> {
+  const path = logFile(value);
+  if (path === null) return;
   const directory = parentDirectory(path);
   try {
     // Checked first so an existing directory needs no write permission on its parents.

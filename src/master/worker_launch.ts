@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime } from "./self_command.ts";
@@ -60,8 +61,9 @@ export function workerLaunch(
 export async function handLogsTo(user: WorkerUser, paths: (string | null)[]): Promise<void> {
   if (user.uid === null && user.gid === null) return;
   for (const path of paths) {
-    if (path === null || path === "" || path === "-") continue;
-    await Deno.chown(path, user.uid, user.gid).catch(() => {
+    const file = logFile(path);
+    if (file === null) continue;
+    await Deno.chown(file, user.uid, user.gid).catch(() => {
       // Not created yet or not a file: the worker reports its own open error.
     });
   }

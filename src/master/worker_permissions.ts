@@ -29,7 +29,9 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
+import { logFile } from "../logging/line_writer.ts";
 import { listenAddresses } from "../settings/addresses.ts";
+import { grantsAll } from "../settings/sections/server.ts";
 import type { DataSettings } from "../settings/table.ts";
 import { UNIX_STAGING_SUFFIX } from "../worker/serve_app.ts";
 
@@ -84,7 +86,7 @@ export function workerPermissions(
   facts: PermissionFacts,
 ): string[] {
   const extra = settings.worker_permissions;
-  if (extra.some((flag) => flag === "all" || flag === "--allow-all")) return [...ALL];
+  if (grantsAll(extra)) return [...ALL];
   const scopes = new Map<string, Set<string> | null>();
   const grant = (kind: string, ...values: string[]) => {
     if (!scopes.has(kind)) scopes.set(kind, new Set());
@@ -114,9 +116,10 @@ export function workerPermissions(
   grantUnix(facts.control);
   grant("read", "/dev/stdin");
   for (const log of [settings.error_log, settings.access_log]) {
-    if (log === null || log === "-") continue;
-    grant("read", dirname(path(log)));
-    grant("write", path(log));
+    const file = logFile(log);
+    if (file === null) continue;
+    grant("read", dirname(path(file)));
+    grant("write", path(file));
   }
   grant("env", "_HERD_WORKER", `${settings.env_prefix}_*`, "OTEL_*", "NO_COLOR", "TERM");
 

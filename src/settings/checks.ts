@@ -15,6 +15,9 @@ import { parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
 import { errorMessage } from "../error_text.ts";
+import { logFile } from "../logging/line_writer.ts";
+import { needsAllPermissions } from "../platform/special_files.ts";
+import { grantsAll } from "./sections/server.ts";
 
 /** The resolved values, where each came from, and the machine's CPU count. */
 export interface CheckInput {
@@ -23,6 +26,11 @@ export interface CheckInput {
   origins: ReadonlyMap<string, Origin>;
   /** The effective CPU count (`effectiveCpuCount()`). */
   cpuCount: number;
+  /**
+   * `Deno.build.standalone`: a compiled Herd's workers have every permission; a script's
+   * have those `worker_permissions` gives. Absent: a script.
+   */
+  standalone?: boolean;
 }
 
 /** Errors that stop Herd, and warnings it prints and goes on. */
@@ -44,7 +52,7 @@ export interface CheckResult {
  * ```
  */
 export function checkSettings(input: CheckInput): CheckResult {
-  const { settings, origins, cpuCount } = input;
+  const { settings, origins, cpuCount, standalone = false } = input;
   const problems: string[] = [];
   const warnings: string[] = [];
   const from = (name: string) => {
@@ -90,6 +98,18 @@ export function checkSettings(input: CheckInput): CheckResult {
         from("worker_connections")
       } has no effect: it is only meaningful for async/gevent workers, and "worker_class" is sync`,
     );
+  }
+
+  if (!standalone && !grantsAll(settings.worker_permissions)) {
+    for (const name of ["error_log", "access_log"] as const) {
+      const file = logFile(settings[name]);
+      if (file === null || !needsAllPermissions(file)) continue;
+      problems.push(
+        `"${name}" is "${file}"${
+          from(name)
+        }: Deno lets a worker open files under /dev, /proc and /sys only with every permission; log to a regular file or "-", or add "all" to "worker_permissions"`,
+      );
+    }
   }
 
   const ceiling = 2 * cpuCount + 1;

@@ -164,7 +164,12 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
 
   const appProblem = await checkAppExists(settings.app, { cwd, origin: origins.get("app") });
   if (appProblem) problems.add(appProblem);
-  const checks = checkSettings({ settings, origins, cpuCount: effectiveCpuCount() });
+  const checks = checkSettings({
+    settings,
+    origins,
+    cpuCount: effectiveCpuCount(),
+    standalone: Deno.build.standalone,
+  });
   checks.problems.forEach((p) => problems.add(p));
 
   if (problems.size > 0) {

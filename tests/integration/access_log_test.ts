@@ -191,3 +191,32 @@ Deno.test("access log: production writes logs/ in the working directory; reopen-
   assert(oldErrors.some((l) => /Ready: 1 worker listening/.test(l)));
   assert(!oldErrors.some((l) => /Number of workers/.test(l)), "the rotated file got no new line");
 });
+
+Deno.test("access log: /dev/stdout and /dev/stderr are the streams, for workers with scoped permissions", async () => {
+  // Deno lets a scoped process open nothing under /dev: Herd must write to the inherited stream.
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--access-log", "/dev/stdout"],
+    env: { HERD_ERROR_LOG: "/dev/stderr" },
+  });
+  await fetch(`${herd.url}/streams`).then((r) => r.body?.cancel());
+  await herd.waitForLog(/"GET \/streams HTTP\/1\.1" 200/);
+  assert(
+    !herd.lines.some((l) => /failed to boot|Requires all access/.test(l)),
+    herd.lines.join("\n"),
+  );
+});
+
+Deno.test("access log: a file under /dev is refused at startup with one line naming the setting", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", fixtureApp("hello.ts"), "--access-log", "/dev/shm/herd.log"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  assertEquals(output.code, 2, stderr);
+  assertEquals(
+    stderr,
+    'error: "access_log" is "/dev/shm/herd.log" from --access-log (command line): Deno lets a worker open files under /dev, /proc and /sys only with every permission; log to a regular file or "-", or add "all" to "worker_permissions"',
+  );
+});

@@ -32,7 +32,8 @@ export const loggingSettings = [
     meta: "PATH",
     parse: text({ accepted: "a file path, or - for stderr" }),
     default: { development: "-", production: "logs/error.log" },
-    doc: "Error log: a file path, or `-` for stderr. The directory is created.",
+    doc:
+      "Error log: a file path, or `-` for stderr (`/dev/stderr` and `/dev/stdout` name the streams too). The directory is created.",
   }),
   defineSetting({
     name: "access_log",
@@ -40,7 +41,8 @@ export const loggingSettings = [
     meta: "PATH",
     parse: optional(text({ accepted: "a file path, - for stdout, or empty for off" })),
     default: { development: "-", production: "logs/access.log" },
-    doc: "Access log: a file path, `-` for stdout, or empty (`null` in config.ts) for off.",
+    doc:
+      "Access log: a file path, `-` for stdout (`/dev/stdout` and `/dev/stderr` name the streams too), or empty (`null` in config.ts) for off.",
   }),
   defineSetting({
     name: "access_log_format",

@@ -167,6 +167,21 @@ export const serverSettings = [
 
 const PERMISSION_FLAG = /^(all|--allow-[a-z-]+(=\S+)?)$/;
 
+/**
+ * True when `worker_permissions` gives the workers every permission (`all`
+ * or `--allow-all`, which become `-A`).
+ *
+ * @example
+ * ```ts
+ * import { grantsAll } from "./server.ts";
+ * grantsAll(["--allow-ffi", "all"]); // true
+ * grantsAll(["--allow-net"]); // false
+ * ```
+ */
+export function grantsAll(flags: readonly string[]): boolean {
+  return flags.some((flag) => flag === "all" || flag === "--allow-all");
+}
+
 // Each flag may hold commas (`--allow-net=a.com,b.com`), so a string splits on
 // whitespace, not on commas as other lists do.
 function permissionFlags(): Parser<string[]> {

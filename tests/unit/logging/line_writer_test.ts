@@ -5,7 +5,12 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../../assert.ts";
-import { FLUSH_BYTES, openLineWriter } from "../../../src/logging/line_writer.ts";
+import {
+  FLUSH_BYTES,
+  logFile,
+  logTarget,
+  openLineWriter,
+} from "../../../src/logging/line_writer.ts";
 
 const CHILD = new URL("./_append_lines.ts", import.meta.url).pathname;
 
@@ -160,4 +165,25 @@ Deno.test("multi-byte text and a line longer than the buffer keep their bytes an
     log.close();
     assertEquals(await Deno.readTextFile(path), lines.join("\n") + "\n");
   });
+});
+
+Deno.test("logTarget(): - is the setting's own stream; /dev/stdout and /dev/stderr are the streams", () => {
+  assertEquals(logTarget("-", "stdout"), "stdout");
+  assertEquals(logTarget("-", "stderr"), "stderr");
+  for (const path of ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]) {
+    assertEquals(logTarget(path, "stderr"), "stdout");
+  }
+  for (const path of ["/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"]) {
+    assertEquals(logTarget(path, "stdout"), "stderr");
+  }
+  assertEquals(logTarget("logs/access.log", "stdout"), { path: "logs/access.log" });
+  assertEquals(logTarget("/dev/null", "stdout"), { path: "/dev/null" });
+});
+
+Deno.test("logFile(): the file a log setting names, null for off and the streams", () => {
+  assertEquals(logFile(null), null);
+  assertEquals(logFile(""), null);
+  assertEquals(logFile("-"), null);
+  assertEquals(logFile("/dev/stderr"), null);
+  assertEquals(logFile("logs/error.log"), "logs/error.log");
 });

@@ -80,3 +80,13 @@ Deno.test("workerPermissions: no FFI unless worker_permissions declares it", () 
   const declared = workerPermissions({ ...SETTINGS, worker_permissions: ["--allow-ffi"] }, FACTS);
   assertEquals(declared.includes("--allow-ffi"), true, declared.join(" "));
 });
+
+Deno.test("workerPermissions: a log on a standard stream needs no file permission", () => {
+  const streams = { ...SETTINGS, error_log: "/dev/stderr", access_log: "/dev/stdout" };
+  assertEquals(workerPermissions(streams, FACTS), [
+    "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
+    "--allow-read=/opt/herd,/srv/site,/srv/config.ts,/tmp/herd-0/c.sock,/dev/stdin",
+    "--allow-write=/tmp/herd-0/c.sock",
+    "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
+  ]);
+});

@@ -50,3 +50,19 @@ Deno.test("checkSettings() warns about more workers than 2 × CPUs + 1", () => {
     '"workers" is 6, more than 2 × 2 CPUs + 1 = 5: the extra workers compete for CPU',
   ]);
 });
+
+Deno.test("checkSettings() refuses a log file under /dev for workers with scoped permissions", () => {
+  const settings: Settings = {
+    ...DEFAULTS,
+    access_log: "/dev/shm/access.log",
+    error_log: "/proc/self/fd/2",
+  };
+  const origins = new Map([["access_log", CLI]]);
+  assertEquals(checkSettings({ settings, origins, cpuCount: 2 }).problems, [
+    '"access_log" is "/dev/shm/access.log" from --x (command line): Deno lets a worker open files under /dev, /proc and /sys only with every permission; log to a regular file or "-", or add "all" to "worker_permissions"',
+  ]);
+  const all = { ...settings, worker_permissions: ["all"] };
+  assertEquals(checkSettings({ settings: all, origins, cpuCount: 2 }).problems, []);
+  // A compiled Herd's workers have every permission.
+  assertEquals(checkSettings({ settings, origins, cpuCount: 2, standalone: true }).problems, []);
+});
