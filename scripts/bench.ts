@@ -28,9 +28,11 @@
  * deno task bench --access-log-format '%(s)s'   # what one access-log atom costs
  * ```
  *
- * A last row serves bare processes with an app that reads from the runtime
- * what Herd's default access-log line needs and writes nothing: the floor
- * under "Herd + access log".
+ * Two last rows serve bare processes with apps that bound "Herd + access
+ * log" from below: one reads from the runtime what Herd's default access-log
+ * line needs and writes nothing (the floor); the other also writes that line,
+ * with everything inlined into one handler (the most any JavaScript access
+ * log can keep on this runtime).
  *
  * Also reported: memory of Herd's master and workers against a bare process
  * (RSS, and private memory, which leaves out the `deno` executable's pages
@@ -64,6 +66,8 @@ const DENO = Deno.execPath();
 const DEFAULT_APP = `${ROOT}scripts/bench/hello_app.ts`;
 // The floor under "Herd + access log": bare processes reading what its default line reads.
 const ACCESS_FIELDS_APP = `${ROOT}scripts/bench/access_fields_app.ts`;
+// The ceiling over it: bare processes writing the default line with everything inlined.
+const MINIMAL_ACCESS_LOG_APP = `${ROOT}scripts/bench/minimal_access_log_app.ts`;
 
 interface Variant {
   name: string;
@@ -99,8 +103,11 @@ interface Run extends WrkResult {
   cpuUsPerRequest: number;
 }
 
-function bare(appOf: (app: string) => string): Variant["start"] {
-  return (port, { workers, app }) =>
+function bare(
+  appOf: (app: string) => string,
+  envOf: (tmp: string) => Record<string, string> = () => ({}),
+): Variant["start"] {
+  return (port, { workers, app, tmp }) =>
     startServer(
       Array.from({ length: workers }, () =>
         [DENO, [
@@ -109,7 +116,7 @@ function bare(appOf: (app: string) => string): Variant["start"] {
           `${ROOT}scripts/bench/bare_server.ts`,
           String(port),
           appOf(app),
-        ]] as [string, string[]]),
+        ], envOf(tmp)] as [string, string[], Record<string, string>]),
       { url: `http://127.0.0.1:${port}/` },
     );
 }
@@ -175,6 +182,13 @@ const VARIANTS: Variant[] = [
     name: "bare × N, reading what the access log reads",
     start: bare(() => ACCESS_FIELDS_APP),
     memory: { label: "bare processes reading what the access log reads", of: "processes" },
+  },
+  {
+    name: "bare × N, writing a minimal access-log line",
+    start: bare(
+      () => MINIMAL_ACCESS_LOG_APP,
+      (tmp) => ({ BENCH_ACCESS_LOG: `${tmp}/minimal-access.log` }),
+    ),
   },
 ];
 
