@@ -58,8 +58,19 @@ export interface AccessFormatOptions {
   env?: (name: string) => string | undefined;
 }
 
-/** Turns one request into one line (without its newline). */
-export type AccessFormatter = (entry: AccessEntry) => string;
+/** Takes each piece of a line in order: literal text and escaped values. */
+export type PieceSink = (piece: string) => void;
+
+/**
+ * Turns one request into one line (without its newline). A text format can
+ * also hand the line over as its pieces (`pieces`), so the writer can copy
+ * them into its buffer without building the line as one string first.
+ */
+export interface AccessFormatter {
+  (entry: AccessEntry): string;
+  /** The line's pieces, in order; absent for `json`. */
+  pieces?: (entry: AccessEntry, sink: PieceSink) => void;
+}
 
 type Atom = (entry: AccessEntry) => string;
 
@@ -211,11 +222,19 @@ function compileText(format: string, options: AccessFormatOptions): AccessFormat
     atoms.push(Object.hasOwn(table, name) ? table[name] : braceAtom(name, options) ?? (() => "-"));
   }
   literals.push(literal + format.slice(last));
-  return (entry) => {
+  const formatter: AccessFormatter = (entry) => {
     let line = literals[0];
     for (let i = 0; i < atoms.length; i++) line += atoms[i](entry) + literals[i + 1];
     return line;
   };
+  formatter.pieces = (entry, sink) => {
+    sink(literals[0]);
+    for (let i = 0; i < atoms.length; i++) {
+      sink(atoms[i](entry));
+      sink(literals[i + 1]);
+    }
+  };
+  return formatter;
 }
 
 function compileJson(options: AccessFormatOptions): AccessFormatter {

@@ -84,7 +84,10 @@ export function openAccessLog(
     write(req, info, res, startedAtMs, durationMs) {
       let line: string;
       try {
-        line = toLine({ req, info, res, startedAtMs, durationMs });
+        const entry = { req, info, res, startedAtMs, durationMs };
+        // Most lines are ASCII: their pieces go straight into the buffer (~0.2 µs less a line).
+        if (toLine.pieces && out.tryWritePieces(toLine.pieces, entry)) return;
+        line = toLine(entry);
       } catch (error) {
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);

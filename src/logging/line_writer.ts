@@ -113,6 +113,13 @@ export interface LineWriterOptions {
 export interface LineWriter {
   /** Queues (or writes) one line; the newline is added here. Never throws. */
   write(line: string): void;
+  /**
+   * Queues one line that `fill` hands over in pieces (`fill(arg, sink)`), copied straight
+   * into the buffer: no line string, no encoder call. Only for a buffered writer and a line
+   * of ASCII that fits; otherwise nothing is queued and it returns false, for the caller to
+   * {@linkcode LineWriter.write} the line instead. Throws what `fill` throws.
+   */
+  tryWritePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): boolean;
   /** Writes every pending line now. */
   flush(): void;
   /** Flushes, then closes and reopens the same path (after logrotate moved the file). */
@@ -128,6 +135,8 @@ interface Output {
 
 const ENCODER = new TextEncoder();
 const NEWLINE = 0x0a;
+// tryWritePieces flushes first when less room than this is left, so most lines fit.
+const PIECES_ROOM = 4096;
 const OPEN_WRITERS = new Set<BufferedLineWriter>();
 
 // Deno.exit() (how Herd's processes end) does not wait for the flush timer, so pending
@@ -176,6 +185,41 @@ class BufferedLineWriter implements LineWriter {
       this.flush();
       if (!this.#append(line)) this.#send(ENCODER.encode(line + "\n"));
     }
+    this.#queued();
+  }
+
+  tryWritePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): boolean {
+    if (this.#closed) return true;
+    if (!this.#buffered) return false;
+    const buffer = this.#buffer ??= new Uint8Array(FLUSH_BYTES);
+    if (buffer.length - this.#used < PIECES_ROOM) this.flush();
+    // Locals in a closure: measured faster than the writer's own fields, touched per piece.
+    let at = this.#used;
+    let fits = true;
+    fill(arg, (piece) => {
+      // `>=`: one byte stays free for the newline.
+      if (!fits || at + piece.length >= buffer.length) {
+        fits = false;
+        return;
+      }
+      for (let i = 0; i < piece.length; i++) {
+        const code = piece.charCodeAt(i);
+        if (code > 0x7f) {
+          fits = false;
+          return;
+        }
+        buffer[at++] = code;
+      }
+    });
+    if (!fits) return false;
+    buffer[at] = NEWLINE;
+    this.#used = at + 1;
+    this.#queued();
+    return true;
+  }
+
+  /** After a line was buffered: writes a full buffer, or makes sure the timer will. */
+  #queued(): void {
     if (this.#used >= FLUSH_BYTES) {
       this.flush();
     } else if (this.#used > 0 && this.#timer === null) {

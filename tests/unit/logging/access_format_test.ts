@@ -247,3 +247,14 @@ Deno.test("the benchmark's floor app reads the parts of exactly the default form
   const atoms = [...COMBINED_FORMAT.matchAll(/%\(([^)]*)\)[sd]/g)].map((m) => m[1]);
   assertEquals([...ATOMS_READ].sort(), atoms.sort());
 });
+
+Deno.test("a text format's pieces make the same line as the formatter", () => {
+  const e = entry({ headers: { ...FULL_HEADERS, "user-agent": 'a "quoted"\tagent' } });
+  for (const format of [COMBINED_FORMAT, "%% %(m)s %({x-request-id}i)s %(D)s 100%%", "no atoms"]) {
+    const formatter = compileAccessFormat(format, TRUST_LOCAL);
+    let joined = "";
+    formatter.pieces!(e, (piece) => joined += piece);
+    assertEquals(joined, formatter(e), format);
+  }
+  assertEquals(compileAccessFormat("json", TRUST_LOCAL).pieces, undefined);
+});

@@ -85,6 +85,30 @@ Deno.test("combined format for GET, POST and 404 through a real server", async (
   });
 });
 
+Deno.test("lines that are not ASCII or longer than the buffer's room are logged whole", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/access.log`;
+    const access = openAccessLog({
+      access_log: path,
+      access_log_format: '"%(r)s" %(s)s "%(a)s"',
+      forwarded_allow_ips: [],
+    })!;
+    const long = "x".repeat(60_000);
+    await withServer(access, async (base) => {
+      await (await fetch(`${base}/a`, { headers: { "user-agent": "caf\u00e9" } })).text();
+      await (await fetch(`${base}/b`, { headers: { "user-agent": long } })).text();
+      await (await fetch(`${base}/c`, { headers: { "user-agent": 'say "hi"' } })).text();
+    });
+    access.close();
+    assertEquals((await Deno.readTextFile(path)).split("\n"), [
+      '"GET /a HTTP/1.1" 200 "caf\u00e9"',
+      `"GET /b HTTP/1.1" 200 "${long}"`,
+      '"GET /c HTTP/1.1" 200 "say \\"hi\\""',
+      "",
+    ]);
+  });
+});
+
 Deno.test("json access log through a real server, reopened after a move", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/access.log`;

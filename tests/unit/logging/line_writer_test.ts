@@ -187,3 +187,37 @@ Deno.test("logFile(): the file a log setting names, null for off and the streams
   assertEquals(logFile("/dev/stderr"), null);
   assertEquals(logFile("logs/error.log"), "logs/error.log");
 });
+
+Deno.test("tryWritePieces(): ASCII pieces become one line; anything else is left to write()", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/pieces.log`;
+    const writer = openLineWriter({ path });
+    const fill = (pieces: string[], sink: (piece: string) => void) => pieces.forEach(sink);
+    assertEquals(writer.tryWritePieces(fill, ["GET", " /a ", "200"]), true);
+    // Non-ASCII or too long for the buffer: nothing is queued, the caller writes the string.
+    assertEquals(writer.tryWritePieces(fill, ["caf", "\u00e9"]), false);
+    assertEquals(writer.tryWritePieces(fill, ["x".repeat(FLUSH_BYTES)]), false);
+    writer.write("caf\u00e9");
+    assertEquals(writer.tryWritePieces(fill, ["last"]), true);
+    writer.close();
+    assertEquals(await Deno.readTextFile(path), "GET /a 200\ncaf\u00e9\nlast\n");
+    // After close, as write(): dropped, and nothing for the caller to do.
+    assertEquals(writer.tryWritePieces(fill, ["late"]), true);
+    assertEquals(await Deno.readTextFile(path), "GET /a 200\ncaf\u00e9\nlast\n");
+  });
+});
+
+Deno.test("tryWritePieces(): a line that does not fit the rest of the buffer goes after a flush", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/pieces.log`;
+    const writer = openLineWriter({ path });
+    const fill = (piece: string, sink: (piece: string) => void) => sink(piece);
+    const first = "a".repeat(FLUSH_BYTES - 2000);
+    assertEquals(writer.tryWritePieces(fill, first), true);
+    // Less than its room is left: the pending line is written first, then this one queued.
+    assertEquals(writer.tryWritePieces(fill, "b".repeat(3000)), true);
+    assertEquals(await Deno.readTextFile(path), `${first}\n`);
+    writer.close();
+    assertEquals(await Deno.readTextFile(path), `${first}\n${"b".repeat(3000)}\n`);
+  });
+});
