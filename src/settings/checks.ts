@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
@@ -31,6 +32,8 @@ export interface CheckInput {
    * have those `worker_permissions` gives. Absent: a script.
    */
   standalone?: boolean;
+  /** The master's working directory, against which relative log paths resolve. Absent: `/`. */
+  cwd?: string;
 }
 
 /** Errors that stop Herd, and warnings it prints and goes on. */
@@ -52,7 +55,7 @@ export interface CheckResult {
  * ```
  */
 export function checkSettings(input: CheckInput): CheckResult {
-  const { settings, origins, cpuCount, standalone = false } = input;
+  const { settings, origins, cpuCount, standalone = false, cwd = "/" } = input;
   const problems: string[] = [];
   const warnings: string[] = [];
   const from = (name: string) => {
@@ -103,7 +106,7 @@ export function checkSettings(input: CheckInput): CheckResult {
   if (!standalone && !grantsAll(settings.worker_permissions)) {
     for (const name of ["error_log", "access_log"] as const) {
       const file = logFile(settings[name]);
-      if (file === null || !needsAllPermissions(file)) continue;
+      if (file === null || !needsAllPermissions(resolve(cwd, file))) continue;
       problems.push(
         `"${name}" is "${file}"${
           from(name)

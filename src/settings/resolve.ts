@@ -169,6 +169,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     origins,
     cpuCount: effectiveCpuCount(),
     standalone: Deno.build.standalone,
+    cwd: Deno.cwd(),
   });
   checks.problems.forEach((p) => problems.add(p));
 

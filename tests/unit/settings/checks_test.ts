@@ -63,6 +63,16 @@ Deno.test("checkSettings() refuses a log file under /dev for workers with scoped
   ]);
   const all = { ...settings, worker_permissions: ["all"] };
   assertEquals(checkSettings({ settings: all, origins, cpuCount: 2 }).problems, []);
+  // A relative path counts where it resolves.
+  const relative = { ...DEFAULTS, access_log: "../dev/shm/access.log" };
+  assertEquals(
+    checkSettings({ settings: relative, origins, cpuCount: 2, cwd: "/srv" }).problems.length,
+    1,
+  );
+  assertEquals(
+    checkSettings({ settings: relative, origins, cpuCount: 2, cwd: "/srv/app" }).problems,
+    [],
+  );
   // A compiled Herd's workers have every permission.
   assertEquals(checkSettings({ settings, origins, cpuCount: 2, standalone: true }).problems, []);
 });
