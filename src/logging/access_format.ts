@@ -222,18 +222,20 @@ function compileText(format: string, options: AccessFormatOptions): AccessFormat
     atoms.push(Object.hasOwn(table, name) ? table[name] : braceAtom(name, options) ?? (() => "-"));
   }
   literals.push(literal + format.slice(last));
-  const formatter: AccessFormatter = (entry) => {
-    let line = literals[0];
-    for (let i = 0; i < atoms.length; i++) line += atoms[i](entry) + literals[i + 1];
-    return line;
-  };
-  formatter.pieces = (entry, sink) => {
+  const pieces = (entry: AccessEntry, sink: PieceSink) => {
     sink(literals[0]);
     for (let i = 0; i < atoms.length; i++) {
       sink(atoms[i](entry));
       sink(literals[i + 1]);
     }
   };
+  // The line as one string is the same pieces, joined.
+  const formatter: AccessFormatter = (entry) => {
+    let line = "";
+    pieces(entry, (piece) => line += piece);
+    return line;
+  };
+  formatter.pieces = pieces;
   return formatter;
 }
 

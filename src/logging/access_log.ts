@@ -82,19 +82,16 @@ export function openAccessLog(
   let warned = false;
   return {
     write(req, info, res, startedAtMs, durationMs) {
-      let line: string;
+      const entry = { req, info, res, startedAtMs, durationMs };
       try {
-        const entry = { req, info, res, startedAtMs, durationMs };
-        // Most lines are ASCII: their pieces go straight into the buffer (~0.2 µs less a line).
-        if (toLine.pieces && out.tryWritePieces(toLine.pieces, entry)) return;
-        line = toLine(entry);
+        // A text line goes to the buffer piece by piece, not as one string (~0.2 µs less a line).
+        if (toLine.pieces) out.writePieces(toLine.pieces, entry);
+        else out.write(toLine(entry));
       } catch (error) {
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);
         warned = true;
-        return;
       }
-      out.write(line);
     },
     flush: () => out.flush(),
     reopen: () => out.reopen(),

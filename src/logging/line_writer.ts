@@ -114,12 +114,12 @@ export interface LineWriter {
   /** Queues (or writes) one line; the newline is added here. Never throws. */
   write(line: string): void;
   /**
-   * Queues one line that `fill` hands over in pieces (`fill(arg, sink)`), copied straight
-   * into the buffer: no line string, no encoder call. Only for a buffered writer and a line
-   * of ASCII that fits; otherwise nothing is queued and it returns false, for the caller to
-   * {@linkcode LineWriter.write} the line instead. Throws what `fill` throws.
+   * Queues one line that `fill` hands over in pieces (`fill(arg, sink)`). While they are
+   * ASCII and fit, they are copied straight into the buffer (no line string, no encoder
+   * call); otherwise the line is put together and goes as {@linkcode LineWriter.write}.
+   * `fill` runs once either way. Throws what `fill` throws, and then queues nothing.
    */
-  tryWritePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): boolean;
+  writePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): void;
   /** Writes every pending line now. */
   flush(): void;
   /** Flushes, then closes and reopens the same path (after logrotate moved the file). */
@@ -134,8 +134,9 @@ interface Output {
 }
 
 const ENCODER = new TextEncoder();
+const ASCII = new TextDecoder();
 const NEWLINE = 0x0a;
-// tryWritePieces flushes first when less room than this is left, so most lines fit.
+// writePieces flushes first when less room than this is left, so most lines are copied.
 const PIECES_ROOM = 4096;
 const OPEN_WRITERS = new Set<BufferedLineWriter>();
 
@@ -188,34 +189,48 @@ class BufferedLineWriter implements LineWriter {
     this.#queued();
   }
 
-  tryWritePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): boolean {
-    if (this.#closed) return true;
-    if (!this.#buffered) return false;
+  writePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): void {
+    if (this.#closed) return;
+    if (!this.#buffered) {
+      let line = "";
+      fill(arg, (piece) => line += piece);
+      this.write(line);
+      return;
+    }
     const buffer = this.#buffer ??= new Uint8Array(FLUSH_BYTES);
     if (buffer.length - this.#used < PIECES_ROOM) this.flush();
     // Locals in a closure: measured faster than the writer's own fields, touched per piece.
-    let at = this.#used;
-    let fits = true;
+    const start = this.#used;
+    let at = start;
+    // The line from the first piece that cannot be copied (not ASCII, or no room) on.
+    let rest: string | null = null;
     fill(arg, (piece) => {
-      // `>=`: one byte stays free for the newline.
-      if (!fits || at + piece.length >= buffer.length) {
-        fits = false;
+      if (rest !== null) {
+        rest += piece;
         return;
       }
-      for (let i = 0; i < piece.length; i++) {
-        const code = piece.charCodeAt(i);
-        if (code > 0x7f) {
-          fits = false;
-          return;
+      // `<`: one byte stays free for the newline.
+      if (at + piece.length < buffer.length) {
+        for (let i = 0; i < piece.length; i++) {
+          const code = piece.charCodeAt(i);
+          if (code > 0x7f) {
+            rest = piece.slice(i);
+            return;
+          }
+          buffer[at++] = code;
         }
-        buffer[at++] = code;
+      } else {
+        rest = piece;
       }
     });
-    if (!fits) return false;
-    buffer[at] = NEWLINE;
-    this.#used = at + 1;
-    this.#queued();
-    return true;
+    if (rest === null) {
+      buffer[at] = NEWLINE;
+      this.#used = at + 1;
+      this.#queued();
+      return;
+    }
+    // Beyond `#used`, the copied start is not queued: take it back and write the line whole.
+    this.write(ASCII.decode(buffer.subarray(start, at)) + rest);
   }
 
   /** After a line was buffered: writes a full buffer, or makes sure the timer will. */

@@ -161,7 +161,7 @@ function parentDirectory(path: string): string {
 
 /**
  * Makes sure a log file can be written: creates its directory, opens it for
- * append and closes it again. A standard stream (`-`, `/dev/stdout`...) is always fine. The
+ * append and closes it again. Off (null or empty) and a standard stream (`-`, `/dev/stdout`...) are always fine. The
  * master calls it at startup for `error_log` and `access_log`, so a bad path
  * is one clear line instead of a worker crash loop.
  *
@@ -172,7 +172,7 @@ function parentDirectory(path: string): string {
  * await prepareLogTarget("/tmp/herd-logs/access.log");
  * ```
  */
-export async function prepareLogTarget(value: string): Promise<void> {
+export async function prepareLogTarget(value: string | null): Promise<void> {
   const path = logFile(value);
   if (path === null) return;
   const directory = parentDirectory(path);
@@ -207,10 +207,9 @@ export async function prepareLogTarget(value: string): Promise<void> {
 export async function prepareLogTargets(
   settings: Pick<DataSettings, "error_log" | "access_log">,
 ): Promise<string | null> {
-  for (const path of [settings.error_log, settings.access_log]) {
-    if (path === null || path === "") continue;
+  for (const value of [settings.error_log, settings.access_log]) {
     try {
-      await prepareLogTarget(path);
+      await prepareLogTarget(value);
     } catch (error) {
       return errorMessage(error);
     }

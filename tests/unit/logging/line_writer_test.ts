@@ -188,36 +188,53 @@ Deno.test("logFile(): the file a log setting names, null for off and the streams
   assertEquals(logFile("logs/error.log"), "logs/error.log");
 });
 
-Deno.test("tryWritePieces(): ASCII pieces become one line; anything else is left to write()", async () => {
+Deno.test("writePieces(): ASCII pieces are copied; any other line goes whole, in its place", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/pieces.log`;
     const writer = openLineWriter({ path });
-    const fill = (pieces: string[], sink: (piece: string) => void) => pieces.forEach(sink);
-    assertEquals(writer.tryWritePieces(fill, ["GET", " /a ", "200"]), true);
-    // Non-ASCII or too long for the buffer: nothing is queued, the caller writes the string.
-    assertEquals(writer.tryWritePieces(fill, ["caf", "\u00e9"]), false);
-    assertEquals(writer.tryWritePieces(fill, ["x".repeat(FLUSH_BYTES)]), false);
-    writer.write("caf\u00e9");
-    assertEquals(writer.tryWritePieces(fill, ["last"]), true);
+    let calls = 0;
+    const fill = (pieces: string[], sink: (piece: string) => void) => {
+      calls++;
+      pieces.forEach(sink);
+    };
+    writer.writePieces(fill, ["GET", " /a ", "200"]);
+    writer.writePieces(fill, ["caf", "\u00e9 au", " lait"]);
+    const long = "x".repeat(FLUSH_BYTES);
+    writer.writePieces(fill, ["a", long]);
+    writer.writePieces(fill, ["last"]);
+    // Each line was put together once, however it went out.
+    assertEquals(calls, 4);
     writer.close();
-    assertEquals(await Deno.readTextFile(path), "GET /a 200\ncaf\u00e9\nlast\n");
-    // After close, as write(): dropped, and nothing for the caller to do.
-    assertEquals(writer.tryWritePieces(fill, ["late"]), true);
-    assertEquals(await Deno.readTextFile(path), "GET /a 200\ncaf\u00e9\nlast\n");
+    assertEquals(
+      await Deno.readTextFile(path),
+      `GET /a 200\ncaf\u00e9 au lait\na${long}\nlast\n`,
+    );
+    writer.writePieces(fill, ["late"]);
+    assertEquals(calls, 4, "after close() a line is dropped unformatted");
   });
 });
 
-Deno.test("tryWritePieces(): a line that does not fit the rest of the buffer goes after a flush", async () => {
+Deno.test("writePieces(): a line that does not fit the rest of the buffer goes after a flush", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/pieces.log`;
     const writer = openLineWriter({ path });
     const fill = (piece: string, sink: (piece: string) => void) => sink(piece);
     const first = "a".repeat(FLUSH_BYTES - 2000);
-    assertEquals(writer.tryWritePieces(fill, first), true);
+    writer.writePieces(fill, first);
     // Less than its room is left: the pending line is written first, then this one queued.
-    assertEquals(writer.tryWritePieces(fill, "b".repeat(3000)), true);
+    writer.writePieces(fill, "b".repeat(3000));
     assertEquals(await Deno.readTextFile(path), `${first}\n`);
     writer.close();
     assertEquals(await Deno.readTextFile(path), `${first}\n${"b".repeat(3000)}\n`);
+  });
+});
+
+Deno.test("writePieces(): a write-through writer writes the joined line at once", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/pieces.log`;
+    const writer = openLineWriter({ path }, { buffered: false });
+    writer.writePieces((pieces: string[], sink) => pieces.forEach(sink), ["x", "\u00e9"]);
+    assertEquals(await Deno.readTextFile(path), "x\u00e9\n");
+    writer.close();
   });
 });
