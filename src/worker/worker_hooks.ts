@@ -18,11 +18,7 @@ import { type Hooks, WORKER_HOOKS, type WorkerHookName } from "../hooks.ts";
 import { firstLine } from "../error_text.ts";
 
 /** The worker-side hooks; null when not set. */
-export interface WorkerHooks {
-  post_worker_init: Hooks["post_worker_init"] | null;
-  pre_request: Hooks["pre_request"] | null;
-  post_request: Hooks["post_request"] | null;
-}
+export type WorkerHooks = { [N in WorkerHookName]: Hooks[N] | null };
 
 type HookSource = Partial<Record<WorkerHookName, unknown>>;
 
