@@ -40,6 +40,17 @@ async function withServer(access: AccessLogger, fn: (base: string) => Promise<vo
   }
 }
 
+/** An access log to `access.log` in `dir`. */
+function fileLog(dir: string, format: string, trusted: string[]) {
+  const path = `${dir}/access.log`;
+  const access = openAccessLog({
+    access_log: path,
+    access_log_format: format,
+    forwarded_allow_ips: trusted,
+  })!;
+  return { path, access };
+}
+
 Deno.test("openAccessLog returns null when the access log is off", () => {
   assertEquals(
     openAccessLog({
@@ -53,12 +64,7 @@ Deno.test("openAccessLog returns null when the access log is off", () => {
 
 Deno.test("combined format for GET, POST and 404 through a real server", async () => {
   await withTempDir(async (dir) => {
-    const path = `${dir}/access.log`;
-    const access = openAccessLog({
-      access_log: path,
-      access_log_format: COMBINED_FORMAT,
-      forwarded_allow_ips: ["127.0.0.1"],
-    })!;
+    const { path, access } = fileLog(dir, COMBINED_FORMAT, ["127.0.0.1"]);
     await withServer(access, async (base) => {
       await (await fetch(`${base}/hello?x=1`, { headers: { "user-agent": "herd-test" } })).text();
       await (await fetch(`${base}/submit`, { method: "POST", body: "payload" })).text();
@@ -87,12 +93,7 @@ Deno.test("combined format for GET, POST and 404 through a real server", async (
 
 Deno.test("lines that are not ASCII or longer than the buffer's room are logged whole", async () => {
   await withTempDir(async (dir) => {
-    const path = `${dir}/access.log`;
-    const access = openAccessLog({
-      access_log: path,
-      access_log_format: '"%(r)s" %(s)s "%(a)s"',
-      forwarded_allow_ips: [],
-    })!;
+    const { path, access } = fileLog(dir, '"%(r)s" %(s)s "%(a)s"', []);
     const long = "x".repeat(60_000);
     await withServer(access, async (base) => {
       await (await fetch(`${base}/a`, { headers: { "user-agent": "caf\u00e9" } })).text();
@@ -111,12 +112,7 @@ Deno.test("lines that are not ASCII or longer than the buffer's room are logged 
 
 Deno.test("json access log through a real server, reopened after a move", async () => {
   await withTempDir(async (dir) => {
-    const path = `${dir}/access.log`;
-    const access = openAccessLog({
-      access_log: path,
-      access_log_format: "json",
-      forwarded_allow_ips: [],
-    })!;
+    const { path, access } = fileLog(dir, "json", []);
     await withServer(access, async (base) => {
       await (await fetch(`${base}/one`)).text();
       access.flush();
