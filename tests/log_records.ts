@@ -17,7 +17,7 @@
  */
 import { type LogLevel, type LogRecord, routeLogs } from "../src/logging/log.ts";
 
-/** The records caught so far; disposing it restores the previous sink. */
+/** The records caught so far; disposing it restores the previous sink and level. */
 export interface CapturedLogs extends Disposable {
   readonly records: LogRecord[];
 }
@@ -35,5 +35,5 @@ export interface CapturedLogs extends Disposable {
 export function captureLogs(level: LogLevel = "debug"): CapturedLogs {
   const records: LogRecord[] = [];
   const previous = routeLogs((record) => records.push(record), level);
-  return { records, [Symbol.dispose]: () => routeLogs(previous, "info") };
+  return { records, [Symbol.dispose]: () => routeLogs(previous.sink, previous.level) };
 }

@@ -86,21 +86,30 @@ function earlySink(record: LogRecord): void {
 }
 
 let sink: LogSink = earlySink;
+let routeLevel: LogLevel = "info";
 let lowest = RANK.info;
+
+/** Where records go, and the lowest level that goes there. */
+export interface LogRoute {
+  sink: LogSink;
+  level: LogLevel;
+}
 
 /**
  * Sends every record at `level` or above to `next` from now on, and returns
- * the sink it replaced (so the caller can close it).
+ * the route it replaced (so the caller can close its sink, or restore it).
  *
  * @example
  * ```ts
  * import { routeLogs } from "./log.ts";
- * routeLogs((record) => console.log(record.message), "debug");
+ * const previous = routeLogs((record) => console.log(record.message), "debug");
+ * routeLogs(previous.sink, previous.level);
  * ```
  */
-export function routeLogs(next: LogSink, level: LogLevel): LogSink {
-  const previous = sink;
+export function routeLogs(next: LogSink, level: LogLevel): LogRoute {
+  const previous = { sink, level: routeLevel };
   sink = next;
+  routeLevel = level;
   lowest = RANK[level];
   return previous;
 }

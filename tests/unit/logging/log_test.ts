@@ -36,7 +36,7 @@ Deno.test("a sink that throws does not reach the code that logged", () => {
   try {
     getLog("test").info("still fine"); // the router reports on stderr instead
   } finally {
-    routeLogs(previous, "info");
+    routeLogs(previous.sink, previous.level);
   }
 });
 
@@ -54,4 +54,17 @@ Deno.test("before any configuration, info and above go to stderr", async () => {
   const stderr = new TextDecoder().decode(output.stderr);
   assertEquals(output.code, 0);
   assertMatch(stderr, /^\[INFO\] hello\n\[ERROR\] bad\n$/);
+});
+
+Deno.test("routeLogs() hands back the route it replaced, level included", () => {
+  using outer = captureLogs("error");
+  {
+    using inner = captureLogs("debug");
+    getLog("test").info("inner");
+    assertEquals(inner.records.length, 1);
+  }
+  // Back to the outer capture and its level: info is filtered again.
+  getLog("test").info("filtered");
+  getLog("test").error("kept");
+  assertEquals(outer.records.map((r) => r.message), ["kept"]);
 });
