@@ -274,7 +274,7 @@ export class Arbiter {
     const why = w.bootError ?? how;
     if (this.#phase === "starting") {
       this.#log.error(`${w.label} failed to boot: ${why}`);
-      return this.#halt();
+      return await this.#halt();
     }
     if (this.#reload && w.generation === this.#reload.to) {
       this.#log.error(`Reload abandoned: ${w.label} failed to boot: ${why}`);
@@ -302,11 +302,13 @@ export class Arbiter {
     }
   }
 
-  #halt(): void {
+  async #halt(): Promise<void> {
     this.#phase = "halting";
     this.#stopCode = ExitCode.WorkerBootError;
     for (const w of this.workforce.workers.values()) w.leaving ??= "boot_failure";
     this.workforce.killAll();
+    // With no worker left to reap (none could be started), nothing else would end the master.
+    await this.#finishIfEmpty();
   }
 
   async #finishIfEmpty(): Promise<void> {
@@ -327,6 +329,8 @@ export class Arbiter {
       settling: [...this.workforce.workers.values()].some((w) => drainSettlesAt(w) > now),
     });
     for (const action of plan) {
+      // A failed start halts the master: the rest of the plan no longer applies.
+      if (this.#phase !== "starting" && this.#phase !== "running") break;
       if (action.kind === "spawn") await this.#spawn(action.id);
       else await this.workforce.drain(this.workforce.workers.get(action.serial)!, action.reason);
     }
@@ -345,7 +349,7 @@ export class Arbiter {
     } catch (error) {
       const message = errorMessage(error);
       this.#log.error(`Cannot start worker ${id}: ${message}`);
-      if (this.#phase === "starting") this.#halt();
+      if (this.#phase === "starting") await this.#halt();
       else this.#refillAt = this.#clock.now() + crashDelayMs(++this.#crashes);
     }
   }

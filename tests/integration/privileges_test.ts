@@ -12,10 +12,9 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, startHerd } from "./_harness.ts";
+import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
 import { inspectorPortOpen, SIGUSR1_BIT, threadSignalMasks } from "../sigusr1.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SHARED = "/tmp/herd-test-shared-deno";
 const NOBODY = 65534;
 
@@ -82,6 +81,30 @@ Deno.test({
       new TextDecoder().decode(asOther.stderr),
       /^error: Permission denied on the control socket ".*control\.sock": run this as the user that started the master/m,
     );
+  },
+});
+
+Deno.test({
+  name: "privileges: a worker user that cannot run deno stops the master with exit 3",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    // Deno in a directory only root can enter: spawning a worker as nobody fails at once.
+    const dir = await Deno.makeTempDir({ prefix: "herd-private-" });
+    await Deno.chmod(dir, 0o700);
+    const deno = `${dir}/deno`;
+    await Deno.link(Deno.execPath(), deno).catch(() => Deno.copyFile(Deno.execPath(), deno));
+    try {
+      await using herd = await startHerd({
+        deno,
+        args: [fixtureApp("hello.ts"), "-w", "2", "--user", "nobody"],
+        waitReady: false,
+      });
+      assertEquals((await herd.waitForExit(15_000)).code, 3, herd.lines.join("\n"));
+      await herd.waitForLog(/\[ERROR\] Cannot start worker 1: .*Permission denied/);
+      assert(!herd.lines.some((l) => /Cannot start worker 2/.test(l)), "no second attempt");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 

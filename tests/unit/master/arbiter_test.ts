@@ -42,6 +42,30 @@ Deno.test("arbiter halts with WorkerBootError when a worker fails during the ini
   assertEquals(rig.driver.spawned[0].signals, ["SIGKILL"]);
 });
 
+Deno.test("arbiter exits with WorkerBootError when a worker cannot even be started", async () => {
+  // Deno.Command throws before any process exists (say, deno not executable by `user`).
+  const rig = new Rig({ workers: 2 });
+  rig.driver.spawn = () => {
+    throw new Error("Failed to spawn '/root/deno': Permission denied");
+  };
+  await rig.until(() => false, 20);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+});
+
+Deno.test("arbiter stops starting workers once one could not be started", async () => {
+  const rig = new Rig({ workers: 3 });
+  const spawn = rig.driver.spawn.bind(rig.driver);
+  let attempts = 0;
+  rig.driver.spawn = (request) => {
+    if (++attempts === 2) throw new Error("Failed to spawn: Resource temporarily unavailable");
+    return spawn(request);
+  };
+  await rig.until(() => false, 20);
+  assertEquals(attempts, 2, "no worker 3 after worker 2 failed");
+  assertEquals(rig.driver.spawned[0].signals, ["SIGKILL"]);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+});
+
 Deno.test("arbiter treats a worker that never reports ready as a boot failure", async () => {
   const rig = new Rig({ workers: 1, settings: { boot_timeout: 5 } });
   await rig.until(() => false);
