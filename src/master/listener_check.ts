@@ -12,6 +12,7 @@
 import { getLog } from "../logging/log.ts";
 import type { ListenAddress } from "../settings/addresses.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
+import { osErrorReason } from "../error_text.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
@@ -42,28 +43,9 @@ export async function isAddressInUse(address: TcpAddress): Promise<boolean> {
 }
 
 /**
- * The first TCP address in `addresses` that is already in use, or null.
- * Port 0 and Unix socket addresses are skipped.
- *
- * @example
- * ```ts
- * import { firstAddressInUse } from "./listener_check.ts";
- * await firstAddressInUse([{ transport: "tcp", hostname: "127.0.0.1", port: 8080 }]);
- * ```
- */
-export async function firstAddressInUse(
-  addresses: readonly ListenAddress[],
-): Promise<TcpAddress | null> {
-  for (const address of addresses) {
-    if (address.transport !== "tcp" || address.port === 0) continue;
-    if (await isAddressInUse(address)) return address;
-  }
-  return null;
-}
-
-/**
  * Checks every address before the workers start and says, in one line, why
- * Herd must not start (exit 5), or null. A stale Unix socket is removed on
+ * Herd must not start (exit 5): in use, or not one this machine can listen
+ * on. Null when all is well. A stale Unix socket is removed on
  * the way. An upgrading master (USR2) skips this: its predecessor's workers
  * are meant to be listening.
  *
@@ -77,8 +59,15 @@ export async function firstAddressInUse(
 export async function refuseBusyAddresses(
   addresses: readonly ListenAddress[],
 ): Promise<string | null> {
-  const busy = await firstAddressInUse(addresses);
-  if (busy) return `Address ${hostPort(busy)} is already in use`;
+  for (const address of addresses) {
+    if (address.transport !== "tcp" || address.port === 0) continue;
+    try {
+      if (await isAddressInUse(address)) return `Address ${hostPort(address)} is already in use`;
+    } catch (error) {
+      // Not an interface of this machine, a privileged port, a name that does not resolve.
+      return `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`;
+    }
+  }
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
     const verdict = await clearStaleSocket(address.path);

@@ -10,6 +10,36 @@ export type ListenAddress =
   | { transport: "tcp"; hostname: string; port: number }
   | { transport: "unix"; path: string };
 
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * True when `host` can name an interface to listen on: an IPv4 address, an
+ * IPv6 address (without brackets), or a host name (RFC 1123 labels). A
+ * dotted number that is no IPv4 address (`999.1.1.1`) is refused rather than
+ * looked up.
+ *
+ * @example
+ * ```ts
+ * import { isHostName } from "./addresses.ts";
+ * isHostName("0.0.0.0"); // true
+ * isHostName("::1"); // true
+ * isHostName("api.internal"); // true
+ * isHostName("999.1.1.1"); // false
+ * isHostName("not a host"); // false
+ * ```
+ */
+export function isHostName(host: string): boolean {
+  if (host.includes(":")) {
+    if (!/^[0-9A-Fa-f:.]+$/.test(host)) return false;
+    return URL.canParse(`http://[${host}]/`);
+  }
+  const labels = host.split(".");
+  if (labels.every((label) => /^\d+$/.test(label))) {
+    return labels.length === 4 && labels.every((octet) => Number(octet) <= 255);
+  }
+  return host.length <= 253 && labels.every((label) => LABEL.test(label));
+}
+
 /**
  * Parses one `bind` entry: `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`, or a bare
  * `HOST` / `:PORT` completed from `defaults`. Throws a `TypeError` naming
@@ -45,7 +75,7 @@ export function parseBind(
     portText = colon >= 0 ? e.slice(colon + 1) : undefined;
   }
   if (hostname === "") hostname = defaults.hostname;
-  if (!/^[A-Za-z0-9.\-:]+$/.test(hostname)) {
+  if (!isHostName(hostname)) {
     throw new TypeError(`Invalid bind "${entry}": bad host "${hostname}"`);
   }
   let port = defaults.port;

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, MAIN, startHerd } from "./_harness.ts";
 
 Deno.test("serve: every worker answers and the master is off the data path", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "--workers", "2"] });
@@ -28,6 +28,29 @@ Deno.test("serve: an address already in use is refused with exit 5", async () =>
   const status = await herd.waitForExit();
   assertEquals(status.code, 5);
   await herd.waitForLog(new RegExp(`^error: Address 127\\.0\\.0\\.1:${port} is already in use$`));
+});
+
+Deno.test("serve: an address this machine cannot listen on is refused with exit 5 and one line", async () => {
+  // 192.0.2.1 is TEST-NET-1: never an interface here.
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      fixtureApp("hello.ts"),
+      "--host",
+      "192.0.2.1",
+      "-p",
+      "19099",
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr).trim();
+  assertEquals(output.code, 5, stderr);
+  assertEquals(stderr, "error: Cannot listen on 192.0.2.1:19099: Cannot assign requested address");
 });
 
 Deno.test("serve: a foreign reusePort listener on the port is refused too", async () => {

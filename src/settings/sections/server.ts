@@ -5,6 +5,7 @@
  */
 import { CoerceError, defineSetting, type Parser } from "../setting.ts";
 import { bool, int, list, oneOf, optional, text } from "../coerce.ts";
+import { isHostName } from "../addresses.ts";
 
 const SECTION = "Server";
 
@@ -65,7 +66,7 @@ export const serverSettings = [
     name: "host",
     section: SECTION,
     meta: "HOST",
-    parse: text({ accepted: "a host name or IP address" }),
+    parse: hostName,
     default: { development: "127.0.0.1", production: "0.0.0.0" },
     doc:
       "Interface to listen on, used when `bind` is not set. `HOST` (set by container images) is honoured when no host is configured.",
@@ -199,4 +200,13 @@ function permissionFlags(): Parser<string[]> {
     }
     return flags;
   };
+}
+
+const hostText = text({ accepted: "a host name or IP address" });
+
+// Checked here, so a typo is named with its source instead of failing every bind.
+function hostName(raw: unknown): string {
+  const host = hostText(raw);
+  if (!isHostName(host)) throw new CoerceError("a host name or IP address");
+  return host;
 }
