@@ -16,7 +16,7 @@ import { tcpMigrateReq } from "../../src/platform/tcp_migrate_req.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { freePort as freePortOn } from "../../src/master/listener_check.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+export const MAIN: string = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A fixture app's absolute path. */
 export function fixtureApp(name: string): string {

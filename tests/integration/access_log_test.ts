@@ -8,9 +8,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { assertNothingLost, fixtureApp, loadLoop, MAIN, startHerd } from "./_harness.ts";
 
 function readLines(path: string): string[] {
   try {

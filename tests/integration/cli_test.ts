@@ -11,8 +11,8 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { SETTINGS } from "../../src/settings/table.ts";
 import { envName, flagName } from "../../src/settings/setting.ts";
+import { MAIN } from "./_harness.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
 const STACK_LINE = /^\s+at /m;

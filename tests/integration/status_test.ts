@@ -1,7 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, startHerd } from "./_harness.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
 
 async function herdCommand(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const output = await new Deno.Command(Deno.execPath(), {

@@ -18,10 +18,9 @@ import {
   freePort,
   isAlive,
   loadLoop,
+  MAIN,
   startHerd,
 } from "./_harness.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A master started directly, with everything it and its successors print. */
 interface Master extends AsyncDisposable {
