@@ -20,7 +20,7 @@ import { Deployment } from "npm:kubernetes-models@5.1.0/apps/v1/Deployment";
 // deno-lint-ignore no-import-prefix
 import { Service } from "npm:kubernetes-models@5.1.0/v1/Service";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { freePort } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN, startHerd, until } from "./_harness.ts";
 import { ExitCode } from "../../src/ipc/protocol.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -160,12 +160,72 @@ Deno.test("herd.service has the keys for drain, reload, no restart loop and hard
   assert(one("User") && one("User") !== "root");
   assert(one("WorkingDirectory"));
   assert(keys.get("Environment")?.includes("HERD_ENV=production"));
-  assert(keys.get("Environment")?.includes("XDG_RUNTIME_DIR=/run/herd"));
+  assert(keys.get("Environment")?.includes("HERD_CONTROL_SOCKET=/run/herd/control.sock"));
   assertEquals(one("RuntimeDirectory"), "herd");
   for (const key of ["NoNewPrivileges", "PrivateTmp"]) assertEquals(one(key), "yes", key);
   assertEquals(one("ProtectSystem"), "strict");
   assert(one("ReadWritePaths"));
 });
+
+Deno.test("logrotate.conf rotates the unit's logs and reaches its master without the unit's environment", async () => {
+  const unit = unitKeys(Deno.readTextFileSync(`${ROOT}scripts/herd.service`));
+  const rotate = Deno.readTextFileSync(`${ROOT}scripts/logrotate.conf`);
+  const workDir = unit.get("WorkingDirectory")!.at(-1)!;
+  const socket = unit.get("Environment")!.find((e) => e.startsWith("HERD_CONTROL_SOCKET="))!
+    .split("=")[1];
+  assertMatch(rotate, new RegExp(`^${workDir}/logs/\\*\\.log \\{$`, "m"));
+  const postrotate = /postrotate\n\s*(?:#.*\n\s*)*(.+)\n/.exec(rotate)?.[1].trim();
+  assertEquals(postrotate, `/usr/local/bin/herd reopen-logs --control-socket ${socket} >/dev/null`);
+
+  // The same command, against a master started as the unit starts it, from elsewhere.
+  const dir = await Deno.makeTempDir({ prefix: "herd_rotate_" });
+  const control = `${dir}/run/control.sock`;
+  const log = `${dir}/access.log`;
+  try {
+    await using herd = await startHerd({
+      args: [
+        fixtureApp("hello.ts"),
+        "-w",
+        "1",
+        "--allow-root",
+        "--error-log",
+        "-",
+        "--access-log",
+        log,
+      ],
+      env: { HERD_ENV: "production", HERD_CONTROL_SOCKET: control },
+    });
+    await fetch(`${herd.url}/before`).then((r) => r.body?.cancel());
+    await until(() => readOr(log).includes("GET /before"), 5000, "a line in the log");
+    await Deno.rename(log, `${log}.1`);
+    const command = postrotate!.replace("/usr/local/bin/herd", `deno run -A ${MAIN}`)
+      .replace(socket, control).replace(" >/dev/null", "").split(" ");
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: command.slice(1),
+      cwd: dir,
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals(new TextDecoder().decode(out.stdout).trim(), "Logs reopened");
+    // As logrotate does: the file was moved before the command; new lines go to a new file.
+    await fetch(`${herd.url}/after`).then((r) => r.body?.cancel());
+    await until(() => readOr(log).includes("GET /after"), 5000, "a line in the reopened file");
+    assert(!readOr(`${log}.1`).includes("GET /after"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function readOr(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
 
 const SYSTEMD_ANALYZE = hasTool("systemd-analyze");
 Deno.test({
