@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { connectChannel } from "../ipc/channel.ts";
+import { type Channel, connectChannel } from "../ipc/channel.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -62,7 +62,9 @@ export function formatStatus(response: ControlResponse): string {
   const m = response.master;
   if (m) {
     lines.push(
-      `Master ${m.pid} (herd ${m.version}), ${m.targetWorkers} workers, started ${m.startedAt}`,
+      `Master ${m.pid} (herd ${m.version}), ${m.targetWorkers} worker${
+        m.targetWorkers === 1 ? "" : "s"
+      }, started ${m.startedAt}`,
     );
   }
   const header = ["ID", "PID", "GEN", "STATE", "AGE", "SERVED", "IN FLIGHT", "RSS"];
@@ -94,19 +96,9 @@ async function ask(
   resolved: Resolved,
   command: ControlRequest["command"],
 ): Promise<ControlResponse | string> {
-  const path = controlSocketPath(resolved.settings);
-  let channel;
-  try {
-    channel = await connectChannel(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.PermissionDenied)) {
-      return `No Herd master is running for ${path}`;
-    }
-    // The socket is the master's (0600, or 0660 for the workers' group): say whose.
-    const owner = await Deno.stat(path).then((info) => info.uid, () => null);
-    return `Permission denied on the control socket "${path}": run this as the user ` +
-      `that started the master${owner === null ? "" : ` (uid ${owner})`}`;
-  }
+  const found = await findMaster(resolved);
+  if (typeof found === "string") return found;
+  const { channel, path } = found;
   try {
     await channel.send({ type: "request", command });
     for await (const frame of channel) {
@@ -117,6 +109,64 @@ async function ask(
   } finally {
     channel.close();
   }
+}
+
+// Connects to the master the configuration names. Without `control_socket`, the path comes from
+// host and port, which the profile changes (production listens on 0.0.0.0): when no master
+// answers there, this user's one master on the same port, or only master, is meant.
+async function findMaster(
+  resolved: Resolved,
+): Promise<{ channel: Channel; path: string } | string> {
+  const path = controlSocketPath(resolved.settings);
+  const first = await connect(path);
+  if (first !== null) return first;
+  if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
+  const others = await answeringSockets(path.slice(0, path.lastIndexOf("/")));
+  // One on the same port (another host) first, else the only one there is.
+  const samePort = others.filter((o) => o.endsWith(`_${resolved.settings.port}.sock`));
+  const only = samePort.length === 1 ? samePort[0] : others.length === 1 ? others[0] : null;
+  if (only !== null) {
+    const other = await connect(only);
+    if (typeof other !== "string" && other !== null) {
+      console.error(`No master at ${path}; asking the one at ${only}`);
+      return other;
+    }
+  }
+  const hint = others.length > 1
+    ? `; masters answer at ${others.map((o) => `"${o}"`).join(", ")}: pick one with --control-socket`
+    : "";
+  return `No Herd master is running for ${path}${hint}`;
+}
+
+// The channel, null when nothing answers, or why the socket is out of reach.
+async function connect(path: string): Promise<{ channel: Channel; path: string } | string | null> {
+  try {
+    return { channel: await connectChannel(path), path };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) return null;
+    // The socket is the master's (0600, or 0660 for the workers' group): say whose.
+    const owner = await Deno.stat(path).then((info) => info.uid, () => null);
+    return `Permission denied on the control socket "${path}": run this as the user ` +
+      `that started the master${owner === null ? "" : ` (uid ${owner})`}`;
+  }
+}
+
+// The sockets in `dir` a master answers on (this user's private directory).
+async function answeringSockets(dir: string): Promise<string[]> {
+  const live: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.endsWith(".sock")) continue;
+      const path = `${dir}/${entry.name}`;
+      const conn = await Deno.connect({ transport: "unix", path }).catch(() => null);
+      if (conn === null) continue;
+      conn.close();
+      live.push(path);
+    }
+  } catch {
+    // No directory: no master of this user has run here.
+  }
+  return live.sort();
 }
 
 function fail(message: string): number {

@@ -1,10 +1,13 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
 
-async function herdCommand(args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function herdCommand(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     cwd: await Deno.makeTempDir({ prefix: "herd-status-" }),
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -27,7 +30,34 @@ Deno.test("status: prints one row per worker, and JSON with --json", async () =>
 });
 
 Deno.test("status: no master running exits 1 with one line", async () => {
-  const result = await herdCommand(["status", "--host", "127.0.0.1", "--port", "1"]);
+  // A private runtime directory: no other master of this user is in sight.
+  const env = { XDG_RUNTIME_DIR: await Deno.makeTempDir() };
+  const result = await herdCommand(["status", "--host", "127.0.0.1", "--port", "1"], env);
   assertEquals(result.code, 1);
   assert(/^error: No Herd master is running for .*\.sock\n$/.test(result.err), result.err);
+});
+
+Deno.test("status: finds the master started on another host (the production default), or lists them", async () => {
+  const env = { XDG_RUNTIME_DIR: await Deno.makeTempDir() };
+  // As `serve` in production (host 0.0.0.0) and `status` run without the profile.
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--host", "127.0.0.2"],
+    env,
+  });
+  const found = await herdCommand(["status", "--json", "--port", String(herd.port)], env);
+  assertEquals(found.code, 0, found.err);
+  assertEquals(JSON.parse(found.out).master.pid, herd.masterPid);
+  assertMatch(
+    found.err,
+    /^No master at .*127\.0\.0\.1_\d+\.sock; asking the one at .*127\.0\.0\.2_\d+\.sock\n$/,
+  );
+  // Another port, with two masters running: which one is meant cannot be guessed.
+  await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
+  const ambiguous = await herdCommand(["status", "--port", "1"], env);
+  assertEquals(ambiguous.code, 1);
+  assertMatch(
+    ambiguous.err,
+    /^error: No Herd master is running for .*_1\.sock; masters answer at ".*127\.0\.0\.1_\d+\.sock", ".*127\.0\.0\.2_\d+\.sock": pick one with --control-socket\n$/,
+  );
+  assert(other.port !== herd.port);
 });
