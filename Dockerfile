@@ -1,11 +1,15 @@
 # Herd as a container image: one compiled binary on a slim Debian base.
 #
-#   docker build -t herd .
-#   docker run --rm -p 8080:8080 herd                  # the embedded default app
-#   docker run --rm -p 8080:8080 -e HERD_WORKERS=4 herd
+#   docker build -t herd:0.1.0 .                       # the tag deploy/kubernetes.yaml uses
+#   docker run --rm -p 8080:8080 herd:0.1.0            # the embedded default app
+#   docker run --rm -p 8080:8080 -e HERD_WORKERS=4 herd:0.1.0
 #
-# To serve your own app, build FROM this image and COPY app.ts (and
-# config.ts) into /app, then set CMD ["serve", "app.ts"].
+# A compiled binary imports only what was embedded when it was built, so this
+# image serves the embedded default app and cannot load an app.ts from disk.
+# To ship your own app, compile a program that passes it to Herd's serve()
+# (README, "One binary"): examples/biorempp/Dockerfile is such an image. The
+# health check below asks /healthz, which the default app answers: your app
+# must answer it too, or the check must name a path it does answer.
 
 # ---- build: compile main.ts into one binary --------------------------------
 # Unlike the development machines, this stage has network access, so
