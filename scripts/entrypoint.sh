@@ -29,7 +29,7 @@ case "${1:-serve}" in
     "$herd_bin" check "$@" || exit "$?"
     exec "$herd_bin" serve "$@"
     ;;
-  check | config | status | reopen-logs | worker | help | -h | --help | -V | --version)
+  check | config | status | reopen-logs | help | -h | --help | -V | --version)
     # Commands that start no server: nothing to check first.
     exec "$herd_bin" "$@"
     ;;

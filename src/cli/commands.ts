@@ -128,7 +128,8 @@ export async function runCli(
   const command = named ?? COMMANDS[0];
   const rest = named ? args.slice(1) : args;
   const options = beforeTerminator(rest);
-  if (options.some((a) => HELP_FLAGS.has(a))) {
+  // `herd help` as many CLIs have it; an app file named "help" would be written ./help.
+  if (options.some((a) => HELP_FLAGS.has(a)) || (!named && args[0] === "help")) {
     console.log(renderHelp({ commands: COMMANDS.filter((c) => !c.hidden) }));
     return 0;
   }

@@ -220,7 +220,7 @@ Deno.test("--env-prefix and envPrefix change the variables read", async () => {
 });
 
 Deno.test("--help lists every CLI setting of the table, for any command", async () => {
-  for (const args of [["--help"], ["serve", "--help"], ["config", "-h"]]) {
+  for (const args of [["--help"], ["serve", "--help"], ["config", "-h"], ["help"]]) {
     const run = await herd({ args });
     assertEquals(run.code, 0);
     for (const s of SETTINGS) {
