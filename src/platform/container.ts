@@ -48,13 +48,15 @@ export function inContainer(probe: ContainerProbe = {}): boolean {
 /**
  * The warning for a loopback `host` inside a container, or `null` when
  * there is nothing to warn about. `prefix` names the environment variables
- * (`HERD` by default).
+ * (`HERD` by default); `origin` says where a configured host came from.
  *
  * @example
  * ```ts
  * import { loopbackInContainerWarning } from "./container.ts";
  * loopbackInContainerWarning("127.0.0.1", true);
  * // 'Host is "127.0.0.1" inside a container: the server is unreachable from outside; set HOST=0.0.0.0 (or HERD_HOST)'
+ * loopbackInContainerWarning("127.0.0.1", true, "APP", "APP_HOST (environment)");
+ * // '… unreachable from outside; it comes from APP_HOST (environment): set that to 0.0.0.0'
  * loopbackInContainerWarning("0.0.0.0", true); // null
  * ```
  */
@@ -62,10 +64,15 @@ export function loopbackInContainerWarning(
   host: string,
   inContainer: boolean,
   prefix = "HERD",
+  origin?: string,
 ): string | null {
   if (!inContainer || !isLoopback(host)) return null;
+  // Set somewhere: that is what to change (HOST would lose to it). Else the variables.
+  const fix = origin === undefined
+    ? `set HOST=0.0.0.0 (or ${prefix}_HOST)`
+    : `it comes from ${origin}: set that to 0.0.0.0`;
   return `Host is ${JSON.stringify(host)} inside a container: the server is unreachable ` +
-    `from outside; set HOST=0.0.0.0 (or ${prefix}_HOST)`;
+    `from outside; ${fix}`;
 }
 
 function isLoopback(host: string): boolean {

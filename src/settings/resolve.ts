@@ -191,7 +191,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...processEnv.warnings,
         ...dotenvEnv.warnings,
         ...checks.warnings,
-        ...containerWarnings(settings, prefix),
+        ...containerWarnings(settings, prefix, origins),
       ],
     },
   };
@@ -247,7 +247,11 @@ async function checkAppExists(
 
 // Gunicorn's most common Docker pitfall: listening on loopback inside a container. Only
 // production warns: development (127.0.0.1 by default) in a dev container is deliberate.
-function containerWarnings(settings: Settings, prefix: string): string[] {
+function containerWarnings(
+  settings: Settings,
+  prefix: string,
+  origins: ReadonlyMap<string, Origin>,
+): string[] {
   if (settings.env !== "production") return [];
   const hosts = settings.bind.length === 0
     ? [settings.host]
@@ -256,7 +260,9 @@ function containerWarnings(settings: Settings, prefix: string): string[] {
     );
   if (!hosts.some((h) => loopbackInContainerWarning(h, true) !== null)) return [];
   const inside = inContainer();
-  return hosts.map((h) => loopbackInContainerWarning(h, inside, prefix))
+  const origin = origins.get(settings.bind.length === 0 ? "host" : "bind");
+  const from = origin === undefined ? undefined : describeOrigin(origin);
+  return hosts.map((h) => loopbackInContainerWarning(h, inside, prefix, from))
     .filter((w): w is string => w !== null).slice(0, 1);
 }
 

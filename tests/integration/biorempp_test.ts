@@ -612,7 +612,10 @@ Deno.test({
     const loopback = await configJson({ BIOREMPP_ENV: "production", BIOREMPP_HOST: "127.0.0.1" });
     const lines = loopback.stderr.trimEnd().split("\n");
     assertEquals(lines.length, 1, loopback.stderr);
-    assertMatch(lines[0], /^warning: Host is "127\.0\.0\.1" inside a container.*BIOREMPP_HOST/);
+    assertMatch(
+      lines[0],
+      /^warning: Host is "127\.0\.0\.1" inside a container.*; it comes from BIOREMPP_HOST \(environment\): set that to 0\.0\.0\.0$/,
+    );
     const open = await configJson({ BIOREMPP_ENV: "production", BIOREMPP_HOST: "0.0.0.0" });
     assertEquals(open.stderr, "");
   },

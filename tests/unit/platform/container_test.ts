@@ -53,6 +53,11 @@ Deno.test("loopbackInContainerWarning names the fix", () => {
     loopbackInContainerWarning("localhost", true, "APP"),
     'Host is "localhost" inside a container: the server is unreachable from outside; set HOST=0.0.0.0 (or APP_HOST)',
   );
+  // A host set somewhere is changed there: HOST would lose to BIOREMPP_HOST.
+  assertEquals(
+    loopbackInContainerWarning("127.0.0.1", true, "BIOREMPP", "BIOREMPP_HOST (environment)"),
+    'Host is "127.0.0.1" inside a container: the server is unreachable from outside; it comes from BIOREMPP_HOST (environment): set that to 0.0.0.0',
+  );
   assertEquals(typeof loopbackInContainerWarning("[::1]", true), "string");
   assertEquals(typeof loopbackInContainerWarning("127.0.1.1", true), "string");
 });
