@@ -1,5 +1,6 @@
 /**
- * `herd check [APP]`: validate the configuration and import the app the
+ * `herd check [APP]`: validate the configuration, the workers' user (as
+ * `serve` would, run by this user on this machine) and import the app the
  * way a worker would, then exit. Safe to run in CI or before a deploy.
  *
  * @example
@@ -15,6 +16,7 @@
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
 import type { Embedded } from "../embedded.ts";
+import { resolveWorkerUser } from "../master/worker_user.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -32,6 +34,12 @@ export async function runCheck(
   resolved: Resolved,
   options: { cwd: string; embedded?: Embedded },
 ): Promise<number> {
+  // What serve refuses before starting anything, as this user on this machine.
+  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid());
+  if (typeof workerUser === "string") {
+    console.error(`error: ${workerUser}`);
+    return 2;
+  }
   if (options.embedded) {
     // The embedded app was checked when serve() received it.
     console.log("Configuration OK (config given to serve(), app given to serve())");

@@ -271,5 +271,12 @@ Deno.test({
     assertEquals(broken.code, 2);
     assertEquals(broken.stderr.trimEnd().split("\n").length, 1, broken.stderr);
     assertMatch(broken.stderr, /^error: .*no database/);
+    // What serve would refuse before starting, check refuses too.
+    const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
+    assertEquals(noUser.code, 2);
+    assertEquals(
+      noUser.stderr,
+      'error: Unknown user "no-such-user-here" in HERD_USER (or --user): not in /etc/passwd\n',
+    );
   },
 });
