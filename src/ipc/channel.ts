@@ -133,6 +133,10 @@ export async function connectChannel(path: string): Promise<Channel> {
  * list or create) and the socket 0660, both owned by the master. Workers
  * can connect but cannot replace the socket.
  *
+ * The directory's mode is set only when this creates it, or when it is
+ * Herd's own (`privateDirectory`: the derived `herd-<uid>` one); a directory
+ * that already existed is left as it is, and must let the workers in.
+ *
  * @example
  * ```ts
  * import { listenControl } from "./channel.ts";
@@ -142,13 +146,18 @@ export async function connectChannel(path: string): Promise<Channel> {
  */
 export async function listenControl(
   path: string,
-  options: { group?: number | null } = {},
+  options: { group?: number | null; privateDirectory?: boolean } = {},
 ): Promise<Deno.UnixListener> {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   const group = options.group ?? null;
+  const existed = await Deno.stat(dir).then(() => true, () => false);
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await Deno.chmod(dir, group === null ? 0o700 : 0o710);
-  if (group !== null) await Deno.chown(dir, null, group);
+  // Only a directory that is Herd's: a configured socket may sit in a shared one (/run, /tmp),
+  // whose mode is not Herd's to change.
+  if (!existed || options.privateDirectory) {
+    await Deno.chmod(dir, group === null ? 0o700 : 0o710);
+    if (group !== null) await Deno.chown(dir, null, group);
+  }
   try {
     const probe = await Deno.connect({ transport: "unix", path });
     probe.close();

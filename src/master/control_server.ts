@@ -126,11 +126,13 @@ export class ControlEndpoint {
   #listener: Deno.Listener | null = null;
 
   readonly #group: number | null;
+  readonly #privateDirectory: boolean;
 
   /**
    * Opens the socket at `path` and starts queueing its peers' frames.
-   * `group`: the workers' gid when they run as another user, let in too
-   * (see `listenControl`).
+   * `group`: the workers' gid when they run as another user, let in too;
+   * `privateDirectory`: the socket's directory is Herd's own, whose mode it
+   * sets even when it exists (see `listenControl`).
    *
    * @example
    * ```ts
@@ -144,23 +146,30 @@ export class ControlEndpoint {
    */
   static async open(
     path: string,
-    options: { queue: EventQueue; group?: number | null },
+    options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ): Promise<ControlEndpoint> {
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.reacquire();
     return endpoint;
   }
 
-  private constructor(path: string, options: { queue: EventQueue; group?: number | null }) {
+  private constructor(
+    path: string,
+    options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
+  ) {
     this.path = path;
     this.#queue = options.queue;
     this.#group = options.group ?? null;
+    this.#privateDirectory = options.privateDirectory ?? false;
   }
 
   /** Listens again (after a failed upgrade). */
   async reacquire(): Promise<void> {
     if (this.#listener) return;
-    this.#listener = await listenControl(this.path, { group: this.#group });
+    this.#listener = await listenControl(this.path, {
+      group: this.#group,
+      privateDirectory: this.#privateDirectory,
+    });
     serveControl(this.#listener, this.#queue);
   }
 

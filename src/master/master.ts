@@ -11,7 +11,7 @@ import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
-import { errorMessage, firstLine } from "../error_text.ts";
+import { errorMessage, firstLine, osErrorReason } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -100,18 +100,35 @@ export async function runMaster(
     return fail(errorMessage(error), ExitCode.BindError);
   }
   let control: ControlEndpoint;
+  const controlPath = controlSocketPath(settings);
   try {
-    control = await ControlEndpoint.open(controlSocketPath(settings), {
+    control = await ControlEndpoint.open(controlPath, {
       queue,
       group: workerUser.gid,
+      privateDirectory: settings.control_socket === null,
     });
   } catch (error) {
     await metrics?.close();
-    return fail(errorMessage(error), ExitCode.Error);
+    if (error instanceof Deno.errors.AddrInUse) return fail(errorMessage(error), ExitCode.BindError);
+    return fail(
+      `Cannot open the control socket "${controlPath}" (control_socket): ${osErrorReason(error)}`,
+      ExitCode.Usage,
+    );
+  }
+  if (settings.pidfile) {
+    try {
+      await writePidfile(settings.pidfile, Deno.pid);
+    } catch (error) {
+      await control.close();
+      await metrics?.close();
+      return fail(
+        `Cannot write the pidfile "${settings.pidfile}" (pidfile): ${osErrorReason(error)}`,
+        ExitCode.Usage,
+      );
+    }
   }
   printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
   await hintTcpMigrateReq();
-  if (settings.pidfile) await writePidfile(settings.pidfile, Deno.pid);
   arbiter = new Arbiter({
     resolved,
     workers,

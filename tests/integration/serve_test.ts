@@ -109,3 +109,43 @@ Deno.test("serve: a parameterless app is told about keep-alive once, not per wor
   const notices = herd.lines.filter((l) => l.includes("The app takes no request"));
   assertEquals(notices.length, 1, herd.lines.join("\n"));
 });
+
+Deno.test("serve: a control socket in an existing directory leaves the directory's mode alone", async () => {
+  const shared = await Deno.makeTempDir({ prefix: "herd-shared-" });
+  await Deno.chmod(shared, 0o1777);
+  try {
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--control-socket", `${shared}/c.sock`],
+    });
+    assertEquals((await Deno.stat(shared)).mode! & 0o7777, 0o1777);
+    assertEquals((await Deno.stat(`${shared}/c.sock`)).mode! & 0o777, 0o600);
+    await herd.stop();
+  } finally {
+    await Deno.remove(shared, { recursive: true });
+  }
+});
+
+Deno.test("serve: a pidfile or control socket that cannot be made is one line naming it, exit 2", async () => {
+  for (const [flag, what] of [["--pidfile", "pidfile"], ["--control-socket", "control socket"]]) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "serve",
+        fixtureApp("hello.ts"),
+        "-p",
+        "19098",
+        flag,
+        "/dev/null/x",
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr).trim();
+    assertEquals(output.code, 2, stderr);
+    assertEquals(stderr.split("\n").length, 1, stderr);
+    assert(stderr.startsWith(`error: Cannot `) && stderr.includes(`${what} "/dev/null/x"`), stderr);
+  }
+});

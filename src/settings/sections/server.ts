@@ -122,10 +122,10 @@ export const serverSettings = [
     name: "control_socket",
     section: SECTION,
     meta: "PATH",
-    parse: optional(text({ accepted: "a socket path" })),
+    parse: optional(text({ pattern: /^\//, accepted: "an absolute socket path" })),
     default: null,
     doc:
-      "The master's control socket (for workers, `status` and `reopen-logs`). Unset: derived from the bind addresses, in a private directory.",
+      "The master's control socket (for workers, `status` and `reopen-logs`): an absolute path. Unset: derived from the bind addresses, in a private directory. The mode of a directory that already exists is left alone.",
   }),
   defineSetting({
     name: "user",
