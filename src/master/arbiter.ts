@@ -178,8 +178,16 @@ export class Arbiter {
     SIGHUP: () => this.#reloadConfiguration(),
     SIGTTIN: () => this.#resize(1),
     SIGTTOU: () => this.#resize(-1),
-    SIGUSR2: () => this.#effects.upgrade(),
+    SIGUSR2: () => this.#upgrade(),
   };
+
+  async #upgrade(): Promise<void> {
+    // A new master started while this one stops would outlive the stop.
+    if (this.#phase !== "running") {
+      return this.#log.warning("Upgrade ignored: the master is starting or stopping");
+    }
+    await this.#effects.upgrade();
+  }
 
   async #stopGracefully(): Promise<void> {
     if (this.#phase === "stopping" || this.#phase === "halting") return;
@@ -249,7 +257,11 @@ export class Arbiter {
 
   async #resize(delta: number): Promise<void> {
     const previous = this.target;
-    if (this.#phase !== "running") return;
+    if (this.#phase !== "running") {
+      return this.#log.warning(
+        `${delta > 0 ? "SIGTTIN" : "SIGTTOU"} ignored: the master is starting or stopping`,
+      );
+    }
     if (previous + delta < 1) return this.#log.warning("Not removing the last worker");
     this.target = previous + delta;
     this.#log.info(`Number of workers: ${this.target} (was ${previous})`);

@@ -17,7 +17,8 @@ import { listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { Arbiter } from "./arbiter.ts";
 import { ControlEndpoint } from "./control_server.ts";
-import { EventQueue, MASTER_SIGNALS, systemClock } from "./events.ts";
+import { EventQueue, type MasterSignal, systemClock } from "./events.ts";
+import { listenForSignals } from "./signal_intake.ts";
 import { freePort } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
@@ -63,6 +64,14 @@ export async function runMaster(
   if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
+  // First: until a listener exists, HUP or TERM kills the master silently, TTIN stops it.
+  const queue = new EventQueue(systemClock);
+  using signals = listenForSignals(queue);
+  const stoppedEarly = (signal: MasterSignal) => {
+    log.info(`${signal} before any worker started: exiting`);
+    flushLogs();
+    return ExitCode.Ok;
+  };
   // Before the first spawn: every worker inherits the SIGUSR1 block it sets in this thread.
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
@@ -83,11 +92,14 @@ export async function runMaster(
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // An embedded app is already loaded: that is its preload.
   if (settings.preload && !options.embedded) {
-    const problem = await preloadApp(settings.app);
+    const problem = await Promise.race([
+      preloadApp(settings.app, settings.boot_timeout),
+      signals.stopped.then(() => null),
+    ]);
+    if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     if (problem) return fail(problem, ExitCode.AppLoadError);
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
-  const queue = new EventQueue(systemClock);
   let arbiter: Arbiter | null = null;
   let metrics: MetricsEndpoint | null;
   try {
@@ -109,7 +121,9 @@ export async function runMaster(
     });
   } catch (error) {
     await metrics?.close();
-    if (error instanceof Deno.errors.AddrInUse) return fail(errorMessage(error), ExitCode.BindError);
+    if (error instanceof Deno.errors.AddrInUse) {
+      return fail(errorMessage(error), ExitCode.BindError);
+    }
     return fail(
       `Cannot open the control socket "${controlPath}" (control_socket): ${osErrorReason(error)}`,
       ExitCode.Usage,
@@ -162,18 +176,13 @@ export async function runMaster(
       ready: () => Promise.resolve(retire(upgradeFrom)),
     },
   });
-  const removers = MASTER_SIGNALS.map((signal) => {
-    const push = () => queue.push({ kind: "signal", signal });
-    Deno.addSignalListener(signal, push);
-    return () => Deno.removeSignalListener(signal, push);
-  });
   using _watch = watchForReload(resolved, queue);
   try {
+    if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     const code = await arbiter.run();
     log.info(`Master (pid: ${Deno.pid}) exiting with code ${code}`);
     return code;
   } finally {
-    for (const remove of removers) remove();
     await control.close();
     await metrics?.close();
     await releaseUnixSockets(addresses);

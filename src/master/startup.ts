@@ -25,6 +25,7 @@ import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { errorMessage } from "../error_text.ts";
+import { after } from "../platform/timer.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -90,21 +91,33 @@ export async function releaseUnixSockets(addresses: readonly ListenAddress[]): P
 
 /**
  * Imports the app once in the master, so an app that cannot load stops Herd
- * before any worker starts. Resolves with the one-line problem, or null.
+ * before any worker starts. Resolves with the one-line problem, or null;
+ * an import still pending after `timeoutS` (`boot_timeout`) is a problem.
  *
  * @example
  * ```ts
  * import { preloadApp } from "./startup.ts";
- * const problem = await preloadApp("app.ts");
+ * const problem = await preloadApp("app.ts", 30); // boot_timeout
  * if (problem) console.error(`error: ${problem}`);
  * ```
  */
-export async function preloadApp(app: string | null): Promise<string | null> {
+export async function preloadApp(
+  app: string | null,
+  timeoutS: number,
+): Promise<string | null> {
+  const late = Promise.withResolvers<string>();
+  // A top-level await that never settles would otherwise hold the master before any banner.
+  const timer = after(timeoutS * 1000, () =>
+    late.resolve(
+      `The app did not finish loading within boot_timeout (${timeoutS} s): ` +
+        "a top-level await that never settles?",
+    ));
   try {
-    await loadApp(app, Deno.cwd());
-    return null;
+    return await Promise.race([loadApp(app, Deno.cwd()).then(() => null), late.promise]);
   } catch (error) {
     return errorMessage(error);
+  } finally {
+    timer.cancel();
   }
 }
 

@@ -37,3 +37,42 @@ Deno.test("signals: TTIN adds a worker and TTOU removes one", async () => {
   herd.kill("SIGTTOU");
   await herd.waitForLog(/Not removing the last worker/, { from });
 });
+
+Deno.test("signals: HUP and TTIN while the app preloads are ignored with a line; TERM then exits 0 before any worker", async () => {
+  {
+    await using herd = await startHerd({
+      args: [fixtureApp("slow_import.ts"), "-w", "1"],
+      env: { HERD_TEST_IMPORT_MS: "3000" },
+      waitReady: false,
+    });
+    // Inside the 3 s import: the banner comes after it.
+    await new Promise((r) => setTimeout(r, 800));
+    assert(!herd.lines.some((l) => /Listening at/.test(l)), "still preloading");
+    herd.kill("SIGHUP");
+    herd.kill("SIGTTIN");
+    await herd.waitForLog(/Ready: 1 worker/, { timeoutMs: 10_000 });
+    await herd.waitForLog(/Reload ignored: the master is starting/);
+    await herd.waitForLog(/SIGTTIN ignored: the master is starting/);
+    assertEquals(herd.workerPids().length, 1);
+  }
+  await using herd = await startHerd({
+    args: [fixtureApp("slow_import.ts"), "-w", "1"],
+    env: { HERD_TEST_IMPORT_MS: "never" },
+    waitReady: false,
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  herd.kill("SIGTERM");
+  assertEquals((await herd.waitForExit(5000)).code, 0);
+  await herd.waitForLog(/SIGTERM before any worker started: exiting/);
+  assert(!herd.lines.some((l) => /Booting worker/.test(l)), herd.lines.join("\n"));
+});
+
+Deno.test("signals: an app whose import never ends stops the master at boot_timeout (exit 4)", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("slow_import.ts"), "-w", "1", "--boot-timeout", "1"],
+    env: { HERD_TEST_IMPORT_MS: "never" },
+    waitReady: false,
+  });
+  assertEquals((await herd.waitForExit(10_000)).code, 4);
+  await herd.waitForLog(/^error: The app did not finish loading within boot_timeout \(1 s\)/);
+});

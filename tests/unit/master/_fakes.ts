@@ -181,7 +181,9 @@ export class Rig {
   }
 
   /** Delivers a signal and runs its turn. */
-  async signal(signal: "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU"): Promise<void> {
+  async signal(
+    signal: "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU" | "SIGUSR2",
+  ): Promise<void> {
     this.arbiter.queue.push({ kind: "signal", signal });
     await this.arbiter.step();
   }

@@ -210,3 +210,17 @@ Deno.test("arbiter reports an exit without last words after LAST_WORDS_MS", asyn
   const errors = logs.records.filter((r) => r.level === "error").map((r) => r.message);
   assert(errors.some((m) => /failed to boot: exited with code 1$/.test(m)), errors.join("\n"));
 });
+
+Deno.test("arbiter upgrades (USR2) only while running: not while starting or stopping", async () => {
+  let upgrades = 0;
+  const rig = new Rig({ workers: 1, effects: { upgrade: () => Promise.resolve(void upgrades++) } });
+  await rig.until(() => rig.driver.spawned.length === 1);
+  await rig.signal("SIGUSR2");
+  assertEquals(upgrades, 0, "ignored while starting");
+  await rig.boot(rig.driver.spawned[0]);
+  await rig.signal("SIGUSR2");
+  assertEquals(upgrades, 1);
+  await rig.signal("SIGTERM");
+  await rig.signal("SIGUSR2");
+  assertEquals(upgrades, 1, "ignored while stopping: a new master would outlive the stop");
+});
