@@ -103,10 +103,15 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   };
   // The heartbeat starts after boot; until then there is nothing to report out of turn.
   let beatNow = () => {};
-  const booted = await boot(identity, config, {
-    embedded: options.embedded,
-    recycleDue: () => beatNow(),
-  }).catch((error) => error as Error);
+  // The master may die while the app still loads (a slow or endless import): leave then.
+  const booted = await Promise.race([
+    boot(identity, config, {
+      embedded: options.embedded,
+      recycleDue: () => beatNow(),
+    }).catch((error) => error as Error),
+    exit.promise,
+  ]);
+  if (typeof booted === "number") return finish(booted, null);
   if (booted instanceof Error) {
     const code = booted instanceof AppLoadError
       ? ExitCode.AppLoadError

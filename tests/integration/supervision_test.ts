@@ -35,3 +35,20 @@ Deno.test("supervision: after kill -9 of the master no worker is left and the po
   await until(() => workers.every((pid) => !isAlive(pid)), 2000, "workers to exit");
   Deno.listen({ hostname: "127.0.0.1", port: herd.port }).close();
 });
+
+Deno.test("supervision: after kill -9 of the master, workers still loading the app exit too", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("slow_import.ts"), "-w", "2", "--no-preload", "--boot-timeout", "60"],
+    env: { HERD_TEST_IMPORT_MS: "never" },
+    waitReady: false,
+  });
+  await until(
+    () => herd.lines.filter((l) => l.startsWith("slow_import: loading")).length === 2,
+    10_000,
+    "two workers loading the app",
+  );
+  const workers = herd.workerPids();
+  herd.kill("SIGKILL");
+  await herd.waitForExit();
+  await until(() => workers.every((pid) => !isAlive(pid)), 3000, "loading workers to exit");
+});
