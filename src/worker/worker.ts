@@ -92,6 +92,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     },
   });
   configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
+  logUncaught();
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.
@@ -315,6 +316,27 @@ function handleSignals(onTerm: () => void): Disposable {
       for (const signal of ignored) Deno.removeSignalListener(signal, ignore);
     },
   };
+}
+
+/**
+ * An uncaught error or unhandled rejection (in a timer, a stray promise) ends
+ * the worker, as Deno does with any program: the master then logs only an
+ * exit code, and Deno prints the trace on stderr. This puts the cause in the
+ * error log too, in one line; the stack follows at `debug`.
+ */
+function logUncaught(): void {
+  const report = (what: string, error: unknown) => {
+    const stack = error instanceof Error ? error.stack ?? "" : "";
+    const where = /^\s+at (.+)$/m.exec(stack)?.[1];
+    const text = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+    log.error(`${what}, the worker exits: ${text}${where ? ` (at ${where})` : ""}`);
+    if (stack) log.debug(stack);
+    flushLogs();
+  };
+  globalThis.addEventListener("error", (event) => report("Uncaught error", event.error));
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    report("Unhandled promise rejection", event.reason);
+  });
 }
 
 function finish(code: number, accessLog: AccessLogger | null): number {

@@ -52,3 +52,25 @@ Deno.test("supervision: after kill -9 of the master, workers still loading the a
   await herd.waitForExit();
   await until(() => workers.every((pid) => !isAlive(pid)), 3000, "loading workers to exit");
 });
+
+Deno.test("supervision: an uncaught error or rejection that ends a worker is in the error log, one line", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("uncaught.ts"), "-w", "1"] });
+  for (
+    const [path, line] of [
+      [
+        "/reject",
+        /\[ERROR\] Unhandled promise rejection, the worker exits: RangeError: database went away \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
+      ],
+      [
+        "/throw",
+        /\[ERROR\] Uncaught error, the worker exits: TypeError: bad timer \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
+      ],
+    ] as const
+  ) {
+    const from = herd.lines.length;
+    await fetch(`${herd.url}${path}`).then((r) => r.body?.cancel());
+    await herd.waitForLog(line, { from });
+    await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 1/, { from });
+    await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+  }
+});
