@@ -133,7 +133,9 @@ async function findMaster(
     }
   }
   const hint = others.length > 1
-    ? `; masters answer at ${others.map((o) => `"${o}"`).join(", ")}: pick one with --control-socket`
+    ? `; masters answer at ${
+      others.map((o) => `"${o}"`).join(", ")
+    }: pick one with --control-socket`
     : "";
   return `No Herd master is running for ${path}${hint}`;
 }

@@ -82,6 +82,7 @@ export class Arbiter {
   #log = getLog("master");
   #reload: Reload | null = null;
   #changedDuringReload = new Set<string>();
+  #reloadAgain = false;
   #crashes = 0;
   #refillAt = 0;
   #quick = false;
@@ -214,8 +215,13 @@ export class Arbiter {
   }
 
   async #reloadConfiguration(): Promise<void> {
-    if (this.#phase !== "running" || this.#reload) {
-      return this.#log.warning("Reload ignored: the master is starting, stopping or reloading");
+    if (this.#phase === "running" && this.#reload) {
+      // The configuration may have changed again since this reload read it: read it once more.
+      this.#reloadAgain = true;
+      return this.#log.info("Reload requested during a reload: it follows when this one ends");
+    }
+    if (this.#phase !== "running") {
+      return this.#log.warning("Reload ignored: the master is starting or stopping");
     }
     this.#log.info("Reloading the configuration");
     const next = await this.#effects.reloadConfig();
@@ -247,9 +253,17 @@ export class Arbiter {
     await this.#reloadConfiguration();
   }
 
-  // Once a reload ends (complete or abandoned), replays the changes it did not include.
+  // Once a reload ends (complete or abandoned), replays the requests and changes it did not
+  // include.
   #replayChanges(): void {
-    if (this.#reload || this.#changedDuringReload.size === 0) return;
+    if (this.#reload) return;
+    if (this.#reloadAgain) {
+      this.#reloadAgain = false;
+      this.#changedDuringReload.clear();
+      this.queue.push({ kind: "signal", signal: "SIGHUP" });
+      return;
+    }
+    if (this.#changedDuringReload.size === 0) return;
     const paths = [...this.#changedDuringReload];
     this.#changedDuringReload.clear();
     this.queue.push({ kind: "files_changed", paths });
@@ -290,10 +304,14 @@ export class Arbiter {
     }
     if (this.#reload && w.generation === this.#reload.to) {
       this.#log.error(`Reload abandoned: ${w.label} failed to boot: ${why}`);
-      this.#log.error("The previous workers keep serving");
-      for (const b of abandonReload(this.workforce, this.#reload)) {
-        await this.workforce.drain(b, "boot_failure");
-      }
+      const { booting, rolledBack } = abandonReload(this.workforce, this.#reload);
+      this.#log.error(
+        rolledBack === 0
+          ? "The previous workers keep serving"
+          : `The previous workers keep serving; ${rolledBack} already on generation ` +
+            `${this.#reload.to} go back to generation ${this.#reload.from}, one at a time`,
+      );
+      for (const b of booting) await this.workforce.drain(b, "boot_failure");
       this.target = this.#reload.previousTarget;
       this.#reload = null;
       return this.#replayChanges();

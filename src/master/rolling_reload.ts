@@ -66,25 +66,35 @@ export function finishReload(workforce: Workforce, reload: Reload): boolean {
 
 /**
  * Abandons a reload: the old configuration is current again and the old
- * workers stop retiring. Returns the new-generation workers still booting,
- * for the caller to stop.
+ * workers stop retiring. New-generation workers still booting are returned
+ * for the caller to stop (`booting`); those already serving are marked to
+ * retire, so the fleet goes back to one configuration, the old one
+ * (`rolledBack` counts them).
  *
  * @example
  * ```ts
  * import { abandonReload } from "./rolling_reload.ts";
- * // for (const w of abandonReload(workforce, reload)) w.process.kill("SIGKILL");
+ * // const { booting } = abandonReload(workforce, reload);
+ * // for (const w of booting) w.process.kill("SIGKILL");
  * ```
  */
 export function abandonReload(
   workforce: Workforce,
   reload: Reload,
-): ReturnType<Workforce["active"]> {
+): { booting: ReturnType<Workforce["active"]>; rolledBack: number } {
   workforce.generation = reload.from;
   workforce.configs.delete(reload.to);
   const booting = [];
+  let rolledBack = 0;
   for (const w of workforce.active()) {
     if (w.retire === "reload") w.retire = null;
-    if (w.generation === reload.to && w.state === "booting") booting.push(w);
+    if (w.generation !== reload.to) continue;
+    if (w.state === "booting") {
+      booting.push(w);
+    } else {
+      w.retire = "reload";
+      rolledBack++;
+    }
   }
-  return booting;
+  return { booting, rolledBack };
 }

@@ -166,6 +166,30 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
   assertEquals(rig.driver.spawned.length, 4, "no retry loop after an abandoned reload");
 });
 
+Deno.test("arbiter rolls back the workers a failed reload had already replaced", async () => {
+  const resolved = fakeResolved();
+  const next = fakeResolved({ timeout: 99 });
+  const rig = new Rig({
+    workers: 2,
+    resolved,
+    effects: { reloadConfig: () => Promise.resolve({ ok: true, resolved: next, workers: 2 }) },
+  });
+  await rig.start();
+  await rig.signal("SIGHUP");
+  const surge = rig.driver.spawned[2];
+  assertEquals(surge.request.resolved, next);
+  await rig.boot(surge);
+  await rig.until(() => rig.driver.spawned.length === 4);
+  rig.driver.spawned[3].exit({ code: ExitCode.AppLoadError, signal: null });
+  // The new-generation worker that already serves is replaced by one of the old configuration.
+  await rig.until(() => rig.driver.spawned.length === 5);
+  const back = rig.driver.spawned[4];
+  assertEquals(back.request.resolved, resolved);
+  await rig.boot(back);
+  await rig.until(() => rig.links.get(surge)!.sent.some((f) => f.type === "drain"));
+  assertEquals(rig.driver.spawned.length, 5);
+});
+
 Deno.test("arbiter reports a boot error that arrives after the worker's exit", async () => {
   using logs = captureLogs("info");
   const rig = new Rig({ workers: 1 });
@@ -223,4 +247,26 @@ Deno.test("arbiter upgrades (USR2) only while running: not while starting or sto
   await rig.signal("SIGTERM");
   await rig.signal("SIGUSR2");
   assertEquals(upgrades, 1, "ignored while stopping: a new master would outlive the stop");
+});
+
+Deno.test("arbiter runs a HUP that came during a reload once that reload ends", async () => {
+  let reads = 0;
+  const rig = new Rig({
+    workers: 1,
+    effects: {
+      reloadConfig: () => {
+        reads++;
+        return Promise.resolve({ ok: true, resolved: fakeResolved(), workers: 1 });
+      },
+    },
+  });
+  await rig.start();
+  await rig.signal("SIGHUP");
+  assertEquals(reads, 1);
+  await rig.signal("SIGHUP");
+  assertEquals(reads, 1, "not while the first runs");
+  await rig.boot(rig.driver.spawned[1]);
+  // The first reload completes; the second reads the configuration again.
+  await rig.until(() => reads === 2);
+  await rig.until(() => rig.driver.spawned.length === 3);
 });
