@@ -27,18 +27,19 @@ type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
  */
 export async function isAddressInUse(address: TcpAddress): Promise<boolean> {
   const { hostname, port } = address;
+  // Listening first: an address that is not this machine's fails here (and throws), rather
+  // than being connected to wherever it is.
+  try {
+    Deno.listen({ hostname, port }).close();
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) return true;
+    throw error;
+  }
   try {
     (await Deno.connect({ hostname: connectHost(hostname), port })).close();
     return true;
   } catch {
-    // Nothing answered; a reusePort listener bound elsewhere may still hold it.
-  }
-  try {
-    Deno.listen({ hostname, port }).close();
     return false;
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) return true;
-    throw error;
   }
 }
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseBind } from "./addresses.ts";
+import { listenAddresses, parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
 import { errorMessage } from "../error_text.ts";
@@ -73,6 +73,15 @@ export function checkSettings(input: CheckInput): CheckResult {
     }
   }
 
+  const clash = metricsClash(settings);
+  if (clash !== null) {
+    problems.push(
+      `"metrics_bind" is "${settings.metrics_bind}"${
+        from("metrics_bind")
+      }: the server listens there too (${clash}); give the metrics another port`,
+    );
+  }
+
   if ((settings.certfile === null) !== (settings.keyfile === null)) {
     const [given, missing] = settings.certfile === null
       ? ["keyfile", "certfile"]
@@ -130,4 +139,34 @@ export function checkSettings(input: CheckInput): CheckResult {
     );
   }
   return { problems, warnings };
+}
+
+const WILDCARDS = new Set(["0.0.0.0", "::"]);
+
+// The server address metrics_bind would collide with (same port, same or wildcard host), or null.
+function metricsClash(settings: Settings): string | null {
+  if (settings.metrics_bind === null) return null;
+  let metrics;
+  let server;
+  try {
+    metrics = parseBind(settings.metrics_bind);
+    server = listenAddresses(settings);
+  } catch {
+    return null; // a malformed bind is reported on its own
+  }
+  if (metrics.transport !== "tcp") return null;
+  for (const address of server) {
+    if (address.transport !== "tcp" || address.port !== metrics.port || address.port === 0) {
+      continue;
+    }
+    const { hostname } = address;
+    if (
+      hostname === metrics.hostname || WILDCARDS.has(hostname) || WILDCARDS.has(metrics.hostname)
+    ) {
+      return hostname.includes(":")
+        ? `[${hostname}]:${address.port}`
+        : `${hostname}:${address.port}`;
+    }
+  }
+  return null;
 }

@@ -147,8 +147,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         dotenvEnv.values.get(name),
         file.profiles[profile].get(name),
         file.top.get(name),
-        platform.get(name),
-      ]),
+      ]) ??
+        // PORT, HOST, WEB_CONCURRENCY belong to the platform: read (and judged) only when
+        // nothing of Herd's configures the setting.
+        decide(name, [platform.get(name)]),
     );
     // Validated too, so a typo in the other profile shows up before deploy.
     decide(name, [file.profiles[inactive].get(name)]);

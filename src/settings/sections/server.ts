@@ -166,7 +166,8 @@ export const serverSettings = [
   }),
 ] as const;
 
-const PERMISSION_FLAG = /^(all|--allow-[a-z-]+(=\S+)?)$/;
+// Deno 2.9's permission flags: a misspelt one would otherwise fail every worker's boot.
+const PERMISSION_FLAG = /^(all|--allow-(all|read|write|net|env|run|ffi|sys|import)(=\S+)?)$/;
 
 /**
  * True when `worker_permissions` gives the workers every permission (`all`
@@ -206,7 +207,8 @@ const hostText = text({ accepted: "a host name or IP address" });
 
 // Checked here, so a typo is named with its source instead of failing every bind.
 function hostName(raw: unknown): string {
-  const host = hostText(raw);
+  // `[::1]` as in a URL or a bind entry means `::1`.
+  const host = hostText(raw).replace(/^\[(.*)\]$/, "$1");
   if (!isHostName(host)) throw new CoerceError("a host name or IP address");
   return host;
 }

@@ -108,6 +108,20 @@ Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing 
   });
   assertEquals([configured.settings.port, configured.sources.port], [4000, "config.ts"]);
   assertEquals([configured.settings.workers, configured.sources.workers], [2, "cli"]);
+  // Not read when they do not apply, so another program's odd values do not stop Herd.
+  const unused = await resolved({
+    env: { PORT: "abc", WEB_CONCURRENCY: "x" },
+    args: ["--port", "9000", "-w", "2"],
+  });
+  assertEquals([unused.settings.port, unused.settings.workers], [9000, 2]);
+  assertEquals((await problems({ env: { PORT: "abc" } })).length, 1, "judged when it applies");
+});
+
+Deno.test("resolveSettings() takes [::1] as ::1 and refuses worker_permissions Deno does not have", async () => {
+  assertEquals((await resolved({ args: ["--host", "[::1]"] })).settings.host, "::1");
+  assertEquals(await problems({ args: ["--worker-permissions=--allow-bogus"] }), [
+    'Invalid value for "worker_permissions": ["--allow-bogus"] from --worker-permissions (command line): expected Deno --allow-* flags or all, not "--allow-bogus"',
+  ]);
 });
 
 Deno.test("resolveSettings() reads another prefix from --env-prefix or envPrefix", async () => {
