@@ -163,8 +163,8 @@ export function printBanner(
 export async function hintTcpMigrateReq(): Promise<void> {
   if ((await tcpMigrateReq()) !== "0") return;
   getLog("master").info(
-    "Hint: sysctl net.ipv4.tcp_migrate_req=1 makes worker replacement lossless " +
-      "for connections still queued on a closing worker",
+    "Hint: sysctl net.ipv4.tcp_migrate_req=1 hands connections still queued on a closing " +
+      "worker to another instead of resetting them",
   );
 }
 
