@@ -207,11 +207,11 @@ export async function prepareLogTarget(value: string | null): Promise<void> {
 export async function prepareLogTargets(
   settings: Pick<DataSettings, "error_log" | "access_log">,
 ): Promise<string | null> {
-  for (const value of [settings.error_log, settings.access_log]) {
+  for (const name of ["error_log", "access_log"] as const) {
     try {
-      await prepareLogTarget(value);
+      await prepareLogTarget(settings[name]);
     } catch (error) {
-      return errorMessage(error);
+      return `${errorMessage(error)} ("${name}")`;
     }
   }
   return null;

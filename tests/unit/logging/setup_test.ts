@@ -5,7 +5,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../../assert.ts";
-import { prepareLogTarget } from "../../../src/logging/setup.ts";
+import { prepareLogTarget, prepareLogTargets } from "../../../src/logging/setup.ts";
 
 const CHILD = new URL("./_log_child.ts", import.meta.url).pathname;
 const TIME = String.raw`\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\]`;
@@ -162,5 +162,16 @@ Deno.test("prepareLogTarget fails with one clear line on an unusable path", asyn
       `Cannot create log directory "${dir}/denied": Requires write access to "${dir}/denied", ` +
         "run again with the --allow-write flag",
     );
+  });
+});
+
+Deno.test("prepareLogTargets names the setting whose path is unusable", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/file`, "");
+    assertEquals(
+      await prepareLogTargets({ error_log: "-", access_log: `${dir}/file/access.log` }),
+      `Cannot create log directory "${dir}/file": Not a directory ("access_log")`,
+    );
+    assertEquals(await prepareLogTargets({ error_log: "-", access_log: null }), null);
   });
 });
