@@ -114,6 +114,17 @@ export async function loadConfigFile(
  * ```
  */
 export function readConfigObject(exported: unknown, file: string): ConfigObject {
+  try {
+    return readPlainConfig(exported, file);
+  } catch (error) {
+    // A getter or a Proxy in the export that throws when read.
+    const read = emptyConfig();
+    read.problems.push(`Cannot read the default export of "${file}": ${firstLine(error)}`);
+    return read;
+  }
+}
+
+function readPlainConfig(exported: unknown, file: string): ConfigObject {
   const read = emptyConfig();
   if (!isPlainObject(exported)) {
     read.problems.push(`Invalid default export of "${file}": must be an object (use defineConfig)`);

@@ -97,3 +97,14 @@ Deno.test("loadConfigFile() re-imports an edited file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readConfigObject() turns an export that throws when read into one problem", () => {
+  const exported = {
+    get workers(): number {
+      throw new Error("no workers for you");
+    },
+  };
+  assertEquals(readConfigObject(exported, "config.ts").problems, [
+    'Cannot read the default export of "config.ts": no workers for you',
+  ]);
+});
