@@ -74,7 +74,10 @@ export function describeOrigin(origin: Origin): string {
 export function formatValue(raw: unknown): string {
   if (typeof raw === "function") return "function";
   if (raw === undefined) return "undefined";
-  if (typeof raw === "bigint" || typeof raw === "symbol") return String(raw);
+  if (typeof raw === "bigint") return `${raw}n`;
+  if (typeof raw === "symbol") return String(raw);
+  // JSON would print NaN and Infinity as null.
+  if (typeof raw === "number" && !Number.isFinite(raw)) return String(raw);
   try {
     const json = JSON.stringify(raw) ?? String(raw);
     // Keep the message on one readable line even for a large object.

@@ -44,7 +44,9 @@ const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * // ['".env" line 2: expected KEY=VALUE']
  * ```
  */
-export function scanDotenv(text: string, file: string): DotenvScan {
+export function scanDotenv(source: string, file: string): DotenvScan {
+  // A byte-order mark (Windows editors) would otherwise hide the first variable.
+  const text = source.replace(/^\uFEFF/, "");
   const lines = text.split(/\r?\n/);
   const problems: string[] = [];
   for (let i = 0; i < lines.length; i++) {

@@ -38,4 +38,10 @@ Deno.test("formatValue() quotes strings and keeps long values on one short line"
   assertEquals(formatValue(() => {}), "function");
   assertEquals(formatValue({ a: "x".repeat(100) }).length, 60);
   assertEquals(formatValue("two\nlines").includes("\n"), false);
+  // As written, not as JSON would have them (null).
+  assertEquals([formatValue(NaN), formatValue(-Infinity), formatValue(2n)], [
+    "NaN",
+    "-Infinity",
+    "2n",
+  ]);
 });

@@ -77,3 +77,10 @@ Deno.test("readDotenv() names an unreadable file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanDotenv() reads past a byte-order mark", () => {
+  assertEquals(scanDotenv("\uFEFFHERD_WORKERS=3\n", ".env"), {
+    variables: { HERD_WORKERS: "3" },
+    problems: [],
+  });
+});
