@@ -36,6 +36,7 @@
  * @module
  */
 import { clfTimeCache, isoTimeCache } from "./timestamps.ts";
+import { peerMatcher } from "../platform/ip_networks.ts";
 
 /** Everything an access-log line is made from. */
 export interface AccessEntry {
@@ -50,7 +51,7 @@ export interface AccessEntry {
 
 /** What the compiled format needs besides the entry. */
 export interface AccessFormatOptions {
-  /** Peers whose `X-Forwarded-For` is believed; `*` means any peer. */
+  /** Peers whose `X-Forwarded-For` is believed: addresses, CIDR networks; `*` means any peer. */
   forwardedAllowIps: readonly string[];
   /** The pid printed by `%(p)s` and in JSON. @default {Deno.pid} */
   pid?: number;
@@ -141,12 +142,11 @@ function basicAuthUser(req: Request): string {
 }
 
 function remoteAddress(options: AccessFormatOptions): (entry: AccessEntry) => string {
-  const trusted = new Set(options.forwardedAllowIps);
-  const trustAll = trusted.has("*");
+  const trusted = peerMatcher(options.forwardedAllowIps);
   return ({ req, info }) => {
     const addr = info.remoteAddr;
     const peer = "hostname" in addr ? addr.hostname : "-";
-    if (!trustAll && !trusted.has(peer)) return peer;
+    if (!trusted(peer)) return peer;
     const forwarded = req.headers.get("x-forwarded-for");
     if (forwarded === null) return peer;
     const comma = forwarded.indexOf(",");

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { defineSetting } from "../setting.ts";
+import { CoerceError, defineSetting } from "../setting.ts";
+import { parseNetwork } from "../../platform/ip_networks.ts";
 import { list, oneOf, optional, text } from "../coerce.ts";
 
 const SECTION = "Logging";
@@ -65,10 +66,10 @@ export const loggingSettings = [
     name: "forwarded_allow_ips",
     section: SECTION,
     meta: "IPS",
-    parse: list(text({ accepted: "IP addresses, or *" })),
+    parse: list(peerEntry),
     default: ["127.0.0.1", "::1"],
     doc:
-      "Peers whose `X-Forwarded-For` is trusted for the client address in the access log. `*` trusts all.",
+      "Peers whose `X-Forwarded-For` is trusted for the client address in the access log: IP addresses and CIDR networks (`10.0.0.0/8`). `*` trusts all.",
   }),
   defineSetting({
     name: "metrics_bind",
@@ -81,3 +82,13 @@ export const loggingSettings = [
     doc: "Serve Prometheus metrics at `/metrics` on this address, from the master. Unset: off.",
   }),
 ] as const;
+
+const peerText = text({ accepted: "IP addresses, CIDR networks, or *" });
+
+function peerEntry(raw: unknown): string {
+  const entry = peerText(raw);
+  if (entry !== "*" && parseNetwork(entry) === null) {
+    throw new CoerceError("IP addresses, CIDR networks (10.0.0.0/8), or *");
+  }
+  return entry;
+}

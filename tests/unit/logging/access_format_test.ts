@@ -192,6 +192,9 @@ Deno.test("X-Forwarded-For is used only from a trusted peer", () => {
   assertEquals(render("%(h)s", entry({ peer: "127.0.0.1" })), "127.0.0.1");
   const trustAll = compileAccessFormat("%(h)s", { forwardedAllowIps: ["*"] });
   assertEquals(trustAll(entry({ peer: "198.51.100.7", headers })), "203.0.113.9");
+  const trustNetwork = compileAccessFormat("%(h)s", { forwardedAllowIps: ["10.0.0.0/8"] });
+  assertEquals(trustNetwork(entry({ peer: "10.2.3.4", headers })), "203.0.113.9");
+  assertEquals(trustNetwork(entry({ peer: "11.2.3.4", headers })), "11.2.3.4");
   const forged = rawHeaderEntry({ "x-forwarded-for": '1.2.3.4"\nx' }, "127.0.0.1");
   assertEquals(render("%(h)s", forged), '1.2.3.4\\"\\x0ax');
 });
