@@ -231,6 +231,9 @@ export class Arbiter {
       return;
     }
     const previous = this.target;
+    // A reload is the fix for a crashing app: its workers start now, not after the backoff.
+    this.#crashes = 0;
+    this.#refillAt = 0;
     this.#reload = beginReload(this.workforce, {
       resolved: next.resolved,
       previousTarget: previous,

@@ -58,6 +58,9 @@ export async function runMaster(
   options: { embedded?: Embedded } = {},
 ): Promise<number> {
   const settings = resolved.settings;
+  // Refused before anything is created: no log file is left behind by a start that cannot run.
+  const workerUser = resolveWorkerUser(settings, Deno.uid());
+  if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
   const unusableLog = await prepareLogTargets(settings);
@@ -86,8 +89,6 @@ export async function runMaster(
   const addresses = listenAddresses({ ...settings, port });
   const refusal = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
   if (refusal) return fail(refusal.message, refusal.code);
-  const workerUser = resolveWorkerUser(settings, Deno.uid());
-  if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // An embedded app is already loaded: that is its preload.
