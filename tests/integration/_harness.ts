@@ -59,6 +59,26 @@ export interface Herd extends AsyncDisposable {
 }
 
 /**
+ * Runs `main.ts` once with `args` (no server expected to stay up) and
+ * returns its exit code and trimmed stderr.
+ *
+ * @example
+ * ```ts
+ * import { runHerd } from "./_harness.ts";
+ * const { code, stderr } = await runHerd(["check", "--workers", "abc"]);
+ * ```
+ */
+export async function runHerd(args: string[]): Promise<{ code: number; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr).trim() };
+}
+
+/**
  * A port free on 127.0.0.1 right now.
  *
  * @example

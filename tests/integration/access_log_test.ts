@@ -8,7 +8,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, MAIN, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, MAIN, runHerd, startHerd } from "./_harness.ts";
 
 function readLines(path: string): string[] {
   try {
@@ -205,14 +205,10 @@ Deno.test("access log: /dev/stdout and /dev/stderr are the streams, for workers 
 });
 
 Deno.test("access log: a file under /dev is refused at startup with one line naming the setting", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", fixtureApp("hello.ts"), "--access-log", "/dev/shm/herd.log"],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr).trim();
-  assertEquals(output.code, 2, stderr);
+  const { code, stderr } = await runHerd(
+    ["serve", fixtureApp("hello.ts"), "--access-log", "/dev/shm/herd.log"],
+  );
+  assertEquals(code, 2, stderr);
   assertEquals(
     stderr,
     'error: "access_log" is "/dev/shm/herd.log" from --access-log (command line): Deno lets a worker open files under /dev, /proc and /sys only with every permission; log to a regular file or "-", or add "all" to "worker_permissions"',

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, MAIN, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, runHerd, startHerd } from "./_harness.ts";
 
 Deno.test("serve: every worker answers and the master is off the data path", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "--workers", "2"] });
@@ -32,24 +32,10 @@ Deno.test("serve: an address already in use is refused with exit 5", async () =>
 
 Deno.test("serve: an address this machine cannot listen on is refused with exit 5 and one line", async () => {
   // 192.0.2.1 is TEST-NET-1: never an interface here.
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "serve",
-      fixtureApp("hello.ts"),
-      "--host",
-      "192.0.2.1",
-      "-p",
-      "19099",
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr).trim();
-  assertEquals(output.code, 5, stderr);
+  const { code, stderr } = await runHerd(
+    ["serve", fixtureApp("hello.ts"), "--host", "192.0.2.1", "-p", "19099"],
+  );
+  assertEquals(code, 5, stderr);
   assertEquals(stderr, "error: Cannot listen on 192.0.2.1:19099: Cannot assign requested address");
 });
 
@@ -127,24 +113,10 @@ Deno.test("serve: a control socket in an existing directory leaves the directory
 
 Deno.test("serve: a pidfile or control socket that cannot be made is one line naming it, exit 2", async () => {
   for (const [flag, what] of [["--pidfile", "pidfile"], ["--control-socket", "control socket"]]) {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN,
-        "serve",
-        fixtureApp("hello.ts"),
-        "-p",
-        "19098",
-        flag,
-        "/dev/null/x",
-      ],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr).trim();
-    assertEquals(output.code, 2, stderr);
+    const { code, stderr } = await runHerd(
+      ["serve", fixtureApp("hello.ts"), "-p", "19098", flag, "/dev/null/x"],
+    );
+    assertEquals(code, 2, stderr);
     assertEquals(stderr.split("\n").length, 1, stderr);
     assert(stderr.startsWith(`error: Cannot `) && stderr.includes(`${what} "/dev/null/x"`), stderr);
   }
