@@ -26,6 +26,7 @@ import { removePidfile, writePidfile } from "./pidfile.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
+  changesFixedSettings,
   hintTcpMigrateReq,
   listenUrls,
   preloadApp,
@@ -161,6 +162,8 @@ export async function runMaster(
         if (!next.ok) return next;
         // The master's own log follows the new configuration too (level, target, format).
         const reloaded = next.resolved.settings;
+        const fixed = changesFixedSettings(settings, reloaded);
+        if (fixed) return { ok: false, problems: [fixed] };
         const unusableLog = await prepareLogTargets(reloaded);
         if (unusableLog) return { ok: false, problems: [unusableLog] };
         try {

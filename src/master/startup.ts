@@ -168,6 +168,43 @@ export async function hintTcpMigrateReq(): Promise<void> {
   );
 }
 
+// Fixed when the master starts: workers' permissions, the control socket, the metrics
+// listener and the address checks are made for them.
+const FIXED_AT_START = [
+  "bind",
+  "host",
+  "port",
+  "control_socket",
+  "metrics_bind",
+  "user",
+  "group",
+] as const;
+
+/**
+ * The one-line reason a reloaded configuration cannot be applied: it
+ * changes a setting that only a restart applies. Null when it can.
+ *
+ * @example
+ * ```ts
+ * import { changesFixedSettings } from "./startup.ts";
+ * changesFixedSettings({ port: 8080 } as never, { port: 9090 } as never);
+ * // "\"port\" changed from 8080 to 9090: bind, host, port, control_socket, metrics_bind, user, group apply on a restart (or USR2), not a reload"
+ * ```
+ */
+export function changesFixedSettings(
+  before: Pick<Settings, (typeof FIXED_AT_START)[number]>,
+  after: Pick<Settings, (typeof FIXED_AT_START)[number]>,
+): string | null {
+  for (const name of FIXED_AT_START) {
+    const [was, is] = [JSON.stringify(before[name]), JSON.stringify(after[name])];
+    if (was === is) continue;
+    return `"${name}" changed from ${was} to ${is}: ${
+      FIXED_AT_START.join(", ")
+    } apply on a restart (or USR2), not a reload`;
+  }
+  return null;
+}
+
 /**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
