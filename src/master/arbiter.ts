@@ -294,7 +294,10 @@ export class Arbiter {
       : `exited with code ${status.code}`;
     if (w.leaving !== null) this.#log.info(`${w.label} ${how} (reason: ${w.leaving})`);
     else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
-    else this.#crashed(w, how + (status.signal === "SIGKILL" ? " (perhaps out of memory?)" : ""));
+    else if (status.code === 0 && status.signal === null) {
+      // A clean exit nobody asked for: stopped from outside (a TERM by pid), not a crash.
+      this.#log.warning(`${w.label} ${how} without being asked to; replacing it`);
+    } else this.#crashed(w, how + (status.signal === "SIGKILL" ? " (perhaps out of memory?)" : ""));
     await this.workforce.hook({ name: "child_exit", args: [w.info(), status] });
     await this.#finishIfEmpty();
   }

@@ -270,3 +270,16 @@ Deno.test("arbiter runs a HUP that came during a reload once that reload ends", 
   await rig.until(() => reads === 2);
   await rig.until(() => rig.driver.spawned.length === 3);
 });
+
+Deno.test("arbiter replaces a worker that exited 0 unasked without counting a crash", async () => {
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  rig.driver.spawned[0].exit({ code: 0, signal: null });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
+  assert(
+    logs.records.some((r) => r.level === "warning" && /without being asked to/.test(r.message)),
+  );
+  assert(!logs.records.some((r) => r.level === "error"));
+});
