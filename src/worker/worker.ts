@@ -85,12 +85,15 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   const config = first.value;
 
   const exit = Promise.withResolvers<number>();
-  using _parent = watchParent({
-    onGone: (reason) => {
-      log.warning(`${reason}; exiting`);
-      exit.resolve(ExitCode.Orphaned);
-    },
-  });
+  // Stdin, the parent pid and the control channel each tell it: say it once.
+  let orphaned = false;
+  const masterGone = (reason: string) => {
+    if (orphaned) return;
+    orphaned = true;
+    log.warning(`${reason}; exiting`);
+    exit.resolve(ExitCode.Orphaned);
+  };
+  using _parent = watchParent({ onGone: masterGone });
   configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
   logUncaught();
 
@@ -151,10 +154,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       accessLog?.reopen();
     }
   };
-  followMaster(frames, onFrame).then(() => {
-    log.warning("Control channel closed: the master is gone; exiting");
-    exit.resolve(ExitCode.Orphaned);
-  });
+  followMaster(frames, onFrame).then(() =>
+    masterGone("Control channel closed: the master is gone")
+  );
   const graceMs = config.settings.graceful_timeout * 1000;
   using _signals = handleSignals(() => drain(graceMs, "SIGTERM"));
 

@@ -34,6 +34,11 @@ Deno.test("supervision: after kill -9 of the master no worker is left and the po
   await herd.waitForExit();
   await until(() => workers.every((pid) => !isAlive(pid)), 2000, "workers to exit");
   Deno.listen({ hostname: "127.0.0.1", port: herd.port }).close();
+  // Each says so once, whichever of stdin, the parent pid and the channel noticed first.
+  const gone = () => herd.lines.filter((l) => /the master is gone; exiting$/.test(l));
+  await until(() => gone().length >= 2, 2000, "each worker's line");
+  await new Promise((r) => setTimeout(r, 300));
+  assertEquals(gone().length, 2, gone().join("\n"));
 });
 
 Deno.test("supervision: after kill -9 of the master, workers still loading the app exit too", async () => {
