@@ -166,7 +166,12 @@ export async function listenControl(
     );
   } catch (e) {
     if (e instanceof Deno.errors.AddrInUse) throw e;
-    await Deno.remove(path).catch(() => {});
+    // Only a stale socket is ours to replace: never a file or directory given by mistake.
+    const info = await Deno.lstat(path).catch(() => null);
+    if (info !== null && !info.isSocket) {
+      throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
+    }
+    if (info !== null) await Deno.remove(path);
   }
   const listener = Deno.listen({ transport: "unix", path });
   if (group !== null) await Deno.chown(path, null, group);

@@ -121,3 +121,22 @@ Deno.test("serve: a pidfile or control socket that cannot be made is one line na
     assert(stderr.startsWith(`error: Cannot `) && stderr.includes(`${what} "/dev/null/x"`), stderr);
   }
 });
+
+Deno.test("serve: a control socket path that is a regular file is refused, and the file kept", async () => {
+  const dir = await Deno.makeTempDir();
+  const victim = `${dir}/notes.txt`;
+  await Deno.writeTextFile(victim, "keep me\n");
+  try {
+    const { code, stderr } = await runHerd(
+      ["serve", fixtureApp("hello.ts"), "-p", "19097", "--control-socket", victim],
+    );
+    assertEquals(code, 2, stderr);
+    assertEquals(
+      stderr,
+      `error: Cannot open the control socket "${victim}" (control_socket): "${victim}" is taken by a file that is not a socket`,
+    );
+    assertEquals(await Deno.readTextFile(victim), "keep me\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
