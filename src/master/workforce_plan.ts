@@ -57,7 +57,7 @@ export type PlanAction =
 export interface PlanInput {
   target: number;
   workers: readonly PlannedWorker[];
-  /** False while a crash backoff is running: empty slots wait. */
+  /** False while a crash backoff is running: empty slots and replacements wait. */
   mayRefill: boolean;
   /** Replacements of still-serving workers allowed to boot at once. */
   maxSurge: number;
@@ -94,7 +94,8 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
     const fresh = slot.filter((w) => w.retire === null);
     if (fresh.length === 0) {
       if (retiring.length === 0 && input.mayRefill) actions.push({ kind: "spawn", id });
-      if (retiring.length > 0 && surging < input.maxSurge && !input.settling) {
+      // A replacement that keeps failing to boot (a broken app on disk) waits for the backoff too.
+      if (retiring.length > 0 && input.mayRefill && surging < input.maxSurge && !input.settling) {
         actions.push({ kind: "spawn", id });
         surging++;
       }

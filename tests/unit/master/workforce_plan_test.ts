@@ -28,6 +28,15 @@ Deno.test("planWorkforce surges one retiring worker at a time", () => {
   assertEquals(planWorkforce({ target: 2, workers: surging, mayRefill: true, maxSurge: 1 }), []);
 });
 
+Deno.test("planWorkforce holds replacements during a crash backoff; the old worker serves on", () => {
+  // A recycled worker whose successors fail to boot must not respawn them in a tight loop.
+  const workers = [w(1, 1, "ready", "max_requests")];
+  assertEquals(planWorkforce({ target: 1, workers, mayRefill: false, maxSurge: 1 }), []);
+  assertEquals(planWorkforce({ target: 1, workers, mayRefill: true, maxSurge: 1 }), [
+    { kind: "spawn", id: 1 },
+  ]);
+});
+
 Deno.test("planWorkforce drains a retiring worker once its successor is ready", () => {
   const workers = [w(1, 1, "ready", "max_age"), w(3, 1, "ready")];
   assertEquals(planWorkforce({ target: 1, workers, mayRefill: false, maxSurge: 1 }), [
