@@ -7,8 +7,11 @@
  */
 
 /**
- * Writes `pid` to `path`.
+ * Writes `pid` to `path`, unless the file names another process that is
+ * still running (another master with the same pidfile: overwriting it, then
+ * removing it at exit, would leave that master unreachable by its pidfile).
  *
+ * @throws {Deno.errors.AlreadyExists} when a running process holds the file
  * @example
  * ```ts
  * import { writePidfile } from "./pidfile.ts";
@@ -16,7 +19,22 @@
  * ```
  */
 export async function writePidfile(path: string, pid: number): Promise<void> {
+  const held = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+  if (Number.isInteger(held) && held > 0 && held !== pid && isRunning(held)) {
+    throw new Deno.errors.AlreadyExists(`it names process ${held}, which is running`);
+  }
   await Deno.writeTextFile(path, `${pid}\n`);
+}
+
+// Linux's /proc; elsewhere a stale pidfile cannot be told from a live one without signalling
+// the process, so it is overwritten, as before.
+function isRunning(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

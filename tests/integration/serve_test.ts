@@ -140,3 +140,36 @@ Deno.test("serve: a control socket path that is a regular file is refused, and t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve: a pidfile that names a running master is refused; a stale one is taken over", async () => {
+  const dir = await Deno.makeTempDir();
+  const pidfile = `${dir}/herd.pid`;
+  try {
+    await using first = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile],
+    });
+    const second = await runHerd([
+      "serve",
+      fixtureApp("hello.ts"),
+      "-p",
+      "19096",
+      "--pidfile",
+      pidfile,
+    ]);
+    assertEquals(second.code, 2, second.stderr);
+    assertEquals(
+      second.stderr,
+      `error: Cannot write the pidfile "${pidfile}" (pidfile): it names process ${first.masterPid}, which is running`,
+    );
+    assertEquals(await Deno.readTextFile(pidfile), `${first.masterPid}\n`);
+    await first.stop();
+    // Left by a master that died by SIGKILL: no such process now.
+    await Deno.writeTextFile(pidfile, "4194303\n");
+    await using third = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile],
+    });
+    assertEquals(await Deno.readTextFile(pidfile), `${third.masterPid}\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
