@@ -113,7 +113,8 @@ async function ask(
 
 // Connects to the master the configuration names. Without `control_socket`, the path comes from
 // host and port, which the profile changes (production listens on 0.0.0.0): when no master
-// answers there, this user's one master on the same port, or only master, is meant.
+// answers there, this user's one master on the same port is meant, or, when no port was
+// given, this user's only master.
 async function findMaster(
   resolved: Resolved,
 ): Promise<{ channel: Channel; path: string } | string> {
@@ -122,9 +123,14 @@ async function findMaster(
   if (first !== null) return first;
   if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
   const others = await answeringSockets(path.slice(0, path.lastIndexOf("/")));
-  // One on the same port (another host) first, else the only one there is.
+  // One on the same port (another host) first; else, when no port was asked for, the only one.
   const samePort = others.filter((o) => o.endsWith(`_${resolved.settings.port}.sock`));
-  const only = samePort.length === 1 ? samePort[0] : others.length === 1 ? others[0] : null;
+  const portGiven = resolved.sources.port !== "default" || resolved.sources.bind !== "default";
+  const only = samePort.length === 1
+    ? samePort[0]
+    : others.length === 1 && !portGiven
+    ? others[0]
+    : null;
   if (only !== null) {
     const other = await connect(only);
     if (typeof other !== "string" && other !== null) {

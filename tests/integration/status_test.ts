@@ -51,6 +51,9 @@ Deno.test("status: finds the master started on another host (the production defa
     found.err,
     /^No master at .*127\.0\.0\.1_\d+\.sock; asking the one at .*127\.0\.0\.2_\d+\.sock\n$/,
   );
+  // A port that was asked for is not answered by the only master, on another port.
+  const elsewhere = await herdCommand(["status", "--port", "1"], env);
+  assertEquals(elsewhere.code, 1, elsewhere.out);
   // Another port, with two masters running: which one is meant cannot be guessed.
   await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
   const ambiguous = await herdCommand(["status", "--port", "1"], env);
