@@ -160,13 +160,17 @@ function metricsClash(settings: Settings): string | null {
       continue;
     }
     const { hostname } = address;
-    if (
-      hostname === metrics.hostname || WILDCARDS.has(hostname) || WILDCARDS.has(metrics.hostname)
-    ) {
+    const same = loopbackName(hostname) === loopbackName(metrics.hostname);
+    if (same || WILDCARDS.has(hostname) || WILDCARDS.has(metrics.hostname)) {
       return hostname.includes(":")
         ? `[${hostname}]:${address.port}`
         : `${hostname}:${address.port}`;
     }
   }
   return null;
+}
+
+// `localhost` listens on the loopback addresses.
+function loopbackName(host: string): string {
+  return host === "localhost" ? "127.0.0.1" : host;
 }

@@ -6,6 +6,7 @@
  */
 import { CoerceError, defineSetting } from "../setting.ts";
 import { parseNetwork } from "../../platform/ip_networks.ts";
+import { parseBind } from "../addresses.ts";
 import { list, oneOf, optional, text } from "../coerce.ts";
 
 const SECTION = "Logging";
@@ -75,9 +76,7 @@ export const loggingSettings = [
     name: "metrics_bind",
     section: SECTION,
     meta: "HOST:PORT",
-    parse: optional(
-      text({ pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, accepted: "HOST:PORT" }),
-    ),
+    parse: optional(hostPort),
     default: null,
     doc: "Serve Prometheus metrics at `/metrics` on this address, from the master. Unset: off.",
   }),
@@ -89,6 +88,21 @@ function peerEntry(raw: unknown): string {
   const entry = peerText(raw);
   if (entry !== "*" && parseNetwork(entry) === null) {
     throw new CoerceError("IP addresses, CIDR networks (10.0.0.0/8), or *");
+  }
+  return entry;
+}
+
+const hostPortText = text({
+  pattern: /^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/,
+  accepted: "HOST:PORT",
+});
+
+function hostPort(raw: unknown): string {
+  const entry = hostPortText(raw);
+  try {
+    parseBind(entry);
+  } catch {
+    throw new CoerceError("HOST:PORT, with a valid host and a port of 0 to 65535");
   }
   return entry;
 }

@@ -103,6 +103,7 @@ Deno.test("checkSettings() refuses metrics_bind on an address the server listens
     '"metrics_bind" is "127.0.0.1:9100" from --x (command line): the server listens there too (127.0.0.1:9100); give the metrics another port',
   ]);
   assertEquals(at({ bind: ["0.0.0.0:9100"], metrics_bind: "127.0.0.1:9100" }).length, 1);
+  assertEquals(at({ port: 9100, metrics_bind: "localhost:9100" }).length, 1);
   assertEquals(at({ port: 9100, metrics_bind: "127.0.0.1:9101" }), []);
   assertEquals(at({ host: "10.0.0.1", port: 9100, metrics_bind: "127.0.0.1:9100" }), []);
 });

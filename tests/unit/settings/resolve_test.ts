@@ -124,6 +124,16 @@ Deno.test("resolveSettings() takes [::1] as ::1 and refuses worker_permissions D
   ]);
 });
 
+Deno.test("resolveSettings() refuses a metrics_bind with a bad host or port", async () => {
+  for (const bad of ["127.0.0.1:99999", "999.0.0.1:9100", "9100"]) {
+    assertEquals((await problems({ args: ["--metrics-bind", bad] })).length, 1, bad);
+  }
+  assertEquals(
+    (await resolved({ args: ["--metrics-bind", "[::1]:9100"] })).settings.metrics_bind,
+    "[::1]:9100",
+  );
+});
+
 Deno.test("resolveSettings() reads another prefix from --env-prefix or envPrefix", async () => {
   const env = { APP_TIMEOUT: "11", HERD_TIMEOUT: "22" };
   const cli = await resolved({ env, args: ["--env-prefix", "APP"] });
