@@ -103,7 +103,9 @@ async function ask(
     await channel.send({ type: "request", command });
     for await (const frame of channel) {
       if (frame.type !== "response") continue;
-      return frame.ok ? frame : `The master refused "${command}": ${frame.error ?? "no reason"}`;
+      return frame.ok
+        ? frame
+        : `The master could not do "${command}": ${frame.error ?? "no reason"}`;
     }
     return `The master at ${path} closed the connection without answering`;
   } finally {

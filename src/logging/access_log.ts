@@ -44,7 +44,7 @@ export interface AccessLogger {
   /** Writes pending lines now (before a drain finishes, say). */
   flush(): void;
   /** Flushes and reopens the file (logrotate); a no-op for stdout. */
-  reopen(): void;
+  reopen(): string | null;
   /** Flushes and closes; later writes are dropped. */
   close(): void;
 }

@@ -122,8 +122,11 @@ export interface LineWriter {
   writePieces<T>(fill: (arg: T, sink: (piece: string) => void) => void, arg: T): void;
   /** Writes every pending line now. */
   flush(): void;
-  /** Flushes, then closes and reopens the same path (after logrotate moved the file). */
-  reopen(): void;
+  /**
+   * Flushes, then closes and reopens the same path (after logrotate moved the
+   * file). Returns why it could not, or null.
+   */
+  reopen(): string | null;
   /** Flushes and releases the file; later writes are dropped. */
   close(): void;
 }
@@ -256,16 +259,21 @@ class BufferedLineWriter implements LineWriter {
     this.#send(batch);
   }
 
-  reopen(): void {
+  reopen(): string | null {
     this.flush();
-    if (this.#closed || typeof this.#target === "string") return;
+    if (this.#closed || typeof this.#target === "string") return null;
     this.#output?.close();
     this.#output = null;
     try {
       this.#output = openOutput(this.#target);
       this.#failing = false;
+      return null;
     } catch (error) {
-      this.#report(`Cannot reopen ${this.#label} "${this.#target.path}": ${osErrorReason(error)}`);
+      const problem = `Cannot reopen ${this.#label} "${this.#target.path}": ${
+        osErrorReason(error)
+      }`;
+      this.#report(problem);
+      return problem;
     }
   }
 
@@ -364,6 +372,6 @@ export function flushAllLineWriters(): void {
  * reopenAllLineWriters();
  * ```
  */
-export function reopenAllLineWriters(): void {
-  for (const writer of OPEN_WRITERS) writer.reopen();
+export function reopenAllLineWriters(): string[] {
+  return [...OPEN_WRITERS].map((writer) => writer.reopen()).filter((p) => p !== null);
 }

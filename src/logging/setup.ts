@@ -227,8 +227,8 @@ export async function prepareLogTargets(
  * reopenLogs();
  * ```
  */
-export function reopenLogs(): void {
-  reopenAllLineWriters();
+export function reopenLogs(): string[] {
+  return reopenAllLineWriters();
 }
 
 /**

@@ -34,8 +34,8 @@ export interface MasterEffects {
       problems: string[];
     }
   >;
-  /** Reopens the master's own log files. */
-  reopenLogs(): Promise<void>;
+  /** Reopens the master's own log files; resolves with what could not be reopened. */
+  reopenLogs(): Promise<string[]>;
   /** Starts a new master from the same program (USR2). */
   upgrade(): Promise<void>;
   /** Called once, when every worker is ready (an upgraded master retires its predecessor). */
@@ -64,7 +64,7 @@ type Handlers = { [K in MasterEvent["kind"]]: (e: Extract<MasterEvent, { kind: K
 
 const NO_EFFECTS: MasterEffects = {
   reloadConfig: () => Promise.resolve({ ok: false, problems: ["Reload is not available"] }),
-  reopenLogs: () => Promise.resolve(),
+  reopenLogs: () => Promise.resolve([]),
   upgrade: () => Promise.resolve(),
   ready: () => Promise.resolve(),
 };
@@ -158,10 +158,11 @@ export class Arbiter {
             now: this.#clock.now(),
           }),
         reopenLogs: async () => {
-          await this.#effects.reopenLogs();
+          const problems = await this.#effects.reopenLogs();
           for (const w of this.workforce.workers.values()) {
             await w.link?.send({ type: "reopen_logs" });
           }
+          return problems.length === 0 ? null : problems.join("; ");
         },
       }),
     exit: ({ serial, status }) => {

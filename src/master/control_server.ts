@@ -98,15 +98,18 @@ export async function answerControl(
   handlers: {
     request: ControlRequest;
     status: () => ControlResponse;
-    reopenLogs: () => Promise<void>;
+    /** Resolves with why the logs could not all be reopened, or null. */
+    reopenLogs: () => Promise<string | null>;
   },
 ): Promise<void> {
   let response: ControlResponse;
   if (handlers.request.command === "status") {
     response = handlers.status();
   } else if (handlers.request.command === "reopen_logs") {
-    await handlers.reopenLogs();
-    response = { type: "response", ok: true };
+    const problem = await handlers.reopenLogs();
+    response = problem === null
+      ? { type: "response", ok: true }
+      : { type: "response", ok: false, error: problem };
   } else {
     const command = String((handlers.request as { command: unknown }).command);
     response = { type: "response", ok: false, error: `Unknown command "${command}"` };

@@ -64,3 +64,24 @@ Deno.test("status: finds the master started on another host (the production defa
   );
   assert(other.port !== herd.port);
 });
+
+Deno.test("reopen-logs: a log the master cannot reopen fails the command, naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = { XDG_RUNTIME_DIR: dir };
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--error-log", `${dir}/logs/error.log`],
+    env,
+    waitReady: false,
+  });
+  const log = () => Deno.readTextFile(`${dir}/logs/error.log`).catch(() => "");
+  for (let i = 0; i < 100 && !/Ready: 1 worker/.test(await log()); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await Deno.rename(`${dir}/logs`, `${dir}/moved`);
+  const result = await herdCommand(["reopen-logs", "--port", String(herd.port)], env);
+  assertEquals(result.code, 1, result.out);
+  assertEquals(
+    result.err,
+    `error: The master could not do "reopen_logs": Cannot reopen error log "${dir}/logs/error.log": No such file or directory\n`,
+  );
+});
