@@ -282,6 +282,10 @@ export class Arbiter {
     }
     if (previous + delta < 1) return this.#log.warning("Not removing the last worker");
     this.target = previous + delta;
+    // Kept if the reload is abandoned: the count it goes back to includes this change.
+    if (this.#reload) {
+      this.#reload.previousTarget = Math.max(1, this.#reload.previousTarget + delta);
+    }
     this.#log.info(`Number of workers: ${this.target} (was ${previous})`);
     await this.workforce.hook({ name: "nworkers_changed", args: [this.target, previous] });
   }

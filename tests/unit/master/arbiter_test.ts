@@ -283,3 +283,21 @@ Deno.test("arbiter replaces a worker that exited 0 unasked without counting a cr
   );
   assert(!logs.records.some((r) => r.level === "error"));
 });
+
+Deno.test("arbiter keeps a TTIN sent during a reload that is then abandoned", async () => {
+  const resolved = fakeResolved();
+  const rig = new Rig({
+    workers: 1,
+    resolved,
+    effects: { reloadConfig: () => Promise.resolve({ ok: true, resolved, workers: 1 }) },
+  });
+  await rig.start();
+  await rig.signal("SIGHUP");
+  await rig.signal("SIGTTIN");
+  assertEquals(rig.arbiter.target, 2);
+  const surge = rig.driver.spawned.find((p) => p.request.id === 1 && p !== rig.driver.spawned[0])!;
+  surge.exit({ code: ExitCode.AppLoadError, signal: null });
+  await rig.until(() => surge.exited);
+  await rig.arbiter.step();
+  assertEquals(rig.arbiter.target, 2, "the reload is abandoned, the added worker stays");
+});
