@@ -285,6 +285,7 @@ Deno.test("arbiter replaces a worker that exited 0 unasked without counting a cr
 });
 
 Deno.test("arbiter keeps a TTIN sent during a reload that is then abandoned", async () => {
+  using logs = captureLogs("info");
   const resolved = fakeResolved();
   const rig = new Rig({
     workers: 1,
@@ -297,7 +298,6 @@ Deno.test("arbiter keeps a TTIN sent during a reload that is then abandoned", as
   assertEquals(rig.arbiter.target, 2);
   const surge = rig.driver.spawned.find((p) => p.request.id === 1 && p !== rig.driver.spawned[0])!;
   surge.exit({ code: ExitCode.AppLoadError, signal: null });
-  await rig.until(() => surge.exited);
-  await rig.arbiter.step();
+  await rig.until(() => logs.records.some((r) => r.message.startsWith("Reload abandoned")));
   assertEquals(rig.arbiter.target, 2, "the reload is abandoned, the added worker stays");
 });
