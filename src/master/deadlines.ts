@@ -7,7 +7,7 @@
  * @module
  */
 import { getLog } from "../logging/log.ts";
-import { heartbeatExpired, recycleReason } from "./recycle_policy.ts";
+import { heartbeatExpired, recycleReason, silenceLimitMs } from "./recycle_policy.ts";
 import { drainSettlesAt } from "./workforce_plan.ts";
 import type { Workforce } from "./workforce.ts";
 import { LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
@@ -99,9 +99,13 @@ export function nextDeadline(
     if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
     else if (w.state === "booting") deadline = Math.min(deadline, w.spawnedAt + bootMs);
     else if (w.state === "ready" && timeoutMs > 0) {
-      deadline = Math.min(deadline, w.lastSeen + timeoutMs + 1);
+      deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
     }
   }
   if (refillAt > now) deadline = Math.min(deadline, refillAt);
-  return deadline;
+  // Never in the past: a deadline that its check does not clear would have the loop spin
+  // without reading a socket (and then miss the heartbeats it waits for).
+  return Math.max(deadline, now + MIN_WAIT_MS);
 }
+
+const MIN_WAIT_MS = 5;

@@ -96,5 +96,22 @@ export const MIN_SILENCE_MS: number = 2.5 * HEARTBEAT_MS;
  * ```
  */
 export function heartbeatExpired(worker: { silentMs: number }, timeoutS: number): boolean {
-  return timeoutS > 0 && worker.silentMs > Math.max(timeoutS * 1000, MIN_SILENCE_MS);
+  return timeoutS > 0 && worker.silentMs > silenceLimitMs(timeoutS);
+}
+
+/**
+ * How long a serving worker may be silent before it counts as blocked, in
+ * ms: `timeout`, and never under {@linkcode MIN_SILENCE_MS}. The master's
+ * wake-up for the check must use this too, or it wakes before the check can
+ * fire, again and again.
+ *
+ * @example
+ * ```ts
+ * import { silenceLimitMs } from "./recycle_policy.ts";
+ * silenceLimitMs(30); // 30000
+ * silenceLimitMs(0.5); // 2500
+ * ```
+ */
+export function silenceLimitMs(timeoutS: number): number {
+  return Math.max(timeoutS * 1000, MIN_SILENCE_MS);
 }

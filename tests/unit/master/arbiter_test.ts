@@ -3,6 +3,7 @@ import { ExitCode } from "../../../src/ipc/protocol.ts";
 import { fakeResolved, Rig } from "./_fakes.ts";
 import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
+import { nextDeadline } from "../../../src/master/deadlines.ts";
 
 Deno.test("arbiter starts the target number of workers and sends each its config", async () => {
   const rig = new Rig({ workers: 3 });
@@ -300,4 +301,24 @@ Deno.test("arbiter keeps a TTIN sent during a reload that is then abandoned", as
   surge.exit({ code: ExitCode.AppLoadError, signal: null });
   await rig.until(() => logs.records.some((r) => r.message.startsWith("Reload abandoned")));
   assertEquals(rig.arbiter.target, 2, "the reload is abandoned, the added worker stays");
+});
+
+Deno.test("nextDeadline waits for the heartbeat check a short timeout allows, never in the past", async () => {
+  // timeout 0.5 s: a worker counts as blocked only after 2.5 s of silence; waking at 0.5 s
+  // and every turn after made the master spin and miss the heartbeats.
+  const rig = new Rig({ workers: 1, settings: { timeout: 0.5 } });
+  await rig.start();
+  const now = rig.clock.now();
+  const lastSeen = [...rig.arbiter.workforce.workers.values()][0].lastSeen;
+  // The loop's one-second tick, not lastSeen + 501.
+  assertEquals(
+    nextDeadline(rig.arbiter.workforce, { now, refillAt: 0 }),
+    Math.min(now + 1000, lastSeen + 2501),
+  );
+  assertEquals(
+    nextDeadline(rig.arbiter.workforce, { now: lastSeen + 2000, refillAt: 0 }),
+    lastSeen + 2501,
+  );
+  const later = lastSeen + 10_000;
+  assert(nextDeadline(rig.arbiter.workforce, { now: later, refillAt: 0 }) > later);
 });
