@@ -124,6 +124,12 @@ export type WorkerMessage = HelloMessage | ReadyMessage | HeartbeatMessage | Boo
 
 // ---- master → worker -------------------------------------------------------
 
+/** A certificate chain and its key, as PEM text. */
+export interface TlsPair {
+  cert: string;
+  key: string;
+}
+
 /** The resolved configuration, sent in answer to `hello`. */
 export interface ConfigMessage {
   type: "config";
@@ -140,6 +146,12 @@ export interface ConfigMessage {
    * sends a heartbeat the moment it reaches it, so recycling need not wait for the next beat.
    */
   maxRequests?: number;
+  /**
+   * The TLS pair the master checked for this generation, null for plain HTTP. Sent rather
+   * than read by the worker, so a file replaced on disk after a refused reload never reaches
+   * a replacement worker.
+   */
+  tls?: TlsPair | null;
 }
 
 /** Stop accepting, finish in-flight requests, exit 0. */

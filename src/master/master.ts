@@ -88,8 +88,8 @@ export async function runMaster(
     ? predecessorPort ?? freePort(settings.host)
     : settings.port;
   const addresses = listenAddresses({ ...settings, port });
-  const refusal = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
-  if (refusal) return fail(refusal.message, refusal.code);
+  const start = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
+  if ("message" in start) return fail(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // An embedded app is already loaded: that is its preload.
@@ -146,7 +146,7 @@ export async function runMaster(
   printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
   await hintTcpMigrateReq();
   arbiter = new Arbiter({
-    resolved,
+    resolved: { ...resolved, tls: start.tls },
     workers,
     port,
     queue,

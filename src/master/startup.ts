@@ -20,7 +20,8 @@ import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
 import { refuseBusyAddresses } from "./listener_check.ts";
-import { checkTlsPair } from "./tls_check.ts";
+import { loadTlsPair } from "./tls_check.ts";
+import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
@@ -36,24 +37,25 @@ export interface Refusal {
 /**
  * Checks what must hold before any worker starts: a usable TLS pair (else
  * exit 2) and free addresses (else exit 5; skipped by a master started by
- * USR2, whose predecessor still listens).
+ * USR2, whose predecessor still listens). Resolves with the refusal, or the
+ * TLS pair as checked, for the workers.
  *
  * @example
  * ```ts
  * import { refuseStart } from "./startup.ts";
- * // const refusal = await refuseStart(settings, { addresses, upgrading: false });
- * // if (refusal) return fail(refusal.message, refusal.code);
+ * // const start = await refuseStart(settings, { addresses, upgrading: false });
+ * // if ("message" in start) return fail(start.message, start.code);
  * ```
  */
 export async function refuseStart(
   settings: Pick<Settings, "certfile" | "keyfile">,
   context: { addresses: readonly ListenAddress[]; upgrading: boolean },
-): Promise<Refusal | null> {
-  const tls = await checkTlsPair(settings);
-  if (tls) return { message: tls, code: ExitCode.Usage };
-  if (context.upgrading) return null;
+): Promise<Refusal | { tls: TlsPair | null }> {
+  const tls = await loadTlsPair(settings);
+  if (typeof tls === "string") return { message: tls, code: ExitCode.Usage };
+  if (context.upgrading) return { tls };
   const busy = await refuseBusyAddresses(context.addresses);
-  return busy ? { message: busy, code: ExitCode.BindError } : null;
+  return busy ? { message: busy, code: ExitCode.BindError } : { tls };
 }
 
 /**
@@ -227,11 +229,15 @@ export async function reloadConfig(
   });
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
-  // New workers read the TLS files at boot: a renewed pair must be checked first.
-  const tls = await checkTlsPair(resolved.settings);
-  if (tls) return { ok: false, problems: [tls] };
+  // A renewed pair is checked before any worker gets it; the workers get it as checked.
+  const tls = await loadTlsPair(resolved.settings);
+  if (typeof tls === "string") return { ok: false, problems: [tls] };
   const { workers, worker_class } = resolved.settings;
-  return { ok: true, resolved, workers: workerCount(workers, effectiveCpuCount, worker_class) };
+  return {
+    ok: true,
+    resolved: { ...resolved, tls },
+    workers: workerCount(workers, effectiveCpuCount, worker_class),
+  };
 }
 
 /**

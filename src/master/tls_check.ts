@@ -16,11 +16,39 @@
  * @module
  */
 import { osErrorReason } from "../error_text.ts";
+import type { TlsPair } from "../ipc/protocol.ts";
 
 /** The TLS settings, as resolved. */
 export interface TlsFiles {
   certfile: string | null;
   keyfile: string | null;
+}
+
+/**
+ * The pair as read and accepted now: the PEM texts the workers are given
+ * (so a file changed on disk after this check never reaches a worker), null
+ * when TLS is off, or one line saying which file is wrong and why.
+ *
+ * @example
+ * ```ts
+ * import { loadTlsPair } from "./tls_check.ts";
+ * await loadTlsPair({ certfile: null, keyfile: null }); // null: TLS is off
+ * ```
+ */
+export async function loadTlsPair(files: TlsFiles): Promise<TlsPair | null | string> {
+  const { certfile, keyfile } = files;
+  if (certfile === null || keyfile === null) return null;
+  const cert = await readPem(certfile, "certfile");
+  if (typeof cert !== "string") return cert.problem;
+  const key = await readPem(keyfile, "keyfile");
+  if (typeof key !== "string") return key.problem;
+  try {
+    // Port 0: nothing stays bound; this only asks rustls whether it accepts the pair.
+    Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();
+    return { cert, key };
+  } catch (error) {
+    return describeTlsError(error, { certfile, keyfile });
+  }
 }
 
 /**
@@ -34,22 +62,8 @@ export interface TlsFiles {
  * ```
  */
 export async function checkTlsPair(files: TlsFiles): Promise<string | null> {
-  const { certfile, keyfile } = files;
-  if (certfile === null || keyfile === null) return null;
-  const cert = await readPem(certfile, "certfile");
-  if (typeof cert !== "string") return cert.problem;
-  const key = await readPem(keyfile, "keyfile");
-  if (typeof key !== "string") return key.problem;
-  try {
-    // Port 0: nothing stays bound; this only asks rustls whether it accepts the pair.
-    Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();
-    return null;
-  } catch (error) {
-    return describeTlsError(error, {
-      certfile,
-      keyfile,
-    });
-  }
+  const pair = await loadTlsPair(files);
+  return typeof pair === "string" ? pair : null;
 }
 
 /**

@@ -20,7 +20,7 @@
  * import { workerPermissions } from "./worker_permissions.ts";
  * workerPermissions(
  *   { app: "app.ts", bind: [], host: "127.0.0.1", port: 8080, error_log: "-", access_log: "-",
- *     env_prefix: "HERD", worker_permissions: [], certfile: null, keyfile: null },
+ *     env_prefix: "HERD", worker_permissions: [] },
  *   { herdRoot: "/opt/herd", cwd: "/srv/site", control: "/tmp/herd-0/c.sock", configPath: null },
  * );
  * // ["--allow-net=127.0.0.1:8080", "--allow-read=/opt/herd,/srv/site,...", ...]
@@ -46,8 +46,6 @@ export type PermissionSettings = Pick<
   | "access_log"
   | "env_prefix"
   | "worker_permissions"
-  | "certfile"
-  | "keyfile"
 >;
 
 /** Facts about this run that are not settings. */
@@ -75,7 +73,7 @@ const ALL = ["-A"];
  * import { workerPermissions } from "./worker_permissions.ts";
  * const flags = workerPermissions(
  *   { app: null, bind: [], host: "0.0.0.0", port: 80, error_log: "-", access_log: "-",
- *     env_prefix: "HERD", worker_permissions: ["all"], certfile: null, keyfile: null },
+ *     env_prefix: "HERD", worker_permissions: ["all"] },
  *   { herdRoot: null, cwd: "/", control: "/run/herd/c.sock", configPath: null },
  * );
  * // ["-A"]
@@ -112,7 +110,6 @@ export function workerPermissions(
   if (facts.herdRoot !== null) grant("read", facts.herdRoot);
   if (settings.app !== null) grant("read", dirname(path(settings.app)));
   if (facts.configPath !== null) grant("read", facts.configPath);
-  for (const file of [settings.certfile, settings.keyfile]) if (file) grant("read", path(file));
   grantUnix(facts.control);
   grant("read", "/dev/stdin");
   for (const log of [settings.error_log, settings.access_log]) {

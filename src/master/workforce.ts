@@ -133,6 +133,7 @@ export class Workforce {
       generation,
       port,
       maxRequests: w.limits.maxRequests,
+      tls: r.tls ?? null,
     });
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SettingName, Settings } from "./table.ts";
+import type { TlsPair } from "../ipc/protocol.ts";
 
 /** Where a setting's effective value came from, in rising precedence. */
 export type Source = "default" | "config.ts" | ".env" | "env" | "cli";
@@ -21,6 +22,11 @@ export interface Resolved {
   envFilePath: string | null;
   /** One-line warnings to print at startup (unknown variables, risky values). */
   warnings: string[];
+  /**
+   * The TLS pair as the master read and checked it for this configuration, what its
+   * workers serve; null for plain HTTP. Absent until the master has checked it.
+   */
+  tls?: TlsPair | null;
 }
 
 /** Either a configuration, or every problem found (one line each). */

@@ -34,6 +34,7 @@ import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
 import type { DataSettings } from "../settings/table.ts";
 import type { FetchHandler } from "./request_guard.ts";
 import { osErrorReason } from "../error_text.ts";
+import type { TlsPair } from "../ipc/protocol.ts";
 
 /** The worker slot that owns every Unix socket address. */
 export const UNIX_SOCKET_OWNER = 1;
@@ -52,8 +53,8 @@ export interface ServeAppOptions {
   handler: FetchHandler;
   /** `keepalive` in seconds. */
   keepaliveS: number;
-  /** PEM files read now, at boot (so a reload picks up renewed ones); absent: plain HTTP. */
-  tls?: { certfile: string; keyfile: string } | null;
+  /** The TLS pair the master checked and sent; absent or null: plain HTTP. */
+  tls?: TlsPair | null;
   /** Whether this worker binds the `unix:` addresses, and with which file mode. */
   unixSockets?: { owner: boolean; mode: number };
 }
@@ -65,17 +66,15 @@ export interface ServeAppOptions {
  * @example
  * ```ts
  * import { listenOptions } from "./serve_app.ts";
- * listenOptions({ certfile: null, keyfile: null, unix_socket_mode: "0660" }, 2);
- * // { tls: null, unixSockets: { owner: false, mode: 0o660 } }
+ * listenOptions({ unix_socket_mode: "0660" }, 2);
+ * // { unixSockets: { owner: false, mode: 0o660 } }
  * ```
  */
 export function listenOptions(
-  settings: Pick<DataSettings, "certfile" | "keyfile" | "unix_socket_mode">,
+  settings: Pick<DataSettings, "unix_socket_mode">,
   workerId: number,
-): Pick<ServeAppOptions, "tls" | "unixSockets"> {
-  const { certfile, keyfile } = settings;
+): Pick<ServeAppOptions, "unixSockets"> {
   return {
-    tls: certfile !== null && keyfile !== null ? { certfile, keyfile } : null,
     unixSockets: {
       owner: workerId === UNIX_SOCKET_OWNER,
       mode: parseInt(settings.unix_socket_mode, 8),
@@ -125,12 +124,7 @@ export function serveApp(options: ServeAppOptions): ServingApp {
     // runtime gains it (denoland/deno#34172) it takes effect with no change here.
     keepAliveTimeout: options.keepaliveS * 1000,
   };
-  const tls = options.tls
-    ? {
-      cert: Deno.readTextFileSync(options.tls.certfile),
-      key: Deno.readTextFileSync(options.tls.keyfile),
-    }
-    : {};
+  const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key } : {};
   const scheme = options.tls ? "https" : "http";
   const unix = options.unixSockets ?? { owner: true, mode: 0o660 };
   // TCP first: a replacement that fails to bind must not have taken the Unix path over yet.

@@ -211,6 +211,7 @@ async function boot(
     handler: guard.handler,
     keepaliveS: settings.keepalive,
     ...listenOptions(settings, identity.id),
+    tls: config.tls ?? null,
   });
   return { guard, servers, addresses, accessLog };
 }

@@ -206,4 +206,10 @@ Deno.test("tls: HUP with a broken certificate keeps the old workers and says why
   assertEquals(herd.workerPids(), before);
   const served = await curl(["--cacert", pki.ca, `https://localhost:${herd.port}/`]);
   assertEquals(served.code, 0, served.stderr);
+  // A replacement gets the pair the master checked, not the broken file now on disk.
+  Deno.kill(before[0], "SIGKILL");
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from: herd.lines.length });
+  assert(!herd.lines.slice(from).some((l) => /failed to boot/.test(l)), herd.lines.join("\n"));
+  const again = await curl(["--cacert", pki.ca, `https://localhost:${herd.port}/`]);
+  assertEquals(again.code, 0, again.stderr);
 });
