@@ -139,6 +139,8 @@ interface Output {
 const ENCODER = new TextEncoder();
 const ASCII = new TextDecoder();
 const NEWLINE = 0x0a;
+// Linux's PIPE_BUF: a write to a pipe up to this size is never interleaved with another's.
+const PIPE_ATOMIC_BYTES = 4096;
 // writePieces flushes first when less room than this is left, so most lines are copied.
 const PIECES_ROOM = 4096;
 const OPEN_WRITERS = new Set<BufferedLineWriter>();
@@ -304,6 +306,25 @@ class BufferedLineWriter implements LineWriter {
   }
 
   #send(bytes: Uint8Array): void {
+    // stdout and stderr are often one pipe shared by every worker, and a pipe keeps a write
+    // whole only up to PIPE_BUF: a larger batch could be spliced with another worker's.
+    if (typeof this.#target !== "string" || bytes.length <= PIPE_ATOMIC_BYTES) {
+      return this.#sendWhole(bytes);
+    }
+    let start = 0;
+    while (start < bytes.length) {
+      let end = Math.min(start + PIPE_ATOMIC_BYTES, bytes.length);
+      if (end < bytes.length) {
+        const newline = bytes.lastIndexOf(NEWLINE, end - 1);
+        // A single line longer than PIPE_BUF cannot be kept whole: it goes alone.
+        end = newline >= start ? newline + 1 : (bytes.indexOf(NEWLINE, end) + 1 || bytes.length);
+      }
+      this.#sendWhole(bytes.subarray(start, end));
+      start = end;
+    }
+  }
+
+  #sendWhole(bytes: Uint8Array): void {
     if (this.#output === null) return;
     try {
       let written = 0;

@@ -238,3 +238,17 @@ Deno.test("writePieces(): a write-through writer writes the joined line at once"
     writer.close();
   });
 });
+
+Deno.test("two processes writing long lines to one stdout pipe never splice a line", async () => {
+  // A pipe keeps a write whole only up to PIPE_BUF (4 KiB): 64 KiB batches were spliced when
+  // the reader was slow (measured: ~10 lines in 4,000 of 3,000 bytes).
+  const child = (id: string) => `"${Deno.execPath()}" run -A "${CHILD}" - ${id} 2000 close 3000`;
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `(${child("A")} & ${child("B")} & wait) | (sleep 1; cat)`],
+    stdout: "piped",
+  }).output();
+  const lines = new TextDecoder().decode(out.stdout).trimEnd().split("\n");
+  assertEquals(lines.length, 4000);
+  const spliced = lines.filter((l) => !/^[AB] \d+ x{3000}$/.test(l));
+  assertEquals(spliced.length, 0, `${spliced.length} spliced lines`);
+});
