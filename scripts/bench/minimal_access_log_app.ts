@@ -78,6 +78,17 @@ function value(text: string): void {
   }
 }
 
+/** Herd's rule: from the right, past trusted proxies; null when a hop is no address. */
+function forwardedClient(header: string): string | null {
+  const hops = header.split(",");
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i].trim();
+    if (!/^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/.test(hop)) return null;
+    if (i === 0 || !TRUSTED.has(hop)) return hop;
+  }
+  return null;
+}
+
 function user(auth: string | null): string {
   if (auth === null || auth.slice(0, 6).toLowerCase() !== "basic ") return "-";
   try {
@@ -99,8 +110,7 @@ export default {
     let client = addr.hostname;
     if (TRUSTED.has(client)) {
       const forwarded = headers.get("x-forwarded-for");
-      const first = forwarded?.split(",", 1)[0].trim();
-      if (first) client = first;
+      if (forwarded !== null) client = forwardedClient(forwarded) ?? client;
     }
     const url = request.url;
     const start = url.indexOf("/", url.indexOf("://") + 3);

@@ -7,8 +7,9 @@
  * concatenations: no parsing, no `Date` formatting (the timestamp text is
  * cached per second; `toISOString()` per request was a measured cost).
  *
- * Atoms follow Gunicorn: `h` remote address (`X-Forwarded-For` only from a
- * trusted peer), `l` `-`, `u` Basic-auth user, `t` `[27/Nov/2026:04:05:06
+ * Atoms follow Gunicorn: `h` remote address (from a trusted peer, the
+ * client its `X-Forwarded-For` names: the rightmost address not itself a
+ * trusted proxy), `l` `-`, `u` Basic-auth user, `t` `[27/Nov/2026:04:05:06
  * +0000]`, `r` request line, `m` method, `U` path, `q` query, `H` protocol,
  * `s` status, `b` length or `-` (CLF), `B` length, `f` referer, `a` user
  * agent, `T` seconds, `M` milliseconds, `D` microseconds, `L` decimal
@@ -36,7 +37,7 @@
  * @module
  */
 import { clfTimeCache, isoTimeCache } from "./timestamps.ts";
-import { peerMatcher } from "../platform/ip_networks.ts";
+import { parseIp, peerMatcher } from "../platform/ip_networks.ts";
 
 /** Everything an access-log line is made from. */
 export interface AccessEntry {
@@ -148,11 +149,26 @@ function remoteAddress(options: AccessFormatOptions): (entry: AccessEntry) => st
     const peer = "hostname" in addr ? addr.hostname : "-";
     if (!trusted(peer)) return peer;
     const forwarded = req.headers.get("x-forwarded-for");
-    if (forwarded === null) return peer;
-    const comma = forwarded.indexOf(",");
-    const first = (comma === -1 ? forwarded : forwarded.slice(0, comma)).trim();
-    return first === "" ? peer : escapeLogValue(first);
+    // An IP address: nothing to escape.
+    return forwarded === null ? peer : forwardedClient(forwarded, trusted) ?? peer;
   };
+}
+
+/**
+ * The client in an `X-Forwarded-For` list that trusted proxies built: each
+ * proxy appends the address it saw, so the list is read from the right, past
+ * the trusted proxies, to the first address none of them vouches for. What a
+ * client wrote itself sits further left and is never taken. Null when an
+ * entry is no IP address (the header cannot be believed).
+ */
+function forwardedClient(header: string, trusted: (ip: string) => boolean): string | null {
+  const hops = header.split(",");
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i].trim();
+    if (parseIp(hop) === null) return null;
+    if (i === 0 || !trusted(hop)) return hop;
+  }
+  return null;
 }
 
 function readEnv(name: string): string | undefined {

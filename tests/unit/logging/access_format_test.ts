@@ -185,18 +185,34 @@ Deno.test("text format escapes quotes, backslashes and control characters", () =
   assertEquals(user, 'ev\\"il\\x0ax');
 });
 
-Deno.test("X-Forwarded-For is used only from a trusted peer", () => {
+Deno.test("X-Forwarded-For is used only from a trusted peer, read from the right", () => {
+  // A proxy appends what it saw: the client's own claims sit to the left of it.
   const headers = { "x-forwarded-for": " 203.0.113.9 , 10.0.0.1" };
-  assertEquals(render("%(h)s", entry({ peer: "127.0.0.1", headers })), "203.0.113.9");
+  assertEquals(render("%(h)s", entry({ peer: "127.0.0.1", headers })), "10.0.0.1");
   assertEquals(render("%(h)s", entry({ peer: "198.51.100.7", headers })), "198.51.100.7");
   assertEquals(render("%(h)s", entry({ peer: "127.0.0.1" })), "127.0.0.1");
-  const trustAll = compileAccessFormat("%(h)s", { forwardedAllowIps: ["*"] });
-  assertEquals(trustAll(entry({ peer: "198.51.100.7", headers })), "203.0.113.9");
-  const trustNetwork = compileAccessFormat("%(h)s", { forwardedAllowIps: ["10.0.0.0/8"] });
+  // Past the trusted proxies (10.0.0.0/8 here) to the first address none vouches for.
+  const trustNetwork = compileAccessFormat("%(h)s", {
+    forwardedAllowIps: ["127.0.0.1", "10.0.0.0/8"],
+  });
   assertEquals(trustNetwork(entry({ peer: "10.2.3.4", headers })), "203.0.113.9");
   assertEquals(trustNetwork(entry({ peer: "11.2.3.4", headers })), "11.2.3.4");
-  const forged = rawHeaderEntry({ "x-forwarded-for": '1.2.3.4"\nx' }, "127.0.0.1");
-  assertEquals(render("%(h)s", forged), '1.2.3.4\\"\\x0ax');
+  const chain = { "x-forwarded-for": "6.6.6.6, 203.0.113.9, 10.0.0.7" };
+  assertEquals(trustNetwork(entry({ peer: "127.0.0.1", headers: chain })), "203.0.113.9");
+  // Every hop trusted (`*`): the leftmost.
+  const trustAll = compileAccessFormat("%(h)s", { forwardedAllowIps: ["*"] });
+  assertEquals(trustAll(entry({ peer: "198.51.100.7", headers })), "203.0.113.9");
+  // Anything that is no address makes the header unbelievable: the peer is logged.
+  for (
+    const forged of [
+      '1.2.3.4"\nx',
+      "6.6.6.6 - admin [01/Jan/2020:00:00:00 +0000] GET-/admin",
+      " , ",
+    ]
+  ) {
+    const e = rawHeaderEntry({ "x-forwarded-for": forged }, "127.0.0.1");
+    assertEquals(render("%(h)s", e), "127.0.0.1", forged);
+  }
 });
 
 Deno.test("credentials never appear in the default or JSON format", () => {
