@@ -194,11 +194,26 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     ...family(
       "herd_worker_rss_bytes",
       "gauge",
-      "Resident memory of each live worker, in bytes.",
-      snapshot.workers.map((w) =>
+      "Resident memory of the worker serving each slot, in bytes.",
+      slotHolders(snapshot.workers).map((w) =>
         sample("herd_worker_rss_bytes", { worker: String(w.id) }, w.stats.rss)
       ),
     ),
   ];
   return lines.join("\n") + "\n";
+}
+
+// One worker per slot: while a replacement boots or its predecessor drains, two share an id,
+// and two samples with the same labels are invalid exposition. The one serving stands for the
+// slot (ready, else booting, else draining; the last listed, the newest, on a tie); a pid label
+// instead would add a series at every recycle.
+const SLOT_RANK: Record<WorkerState, number> = { ready: 2, booting: 1, draining: 0 };
+
+function slotHolders(workers: MetricsSnapshot["workers"]): MetricsSnapshot["workers"] {
+  const bySlot = new Map<number, MetricsSnapshot["workers"][number]>();
+  for (const w of workers) {
+    const held = bySlot.get(w.id);
+    if (held === undefined || SLOT_RANK[w.state] >= SLOT_RANK[held.state]) bySlot.set(w.id, w);
+  }
+  return [...bySlot.values()].sort((a, b) => a.id - b.id);
 }

@@ -54,6 +54,7 @@ function parseLabels(text: string | undefined): Record<string, string> {
 function parseExposition(text: string): Map<string, Family> {
   if (!text.endsWith("\n")) throw new Error("Missing final newline");
   const families = new Map<string, Family>();
+  const seen = new Set<string>();
   let current: { name: string; family: Family } | null = null;
   for (const line of text.slice(0, -1).split("\n")) {
     const help = /^# HELP (\S+) (.+)$/.exec(line);
@@ -76,11 +77,11 @@ function parseExposition(text: string): Map<string, Family> {
       if (!match[1].startsWith(current.name) || !SUFFIXES[current.family.type].includes(suffix)) {
         throw new Error(`Sample "${match[1]}" outside its family "${current.name}"`);
       }
-      current.family.samples.push({
-        name: match[1],
-        labels: parseLabels(match[2]),
-        value: parseValue(match[3]),
-      });
+      const labels = parseLabels(match[2]);
+      const key = `${match[1]}${JSON.stringify(Object.entries(labels).sort())}`;
+      if (seen.has(key)) throw new Error(`Sample "${line}" repeated: invalid exposition`);
+      seen.add(key);
+      current.family.samples.push({ name: match[1], labels, value: parseValue(match[3]) });
     }
   }
   return families;
@@ -168,6 +169,28 @@ Deno.test("metrics render, parse and sum live and retired workers", () => {
   assertEquals(value(families, "herd_request_duration_seconds_sum"), 3.25);
   for (const [name, family] of families) {
     assert(family.help.length > 0 && family.type !== "", `${name} has HELP and TYPE`);
+  }
+});
+
+Deno.test("a slot held by a draining worker and its replacement is one rss sample", () => {
+  const worker = (pid: number, state: "ready" | "draining" | "booting", rss: number) => ({
+    id: 1,
+    pid,
+    state,
+    stats: stats({ rss }),
+  });
+  for (
+    const workers of [
+      [worker(1, "draining", 10), worker(2, "ready", 20)],
+      [worker(2, "ready", 20), worker(1, "draining", 10)],
+      [worker(2, "booting", 10), worker(1, "ready", 20)],
+    ]
+  ) {
+    const families = parseExposition(
+      renderMetrics({ workers, retired: emptyStats(), restarts: {} }),
+    );
+    assertEquals(families.get("herd_worker_rss_bytes")?.samples.length, 1);
+    assertEquals(value(families, "herd_worker_rss_bytes", { worker: "1" }), 20);
   }
 });
 
