@@ -60,14 +60,14 @@ function raw(text: string): void {
   for (let i = 0; i < text.length; i++) buffer[used++] = text.charCodeAt(i);
 }
 
-/** Copies `text` escaped as Herd escapes a value: `\"`, `\\`, `\xNN` for control bytes. */
+/** Copies `text` escaped as Herd escapes a value: `\"`, `\\`, `\xNN` for control and high bytes. */
 function value(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 || c === 0x5c) {
       buffer[used++] = 0x5c;
       buffer[used++] = c;
-    } else if (c < 0x20 || c === 0x7f) {
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0xff)) {
       raw("\\x" + c.toString(16).padStart(2, "0"));
     } else if (c > 0x7f) {
       const { written } = encoder.encodeInto(text.slice(i, i + 1), buffer.subarray(used));

@@ -81,15 +81,20 @@ type Atom = (entry: AccessEntry) => string;
 const PROTOCOL = "HTTP/1.1";
 
 // deno-lint-ignore no-control-regex -- matching control characters is the point
-const NEEDS_ESCAPE = /[\x00-\x1f\x7f"\\]/;
+const NEEDS_ESCAPE = /[\x00-\x1f\x7f-\xff"\\]/;
 
 /**
- * Escapes `"`, `\` and control characters the way Apache does.
+ * Escapes `"`, `\`, control characters and bytes above 0x7f the way Apache
+ * does (`\"`, `\\`, `\xhh`). A header value reaches JavaScript as bytes,
+ * one character each (0x00–0xff), so `\xhh` is the byte the client sent;
+ * written as is, a byte of a UTF-8 sequence came out as two (`Ã©` for `é`),
+ * and 0x85 ends a line for some log readers.
  *
  * @example
  * ```ts
  * import { escapeLogValue } from "./access_format.ts";
  * escapeLogValue('a"b\n'); // 'a\\"b\\x0a'
+ * escapeLogValue("h\xc3\xa9llo"); // 'h\\xc3\\xa9llo'
  * ```
  */
 export function escapeLogValue(value: string): string {
@@ -99,8 +104,9 @@ export function escapeLogValue(value: string): string {
     const code = value.charCodeAt(i);
     if (code === 0x22) out += '\\"';
     else if (code === 0x5c) out += "\\\\";
-    else if (code < 0x20 || code === 0x7f) out += "\\x" + code.toString(16).padStart(2, "0");
-    else out += value[i];
+    else if (code < 0x20 || (code >= 0x7f && code <= 0xff)) {
+      out += "\\x" + code.toString(16).padStart(2, "0");
+    } else out += value[i];
   }
   return out;
 }
@@ -271,12 +277,21 @@ function compileJson(options: AccessFormatOptions): AccessFormatter {
       protocol: PROTOCOL,
       status: res.status,
       bytes: bytes === null ? null : Number(bytes),
-      referer: req.headers.get("referer"),
-      user_agent: req.headers.get("user-agent"),
+      referer: headerText(req.headers.get("referer")),
+      user_agent: headerText(req.headers.get("user-agent")),
       duration_ms: Math.round(entry.durationMs * 1000) / 1000,
       pid,
     });
   };
+}
+
+const UTF8 = new TextDecoder();
+
+// A header value is bytes, one character each: read them as the UTF-8 clients send (an
+// invalid sequence becomes U+FFFD), so JSON holds `é`, not the two characters `Ã©`.
+function headerText(value: string | null): string | null {
+  if (value === null || !/[\x80-\xff]/.test(value)) return value;
+  return UTF8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
 }
 
 /**

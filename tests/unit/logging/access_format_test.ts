@@ -277,3 +277,13 @@ Deno.test("a text format's pieces make the same line as the formatter", () => {
   }
   assertEquals(compileAccessFormat("json", TRUST_LOCAL).pieces, undefined);
 });
+
+Deno.test("header bytes above 0x7f: \\xhh in text lines, UTF-8 text in JSON", () => {
+  // "é" sent as UTF-8 arrives as two byte-characters.
+  const utf8 = "caf\u00c3\u00a9";
+  const e = rawHeaderEntry({ "user-agent": utf8, referer: "x\u0085y" });
+  assertEquals(render('"%(a)s" "%(f)s"', e), '"caf\\xc3\\xa9" "x\\x85y"');
+  const record = JSON.parse(render("json", e));
+  assertEquals(record.user_agent, "café");
+  assertEquals(record.referer, "x\ufffdy");
+});
