@@ -29,6 +29,7 @@
 import { resolveSettings } from "../settings/resolve.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
+import { logTarget } from "../logging/line_writer.ts";
 import { VERSION } from "../version.ts";
 import { renderHelp } from "./help.ts";
 import { didYouMean } from "./did_you_mean.ts";
@@ -161,7 +162,10 @@ async function runResolved(
     return 2;
   }
   const { resolved } = resolution;
-  for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
+  // `serve` logs them to the error log too: once is enough when that is this stderr.
+  const logged = command.name === "serve" &&
+    logTarget(resolved.settings.error_log, "stderr") === "stderr";
+  if (!logged) for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
   try {
     return await command.run({
       resolved,

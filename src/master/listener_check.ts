@@ -71,6 +71,12 @@ export async function refuseBusyAddresses(
   }
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
+    // The worker that binds it would fail its boot (exit 3) on a directory that is not there.
+    const dir = address.path.slice(0, address.path.lastIndexOf("/")) || ".";
+    const info = await Deno.stat(dir).catch(() => null);
+    if (info === null || !info.isDirectory) {
+      return `Cannot listen on unix:${address.path}: no directory "${dir}"`;
+    }
     const verdict = await clearStaleSocket(address.path);
     if (verdict === "in_use") return `Address unix:${address.path} is already in use`;
     if (verdict === "not_a_socket") {

@@ -173,3 +173,23 @@ Deno.test("serve: a pidfile that names a running master is refused; a stale one 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve: a configuration warning is printed once when the error log is stderr", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1"],
+    env: { HERD_WORKRS: "2" },
+  });
+  const warned = herd.lines.filter((l) => l.includes('Unknown variable "HERD_WORKRS"'));
+  assertEquals(warned.length, 1, warned.join("\n"));
+});
+
+Deno.test("serve: a unix: bind in a directory that does not exist is refused with exit 5", async () => {
+  const { code, stderr } = await runHerd(
+    ["serve", fixtureApp("hello.ts"), "-w", "1", "--bind", "unix:/nonexistent-herd-dir/s.sock"],
+  );
+  assertEquals(code, 5, stderr);
+  assertEquals(
+    stderr.split("\n").at(-1),
+    'error: Cannot listen on unix:/nonexistent-herd-dir/s.sock: no directory "/nonexistent-herd-dir"',
+  );
+});
