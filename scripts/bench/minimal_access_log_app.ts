@@ -60,14 +60,17 @@ function raw(text: string): void {
   for (let i = 0; i < text.length; i++) buffer[used++] = text.charCodeAt(i);
 }
 
-/** Copies `text` escaped as Herd escapes a value: `\"`, `\\`, `\xNN` for control and high bytes. */
-function value(text: string): void {
+/**
+ * Copies `text` escaped as Herd escapes a value: `\"`, `\\`, `\xNN` for controls and, up to
+ * `highest`, the characters above 0x7e (0x9f for text, 0xff for a header's bytes).
+ */
+function value(text: string, highest = 0x9f): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 || c === 0x5c) {
       buffer[used++] = 0x5c;
       buffer[used++] = c;
-    } else if (c < 0x20 || (c >= 0x7f && c <= 0xff)) {
+    } else if (c < 0x20 || (c >= 0x7f && c <= highest)) {
       raw("\\x" + c.toString(16).padStart(2, "0"));
     } else if (c > 0x7f) {
       const { written } = encoder.encodeInto(text.slice(i, i + 1), buffer.subarray(used));
@@ -127,7 +130,7 @@ export default {
     }
     value(client);
     raw(" - ");
-    value(name);
+    value(name, 0xff);
     raw(" ");
     raw(clfTime(startedAt));
     raw(' "');
@@ -139,9 +142,9 @@ export default {
     raw(" ");
     raw(length === null || length === "0" ? "-" : length);
     raw(' "');
-    value(referer);
+    value(referer, 0xff);
     raw('" "');
-    value(agent);
+    value(agent, 0xff);
     raw('"\n');
     timer ??= setTimeout(() => {
       timer = null;

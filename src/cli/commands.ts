@@ -165,7 +165,7 @@ async function runResolved(
   // `serve` logs them to the error log too: once is enough when that is this stderr.
   const logged = command.name === "serve" &&
     logTarget(resolved.settings.error_log, "stderr") === "stderr";
-  if (!logged) for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
+  if (!logged) { for (const warning of resolved.warnings) console.error(`warning: ${warning}`); }
   try {
     return await command.run({
       resolved,

@@ -81,30 +81,51 @@ type Atom = (entry: AccessEntry) => string;
 const PROTOCOL = "HTTP/1.1";
 
 // deno-lint-ignore no-control-regex -- matching control characters is the point
-const NEEDS_ESCAPE = /[\x00-\x1f\x7f-\xff"\\]/;
+const TEXT_NEEDS_ESCAPE = /[\x00-\x1f\x7f-\x9f"\\]/;
+// deno-lint-ignore no-control-regex -- as above
+const BYTES_NEED_ESCAPE = /[\x00-\x1f\x7f-\xff"\\]/;
 
 /**
- * Escapes `"`, `\`, control characters and bytes above 0x7f the way Apache
- * does (`\"`, `\\`, `\xhh`). A header value reaches JavaScript as bytes,
- * one character each (0x00–0xff), so `\xhh` is the byte the client sent;
- * written as is, a byte of a UTF-8 sequence came out as two (`Ã©` for `é`),
- * and 0x85 ends a line for some log readers.
+ * Escapes `"`, `\` and control characters (C0, DEL and C1) the way Apache
+ * does: `\"`, `\\`, `\xhh`. For text: the request line (Deno gives it as
+ * text), environment values. Header values are bytes: see
+ * {@linkcode escapeHeaderValue}.
  *
  * @example
  * ```ts
  * import { escapeLogValue } from "./access_format.ts";
  * escapeLogValue('a"b\n'); // 'a\\"b\\x0a'
- * escapeLogValue("h\xc3\xa9llo"); // 'h\\xc3\\xa9llo'
+ * escapeLogValue("/caf\u00e9"); // "/café": text, kept
  * ```
  */
 export function escapeLogValue(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return value;
+  return TEXT_NEEDS_ESCAPE.test(value) ? escape(value, 0x9f) : value;
+}
+
+/**
+ * {@linkcode escapeLogValue} for a header value, which reaches JavaScript as
+ * bytes, one character each (0x00–0xff): bytes above 0x7f are written
+ * `\xhh` too, as Apache does, the byte the client sent. Written as is, each
+ * byte of a UTF-8 sequence came out as a character of its own (`Ã©`).
+ *
+ * @example
+ * ```ts
+ * import { escapeHeaderValue } from "./access_format.ts";
+ * escapeHeaderValue("h\xc3\xa9llo"); // 'h\\xc3\\xa9llo'
+ * ```
+ */
+export function escapeHeaderValue(value: string): string {
+  return BYTES_NEED_ESCAPE.test(value) ? escape(value, 0xff) : value;
+}
+
+// `\xhh` for C0 controls and for DEL up to `highest`.
+function escape(value: string, highest: number): string {
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code === 0x22) out += '\\"';
     else if (code === 0x5c) out += "\\\\";
-    else if (code < 0x20 || (code >= 0x7f && code <= 0xff)) {
+    else if (code < 0x20 || (code >= 0x7f && code <= highest)) {
       out += "\\x" + code.toString(16).padStart(2, "0");
     } else out += value[i];
   }
@@ -142,7 +163,7 @@ function basicAuthUser(req: Request): string {
     const decoded = atob(auth.slice(6).trim());
     const colon = decoded.indexOf(":");
     const user = colon === -1 ? decoded : decoded.slice(0, colon);
-    return user === "" ? "-" : escapeLogValue(user);
+    return user === "" ? "-" : escapeHeaderValue(user);
   } catch {
     return "-";
   }
@@ -205,8 +226,8 @@ function atomTable(options: AccessFormatOptions): Record<string, Atom> {
       return length === null || length === "0" ? "-" : length;
     },
     B: ({ res }) => bodyLength(res) ?? "-",
-    f: ({ req }) => escapeLogValue(req.headers.get("referer") ?? "-"),
-    a: ({ req }) => escapeLogValue(req.headers.get("user-agent") ?? "-"),
+    f: ({ req }) => escapeHeaderValue(req.headers.get("referer") ?? "-"),
+    a: ({ req }) => escapeHeaderValue(req.headers.get("user-agent") ?? "-"),
     T: ({ durationMs }) => String(Math.trunc(seconds(durationMs))),
     M: ({ durationMs }) => String(Math.trunc(durationMs)),
     D: ({ durationMs }) => String(Math.trunc(durationMs * 1000)),
@@ -219,8 +240,8 @@ function braceAtom(name: string, options: AccessFormatOptions): Atom | undefined
   const match = /^\{(.+)\}([ioe])$/.exec(name);
   if (match === null) return undefined;
   const key = match[1].toLowerCase();
-  if (match[2] === "i") return ({ req }) => escapeLogValue(req.headers.get(key) ?? "-");
-  if (match[2] === "o") return ({ res }) => escapeLogValue(res.headers.get(key) ?? "-");
+  if (match[2] === "i") return ({ req }) => escapeHeaderValue(req.headers.get(key) ?? "-");
+  if (match[2] === "o") return ({ res }) => escapeHeaderValue(res.headers.get(key) ?? "-");
   const value = escapeLogValue((options.env ?? readEnv)(match[1]) ?? "-");
   return () => value;
 }
