@@ -274,7 +274,7 @@ class BufferedLineWriter implements LineWriter {
       const problem = `Cannot reopen ${this.#label} "${this.#target.path}": ${
         osErrorReason(error)
       }`;
-      this.#report(problem);
+      this.#report(problem, "until a reopen succeeds");
       return problem;
     }
   }
@@ -339,11 +339,11 @@ class BufferedLineWriter implements LineWriter {
     }
   }
 
-  #report(message: string): void {
+  #report(message: string, until = "until writes succeed again"): void {
     if (this.#failing) return;
     this.#failing = true;
     try {
-      this.#onError(`${message}; dropping lines until writes succeed again`);
+      this.#onError(`${message}; dropping lines ${until}`);
     } catch {
       // A reporter that fails has nowhere left to report to.
     }

@@ -175,7 +175,13 @@ export async function runMaster(
         await handLogsTo(workerUser, [reloaded.error_log, reloaded.access_log]);
         return next;
       },
-      reopenLogs: () => Promise.resolve(reopenLogs()),
+      reopenLogs: async () => {
+        // The workers reopen the same paths: a directory moved away with the files (or a path
+        // gone unwritable) is created or reported here, before they try.
+        const current = arbiter?.workforce.resolved.settings ?? settings;
+        const unusable = await prepareLogTargets(current);
+        return [...(unusable ? [unusable] : []), ...reopenLogs()];
+      },
       upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),
       ready: () => Promise.resolve(retire(upgradeFrom)),
     },

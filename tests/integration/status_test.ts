@@ -65,23 +65,30 @@ Deno.test("status: finds the master started on another host (the production defa
   assert(other.port !== herd.port);
 });
 
-Deno.test("reopen-logs: a log the master cannot reopen fails the command, naming the file", async () => {
+Deno.test("reopen-logs: a log directory moved away is made again; an unusable one fails the command", async () => {
   const dir = await Deno.makeTempDir();
   const env = { XDG_RUNTIME_DIR: dir };
   await using herd = await startHerd({
-    args: [fixtureApp("hello.ts"), "-w", "1", "--error-log", `${dir}/logs/error.log`],
+    args: [fixtureApp("hello.ts"), "-w", "1", "--access-log", `${dir}/logs/access.log`],
     env,
-    waitReady: false,
   });
-  const log = () => Deno.readTextFile(`${dir}/logs/error.log`).catch(() => "");
-  for (let i = 0; i < 100 && !/Ready: 1 worker/.test(await log()); i++) {
+  // logrotate-style, with the directory: the workers' next lines go to a new one.
+  await Deno.rename(`${dir}/logs`, `${dir}/moved`);
+  const reopened = await herdCommand(["reopen-logs", "--port", String(herd.port)], env);
+  assertEquals([reopened.code, reopened.out], [0, "Logs reopened\n"], reopened.err);
+  const read = () => Deno.readTextFile(`${dir}/logs/access.log`).catch(() => "");
+  for (let i = 0; i < 50 && !(await read()).includes("GET /after"); i++) {
+    await fetch(`${herd.url}/after`).then((r) => r.body?.cancel());
     await new Promise((r) => setTimeout(r, 100));
   }
-  await Deno.rename(`${dir}/logs`, `${dir}/moved`);
-  const result = await herdCommand(["reopen-logs", "--port", String(herd.port)], env);
-  assertEquals(result.code, 1, result.out);
+  assertMatch(await read(), /"GET \/after HTTP\/1\.1" 200/);
+  // A file where the directory was: nothing can be reopened there.
+  await Deno.rename(`${dir}/logs`, `${dir}/moved2`);
+  await Deno.writeTextFile(`${dir}/logs`, "");
+  const failed = await herdCommand(["reopen-logs", "--port", String(herd.port)], env);
+  assertEquals(failed.code, 1, failed.out);
   assertEquals(
-    result.err,
-    `error: The master could not do "reopen_logs": Cannot reopen error log "${dir}/logs/error.log": No such file or directory\n`,
+    failed.err,
+    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log")\n`,
   );
 });
