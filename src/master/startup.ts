@@ -11,7 +11,7 @@ import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { formatBanner } from "../logging/banner.ts";
-import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
+import { formatAddress, type ListenAddress, listenAddresses } from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
@@ -182,6 +182,8 @@ const FIXED_AT_START = [
   "group",
 ] as const;
 
+const ADDRESS_SETTINGS: ReadonlySet<string> = new Set(["bind", "host", "port"]);
+
 /**
  * The one-line reason a reloaded configuration cannot be applied: it
  * changes a setting that only a restart applies. Null when it can.
@@ -189,7 +191,8 @@ const FIXED_AT_START = [
  * @example
  * ```ts
  * import { changesFixedSettings } from "./startup.ts";
- * changesFixedSettings({ port: 8080 } as never, { port: 9090 } as never);
+ * const before = { bind: [], host: "127.0.0.1", port: 8080 };
+ * changesFixedSettings(before as never, { ...before, port: 9090 } as never);
  * // "\"port\" changed from 8080 to 9090: bind, host, port, control_socket, metrics_bind, user, group apply on a restart (or USR2), not a reload"
  * ```
  */
@@ -197,7 +200,12 @@ export function changesFixedSettings(
   before: Pick<Settings, (typeof FIXED_AT_START)[number]>,
   after: Pick<Settings, (typeof FIXED_AT_START)[number]>,
 ): string | null {
+  // bind, host and port count by the addresses they give: adding a bind entry for the
+  // address already served changes nothing.
+  const sameAddresses = JSON.stringify(listenAddresses(before)) ===
+    JSON.stringify(listenAddresses(after));
   for (const name of FIXED_AT_START) {
+    if (sameAddresses && ADDRESS_SETTINGS.has(name)) continue;
     const [was, is] = [JSON.stringify(before[name]), JSON.stringify(after[name])];
     if (was === is) continue;
     return `"${name}" changed from ${was} to ${is}: ${

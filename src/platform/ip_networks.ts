@@ -59,7 +59,8 @@ export function parseIp(text: string): Bytes | null {
 
 function parseIpv4(text: string): Bytes | null {
   const parts = text.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
+  // No leading zeros: `01.2.3.4` reads as octal to some parsers.
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) {
     return null;
   }
   return parts.map(Number);
@@ -120,10 +121,12 @@ export function peerMatcher(entries: readonly string[]): (peer: string) => boole
   const exact = new Set(entries.filter((e) => !e.includes("/")));
   const networks = entries.filter((e) => e.includes("/")).map(parseNetwork)
     .filter((n): n is Network => n !== null);
-  if (networks.length === 0) return (peer) => exact.has(peer);
+  // An IPv4 peer may come as IPv4-mapped IPv6 (`::ffff:127.0.0.1`, from a dual-stack socket).
+  const unmapped = (peer: string) => peer.startsWith("::ffff:") ? peer.slice(7) : peer;
+  if (networks.length === 0) return (peer) => exact.has(peer) || exact.has(unmapped(peer));
   return (peer) => {
-    if (exact.has(peer)) return true;
-    const bytes = parseIp(peer);
+    if (exact.has(peer) || exact.has(unmapped(peer))) return true;
+    const bytes = parseIp(unmapped(peer));
     return bytes !== null && networks.some((n) => contains(n, bytes));
   };
 }

@@ -94,7 +94,9 @@ export function checkSettings(input: CheckInput): CheckResult {
     warnings.push(
       `"bind"${from("bind")} has ${
         unixBinds.map((b) => `"${b.trim()}"`).join(", ")
-      }: worker 1 alone serves a Unix socket (SO_REUSEPORT does not apply to them); every worker serves the TCP addresses`,
+      }: worker 1 alone serves a Unix socket (SO_REUSEPORT does not apply to them)${
+        unixBinds.length < settings.bind.length ? "; every worker serves the TCP addresses" : ""
+      }`,
     );
   }
 
@@ -168,5 +170,5 @@ function metricsClash(settings: Settings): string | null {
 
 // `localhost` listens on the loopback addresses.
 function loopbackName(host: string): string {
-  return host === "localhost" ? "127.0.0.1" : host;
+  return host.toLowerCase() === "localhost" ? "127.0.0.1" : host.toLowerCase();
 }

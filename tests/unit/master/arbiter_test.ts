@@ -4,6 +4,7 @@ import { fakeResolved, Rig } from "./_fakes.ts";
 import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
 import { nextDeadline } from "../../../src/master/deadlines.ts";
+import { changesFixedSettings } from "../../../src/master/startup.ts";
 
 Deno.test("arbiter starts the target number of workers and sends each its config", async () => {
   const rig = new Rig({ workers: 3 });
@@ -321,4 +322,21 @@ Deno.test("nextDeadline waits for the heartbeat check a short timeout allows, ne
   );
   const later = lastSeen + 10_000;
   assert(nextDeadline(rig.arbiter.workforce, { now: later, refillAt: 0 }) > later);
+});
+
+Deno.test("changesFixedSettings() compares binds by the addresses they give", () => {
+  const before = { ...fakeResolved().settings, port: 9000 };
+  assertEquals(changesFixedSettings(before, { ...before, bind: ["127.0.0.1:9000"] }), null);
+  assertEquals(
+    changesFixedSettings(before, { ...before, bind: ["127.0.0.1:9001"] })?.startsWith(
+      '"bind" changed',
+    ),
+    true,
+  );
+  assertEquals(
+    changesFixedSettings(before, { ...before, user: "www-data" })?.startsWith('"user"'),
+    true,
+  );
+  const other: typeof before = { ...before, timeout: 5 };
+  assertEquals(changesFixedSettings(before, other), null, "what a reload may change");
 });

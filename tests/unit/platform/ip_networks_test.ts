@@ -12,7 +12,9 @@ Deno.test("parseIp() reads IPv4, IPv6 with :: and an IPv4 tail, and nothing else
   assertEquals(parseIp("fe80::1:2")?.slice(0, 2), [0xfe, 0x80]);
   assertEquals(parseIp("::ffff:10.0.0.1")?.slice(10), [0xff, 0xff, 10, 0, 0, 1]);
   assertEquals(parseIp("1:2:3:4:5:6:7:8")?.length, 16);
-  for (const bad of ["", "10.0.0", "10.0.0.256", "1::2::3", "1:2:3:4:5:6:7", "g::1", "abc"]) {
+  for (
+    const bad of ["", "10.0.0", "10.0.0.256", "01.2.3.4", "1::2::3", "1:2:3:4:5:6:7", "g::1", "abc"]
+  ) {
     assertEquals(parseIp(bad), null, bad);
   }
 });
@@ -34,6 +36,10 @@ Deno.test("peerMatcher() matches exact peers, peers inside networks, and * for a
   for (const peer of ["127.0.0.2", "11.0.0.1", "192.168.8.0", "fe80::1", "-"]) {
     assertEquals(trusted(peer), false, peer);
   }
+  // An IPv4 peer seen through a dual-stack socket.
+  assertEquals(trusted("::ffff:127.0.0.1"), true);
+  assertEquals(trusted("::ffff:10.1.1.1"), true);
+  assertEquals(peerMatcher(["127.0.0.1"])("::ffff:127.0.0.1"), true);
   assertEquals(peerMatcher(["*"])("203.0.113.7"), true);
   assertEquals(peerMatcher([])("127.0.0.1"), false);
 });

@@ -95,6 +95,20 @@ Deno.test("checkSettings() refuses metrics_bind on an address the server listens
   ]);
   assertEquals(at({ bind: ["0.0.0.0:9100"], metrics_bind: "127.0.0.1:9100" }).length, 1);
   assertEquals(at({ port: 9100, metrics_bind: "localhost:9100" }).length, 1);
+  assertEquals(at({ port: 9100, metrics_bind: "LOCALHOST:9100" }).length, 1);
   assertEquals(at({ port: 9100, metrics_bind: "127.0.0.1:9101" }), []);
   assertEquals(at({ host: "10.0.0.1", port: 9100, metrics_bind: "127.0.0.1:9100" }), []);
+});
+
+Deno.test("checkSettings() warns that worker 1 alone serves a unix: bind, and names TCP only when there is some", () => {
+  const at = (bind: string[]) =>
+    checkSettings({ settings: { ...DEFAULTS, bind, workers: 2 }, origins: new Map(), cpuCount: 2 })
+      .warnings;
+  assertEquals(at(["unix:/run/h.sock"]), [
+    '"bind" has "unix:/run/h.sock": worker 1 alone serves a Unix socket (SO_REUSEPORT does not apply to them)',
+  ]);
+  assertEquals(
+    at(["unix:/run/h.sock", "127.0.0.1:80"])[0].endsWith("every worker serves the TCP addresses"),
+    true,
+  );
 });
