@@ -1,18 +1,21 @@
 /**
- * `herd check [APP]`: validate the configuration, the workers' user (as
- * `serve` would, run by this user on this machine) and import the app the
- * way a worker would, then exit. Safe to run in CI or before a deploy.
+ * `herd check [APP]`: validate the configuration, the workers' user and the
+ * paths `serve` makes at start (as `serve` would, run by this user on this
+ * machine), and import the app the way a worker would, then exit. Safe to
+ * run in CI or before a deploy.
  *
  * @example
  * ```ts
  * import { runCheck } from "./check_command.ts";
- * import type { Resolved } from "../settings/resolved.ts";
+ * import { dirname, resolve } from "node:path";
+import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
  * Deno.exitCode = await runCheck(resolved, { cwd: Deno.cwd() });
  * ```
  *
  * @module
  */
+import { dirname, resolve } from "node:path";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
 import type { Embedded } from "../embedded.ts";
@@ -25,7 +28,8 @@ import { resolveWorkerUser } from "../master/worker_user.ts";
  * @example
  * ```ts
  * import { runCheck } from "./check_command.ts";
- * import type { Resolved } from "../settings/resolved.ts";
+ * import { dirname, resolve } from "node:path";
+import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
  * await runCheck(resolved, { cwd: "/srv/app" }); // 0
  * ```
@@ -38,6 +42,11 @@ export async function runCheck(
   const workerUser = resolveWorkerUser(resolved.settings, Deno.uid());
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
+    return 2;
+  }
+  const paths = await pathProblems(resolved.settings, options.cwd);
+  if (paths.length > 0) {
+    for (const problem of paths) console.error(`error: ${problem}`);
     return 2;
   }
   if (options.embedded) {
@@ -63,4 +72,33 @@ export async function runCheck(
     })`,
   );
   return 0;
+}
+
+// The paths serve creates at start: refused there before any worker runs, so here too.
+async function pathProblems(
+  settings: Resolved["settings"],
+  cwd: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const stat = (path: string) => Deno.lstat(resolve(cwd, path)).catch(() => null);
+  if (settings.control_socket !== null) {
+    const info = await stat(settings.control_socket);
+    if (info !== null && !info.isSocket) {
+      problems.push(
+        `"control_socket" is "${settings.control_socket}": taken by a file that is not a socket`,
+      );
+    }
+  }
+  const dirs: [string, string][] = settings.bind
+    .filter((entry) => entry.trim().startsWith("unix:"))
+    .map((entry) => ["bind", entry.trim().slice(5)]);
+  if (settings.pidfile) dirs.push(["pidfile", settings.pidfile]);
+  for (const [name, path] of dirs) {
+    const dir = dirname(resolve(cwd, path));
+    const info = await stat(dir);
+    if (info === null || !info.isDirectory) {
+      problems.push(`"${name}" has "${path}": no directory "${dir}"`);
+    }
+  }
+  return problems;
 }

@@ -272,6 +272,14 @@ Deno.test({
     assertEquals(broken.stderr.trimEnd().split("\n").length, 1, broken.stderr);
     assertMatch(broken.stderr, /^error: .*no database/);
     // What serve would refuse before starting, check refuses too.
+    const paths = await herd({
+      args: ["check", "--control-socket", Deno.execPath(), "--pidfile", "/no-such-dir/h.pid"],
+    });
+    assertEquals(paths.code, 2);
+    assertEquals(paths.stderr.trimEnd().split("\n"), [
+      `error: "control_socket" is "${Deno.execPath()}": taken by a file that is not a socket`,
+      'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
+    ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
     assertEquals(
