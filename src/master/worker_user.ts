@@ -57,14 +57,14 @@ export function resolveWorkerUser(
   if (settings.user !== null) {
     const ids = lookupUser(settings.user);
     if (ids === null) {
-      return `Unknown user "${settings.user}" in ${prefix}_USER (or --user): not in /etc/passwd`;
+      return `Unknown user "${settings.user}" ("user": ${prefix}_USER, --user or config.ts): not in /etc/passwd`;
     }
     ({ uid, gid } = ids);
   }
   if (settings.group !== null) {
     gid = lookupGroup(settings.group);
     if (gid === null) {
-      return `Unknown group "${settings.group}" in ${prefix}_GROUP (or --group): not in /etc/group`;
+      return `Unknown group "${settings.group}" ("group": ${prefix}_GROUP, --group or config.ts): not in /etc/group`;
     }
   }
   const switching = (uid !== null && uid !== masterUid) || settings.group !== null;

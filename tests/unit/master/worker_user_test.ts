@@ -33,11 +33,11 @@ Deno.test("resolveWorkerUser: a non-root master cannot switch; unknown names are
   assertEquals(resolveWorkerUser({ ...BASE, user: "1000" }, 1000), { uid: 1000, gid: 1000 });
   assertMatch(
     resolveWorkerUser({ ...BASE, user: "no-such-user-x" }, 0) as string,
-    /^Unknown user "no-such-user-x" in HERD_USER \(or --user\)/,
+    /^Unknown user "no-such-user-x" \("user": HERD_USER, --user or config\.ts\)/,
   );
   assertMatch(
     resolveWorkerUser({ ...BASE, group: "no-such-group-x" }, 0) as string,
-    /^Unknown group "no-such-group-x" in HERD_GROUP/,
+    /^Unknown group "no-such-group-x" \("group": HERD_GROUP/,
   );
 });
 
