@@ -27,6 +27,8 @@
  * @module
  */
 import { resolveSettings } from "../settings/resolve.ts";
+import { readArgv } from "../settings/sources/argv.ts";
+import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
 import { logTarget } from "../logging/line_writer.ts";
@@ -76,7 +78,7 @@ const COMMANDS: readonly Command[] = [
   },
   {
     name: "config",
-    usage: "config [--json] [flags]",
+    usage: "config [APP] [--json] [flags]",
     summary: "Print the effective configuration and the source of each value",
     run: ({ resolved, json, embedded }) => {
       console.log(
@@ -149,6 +151,12 @@ async function runResolved(
   command: Command,
   input: { args: string[]; json: boolean; embedded?: Embedded },
 ): Promise<number> {
+  // `status extra` would otherwise be judged as an app that cannot be found.
+  const app = readArgv(input.args).values.get("app");
+  if (!command.usage.includes("[APP]") && app !== undefined) {
+    console.error(`error: "${command.name}" takes no app, but was given ${formatValue(app.raw)}`);
+    return 2;
+  }
   const cwd = Deno.cwd();
   const resolution = await resolveSettings({
     args: input.args,

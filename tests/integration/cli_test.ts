@@ -288,3 +288,11 @@ Deno.test({
     );
   },
 });
+
+Deno.test("status and reopen-logs take no app: one line saying so, exit 2", async () => {
+  for (const command of ["status", "reopen-logs"]) {
+    const run = await herd({ args: [command, "extra"] });
+    assertEquals(run.code, 2);
+    assertEquals(run.stderr, `error: "${command}" takes no app, but was given "extra"\n`);
+  }
+});
