@@ -73,6 +73,20 @@ export function checkSettings(input: CheckInput): CheckResult {
     }
   }
 
+  const seen = new Set<string>();
+  for (const entry of settings.bind) {
+    let key: string;
+    try {
+      key = JSON.stringify(parseBind(entry, { hostname: settings.host, port: settings.port }));
+    } catch {
+      continue; // reported above
+    }
+    if (seen.has(key)) {
+      warnings.push(`"bind"${from("bind")} lists the address of "${entry.trim()}" twice`);
+    }
+    seen.add(key);
+  }
+
   const clash = metricsClash(settings);
   if (clash !== null) {
     problems.push(

@@ -112,3 +112,10 @@ Deno.test("checkSettings() warns that worker 1 alone serves a unix: bind, and na
     true,
   );
 });
+
+Deno.test("checkSettings() warns about a bind address listed twice", () => {
+  const settings: Settings = { ...DEFAULTS, bind: ["127.0.0.1:80", ":81", "127.0.0.1:80"] };
+  assertEquals(checkSettings({ settings, origins: new Map(), cpuCount: 2 }).warnings, [
+    '"bind" lists the address of "127.0.0.1:80" twice',
+  ]);
+});
