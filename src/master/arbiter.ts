@@ -69,6 +69,9 @@ const NO_EFFECTS: MasterEffects = {
   ready: () => Promise.resolve(),
 };
 
+/** SIGINTs closer together than this are one Ctrl-C (see `#stopQuickly`). */
+const SAME_CTRL_C_MS = 500;
+
 /** The master loop. */
 export class Arbiter {
   readonly queue: EventQueue;
@@ -86,6 +89,7 @@ export class Arbiter {
   #crashes = 0;
   #refillAt = 0;
   #quick = false;
+  #quickAt = 0;
   #stopCode: number = ExitCode.Ok;
   #exitCode: number | null = null;
   readonly #startedAt = new Date();
@@ -201,6 +205,11 @@ export class Arbiter {
   }
 
   async #stopQuickly(signal: MasterSignal): Promise<void> {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and a wrapper
+    // in it (npx, npm) forwards its own copy. A second SIGINT counts only once this is past.
+    if (this.#quick && signal === "SIGINT" && this.#clock.now() - this.#quickAt < SAME_CTRL_C_MS) {
+      return;
+    }
     if (this.#quick && signal === "SIGINT") {
       this.#log.warning("Second SIGINT: exiting now");
       this.workforce.killAll();
@@ -208,6 +217,7 @@ export class Arbiter {
       return;
     }
     this.#quick = true;
+    this.#quickAt = this.#clock.now();
     if (this.#phase === "halting") return;
     this.#phase = "stopping";
     this.#log.info(`Shutting down quickly (${signal})`);

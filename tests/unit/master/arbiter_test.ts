@@ -340,3 +340,16 @@ Deno.test("changesFixedSettings() compares binds by the addresses they give", ()
   const other: typeof before = { ...before, timeout: 5 };
   assertEquals(changesFixedSettings(before, other), null, "what a reload may change");
 });
+
+Deno.test("arbiter takes two SIGINTs within 500 ms as one Ctrl-C (a wrapper forwards its own copy)", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  // Keep the worker from exiting at once, so the quick stop is still under way.
+  rig.driver.spawned[0].kill = () => {};
+  await rig.signal("SIGINT");
+  await rig.signal("SIGINT");
+  assertEquals(rig.arbiter.exitCode, null, "the second copy is not a second Ctrl-C");
+  rig.clock.time += 600;
+  await rig.signal("SIGINT");
+  assertEquals(rig.arbiter.exitCode, ExitCode.Error, "a real second Ctrl-C forces the exit");
+});
