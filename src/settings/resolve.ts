@@ -241,8 +241,10 @@ async function checkAppExists(
     return undefined;
   } catch (error) {
     const from = context.origin ? ` from ${describeOrigin(context.origin)}` : "";
+    // `deno task` runs from the directory of deno.json, not the shell's: say where it looked.
+    const where = isAbsolute(app) ? "" : ` (looked for ${resolve(context.cwd, app)})`;
     return error instanceof Deno.errors.NotFound
-      ? `Cannot find app "${app}"${from}`
+      ? `Cannot find app "${app}"${where}${from}`
       : `Cannot read app "${app}"${from}: ${firstLine(error)}`;
   }
 }

@@ -142,13 +142,19 @@ Deno.test("a config.ts with the wrong shape or an unknown key is one line each",
   );
 });
 
-Deno.test("a missing app path is reported with where it came from", async () => {
-  assertProblems(await herd({ args: ["check", "nowhere.ts"] }), [
-    'Cannot find app "nowhere.ts" from APP (command line)',
-  ]);
-  assertProblems(await herd({ args: ["config"], env: { HERD_APP: "gone.ts" } }), [
-    'Cannot find app "gone.ts" from HERD_APP (environment)',
-  ]);
+Deno.test("a missing app path is reported with where it was looked for and came from", async () => {
+  const cli = await herd({ args: ["check", "nowhere.ts"] });
+  assertEquals(cli.code, 2);
+  assertMatch(
+    cli.stderr,
+    /^error: Cannot find app "nowhere\.ts" \(looked for \/\S+\/nowhere\.ts\) from APP \(command line\)\n$/,
+  );
+  const env = await herd({ args: ["config"], env: { HERD_APP: "gone.ts" } });
+  assertEquals(env.code, 2);
+  assertMatch(
+    env.stderr,
+    /^error: Cannot find app "gone\.ts" \(looked for .*\) from HERD_APP \(environment\)\n$/,
+  );
 });
 
 Deno.test(".env edge cases: quotes, export, comments, empty values and CRLF", async () => {
