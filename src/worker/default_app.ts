@@ -78,7 +78,8 @@ function renderPage(workerId: number): string {
 </head>
 <body>
 <h1>Herd is running</h1>
-<p>This is the default app. Serve your own with <code>herd serve app.ts</code>.</p>
+<p>This is the default app. Serve your own with <code>deno task serve app.ts</code> in Herd's
+directory, or build it into one binary with Herd's <code>serve()</code> (see the README).</p>
 <p>Herd ${VERSION} · worker ${workerId} · pid ${Deno.pid}</p>
 </body>
 </html>
