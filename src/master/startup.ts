@@ -11,7 +11,12 @@ import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { formatBanner } from "../logging/banner.ts";
-import { formatAddress, type ListenAddress, listenAddresses } from "../settings/addresses.ts";
+import {
+  canonicalAddress,
+  formatAddress,
+  type ListenAddress,
+  listenAddresses,
+} from "../settings/addresses.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
@@ -202,8 +207,8 @@ export function changesFixedSettings(
 ): string | null {
   // bind, host and port count by the addresses they give: adding a bind entry for the
   // address already served changes nothing.
-  const sameAddresses = JSON.stringify(listenAddresses(before)) ===
-    JSON.stringify(listenAddresses(after));
+  const addresses = (s: typeof before) => JSON.stringify(listenAddresses(s).map(canonicalAddress));
+  const sameAddresses = addresses(before) === addresses(after);
   for (const name of FIXED_AT_START) {
     if (sameAddresses && ADDRESS_SETTINGS.has(name)) continue;
     const [was, is] = [JSON.stringify(before[name]), JSON.stringify(after[name])];

@@ -122,3 +122,21 @@ export function formatAddress(a: ListenAddress, scheme = "http"): string {
   const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
   return `${scheme}://${host}:${a.port}`;
 }
+
+/**
+ * `address` in the form that compares equal for the same interface and
+ * port: host names lowercased, and `localhost` as `127.0.0.1` (what Deno
+ * listens on for it).
+ *
+ * @example
+ * ```ts
+ * import { canonicalAddress } from "./addresses.ts";
+ * canonicalAddress({ transport: "tcp", hostname: "LocalHost", port: 80 });
+ * // { transport: "tcp", hostname: "127.0.0.1", port: 80 }
+ * ```
+ */
+export function canonicalAddress<A extends ListenAddress>(address: A): A {
+  if (address.transport !== "tcp") return address;
+  const host = address.hostname.toLowerCase();
+  return { ...address, hostname: host === "localhost" ? "127.0.0.1" : host };
+}

@@ -12,7 +12,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { listenAddresses, parseBind } from "./addresses.ts";
+import { canonicalAddress, listenAddresses, parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
 import { errorMessage } from "../error_text.ts";
@@ -77,7 +77,9 @@ export function checkSettings(input: CheckInput): CheckResult {
   for (const entry of settings.bind) {
     let key: string;
     try {
-      key = JSON.stringify(parseBind(entry, { hostname: settings.host, port: settings.port }));
+      key = JSON.stringify(
+        canonicalAddress(parseBind(entry, { hostname: settings.host, port: settings.port })),
+      );
     } catch {
       continue; // reported above
     }
@@ -172,7 +174,7 @@ function metricsClash(settings: Settings): string | null {
       continue;
     }
     const { hostname } = address;
-    const same = loopbackName(hostname) === loopbackName(metrics.hostname);
+    const same = canonicalAddress(address).hostname === canonicalAddress(metrics).hostname;
     if (same || WILDCARDS.has(hostname) || WILDCARDS.has(metrics.hostname)) {
       return hostname.includes(":")
         ? `[${hostname}]:${address.port}`
@@ -180,9 +182,4 @@ function metricsClash(settings: Settings): string | null {
     }
   }
   return null;
-}
-
-// `localhost` listens on the loopback addresses.
-function loopbackName(host: string): string {
-  return host.toLowerCase() === "localhost" ? "127.0.0.1" : host.toLowerCase();
 }

@@ -327,6 +327,7 @@ Deno.test("nextDeadline waits for the heartbeat check a short timeout allows, ne
 Deno.test("changesFixedSettings() compares binds by the addresses they give", () => {
   const before = { ...fakeResolved().settings, port: 9000 };
   assertEquals(changesFixedSettings(before, { ...before, bind: ["127.0.0.1:9000"] }), null);
+  assertEquals(changesFixedSettings(before, { ...before, bind: ["localhost:9000"] }), null);
   assertEquals(
     changesFixedSettings(before, { ...before, bind: ["127.0.0.1:9001"] })?.startsWith(
       '"bind" changed',

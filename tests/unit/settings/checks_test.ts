@@ -119,3 +119,8 @@ Deno.test("checkSettings() warns about a bind address listed twice", () => {
     '"bind" lists the address of "127.0.0.1:80" twice',
   ]);
 });
+
+Deno.test("checkSettings() counts localhost as 127.0.0.1 when a bind is listed twice", () => {
+  const settings: Settings = { ...DEFAULTS, bind: ["127.0.0.1:80", "LocalHost:80"] };
+  assertEquals(checkSettings({ settings, origins: new Map(), cpuCount: 2 }).warnings.length, 1);
+});
