@@ -140,8 +140,8 @@ async function findMaster(
       return other;
     }
   }
-  const hint = others.length > 1
-    ? `; masters answer at ${
+  const hint = others.length > 0
+    ? `; ${others.length === 1 ? "a master answers" : "masters answer"} at ${
       others.map((o) => `"${o}"`).join(", ")
     }: pick one with --control-socket`
     : "";

@@ -54,6 +54,10 @@ Deno.test("status: finds the master started on another host (the production defa
   // A port that was asked for is not answered by the only master, on another port.
   const elsewhere = await herdCommand(["status", "--port", "1"], env);
   assertEquals(elsewhere.code, 1, elsewhere.out);
+  assertMatch(
+    elsewhere.err,
+    /^error: No Herd master is running for .*_1\.sock; a master answers at ".*127\.0\.0\.2_\d+\.sock": pick one with --control-socket\n$/,
+  );
   // Another port, with two masters running: which one is meant cannot be guessed.
   await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
   const ambiguous = await herdCommand(["status", "--port", "1"], env);
