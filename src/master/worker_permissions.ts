@@ -109,7 +109,8 @@ export function workerPermissions(
   }
   if (facts.herdRoot !== null) grant("read", facts.herdRoot);
   if (settings.app !== null) grant("read", dirname(path(settings.app)));
-  if (facts.configPath !== null) grant("read", facts.configPath);
+  // Its directory, not the file alone: a config.ts often imports its hooks from beside it.
+  if (facts.configPath !== null) grant("read", dirname(facts.configPath));
   grantUnix(facts.control);
   grant("read", "/dev/stdin");
   for (const log of [settings.error_log, settings.access_log]) {

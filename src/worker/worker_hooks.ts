@@ -64,7 +64,8 @@ export function workerHooksOf(config: unknown, profile: string): WorkerHooks {
   const top = config as HookSource & { profiles?: Record<string, HookSource | undefined> };
   const chosen = top.profiles?.[profile] ?? {};
   for (const name of WORKER_HOOKS) {
-    const hook = chosen[name] ?? top[name];
+    // A profile's null switches the hook off, as the master reads it; only absent falls back.
+    const hook = chosen[name] !== undefined ? chosen[name] : top[name];
     // The master validated config.ts already; anything else here is ignored, not fatal.
     if (typeof hook === "function") hooks[name] = hook as never;
   }

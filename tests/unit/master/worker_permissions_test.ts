@@ -29,7 +29,7 @@ const FACTS = {
 Deno.test("workerPermissions: net on the binds, read on the app, write on the logs", () => {
   assertEquals(workerPermissions(SETTINGS, FACTS), [
     "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
-    "--allow-read=/opt/herd,/srv/site,/srv/config.ts,/tmp/herd-0/c.sock,/dev/stdin,/srv/logs",
+    "--allow-read=/opt/herd,/srv/site,/srv,/tmp/herd-0/c.sock,/dev/stdin,/srv/logs",
     "--allow-write=/tmp/herd-0/c.sock,/srv/logs/access.log",
     "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
   ]);
@@ -79,7 +79,7 @@ Deno.test("workerPermissions: a log on a standard stream needs no file permissio
   const streams = { ...SETTINGS, error_log: "/dev/stderr", access_log: "/dev/stdout" };
   assertEquals(workerPermissions(streams, FACTS), [
     "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
-    "--allow-read=/opt/herd,/srv/site,/srv/config.ts,/tmp/herd-0/c.sock,/dev/stdin",
+    "--allow-read=/opt/herd,/srv/site,/srv,/tmp/herd-0/c.sock,/dev/stdin",
     "--allow-write=/tmp/herd-0/c.sock",
     "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
   ]);
