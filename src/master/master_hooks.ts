@@ -16,6 +16,7 @@ import {
 } from "../hooks.ts";
 import { hookSettings } from "../settings/sections/hooks.ts";
 import { getLog } from "../logging/log.ts";
+import { after } from "../platform/timer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { DataSettings, Settings } from "../settings/table.ts";
 
@@ -69,7 +70,9 @@ export function workerConfigPath(
 export type HookCall = { [N in MasterHookName]: { name: N; args: Rest<N> } }[MasterHookName];
 
 /**
- * Calls a hook with a master context built from `state`, then its arguments.
+ * Calls a hook with a master context built from `state`, then its arguments,
+ * and waits for it at most {@linkcode MASTER_HOOK_LIMIT_MS} (then logs one
+ * line and goes on; the hook keeps running).
  *
  * @example
  * ```ts
@@ -92,10 +95,28 @@ export async function runMasterHook(
     log,
   };
   const fn = hook as (...a: unknown[]) => void | Promise<void>;
-  await runHook(
+  const ran = runHook(
     name,
     fn as Hooks[typeof name],
     [context, ...args] as never,
     hookFailureLogger(log),
   );
+  // The master supervises nothing while it waits for a hook: one that never settles would
+  // leave crashed workers unreplaced and stop signals unheard. It runs on, unwaited.
+  const late = Promise.withResolvers<"late">();
+  const timer = after(MASTER_HOOK_LIMIT_MS, () => late.resolve("late"));
+  try {
+    if (await Promise.race([ran, late.promise]) === "late") {
+      log.error(
+        `Hook "${name}" did not finish within ${
+          MASTER_HOOK_LIMIT_MS / 1000
+        } s; going on without it`,
+      );
+    }
+  } finally {
+    timer.cancel();
+  }
 }
+
+/** How long the master waits for one of its hooks. */
+export const MASTER_HOOK_LIMIT_MS = 10_000;

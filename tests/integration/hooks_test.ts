@@ -122,3 +122,11 @@ Deno.test("hooks: a reload that adds a worker hook runs it in the new workers", 
   assertEquals(importers.includes(worker), true);
   assertEquals(importers.includes(before), false);
 });
+
+Deno.test("hooks: a master hook that never settles is given up after 10 s; the master still stops", async () => {
+  const config = `export default { on_exit: () => new Promise(() => {}) };`;
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], config });
+  herd.kill("SIGTERM");
+  assertEquals((await herd.waitForExit(20_000)).code, 0);
+  await herd.waitForLog(/\[ERROR\] Hook "on_exit" did not finish within 10 s; going on without it/);
+});
