@@ -7,19 +7,20 @@
  * @example
  * ```ts
  * import { runCheck } from "./check_command.ts";
- * import { dirname, resolve } from "node:path";
-import type { Resolved } from "../settings/resolved.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
  * Deno.exitCode = await runCheck(resolved, { cwd: Deno.cwd() });
  * ```
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
+import { probeSocket } from "../master/unix_socket.ts";
+import { missingParent } from "../platform/path_exists.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -28,8 +29,7 @@ import { resolveWorkerUser } from "../master/worker_user.ts";
  * @example
  * ```ts
  * import { runCheck } from "./check_command.ts";
- * import { dirname, resolve } from "node:path";
-import type { Resolved } from "../settings/resolved.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
  * declare const resolved: Resolved;
  * await runCheck(resolved, { cwd: "/srv/app" }); // 0
  * ```
@@ -80,25 +80,20 @@ async function pathProblems(
   cwd: string,
 ): Promise<string[]> {
   const problems: string[] = [];
-  const stat = (path: string) => Deno.lstat(resolve(cwd, path)).catch(() => null);
-  if (settings.control_socket !== null) {
-    const info = await stat(settings.control_socket);
-    if (info !== null && !info.isSocket) {
-      problems.push(
-        `"control_socket" is "${settings.control_socket}": taken by a file that is not a socket`,
-      );
+  const control = settings.control_socket;
+  if (control !== null) {
+    const found = await probeSocket(resolve(cwd, control));
+    if (found.exists && !found.isSocket) {
+      problems.push(`"control_socket" is "${control}": taken by a file that is not a socket`);
     }
   }
-  const dirs: [string, string][] = settings.bind
+  const created: [string, string][] = settings.bind
     .filter((entry) => entry.trim().startsWith("unix:"))
     .map((entry) => ["bind", entry.trim().slice(5)]);
-  if (settings.pidfile) dirs.push(["pidfile", settings.pidfile]);
-  for (const [name, path] of dirs) {
-    const dir = dirname(resolve(cwd, path));
-    const info = await stat(dir);
-    if (info === null || !info.isDirectory) {
-      problems.push(`"${name}" has "${path}": no directory "${dir}"`);
-    }
+  if (settings.pidfile) created.push(["pidfile", settings.pidfile]);
+  for (const [name, path] of created) {
+    const dir = missingParent(resolve(cwd, path));
+    if (dir !== null) problems.push(`"${name}" has "${path}": no directory "${dir}"`);
   }
   return problems;
 }

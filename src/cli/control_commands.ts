@@ -12,6 +12,7 @@
  */
 import { type Channel, connectChannel } from "../ipc/channel.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
+import { probeSocket } from "../master/unix_socket.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
 import type { Resolved } from "../settings/resolved.ts";
 
@@ -168,10 +169,7 @@ async function answeringSockets(dir: string): Promise<string[]> {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.name.endsWith(".sock")) continue;
       const path = `${dir}/${entry.name}`;
-      const conn = await Deno.connect({ transport: "unix", path }).catch(() => null);
-      if (conn === null) continue;
-      conn.close();
-      live.push(path);
+      if ((await probeSocket(path)).answers) live.push(path);
     }
   } catch {
     // No directory: no master of this user has run here.

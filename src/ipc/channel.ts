@@ -125,8 +125,9 @@ export async function connectChannel(path: string): Promise<Channel> {
 
 /**
  * Listens on a control socket at `path`, creating its directory with mode
- * 0700 and the socket with 0600, so only the owner can reach the master. A
- * stale socket file is replaced only if nothing answers on it.
+ * 0700 and the socket with 0600, so only the owner can reach the master.
+ * The path must be free: the caller clears a stale socket first (the master
+ * does, with `clearStaleSocket`, refusing a live one or a file).
  *
  * With `group` (the workers' gid when they run as another user), that group
  * is let in and no one else: the directory becomes 0710 (enter, but not
@@ -157,21 +158,6 @@ export async function listenControl(
   if (!existed || options.privateDirectory) {
     await Deno.chmod(dir, group === null ? 0o700 : 0o710);
     if (group !== null) await Deno.chown(dir, null, group);
-  }
-  try {
-    const probe = await Deno.connect({ transport: "unix", path });
-    probe.close();
-    throw new Deno.errors.AddrInUse(
-      `Control socket "${path}" is in use: another Herd master is running with this configuration`,
-    );
-  } catch (e) {
-    if (e instanceof Deno.errors.AddrInUse) throw e;
-    // Only a stale socket is ours to replace: never a file or directory given by mistake.
-    const info = await Deno.lstat(path).catch(() => null);
-    if (info !== null && !info.isSocket) {
-      throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
-    }
-    if (info !== null) await Deno.remove(path);
   }
   const listener = Deno.listen({ transport: "unix", path });
   if (group !== null) await Deno.chown(path, null, group);

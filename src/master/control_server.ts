@@ -7,6 +7,7 @@
  * @module
  */
 import { Channel, listenControl } from "../ipc/channel.ts";
+import { clearStaleSocket } from "./unix_socket.ts";
 import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { VERSION } from "../version.ts";
@@ -169,6 +170,16 @@ export class ControlEndpoint {
   /** Listens again (after a failed upgrade). */
   async reacquire(): Promise<void> {
     if (this.#listener) return;
+    // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
+    const verdict = await clearStaleSocket(this.path);
+    if (verdict === "in_use") {
+      throw new Deno.errors.AddrInUse(
+        `Control socket "${this.path}" is in use: another Herd master is running with this configuration`,
+      );
+    }
+    if (verdict === "not_a_socket") {
+      throw new Deno.errors.AlreadyExists(`"${this.path}" is taken by a file that is not a socket`);
+    }
     this.#listener = await listenControl(this.path, {
       group: this.#group,
       privateDirectory: this.#privateDirectory,

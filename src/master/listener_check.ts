@@ -13,6 +13,7 @@ import { getLog } from "../logging/log.ts";
 import type { ListenAddress } from "../settings/addresses.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
 import { osErrorReason } from "../error_text.ts";
+import { missingParent } from "../platform/path_exists.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
@@ -72,11 +73,8 @@ export async function refuseBusyAddresses(
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
     // The worker that binds it would fail its boot (exit 3) on a directory that is not there.
-    const dir = address.path.slice(0, address.path.lastIndexOf("/")) || ".";
-    const info = await Deno.stat(dir).catch(() => null);
-    if (info === null || !info.isDirectory) {
-      return `Cannot listen on unix:${address.path}: no directory "${dir}"`;
-    }
+    const dir = missingParent(address.path);
+    if (dir !== null) return `Cannot listen on unix:${address.path}: no directory "${dir}"`;
     const verdict = await clearStaleSocket(address.path);
     if (verdict === "in_use") return `Address unix:${address.path} is already in use`;
     if (verdict === "not_a_socket") {

@@ -25,3 +25,24 @@ export function pathExists(path: string): boolean {
     return false;
   }
 }
+
+/**
+ * The directory `path` would be created in, when that is not a directory
+ * (missing, or a file); null when it is one.
+ *
+ * @example
+ * ```ts
+ * import { missingParent } from "./path_exists.ts";
+ * missingParent("/no-such-dir/herd.pid"); // "/no-such-dir"
+ * missingParent("/tmp/herd.pid"); // null
+ * ```
+ */
+export function missingParent(path: string): string | null {
+  const slash = path.lastIndexOf("/");
+  const dir = slash === -1 ? "." : path.slice(0, slash) || "/";
+  try {
+    return Deno.statSync(dir).isDirectory ? null : dir;
+  } catch {
+    return dir;
+  }
+}
