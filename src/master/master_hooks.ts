@@ -16,7 +16,7 @@ import {
 } from "../hooks.ts";
 import { hookSettings } from "../settings/sections/hooks.ts";
 import { getLog } from "../logging/log.ts";
-import { after } from "../platform/timer.ts";
+import { TIMED_OUT, within } from "../platform/timer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { DataSettings, Settings } from "../settings/table.ts";
 
@@ -103,18 +103,10 @@ export async function runMasterHook(
   );
   // The master supervises nothing while it waits for a hook: one that never settles would
   // leave crashed workers unreplaced and stop signals unheard. It runs on, unwaited.
-  const late = Promise.withResolvers<"late">();
-  const timer = after(MASTER_HOOK_LIMIT_MS, () => late.resolve("late"));
-  try {
-    if (await Promise.race([ran, late.promise]) === "late") {
-      log.error(
-        `Hook "${name}" did not finish within ${
-          MASTER_HOOK_LIMIT_MS / 1000
-        } s; going on without it`,
-      );
-    }
-  } finally {
-    timer.cancel();
+  if (await within(ran, MASTER_HOOK_LIMIT_MS) === TIMED_OUT) {
+    log.error(
+      `Hook "${name}" did not finish within ${MASTER_HOOK_LIMIT_MS / 1000} s; going on without it`,
+    );
   }
 }
 

@@ -31,7 +31,7 @@ import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { errorMessage } from "../error_text.ts";
-import { after } from "../platform/timer.ts";
+import { TIMED_OUT, within } from "../platform/timer.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -112,19 +112,13 @@ export async function preloadApp(
   app: string | null,
   timeoutS: number,
 ): Promise<string | null> {
-  const late = Promise.withResolvers<string>();
-  // A top-level await that never settles would otherwise hold the master before any banner.
-  const timer = after(timeoutS * 1000, () =>
-    late.resolve(
-      `The app did not finish loading within boot_timeout (${timeoutS} s): ` +
-        "a top-level await that never settles?",
-    ));
   try {
-    return await Promise.race([loadApp(app, Deno.cwd()).then(() => null), late.promise]);
+    // A top-level await that never settles would otherwise hold the master before any banner.
+    if (await within(loadApp(app, Deno.cwd()), timeoutS * 1000) !== TIMED_OUT) return null;
+    return `The app did not finish loading within boot_timeout (${timeoutS} s): ` +
+      "a top-level await that never settles?";
   } catch (error) {
     return errorMessage(error);
-  } finally {
-    timer.cancel();
   }
 }
 

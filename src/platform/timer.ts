@@ -62,6 +62,30 @@ export function after(ms: number, callback: () => void): Timer {
   return { cancel: () => signal.removeEventListener("abort", listener) };
 }
 
+/** What {@linkcode within} resolves with when the time ran out first. */
+export const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/**
+ * `promise`'s value, or {@linkcode TIMED_OUT} when it has not settled after
+ * `ms` milliseconds (it runs on, unwaited). A rejection passes through.
+ *
+ * @example
+ * ```ts
+ * import { TIMED_OUT, within } from "./timer.ts";
+ * const value = await within(new Promise(() => {}), 10);
+ * value === TIMED_OUT; // true
+ * ```
+ */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  const late = Promise.withResolvers<typeof TIMED_OUT>();
+  const timer = after(ms, () => late.resolve(TIMED_OUT));
+  try {
+    return await Promise.race([promise, late.promise]);
+  } finally {
+    timer.cancel();
+  }
+}
+
 /**
  * Calls `callback` every `ms` milliseconds until cancelled. The next period
  * starts before the callback runs, so a slow callback does not stretch it.

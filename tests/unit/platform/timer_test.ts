@@ -6,7 +6,7 @@
  * @module
  */
 import { assert, assertEquals } from "../../assert.ts";
-import { after, every, sleep } from "../../../src/platform/timer.ts";
+import { after, every, sleep, TIMED_OUT, within } from "../../../src/platform/timer.ts";
 
 Deno.test("after() calls back once, no sooner than asked", async () => {
   const started = performance.now();
@@ -59,4 +59,12 @@ Deno.test("sleep(0) and negative or fractional delays resolve", async () => {
   await sleep(0);
   await sleep(-5);
   await sleep(1.6);
+});
+
+Deno.test("within() gives the value, TIMED_OUT once the time is up, and passes a rejection on", async () => {
+  assertEquals(await within(Promise.resolve(7), 1000), 7);
+  assertEquals(await within(new Promise(() => {}), 10), TIMED_OUT);
+  let caught: unknown = null;
+  await within(Promise.reject(new Error("no")), 1000).catch((e) => caught = e);
+  assertEquals((caught as Error).message, "no");
 });
