@@ -118,15 +118,19 @@ function contains(network: Network, bytes: Bytes): boolean {
  */
 export function peerMatcher(entries: readonly string[]): (peer: string) => boolean {
   if (entries.includes("*")) return () => true;
-  const exact = new Set(entries.filter((e) => !e.includes("/")));
+  const addresses = entries.filter((e) => !e.includes("/"));
+  // An IPv4 peer may come as IPv4-mapped IPv6 (`::ffff:127.0.0.1`, from a dual-stack socket):
+  // both spellings go in the set, so a peer costs one lookup.
+  const exact = new Set([
+    ...addresses,
+    ...addresses.filter((a) => !a.includes(":")).map((a) => `::ffff:${a}`),
+  ]);
   const networks = entries.filter((e) => e.includes("/")).map(parseNetwork)
     .filter((n): n is Network => n !== null);
-  // An IPv4 peer may come as IPv4-mapped IPv6 (`::ffff:127.0.0.1`, from a dual-stack socket).
-  const unmapped = (peer: string) => peer.startsWith("::ffff:") ? peer.slice(7) : peer;
-  if (networks.length === 0) return (peer) => exact.has(peer) || exact.has(unmapped(peer));
+  if (networks.length === 0) return (peer) => exact.has(peer);
   return (peer) => {
-    if (exact.has(peer) || exact.has(unmapped(peer))) return true;
-    const bytes = parseIp(unmapped(peer));
+    if (exact.has(peer)) return true;
+    const bytes = parseIp(peer.startsWith("::ffff:") ? peer.slice(7) : peer);
     return bytes !== null && networks.some((n) => contains(n, bytes));
   };
 }

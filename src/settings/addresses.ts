@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseIp } from "../platform/ip_networks.ts";
 
 /** One address a worker listens on. */
 export type ListenAddress =
@@ -29,14 +30,10 @@ const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  * ```
  */
 export function isHostName(host: string): boolean {
-  if (host.includes(":")) {
-    if (!/^[0-9A-Fa-f:.]+$/.test(host)) return false;
-    return URL.canParse(`http://[${host}]/`);
-  }
+  // One rule for addresses with forwarded_allow_ips: parseIp.
+  if (host.includes(":")) return parseIp(host) !== null;
   const labels = host.split(".");
-  if (labels.every((label) => /^\d+$/.test(label))) {
-    return labels.length === 4 && labels.every((octet) => Number(octet) <= 255);
-  }
+  if (labels.every((label) => /^\d+$/.test(label))) return parseIp(host) !== null;
   return host.length <= 253 && labels.every((label) => LABEL.test(label));
 }
 
