@@ -88,8 +88,8 @@ export class Arbiter {
   #reloadAgain = false;
   #crashes = 0;
   #refillAt = 0;
-  #quick = false;
-  #quickAt = 0;
+  /** When the first quick stop (INT, QUIT) came; null before one. */
+  #quickAt: number | null = null;
   #stopCode: number = ExitCode.Ok;
   #exitCode: number | null = null;
   readonly #startedAt = new Date();
@@ -207,17 +207,15 @@ export class Arbiter {
   async #stopQuickly(signal: MasterSignal): Promise<void> {
     // One Ctrl-C can arrive twice: the terminal signals the whole process group, and a wrapper
     // in it (npx, npm) forwards its own copy. A second SIGINT counts only once this is past.
-    if (this.#quick && signal === "SIGINT" && this.#clock.now() - this.#quickAt < SAME_CTRL_C_MS) {
-      return;
-    }
-    if (this.#quick && signal === "SIGINT") {
+    const since = this.#quickAt === null ? null : this.#clock.now() - this.#quickAt;
+    if (since !== null && signal === "SIGINT") {
+      if (since < SAME_CTRL_C_MS) return;
       this.#log.warning("Second SIGINT: exiting now");
       this.workforce.killAll();
       this.#exitCode = ExitCode.Error;
       return;
     }
-    this.#quick = true;
-    this.#quickAt = this.#clock.now();
+    this.#quickAt ??= this.#clock.now();
     if (this.#phase === "halting") return;
     this.#phase = "stopping";
     this.#log.info(`Shutting down quickly (${signal})`);
