@@ -10,7 +10,7 @@
  * @module
  */
 import { getLog } from "../logging/log.ts";
-import type { ListenAddress } from "../settings/addresses.ts";
+import { hostPort, type ListenAddress } from "../settings/addresses.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
 import { osErrorReason } from "../error_text.ts";
 import { missingParent } from "../platform/path_exists.ts";
@@ -85,11 +85,6 @@ export async function refuseBusyAddresses(
     }
   }
   return null;
-}
-
-function hostPort(address: TcpAddress): string {
-  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return `${host}:${address.port}`;
 }
 
 /**

@@ -115,9 +115,20 @@ export function listenAddresses(
  * ```
  */
 export function formatAddress(a: ListenAddress, scheme = "http"): string {
-  if (a.transport === "unix") return `unix:${a.path}`;
-  const host = a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname;
-  return `${scheme}://${host}:${a.port}`;
+  return a.transport === "unix" ? `unix:${a.path}` : `${scheme}://${hostPort(a)}`;
+}
+
+/**
+ * `HOST:PORT` of a TCP address, an IPv6 host in brackets, as errors name it.
+ *
+ * @example
+ * ```ts
+ * import { hostPort } from "./addresses.ts";
+ * hostPort({ transport: "tcp", hostname: "::1", port: 80 }); // "[::1]:80"
+ * ```
+ */
+export function hostPort(a: { hostname: string; port: number }): string {
+  return `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
 }
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { canonicalAddress, listenAddresses, parseBind } from "./addresses.ts";
+import { canonicalAddress, hostPort, listenAddresses, parseBind } from "./addresses.ts";
 import type { Settings } from "./table.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
 import { errorMessage } from "../error_text.ts";
@@ -63,26 +63,18 @@ export function checkSettings(input: CheckInput): CheckResult {
     return origin === undefined ? "" : ` from ${describeOrigin(origin)}`;
   };
 
+  const seen = new Set<string>();
   for (const entry of settings.bind) {
+    let address;
     try {
-      parseBind(entry, { hostname: settings.host, port: settings.port });
+      address = parseBind(entry, { hostname: settings.host, port: settings.port });
     } catch (error) {
       const detail = errorMessage(error);
       // parseBind says `Invalid bind "x": why`; put the source after the value.
       problems.push(detail.replace(/^(Invalid bind "[^"]*")/, `$1${from("bind")}`));
+      continue;
     }
-  }
-
-  const seen = new Set<string>();
-  for (const entry of settings.bind) {
-    let key: string;
-    try {
-      key = JSON.stringify(
-        canonicalAddress(parseBind(entry, { hostname: settings.host, port: settings.port })),
-      );
-    } catch {
-      continue; // reported above
-    }
+    const key = JSON.stringify(canonicalAddress(address));
     if (seen.has(key)) {
       warnings.push(`"bind"${from("bind")} lists the address of "${entry.trim()}" twice`);
     }
@@ -176,9 +168,7 @@ function metricsClash(settings: Settings): string | null {
     const { hostname } = address;
     const same = canonicalAddress(address).hostname === canonicalAddress(metrics).hostname;
     if (same || WILDCARDS.has(hostname) || WILDCARDS.has(metrics.hostname)) {
-      return hostname.includes(":")
-        ? `[${hostname}]:${address.port}`
-        : `${hostname}:${address.port}`;
+      return hostPort(address);
     }
   }
   return null;

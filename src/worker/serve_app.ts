@@ -124,7 +124,7 @@ export function serveApp(options: ServeAppOptions): ServingApp {
     // runtime gains it (denoland/deno#34172) it takes effect with no change here.
     keepAliveTimeout: options.keepaliveS * 1000,
   };
-  const tls = options.tls ? { cert: options.tls.cert, key: options.tls.key } : {};
+  const tls = options.tls ?? {};
   const scheme = options.tls ? "https" : "http";
   const unix = options.unixSockets ?? { owner: true, mode: 0o660 };
   // TCP first: a replacement that fails to bind must not have taken the Unix path over yet.
