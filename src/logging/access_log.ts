@@ -43,7 +43,7 @@ export interface AccessLogger {
   ): void;
   /** Writes pending lines now (before a drain finishes, say). */
   flush(): void;
-  /** Flushes and reopens the file (logrotate); a no-op for stdout. */
+  /** Flushes and reopens the file (logrotate); why it could not, or null. A no-op for stdout. */
   reopen(): string | null;
   /** Flushes and closes; later writes are dropped. */
   close(): void;

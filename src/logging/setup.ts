@@ -161,7 +161,8 @@ function parentDirectory(path: string): string {
 
 /**
  * Makes sure a log file can be written: creates its directory, opens it for
- * append and closes it again. Off (null or empty) and a standard stream (`-`, `/dev/stdout`...) are always fine. The
+ * append and closes it again. Off (null or empty) and a standard stream
+ * (`-`, `/dev/stdout`...) are always fine. The
  * master calls it at startup for `error_log` and `access_log`, so a bad path
  * is one clear line instead of a worker crash loop.
  *
