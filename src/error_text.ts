@@ -8,18 +8,22 @@
  */
 
 /**
- * The message of `error` when it is an `Error`, otherwise its string form
- * (anything may be thrown).
+ * The message of `error` when it is an `Error`, otherwise what was thrown,
+ * on one line (anything may be thrown; an object's `String()` would say only
+ * `[object Object]`).
  *
  * @example
  * ```ts
  * import { errorMessage } from "./error_text.ts";
  * errorMessage(new RangeError("Too big")); // "Too big"
  * errorMessage("thrown string"); // "thrown string"
+ * errorMessage({ code: 7 }); // "{ code: 7 }"
  * ```
  */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof Error) return error.message;
+  if (typeof error !== "object" || error === null) return String(error);
+  return Deno.inspect(error, { depth: 2, breakLength: Infinity, colors: false });
 }
 
 /**

@@ -38,6 +38,8 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
   resolve: ((res: Response) => void) | null = null;
   /** True once the app was called (a `sync` worker's slot is held). */
   running = false;
+  /** True while its `pre_request` hook runs (the app not yet called). */
+  inHook = false;
   /** True once answered 503 for `timeout`; the app's late answer is dropped. */
   timedOut = false;
   /** True when its streamed body went past `limit_request_body`. */

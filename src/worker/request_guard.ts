@@ -2,7 +2,8 @@
  * The request guard: wraps the app's fetch with everything Herd promises
  * per request (counters for heartbeats, `timeout` → 503, `sync` one at a
  * time or the `async` in-flight cap, request limits, keep-alive headers,
- * the worker hooks and the access log).
+ * the worker hooks and the access log). A request the app would see with a
+ * path its Host header rewrote is refused with `400` (see `host_header.ts`).
  *
  * The request path is the product, so each feature costs nothing when it is
  * off: hooks, the access log, limits and the deadline are wired in only when
@@ -35,9 +36,11 @@
  */
 import type { RequestStats } from "../ipc/protocol.ts";
 import { hookFailureLogger, type Hooks, runHook, type WorkerContext } from "../hooks.ts";
+import { errorMessage } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
+import { isValidHost, withoutHost } from "./host_header.ts";
 import { InFlight, InFlightList } from "./in_flight.ts";
 import {
   createLimitCheck,
@@ -189,6 +192,11 @@ class Guard implements RequestGuard {
 
   readonly #withRequest = (req: Request, info: Deno.ServeHandlerInfo) => {
     const entry = new InFlight(req, info);
+    const host = req.headers.get("host");
+    if (host !== null && !isValidHost(host)) {
+      entry.req = withoutHost(req, host);
+      return this.#complete(entry, limitResponse(400, "Bad Request: invalid Host header"));
+    }
     const refused = this.#limitCheck?.(req) ?? this.#overCapacity();
     if (refused !== null) return this.#complete(entry, refused);
     let request = req;
@@ -256,7 +264,9 @@ class Guard implements RequestGuard {
     const req = entry.req;
     if (!hooks?.preRequest || req === null) return this.#call(entry);
     entry.defer();
+    entry.inHook = true;
     runHook("pre_request", hooks.preRequest, [hooks.context, req], hookFailed).then(() => {
+      entry.inHook = false;
       if (entry.timedOut) return;
       const res = this.#call(entry);
       if (res !== undefined) entry.resolve!(res);
@@ -327,11 +337,26 @@ class Guard implements RequestGuard {
     return res;
   }
 
+  /** Why `entry` is answered 503 for `timeout`, and where it was. */
+  #timeoutLine(entry: InFlight): string {
+    const seconds = this.#timeoutMs / 1000;
+    const where = entry.inHook
+      ? ", its pre_request hook still running"
+      : entry.running
+      ? ""
+      : ", still waiting its turn in this sync worker";
+    return `No response within ${seconds} s to ${this.#describe(entry)}${where}: answered 503`;
+  }
+
+  /** The request in a log line: method and URL, when it was built. */
+  #describe(entry: InFlight): string {
+    return entry.req === null ? "a request" : `${entry.req.method} ${entry.req.url}`;
+  }
+
   #failure(entry: InFlight, error: unknown): Response {
     if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    const what = entry.req === null ? "" : ` for ${entry.req.method} ${entry.req.url}`;
-    log.error(`Error in the app${what}: ${detail}`);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : errorMessage(error);
+    log.error(`Error in the app for ${this.#describe(entry)}: ${detail}`);
     return new Response("Internal Server Error\n", {
       status: 500,
       headers: { "content-type": "text/plain; charset=utf-8" },
@@ -346,6 +371,7 @@ class Guard implements RequestGuard {
       entry.timedOut = true;
       entry.abort();
       this.#counters.timedOut++;
+      log.warning(this.#timeoutLine(entry));
       // A hung request must not wedge a sync worker: its slot is released once answered.
       if (this.#sync && entry.running) queueMicrotask(() => this.#next());
       entry.resolve?.(this.#complete(entry, timeoutResponse(this.#timeoutMs)));

@@ -56,6 +56,9 @@ const CASES: Case[] = [
     payload: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
   },
   { name: "negative Content-Length", payload: `${OK_HEAD}Content-Length: -5\r\n\r\n` },
+  // Deno pastes the Host in front of the path: the app would see /admin/real.
+  { name: "a Host that rewrites the path", payload: "GET /real HTTP/1.1\r\nHost: x/admin\r\n\r\n" },
+  { name: "a Host with a query", payload: "GET /real HTTP/1.1\r\nHost: x?y\r\n\r\n" },
   { name: "64 KiB of random garbage", payload: randomBytes(64 * 1024) },
   { name: "oversized header block", payload: `${OK_HEAD}X-Big: ${"a".repeat(70_000)}\r\n\r\n` },
   {

@@ -20,6 +20,11 @@ Deno.test("errorMessage() is an Error's message, or what else was thrown as a st
   assertEquals(errorMessage(new RangeError("Too big")), "Too big");
   assertEquals(errorMessage("thrown string"), "thrown string");
   assertEquals(errorMessage(42), "42");
+  assertEquals(
+    errorMessage({ code: 7, detail: { why: "x\ny" } }),
+    '{ code: 7, detail: { why: "x\\ny" } }',
+  );
+  assertEquals(errorMessage(null), "null");
 });
 
 Deno.test("osErrorReason() drops the errno and the call Deno appends to an I/O error", async () => {

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../../assert.ts";
 import { serveGuarded } from "./_http.ts";
+import { captureLogs } from "../../log_records.ts";
 
 Deno.test("a request past timeout gets 503 while a parallel one succeeds, and its signal aborts", async () => {
   const aborted = Promise.withResolvers<unknown>();
@@ -215,4 +216,28 @@ Deno.test("sync runs a parameterless app one request at a time too", async () =>
   const texts = await Promise.all([1, 2, 3].map(() => fetch(s.url).then((r) => r.text())));
   assertEquals(texts, ["done", "done", "done"]);
   assertEquals(most, 1);
+});
+
+Deno.test("a timed-out request is one warning saying where it was", async () => {
+  using logs = captureLogs("warning");
+  const never = () => new Promise<Response>(() => {});
+  const context = { id: 1, pid: Deno.pid, generation: 0, log: null as never };
+  const lines = async (overrides: Parameters<typeof serveGuarded>[1], paths: string[]) => {
+    const from = logs.records.length;
+    await using s = serveGuarded(never, { timeoutS: 0.2, ...overrides });
+    await Promise.all(paths.map(async (path) => await (await fetch(`${s.url}${path}`)).text()));
+    return logs.records.slice(from).map((r) => r.message.replace(/http:\/\/[^/]+/, ""));
+  };
+  assertEquals(await lines({}, ["/app"]), [
+    "No response within 0.2 s to GET /app: answered 503",
+  ]);
+  assertEquals(
+    await lines({ hooks: { context, preRequest: () => new Promise<void>(() => {}) } }, ["/hook"]),
+    ["No response within 0.2 s to GET /hook, its pre_request hook still running: answered 503"],
+  );
+  const sync = await lines({ workerClass: "sync" }, ["/first", "/second"]);
+  assertEquals(sync.sort(), [
+    "No response within 0.2 s to GET /first: answered 503",
+    "No response within 0.2 s to GET /second, still waiting its turn in this sync worker: answered 503",
+  ]);
 });

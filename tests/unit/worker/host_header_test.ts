@@ -1,0 +1,76 @@
+/**
+ * Tests of the Host header check: the rule itself, and the guard answering
+ * `400` over raw TCP before the app sees a path the Host rewrote.
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import { isValidHost, withoutHost } from "../../../src/worker/host_header.ts";
+import { RawClient, serveGuarded } from "./_http.ts";
+
+Deno.test("isValidHost takes a host and port, and nothing that would change the URL", () => {
+  for (
+    const good of ["", "localhost", "example.com:8000", "1.2.3.4", "[::1]:80", "a_b~c-d.e", "x:"]
+  ) {
+    assertEquals(isValidHost(good), true, good);
+  }
+  for (
+    const bad of [
+      "evil.com/admin",
+      "x?y",
+      "x#y",
+      "u@x",
+      "a b",
+      "x\\y",
+      "x:99999",
+      "x:8a",
+      "ex%41mple",
+      "h\xc3\xa9.com",
+      "a, b",
+      "[::1",
+    ]
+  ) {
+    assertEquals(isValidHost(bad), false, bad);
+  }
+});
+
+Deno.test("withoutHost takes back what the Host pasted into the URL", () => {
+  const req = new Request("http://evil.com/admin/real?q=1", { headers: { "x-a": "1" } });
+  const shown = withoutHost(req, "evil.com/admin");
+  assertEquals(new URL(shown.url).pathname + new URL(shown.url).search, "/real?q=1");
+  assertEquals(shown.headers.get("x-a"), "1");
+  // Deno's server gives the URL as pasted; `new Request` would normalise it, so a stand-in.
+  const pasted = { url: "http://x?y/real", method: "GET", headers: new Headers() } as Request;
+  assertEquals(new URL(withoutHost(pasted, "x?y").url).pathname, "/real");
+  // An absolute-form target: the URL never came from the Host.
+  const absolute = new Request("http://other.com/abs");
+  assertEquals(withoutHost(absolute, "evil.com/admin"), absolute);
+});
+
+Deno.test("a Host that would rewrite the path gets 400 and the app never runs", async () => {
+  const seen: string[] = [];
+  const lines: string[] = [];
+  await using s = serveGuarded((req) => {
+    seen.push(new URL(req.url).pathname);
+    return new Response("ok");
+  }, {
+    accessLog: {
+      write: (req, _info, res) => lines.push(`${new URL(req.url).pathname} ${res.status}`),
+    },
+  });
+  const send = async (host: string) => {
+    using client = await RawClient.connect(s.port);
+    await client.send(`GET /real HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    return await client.read();
+  };
+  for (const host of ["evil.com/admin", "x?y", "a b"]) {
+    const res = await send(host);
+    assertEquals(res.status, 400, host);
+    assertEquals(res.headers.get("connection"), "close");
+  }
+  assertEquals(seen, []);
+  // The log shows the path the client asked for, not the one the Host made.
+  assertEquals(lines, ["/real 400", "/real 400", "/real 400"]);
+  assertEquals((await send("example.com:80")).status, 200);
+  assertEquals(seen, ["/real"]);
+});
