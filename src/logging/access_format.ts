@@ -7,9 +7,9 @@
  * concatenations: no parsing, no `Date` formatting (the timestamp text is
  * cached per second; `toISOString()` per request was a measured cost).
  *
- * Atoms follow Gunicorn: `h` remote address (from a trusted peer, the
- * client its `X-Forwarded-For` names: the rightmost address not itself a
- * trusted proxy), `l` `-`, `u` Basic-auth user, `t` `[27/Nov/2026:04:05:06
+ * Atoms follow Gunicorn: `h` remote address (from a trusted peer or a Unix
+ * socket's, the client its `X-Forwarded-For` names: the rightmost address
+ * not itself a trusted proxy), `l` `-`, `u` Basic-auth user, `t` `[27/Nov/2026:04:05:06
  * +0000]`, `r` request line, `m` method, `U` path, `q` query, `H` protocol,
  * `s` status, `b` length or `-` (CLF), `B` length, `f` referer, `a` user
  * agent, `T` seconds, `M` milliseconds, `D` microseconds, `L` decimal
@@ -173,8 +173,10 @@ function remoteAddress(options: AccessFormatOptions): (entry: AccessEntry) => st
   const trusted = peerMatcher(options.forwardedAllowIps);
   return ({ req, info }) => {
     const addr = info.remoteAddr;
+    // A peer on a Unix socket has no address, and is trusted as Gunicorn trusts it: only a
+    // local process the socket's permissions let in (the proxy) can connect.
     const peer = "hostname" in addr ? addr.hostname : "-";
-    if (!trusted(peer)) return peer;
+    if (peer !== "-" && !trusted(peer)) return peer;
     const forwarded = req.headers.get("x-forwarded-for");
     // An IP address: nothing to escape.
     return forwarded === null ? peer : forwardedClient(forwarded, trusted) ?? peer;

@@ -215,6 +215,20 @@ Deno.test("X-Forwarded-For is used only from a trusted peer, read from the right
   }
 });
 
+Deno.test("a Unix-socket peer (the local proxy) is trusted for X-Forwarded-For", () => {
+  const unixEntry = (headers: Record<string, string>): AccessEntry => ({
+    ...entry({ headers }),
+    info: {
+      remoteAddr: { transport: "unix", path: "/run/herd.sock" },
+      completed: Promise.resolve(),
+    },
+  });
+  const format = compileAccessFormat("%(h)s", { forwardedAllowIps: ["127.0.0.1"] });
+  assertEquals(format(unixEntry({ "x-forwarded-for": "6.6.6.6, 203.0.113.9" })), "203.0.113.9");
+  assertEquals(format(unixEntry({})), "-");
+  assertEquals(format(unixEntry({ "x-forwarded-for": "not an address" })), "-");
+});
+
 Deno.test("credentials never appear in the default or JSON format", () => {
   const headers = {
     ...FULL_HEADERS,
