@@ -127,12 +127,16 @@ export class Arbiter {
     );
     if (event) await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
     if (this.#exitCode !== null) return;
-    const running = this.#phase === "running";
-    await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
-    for (const w of heldExitsDue(this.workforce, this.#clock.now())) {
-      await this.#reap(w.serial, w.exited!.status);
+    // While a hook held the master, workers' heartbeats and ready frames queued up unread:
+    // workers are judged only once all of them are heard, or the master's delay is theirs.
+    if (this.queue.pending === 0) {
+      const running = this.#phase === "running";
+      await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
+      for (const w of heldExitsDue(this.workforce, this.#clock.now())) {
+        await this.#reap(w.serial, w.exited!.status);
+      }
+      if (this.#exitCode !== null) return;
     }
-    if (this.#exitCode !== null) return;
     await this.#manage();
   }
 

@@ -35,7 +35,7 @@ export async function enforceDeadlines(
       w.process.kill("SIGKILL");
       w.killAt = now + 5000;
     } else if (w.state === "booting" && w.killAt === null) {
-      if (now - w.spawnedAt < s.boot_timeout * 1000) continue;
+      if (now - bootStart(w) < s.boot_timeout * 1000) continue;
       w.bootError = `no ready within ${s.boot_timeout} s (boot_timeout)`;
       w.process.kill("SIGKILL");
       w.killAt = now + 5000;
@@ -97,7 +97,7 @@ export function nextDeadline(
     if (settled > now) deadline = Math.min(deadline, settled);
     if (w.exited) deadline = Math.min(deadline, w.exited.at + LAST_WORDS_MS);
     if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
-    else if (w.state === "booting") deadline = Math.min(deadline, w.spawnedAt + bootMs);
+    else if (w.state === "booting") deadline = Math.min(deadline, bootStart(w) + bootMs);
     else if (w.state === "ready" && timeoutMs > 0) {
       deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
     }
@@ -109,3 +109,8 @@ export function nextDeadline(
 }
 
 const MIN_WAIT_MS = 5;
+
+// A worker's boot runs from its configuration (see `configuredAt`), or its spawn until then.
+function bootStart(w: WorkerHandle): number {
+  return w.configuredAt ?? w.spawnedAt;
+}

@@ -85,6 +85,11 @@ export class EventQueue {
   }
 
   /** Adds an event; safe to call from a signal listener. */
+  /** Events queued and not yet taken. */
+  get pending(): number {
+    return this.#events.length;
+  }
+
   push(event: MasterEvent): void {
     this.#events.push(event);
     this.#wake?.();

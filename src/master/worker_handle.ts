@@ -72,6 +72,11 @@ export class WorkerHandle {
   leaving: ExitReason | null = null;
   /** When it last reported (spawn time until then). */
   lastSeen: number;
+  /**
+   * When the master sent it its configuration, null before. Its boot runs from here: a
+   * master held by a slow hook before reading its hello must not eat its `boot_timeout`.
+   */
+  configuredAt: number | null = null;
   readyAt: number | null = null;
   /** Clock time when it started draining (null until then); see `DRAIN_SETTLE_MS`. */
   drainedAt: number | null = null;

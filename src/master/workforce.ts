@@ -122,7 +122,7 @@ export class Workforce {
       return link.close();
     }
     w.link = link;
-    w.lastSeen = this.#options.clock.now();
+    w.lastSeen = w.configuredAt = this.#options.clock.now();
     const r = this.#configOf(w.generation);
     const settings = dataSettings(r.settings);
     const generation = w.generation;

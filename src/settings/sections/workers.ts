@@ -64,7 +64,8 @@ export const workerSettings = [
     meta: "SECONDS",
     parse: seconds({ min: 1 }),
     default: 30,
-    doc: "A worker not listening within this after spawn is killed and counts as a boot failure.",
+    doc:
+      "A worker not listening within this after it got its configuration (after spawn, until it connects) is killed and counts as a boot failure.",
   }),
   defineSetting({
     name: "keepalive",

@@ -160,6 +160,12 @@ export class Rig {
 
   /** The worker reports `served` requests. */
   async beat(process: FakeProcess, served: number): Promise<void> {
+    this.queueBeat(process, served);
+    await this.arbiter.step();
+  }
+
+  /** The worker's heartbeat arrives (queued, not yet handled). */
+  queueBeat(process: FakeProcess, served: number): void {
     const link = this.links.get(process)!;
     this.arbiter.queue.push({
       kind: "message",
@@ -177,7 +183,6 @@ export class Rig {
         timedOut: 0,
       },
     });
-    await this.arbiter.step();
   }
 
   /** Delivers a signal and runs its turn. */

@@ -107,6 +107,51 @@ Deno.test("arbiter aborts a silent worker and spawns a replacement", async () =>
   assertEquals(rig.arbiter.workforce.restarts.timeout, 1);
 });
 
+Deno.test("a slow master hook is not blamed on workers whose heartbeats it kept unread", async () => {
+  // pre_fork holds the master 10 s (timeout 3) while the workers go on sending heartbeats.
+  const rig: Rig = new Rig({
+    workers: 2,
+    settings: {
+      timeout: 3,
+      pre_fork: () => {
+        for (const p of rig.driver.alive()) if (rig.links.has(p)) rig.queueBeat(p, 0);
+        rig.clock.time += 10_000;
+      },
+    },
+  });
+  await rig.start();
+  await rig.signal("SIGTTIN");
+  await rig.until(() => rig.driver.spawned.length === 3 && rig.arbiter.queue.pending === 0);
+  for (const p of rig.driver.spawned.slice(0, 2)) assertEquals(p.signals, [], `pid ${p.pid}`);
+  assertEquals(rig.arbiter.workforce.restarts.timeout ?? 0, 0);
+});
+
+Deno.test("boot_timeout runs from the worker's configuration, not from a spawn a hook delayed", async () => {
+  // post_fork holds the master 3 s per worker: worker 1's hello is read 6 s after its spawn.
+  const rig: Rig = new Rig({
+    workers: 2,
+    settings: { boot_timeout: 5, post_fork: () => void (rig.clock.time += 3000) },
+  });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const [first, second] = rig.driver.spawned;
+  const ready = (p: typeof first) =>
+    rig.arbiter.queue.push({
+      kind: "message",
+      link: rig.links.get(p)!,
+      message: { type: "ready", addresses: [], readsRequest: true },
+    });
+  rig.hello(first);
+  await rig.arbiter.step();
+  rig.hello(second);
+  await rig.arbiter.step();
+  rig.clock.time += 4000; // importing the app
+  ready(first);
+  ready(second);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  assertEquals([first.signals, second.signals], [[], []]);
+  assertEquals([...rig.arbiter.workforce.workers.values()].map((w) => w.state), ["ready", "ready"]);
+});
+
 Deno.test("arbiter drains every worker on SIGTERM and exits 0 once they are gone", async () => {
   const rig = new Rig({ workers: 2 });
   await rig.start();
