@@ -56,3 +56,26 @@ export function firstLine(error: unknown): string {
   if (line === undefined) return error instanceof Error ? error.name : "Unknown error";
   return line.replace(/\.$/, "");
 }
+
+// Deno's words when a permission is missing: `Requires env access to "X", run again with the
+// --allow-env flag` (no `to "X"` when the whole kind is asked for).
+const DENIED = /Requires (\w+) access( to "([^"\n]*)")?, run again with the (--allow-[\w-]+) flag/g;
+
+/**
+ * `text` with Deno's advice for a missing permission (`run again with the
+ * --allow-env flag`, which a worker's user cannot do) turned into Herd's:
+ * the entry to add to `worker_permissions`. Other text is returned as is.
+ *
+ * @example
+ * ```ts
+ * import { workerPermissionAdvice } from "./error_text.ts";
+ * workerPermissionAdvice('Requires env access to "DB_URL", run again with the --allow-env flag');
+ * // 'Requires env access to "DB_URL": workers have narrow permissions; add "--allow-env=DB_URL" to worker_permissions'
+ * ```
+ */
+export function workerPermissionAdvice(text: string): string {
+  return text.replace(DENIED, (_, kind, to = "", target, flag) => {
+    const grant = target === undefined ? flag : `${flag}=${target}`;
+    return `Requires ${kind} access${to}: workers have narrow permissions; add "${grant}" to worker_permissions`;
+  });
+}

@@ -1,7 +1,8 @@
 /**
  * `herd check [APP]`: validate the configuration, the workers' user and the
  * paths `serve` makes at start (as `serve` would, run by this user on this
- * machine), and import the app the way a worker would, then exit. Safe to
+ * machine), and import the app as this user and as a worker would (with the
+ * workers' permissions and user, in a process of their own), then exit. Safe to
  * run in CI or before a deploy.
  *
  * @example
@@ -21,6 +22,8 @@ import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import { missingParent } from "../platform/path_exists.ts";
+import { TIMED_OUT, within } from "../platform/timer.ts";
+import { probeWorkerImport } from "./probe_worker_import.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -58,12 +61,24 @@ export async function runCheck(
   const { app } = resolved.settings;
   const { loadApp } = await import("../worker/load_app.ts");
   try {
-    await loadApp(app, cwd);
+    // A top-level await that never settles: a worker would be killed at boot_timeout too.
+    const { boot_timeout } = resolved.settings;
+    if (await within(loadApp(app, cwd), boot_timeout * 1000) === TIMED_OUT) {
+      console.error(
+        `error: The app did not finish loading within boot_timeout (${boot_timeout} s)`,
+      );
+      return 2;
+    }
   } catch (error) {
     console.error(`error: ${firstLine(error)}`);
     if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {
       console.error(error.stack);
     }
+    return 2;
+  }
+  const inWorker = await probeWorkerImport(resolved, workerUser);
+  if (inWorker) {
+    console.error(`error: ${inWorker}`);
     return 2;
   }
   console.log(

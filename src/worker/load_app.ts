@@ -15,7 +15,7 @@
  */
 import { fileUrl } from "../platform/file_url.ts";
 import { createDefaultApp } from "./default_app.ts";
-import { firstLine } from "../error_text.ts";
+import { firstLine, workerPermissionAdvice } from "../error_text.ts";
 import type { FetchHandler } from "./request_guard.ts";
 
 /** An app ready to be served. */
@@ -60,7 +60,10 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
   try {
     mod = await import(url);
   } catch (error) {
-    throw new AppLoadError(`Cannot import app "${path}": ${firstLine(error)}`, { cause: error });
+    throw new AppLoadError(
+      `Cannot import app "${path}": ${workerPermissionAdvice(firstLine(error))}`,
+      { cause: error },
+    );
   }
   return { fetch: handlerOf(mod.default, `default export of "${path}"`), url };
 }

@@ -36,7 +36,7 @@
  */
 import type { RequestStats } from "../ipc/protocol.ts";
 import { hookFailureLogger, type Hooks, runHook, type WorkerContext } from "../hooks.ts";
-import { errorMessage } from "../error_text.ts";
+import { errorMessage, workerPermissionAdvice } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
@@ -355,7 +355,9 @@ class Guard implements RequestGuard {
 
   #failure(entry: InFlight, error: unknown): Response {
     if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
-    const detail = error instanceof Error ? (error.stack ?? error.message) : errorMessage(error);
+    const detail = workerPermissionAdvice(
+      error instanceof Error ? (error.stack ?? error.message) : errorMessage(error),
+    );
     log.error(`Error in the app for ${this.#describe(entry)}: ${detail}`);
     return new Response("Internal Server Error\n", {
       status: 500,

@@ -24,7 +24,7 @@
  * @module
  */
 import { connectChannel } from "../ipc/channel.ts";
-import { firstLine } from "../error_text.ts";
+import { firstLine, workerPermissionAdvice } from "../error_text.ts";
 import {
   type ConfigMessage,
   ExitCode,
@@ -331,7 +331,8 @@ function logUncaught(): void {
   const report = (what: string, error: unknown) => {
     const stack = error instanceof Error ? error.stack ?? "" : "";
     const where = /^\s+at (.+)$/m.exec(stack)?.[1];
-    const text = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+    const line = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+    const text = workerPermissionAdvice(line);
     log.error(`${what}, the worker exits: ${text}${where ? ` (at ${where})` : ""}`);
     if (stack) log.debug(stack);
     flushLogs();

@@ -295,6 +295,37 @@ Deno.test({
   },
 });
 
+Deno.test("check imports the app as a worker would: with the workers' permissions", async () => {
+  const files = {
+    "app.ts": 'const db = Deno.env.get("DATABASE_URL") ?? "none";\n' +
+      "export default { fetch: () => new Response(db) };",
+  };
+  const narrow = await herd({ args: ["check", "app.ts"], files });
+  assertEquals(narrow.code, 2, narrow.stdout);
+  assertEquals(
+    narrow.stderr,
+    "error: A worker cannot load what this check loaded with every permission: " +
+      'Cannot import app "app.ts": Requires env access to "DATABASE_URL": workers have narrow ' +
+      'permissions; add "--allow-env=DATABASE_URL" to worker_permissions\n',
+  );
+  const widened = await herd({
+    args: ["check", "app.ts", "--worker-permissions=--allow-env=DATABASE_URL"],
+    files,
+  });
+  assertEquals([widened.code, widened.stdout], [
+    0,
+    "Configuration OK (no config.ts, app app.ts)\n",
+  ]);
+  const hung = await herd({
+    args: ["check", "app.ts", "--boot-timeout", "1"],
+    files: { "app.ts": "await new Promise(() => {});\nexport default () => new Response();" },
+  });
+  assertEquals([hung.code, hung.stderr], [
+    2,
+    "error: The app did not finish loading within boot_timeout (1 s)\n",
+  ]);
+});
+
 Deno.test("status and reopen-logs take no app: one line saying so, exit 2", async () => {
   for (const command of ["status", "reopen-logs"]) {
     const run = await herd({ args: [command, "extra"] });

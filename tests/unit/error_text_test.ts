@@ -4,7 +4,12 @@
  * @module
  */
 import { assertEquals } from "../assert.ts";
-import { errorMessage, firstLine, osErrorReason } from "../../src/error_text.ts";
+import {
+  errorMessage,
+  firstLine,
+  osErrorReason,
+  workerPermissionAdvice,
+} from "../../src/error_text.ts";
 
 Deno.test("firstLine() keeps the first non-blank line, without a final period", () => {
   assertEquals(firstLine(new Error("\nBoom\n  at x.ts:1:1")), "Boom");
@@ -35,4 +40,19 @@ Deno.test("osErrorReason() drops the errno and the call Deno appends to an I/O e
     "Address already in use",
   );
   assertEquals(osErrorReason(new Error("no errno here")), "no errno here");
+});
+
+Deno.test("workerPermissionAdvice names the worker_permissions entry instead of Deno's flag", () => {
+  assertEquals(
+    workerPermissionAdvice(
+      'NotCapable: Requires read access to "/etc/x", run again with the --allow-read flag\n    at f',
+    ),
+    'NotCapable: Requires read access to "/etc/x": workers have narrow permissions; ' +
+      'add "--allow-read=/etc/x" to worker_permissions\n    at f',
+  );
+  assertEquals(
+    workerPermissionAdvice("Requires env access, run again with the --allow-env flag"),
+    'Requires env access: workers have narrow permissions; add "--allow-env" to worker_permissions',
+  );
+  assertEquals(workerPermissionAdvice("Module not found"), "Module not found");
 });
