@@ -21,7 +21,8 @@ import { firstLine } from "../error_text.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
-import { missingParent } from "../platform/path_exists.ts";
+import { logFile } from "../logging/line_writer.ts";
+import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
 import { TIMED_OUT, within } from "../platform/timer.ts";
 import { probeWorkerImport } from "./probe_worker_import.ts";
 
@@ -109,6 +110,12 @@ async function pathProblems(
   for (const [name, path] of created) {
     const dir = missingParent(resolve(cwd, path));
     if (dir !== null) problems.push(`"${name}" has "${path}": no directory "${dir}"`);
+  }
+  // Log directories are created at start: only a file in the way stops that.
+  for (const name of ["error_log", "access_log"] as const) {
+    const file = logFile(settings[name]);
+    const blocked = file === null ? null : blockingAncestor(resolve(cwd, file));
+    if (blocked !== null) problems.push(`"${name}" has "${file}": "${blocked}" is not a directory`);
   }
   return problems;
 }

@@ -46,3 +46,28 @@ export function missingParent(path: string): string | null {
     return dir;
   }
 }
+
+/**
+ * The first existing ancestor of `path` that is not a directory, which
+ * makes `path`'s directory impossible to create; null when nothing is in
+ * the way (the directories exist or can be made, permissions aside).
+ *
+ * @example
+ * ```ts
+ * import { blockingAncestor } from "./path_exists.ts";
+ * blockingAncestor("/etc/hostname/logs/error.log"); // "/etc/hostname"
+ * blockingAncestor("/tmp/new/logs/error.log"); // null
+ * ```
+ */
+export function blockingAncestor(path: string): string | null {
+  let dir = path;
+  while (dir.lastIndexOf("/") > 0) {
+    dir = dir.slice(0, dir.lastIndexOf("/"));
+    try {
+      return Deno.statSync(dir).isDirectory ? null : dir;
+    } catch {
+      // Missing: it will be created, if its own parent allows.
+    }
+  }
+  return null;
+}

@@ -279,12 +279,21 @@ Deno.test({
     assertMatch(broken.stderr, /^error: .*no database/);
     // What serve would refuse before starting, check refuses too.
     const paths = await herd({
-      args: ["check", "--control-socket", Deno.execPath(), "--pidfile", "/no-such-dir/h.pid"],
+      args: [
+        "check",
+        "--control-socket",
+        Deno.execPath(),
+        "--pidfile",
+        "/no-such-dir/h.pid",
+        "--error-log",
+        "/etc/passwd/logs/e.log",
+      ],
     });
     assertEquals(paths.code, 2);
     assertEquals(paths.stderr.trimEnd().split("\n"), [
       `error: "control_socket" is "${Deno.execPath()}": taken by a file that is not a socket`,
       'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
+      'error: "error_log" has "/etc/passwd/logs/e.log": "/etc/passwd" is not a directory',
     ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
