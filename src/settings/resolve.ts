@@ -117,6 +117,15 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     Object.entries(dotenv.variables).filter(([key]) => !(key in env)),
   );
   const dotenvEnv = readEnvironment(added, { prefix, dotenvFile: dotenvDisplay });
+  // Where settings come from is decided before .env is read: there they would say nothing.
+  for (const name of ["config", "env_file"] as const) {
+    const value = dotenvEnv.values.get(name);
+    if (value === undefined) continue;
+    dotenvEnv.warnings.push(
+      `Ignored ${describeOrigin(value.origin)}: "${name}" is decided before .env is read; ` +
+        `set it in the environment or with --${name.replace("_", "-")}`,
+    );
+  }
   const platform = new Map([
     ...readPlatformVariables(added, { dotenvFile: dotenvDisplay }),
     ...readPlatformVariables(env, {}),

@@ -232,6 +232,17 @@ Deno.test("resolveSettings() warns about unknown variables and risky combination
   ]);
 });
 
+Deno.test("resolveSettings() warns that .env cannot choose config.ts or the .env file", async () => {
+  const { warnings, configPath } = await resolved({
+    dotenv: "HERD_CONFIG=other.ts\nHERD_ENV_FILE=prod.env\n",
+  });
+  assertEquals(configPath, null);
+  assertEquals(warnings, [
+    'Ignored HERD_CONFIG in ".env": "config" is decided before .env is read; set it in the environment or with --config',
+    'Ignored HERD_ENV_FILE in ".env": "env_file" is decided before .env is read; set it in the environment or with --env-file',
+  ]);
+});
+
 Deno.test("resolveSettings() includes stack traces only at log_level debug", async () => {
   const config = `throw new Error("boom");`;
   const quiet = await resolveIn({ config });
