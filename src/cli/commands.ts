@@ -123,14 +123,15 @@ export async function runCli(
   args: string[],
   context: { embedded?: Embedded } = {},
 ): Promise<number> {
-  if (args.length > 0 && VERSION_FLAGS.has(args[0])) {
-    console.log(`herd ${VERSION} (deno ${Deno.version.deno})`);
-    return 0;
-  }
   const named = COMMANDS.find((c) => c.name === args[0]);
   const command = named ?? COMMANDS[0];
   const rest = named ? args.slice(1) : args;
   const options = beforeTerminator(rest);
+  // As `--help`, anywhere: `deno task serve --version` puts it after the command.
+  if (options.some((a) => VERSION_FLAGS.has(a))) {
+    console.log(`herd ${VERSION} (deno ${Deno.version.deno})`);
+    return 0;
+  }
   // `herd help` as many CLIs have it; an app file named "help" would be written ./help.
   if (options.some((a) => HELP_FLAGS.has(a)) || (!named && args[0] === "help")) {
     console.log(renderHelp({ commands: COMMANDS.filter((c) => !c.hidden) }));

@@ -237,10 +237,12 @@ Deno.test("--help lists every CLI setting of the table, for any command", async 
   }
 });
 
-Deno.test("--version names Herd and Deno", async () => {
-  const run = await herd({ args: ["--version"] });
-  assertEquals(run.code, 0);
-  assertMatch(run.stdout, /^herd \d+\.\d+\.\d+\S* \(deno \d+\.\d+\.\d+\S*\)\n$/);
+Deno.test("--version names Herd and Deno, before or after the command", async () => {
+  for (const args of [["--version"], ["serve", "--version"], ["check", "app.ts", "-V"]]) {
+    const run = await herd({ args });
+    assertEquals(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
+    assertMatch(run.stdout, /^herd \d+\.\d+\.\d+\S* \(deno \d+\.\d+\.\d+\S*\)\n$/);
+  }
 });
 
 Deno.test("docs/settings.md is in sync with the table", async () => {
