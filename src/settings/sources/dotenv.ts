@@ -49,6 +49,8 @@ export function scanDotenv(source: string, file: string): DotenvScan {
   const text = source.replace(/^\uFEFF/, "");
   const lines = text.split(/\r?\n/);
   const problems: string[] = [];
+  // Reported once, as the file's problem: its value is not judged again as the setting's.
+  const refused = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -65,13 +67,14 @@ export function scanDotenv(source: string, file: string): DotenvScan {
     const end = closingLine(lines, i, value);
     if (end === -1) {
       problems.push(`"${file}" line ${i + 1}: unterminated quoted value of "${key}"`);
+      refused.add(key);
       break;
     }
     i = end;
   }
   const variables: Record<string, string> = {};
   for (const [key, value] of Object.entries(parseEnv(text))) {
-    if (value !== undefined) variables[key] = value;
+    if (value !== undefined && !refused.has(key)) variables[key] = value;
   }
   return { variables, problems };
 }

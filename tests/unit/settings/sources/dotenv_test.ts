@@ -41,6 +41,8 @@ Deno.test("scanDotenv() reports each malformed line with its number", () => {
     '"conf/.env" line 3: invalid variable name "1X"',
     '"conf/.env" line 4: unterminated quoted value of "B"',
   ]);
+  // The open value is the file's problem only: not judged again as a setting's value.
+  assertEquals(scan.variables.B, undefined);
 });
 
 Deno.test("readDotenv() skips a missing default file but not an explicit one", async () => {
