@@ -43,7 +43,7 @@ export async function runCheck(
   options: { cwd: string; embedded?: Embedded },
 ): Promise<number> {
   // What serve refuses before starting anything, as this user on this machine.
-  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid());
+  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), resolved.sources);
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
     return 2;

@@ -18,6 +18,7 @@
  */
 import { lookupGroup, lookupUser, rootRefusal } from "../platform/privileges.ts";
 import type { DataSettings } from "../settings/table.ts";
+import type { Source } from "../settings/resolved.ts";
 
 /** The ids to give `Deno.Command`; null keeps the master's. */
 export interface WorkerUser {
@@ -42,37 +43,55 @@ export type WorkerUserSettings = Pick<
  *   env_prefix: "HERD" };
  * resolveWorkerUser(settings, 1000); // { uid: null, gid: null }
  * resolveWorkerUser({ ...settings, user: "nobody" }, 1000);
- * // 'Cannot run workers as user "nobody" (HERD_USER or --user): the master must start as root, not uid 1000'
+ * // 'Cannot run workers as user "nobody" ("user": HERD_USER, --user or config.ts): the master must start as root, not uid 1000'
  * ```
  */
 export function resolveWorkerUser(
   settings: WorkerUserSettings,
   masterUid: number | null,
+  sources: Partial<Record<"user" | "group", Source>> = {},
 ): WorkerUser | string {
   const refusal = rootRefusal(settings, masterUid);
   if (refusal !== null) return refusal;
-  const prefix = settings.env_prefix;
+  const from = (name: "user" | "group") => origin(name, settings.env_prefix, sources[name]);
   let uid: number | null = null;
   let gid: number | null = null;
   if (settings.user !== null) {
     const ids = lookupUser(settings.user);
     if (ids === null) {
-      return `Unknown user "${settings.user}" ("user": ${prefix}_USER, --user or config.ts): not in /etc/passwd`;
+      return `Unknown user "${settings.user}" (${from("user")}): not in /etc/passwd`;
     }
     ({ uid, gid } = ids);
   }
   if (settings.group !== null) {
     gid = lookupGroup(settings.group);
     if (gid === null) {
-      return `Unknown group "${settings.group}" ("group": ${prefix}_GROUP, --group or config.ts): not in /etc/group`;
+      return `Unknown group "${settings.group}" (${from("group")}): not in /etc/group`;
     }
   }
   const switching = (uid !== null && uid !== masterUid) || settings.group !== null;
   if (switching && masterUid !== 0) {
     const what = settings.user !== null
-      ? `user "${settings.user}" (${prefix}_USER or --user)`
-      : `group "${settings.group}" (${prefix}_GROUP or --group)`;
+      ? `user "${settings.user}" (${from("user")})`
+      : `group "${settings.group}" (${from("group")})`;
     return `Cannot run workers as ${what}: the master must start as root, not uid ${masterUid}`;
   }
   return { uid, gid };
+}
+
+// Where the setting was given, as a user would look for it; every place when unknown.
+function origin(name: "user" | "group", prefix: string, source: Source | undefined): string {
+  const variable = `${prefix}_${name.toUpperCase()}`;
+  switch (source) {
+    case "cli":
+      return `--${name}`;
+    case "env":
+      return variable;
+    case ".env":
+      return `${variable} in .env`;
+    case "config.ts":
+      return `"${name}" in config.ts`;
+    default:
+      return `"${name}": ${variable}, --${name} or config.ts`;
+  }
 }

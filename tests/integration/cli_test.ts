@@ -301,7 +301,7 @@ Deno.test({
     assertEquals(noUser.code, 2);
     assertEquals(
       noUser.stderr,
-      'error: Unknown user "no-such-user-here" ("user": HERD_USER, --user or config.ts): not in /etc/passwd\n',
+      'error: Unknown user "no-such-user-here" (--user): not in /etc/passwd\n',
     );
   },
 });

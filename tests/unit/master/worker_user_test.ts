@@ -28,7 +28,20 @@ Deno.test("resolveWorkerUser: root switches to a named user and group", () => {
 Deno.test("resolveWorkerUser: a non-root master cannot switch; unknown names are named", () => {
   assertEquals(
     resolveWorkerUser({ ...BASE, user: "nobody" }, 1000),
-    'Cannot run workers as user "nobody" (HERD_USER or --user): the master must start as root, not uid 1000',
+    'Cannot run workers as user "nobody" ("user": HERD_USER, --user or config.ts): the master must start as root, not uid 1000',
+  );
+  // With its source known, only that one is named.
+  assertEquals(
+    resolveWorkerUser({ ...BASE, user: "nobody" }, 1000, { user: "cli" }),
+    'Cannot run workers as user "nobody" (--user): the master must start as root, not uid 1000',
+  );
+  assertMatch(
+    resolveWorkerUser({ ...BASE, user: "no-such-user-x" }, 0, { user: "config.ts" }) as string,
+    /^Unknown user "no-such-user-x" \("user" in config\.ts\): not in \/etc\/passwd$/,
+  );
+  assertMatch(
+    resolveWorkerUser({ ...BASE, group: "no-such-group-x" }, 0, { group: ".env" }) as string,
+    /^Unknown group "no-such-group-x" \(HERD_GROUP in \.env\)/,
   );
   assertEquals(resolveWorkerUser({ ...BASE, user: "1000" }, 1000), { uid: 1000, gid: 1000 });
   assertMatch(
