@@ -79,3 +79,24 @@ export function workerPermissionAdvice(text: string): string {
     return `Requires ${kind} access${to}: workers have narrow permissions; add "${grant}" to worker_permissions`;
   });
 }
+
+// A module that fails to parse says where on a line of its own: `    at file:///x/app.ts:2:13`
+// (with the query string of a module imported as `config.ts?load=2`).
+const PARSE_PLACE = /^\s+at file:\/\/([^\s?]+)(?:\?\S*?)?(:\d+:\d+)\s*$/m;
+
+/**
+ * {@linkcode firstLine} of an import's failure, with the place Deno gives
+ * for a module that does not parse (its first line names none).
+ *
+ * @example
+ * ```ts
+ * import { importFailure } from "./error_text.ts";
+ * importFailure(new SyntaxError("Expected ',', got ';'\n  |\n    at file:///srv/config.ts:2:13"));
+ * // "Expected ',', got ';' (at /srv/config.ts:2:13)"
+ * ```
+ */
+export function importFailure(error: unknown): string {
+  const place = PARSE_PLACE.exec(errorMessage(error));
+  if (place === null) return firstLine(error);
+  return `${firstLine(error)} (at ${decodeURI(place[1])}${place[2]})`;
+}

@@ -15,7 +15,7 @@
  */
 import { fileUrl } from "../platform/file_url.ts";
 import { createDefaultApp } from "./default_app.ts";
-import { firstLine, workerPermissionAdvice } from "../error_text.ts";
+import { importFailure, workerPermissionAdvice } from "../error_text.ts";
 import type { FetchHandler } from "./request_guard.ts";
 
 /** An app ready to be served. */
@@ -61,7 +61,7 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
     mod = await import(url);
   } catch (error) {
     throw new AppLoadError(
-      `Cannot import app "${path}": ${workerPermissionAdvice(firstLine(error))}`,
+      `Cannot import app "${path}": ${workerPermissionAdvice(importFailure(error))}`,
       { cause: error },
     );
   }

@@ -15,7 +15,7 @@
  */
 import { fileUrl } from "../platform/file_url.ts";
 import { type Hooks, WORKER_HOOKS, type WorkerHookName } from "../hooks.ts";
-import { firstLine, workerPermissionAdvice } from "../error_text.ts";
+import { importFailure, workerPermissionAdvice } from "../error_text.ts";
 
 /** The worker-side hooks; null when not set. */
 export type WorkerHooks = { [N in WorkerHookName]: Hooks[N] | null };
@@ -41,7 +41,7 @@ export async function loadWorkerHooks(
   try {
     config = (await import(fileUrl(options.configPath))).default;
   } catch (error) {
-    const reason = workerPermissionAdvice(firstLine(error));
+    const reason = workerPermissionAdvice(importFailure(error));
     throw new Error(`Cannot import config "${options.configPath}": ${reason}`, {
       cause: error,
     });

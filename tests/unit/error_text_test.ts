@@ -7,6 +7,7 @@ import { assertEquals } from "../assert.ts";
 import {
   errorMessage,
   firstLine,
+  importFailure,
   osErrorReason,
   workerPermissionAdvice,
 } from "../../src/error_text.ts";
@@ -55,4 +56,15 @@ Deno.test("workerPermissionAdvice names the worker_permissions entry instead of 
     'Requires env access: workers have narrow permissions; add "--allow-env" to worker_permissions',
   );
   assertEquals(workerPermissionAdvice("Module not found"), "Module not found");
+});
+
+Deno.test("importFailure() adds where a module does not parse", () => {
+  const parse = new Error(
+    "SyntaxError: Expected ',', got ';'\n  |\n2 |   workers: 2;\n    at file:///srv/my%20app/config.ts?load=3:2:13",
+  );
+  assertEquals(
+    importFailure(parse),
+    "SyntaxError: Expected ',', got ';' (at /srv/my app/config.ts:2:13)",
+  );
+  assertEquals(importFailure(new Error("Database URL missing")), "Database URL missing");
 });

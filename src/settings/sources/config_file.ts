@@ -20,7 +20,8 @@ import { fileUrl } from "../../platform/file_url.ts";
 import { SETTINGS } from "../table.ts";
 import type { Profile } from "../setting.ts";
 import { describeOrigin, type Origin, type RawValue } from "../problems.ts";
-import { firstLine } from "../../error_text.ts";
+import { firstLine, importFailure } from "../../error_text.ts";
+import { TIMED_OUT, within } from "../../platform/timer.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
 
 /** What config.ts declares, split by where it applies. */
@@ -60,6 +61,9 @@ const TOP_KEYS = [
 
 let importCount = 0;
 
+/** How long config.ts may take to load (its top-level code, awaits included). */
+export const CONFIG_LOAD_LIMIT_MS = 10_000;
+
 /**
  * Imports the config module at `path` (absolute). A missing file is a
  * problem only when the path was given explicitly (`explicit` names where).
@@ -73,9 +77,9 @@ let importCount = 0;
  */
 export async function loadConfigFile(
   path: string,
-  options: { display: string; explicit?: Origin },
+  options: { display: string; explicit?: Origin; limitMs?: number },
 ): Promise<ConfigFileRead> {
-  const { display, explicit } = options;
+  const { display, explicit, limitMs = CONFIG_LOAD_LIMIT_MS } = options;
   const none = { path: null, ...emptyConfig(), traces: [] };
   try {
     await Deno.stat(path);
@@ -89,15 +93,26 @@ export async function loadConfigFile(
       problems: [`Cannot find config file "${display}" from ${describeOrigin(explicit)}`],
     };
   }
-  let module: Record<string, unknown>;
+  let module: Record<string, unknown> | typeof TIMED_OUT;
   try {
-    // A new query string makes a new module: a reload must see edits.
-    module = await import(`${fileUrl(path)}?load=${Date.now()}.${++importCount}`);
+    // A new query string makes a new module: a reload must see edits. Bounded: a top-level
+    // await that never settles would end the process with Deno's error naming Herd's main.ts.
+    const url = `${fileUrl(path)}?load=${Date.now()}.${++importCount}`;
+    module = await within(import(url), limitMs);
   } catch (error) {
     return {
       ...none,
-      problems: [`Cannot load config file "${display}": ${firstLine(error)}`],
+      problems: [`Cannot load config file "${display}": ${importFailure(error)}`],
       traces: error instanceof Error && error.stack ? [error.stack] : [],
+    };
+  }
+  if (module === TIMED_OUT) {
+    const limit = `${limitMs / 1000} s`;
+    return {
+      ...none,
+      problems: [
+        `Cannot load config file "${display}": not loaded within ${limit} (a top-level await that never settles?)`,
+      ],
     };
   }
   return { path, ...readConfigObject(module.default, display), traces: [] };

@@ -75,6 +75,27 @@ Deno.test("loadConfigFile() turns a throwing module into one line", async () => 
   assertEquals(read.traces.length, 1);
 });
 
+Deno.test("loadConfigFile() says where a module does not parse, and bounds a hung one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-config-" });
+  try {
+    await Deno.writeTextFile(`${dir}/bad.ts`, "export default {\n  workers: 2;\n};\n");
+    const bad = await loadConfigFile(`${dir}/bad.ts`, { display: "bad.ts" });
+    assertEquals(bad.problems, [
+      `Cannot load config file "bad.ts": SyntaxError: Expected ',', got ';' (at ${dir}/bad.ts:2:13)`,
+    ]);
+    await Deno.writeTextFile(
+      `${dir}/hung.ts`,
+      "await new Promise(() => {});\nexport default {};\n",
+    );
+    const hung = await loadConfigFile(`${dir}/hung.ts`, { display: "hung.ts", limitMs: 200 });
+    assertEquals(hung.problems, [
+      'Cannot load config file "hung.ts": not loaded within 0.2 s (a top-level await that never settles?)',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("loadConfigFile() skips a missing default but not an explicit path", async () => {
   const missing = new URL("no_such_config.ts", FIXTURES).pathname;
   assertEquals((await loadConfigFile(missing, { display: "config.ts" })).path, null);
