@@ -76,7 +76,9 @@ export function parseBind(
     throw new TypeError(`Invalid bind "${entry}": bad host "${hostname}"`);
   }
   let port = defaults.port;
-  if (portText !== undefined && portText !== "") {
+  // `host:` is a port forgotten, not "the default port" (which would be served unannounced).
+  if (portText === "") throw new TypeError(`Invalid bind "${entry}": no port after ":"`);
+  if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
       throw new TypeError(`Invalid bind "${entry}": port must be 0 to 65535`);
     }

@@ -48,6 +48,9 @@ Deno.test("parseBind() reads each form and names a malformed entry", () => {
   assertEquals(parseBind("unix:/run/h.sock"), { transport: "unix", path: "/run/h.sock" });
   assertThrows(() => parseBind("999.1.1.1:80"), TypeError, 'Invalid bind "999.1.1.1:80": bad host');
   assertThrows(() => parseBind("host:99999"), TypeError, "port must be 0 to 65535");
+  // A forgotten port is an error, not the default port served unannounced.
+  assertThrows(() => parseBind("127.0.0.1:"), TypeError, "no port after");
+  assertThrows(() => parseBind("[::1]:"), TypeError, "no port after");
   assertThrows(() => parseBind("::1:80"), TypeError, "write IPv6 addresses as [ADDRESS]:PORT");
 });
 
