@@ -48,8 +48,8 @@ A few settings are decided before the others, because the others depend on them:
 - \`env\` (the profile) comes from the usual sources except \`profiles\`; then the profile's
   defaults and \`profiles.<profile>\` apply.
 
-Container platforms: \`PORT\` and \`WEB_CONCURRENCY\` set \`port\` and \`workers\` when nothing
-else configures them.
+Container platforms: \`PORT\`, \`HOST\` and \`WEB_CONCURRENCY\` set \`port\`, \`host\` and
+\`workers\` when nothing else configures them.
 
 Value forms: booleans accept \`true/false\`, \`1/0\`, \`yes/no\`, \`on/off\` (on the command line,
 \`--name\` / \`--no-name\`); lists are arrays in \`config.ts\` and comma-separated elsewhere (a

@@ -75,11 +75,16 @@ export function configJson(resolved: Resolved): string {
  * ```
  */
 export function configTable(resolved: Resolved, options: { embedded?: boolean } = {}): string {
-  const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) => [
-    name,
-    typeof value === "string" ? value : JSON.stringify(value),
-    source,
-  ]);
+  // Under serve(app, config), the app and the config are the ones given to it, not these
+  // settings' defaults.
+  const given: Record<string, string> = options.embedded
+    ? { app: "app given to serve()", config: "config given to serve()" }
+    : {};
+  const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) =>
+    name in given && source === "default"
+      ? [name, given[name], "serve()"]
+      : [name, typeof value === "string" ? value : JSON.stringify(value), source]
+  );
   const header = ["SETTING", "VALUE", "SOURCE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

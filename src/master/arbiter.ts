@@ -254,6 +254,8 @@ export class Arbiter {
     await this.workforce.hook({ name: "on_reload", args: [] });
     this.target = next.workers;
     if (previous !== this.target) {
+      // The configured count wins over TTIN/TTOU, as in Gunicorn: say so.
+      this.#log.info(`Number of workers: ${this.target} (was ${previous}), from the configuration`);
       await this.workforce.hook({ name: "nworkers_changed", args: [this.target, previous] });
     }
   }

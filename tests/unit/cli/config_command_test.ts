@@ -42,3 +42,11 @@ Deno.test("configTable() aligns one row per setting", async () => {
   for (const row of rows) assertEquals(row.length > sourceColumn, true, row);
   assertEquals(rows.find((r) => r.startsWith("port "))?.endsWith("default"), true);
 });
+
+Deno.test("configTable() under serve(app, config) names what was given to serve()", async () => {
+  const lines = configTable(await resolvedWith([]), { embedded: true }).split("\n");
+  const row = (name: string) => lines.find((l) => l.startsWith(`${name} `))?.split(/\s{2,}/);
+  assertEquals(row("app"), ["app", "app given to serve()", "serve()"]);
+  assertEquals(row("config"), ["config", "config given to serve()", "serve()"]);
+  assertEquals(row("port"), ["port", "8080", "default"]);
+});
