@@ -24,6 +24,16 @@
  */
 export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
   const needle = input.toLowerCase();
+  const renamed = gunicornRename(needle);
+  if (renamed !== undefined) {
+    const list = [...candidates];
+    candidates = list;
+    const hit = list.find((c) => {
+      const base = baseName(c.toLowerCase());
+      return base === renamed || base.endsWith(`_${renamed}`);
+    });
+    if (hit !== undefined) return hit;
+  }
   // A third of the length tolerates one typo in short names and a few in
   // long ones, without suggesting unrelated words.
   const limit = Math.floor(needle.length / 3);
@@ -54,6 +64,29 @@ export function suggestionSuffix(input: string, candidates: Iterable<string>): s
 }
 
 /** Optimal string alignment distance: a swap of neighbours counts as one edit. */
+// Gunicorn's names for settings Herd names otherwise: its users type them, and no edit
+// distance finds `preload` from `preload_app`.
+const GUNICORN_NAMES: Record<string, string> = {
+  preload_app: "preload",
+  accesslog: "access_log",
+  errorlog: "error_log",
+  loglevel: "log_level",
+};
+
+// `--preload-app`, `HERD_PRELOAD_APP` and `preload_app` alike: lower case, snake case.
+function baseName(name: string): string {
+  return name.replace(/^--?/, "").replaceAll("-", "_");
+}
+
+// The Herd name for a Gunicorn one (with any `PREFIX_` of a variable), or undefined.
+function gunicornRename(needle: string): string | undefined {
+  const base = baseName(needle);
+  for (const [gunicorn, herd] of Object.entries(GUNICORN_NAMES)) {
+    if (base === gunicorn || base.endsWith(`_${gunicorn}`)) return herd;
+  }
+  return undefined;
+}
+
 function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;

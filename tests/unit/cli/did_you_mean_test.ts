@@ -28,3 +28,11 @@ Deno.test("suggestionSuffix() is empty without a suggestion", () => {
   assertEquals(suggestionSuffix("--wokers", FLAGS), ": did you mean --workers?");
   assertEquals(suggestionSuffix("--zzz", FLAGS), "");
 });
+
+Deno.test("didYouMean() knows Gunicorn's names for Herd's settings, in every form", () => {
+  assertEquals(didYouMean("preload_app", ["preload", "port"]), "preload");
+  assertEquals(didYouMean("--preload-app", ["--preload", "--port"]), "--preload");
+  assertEquals(didYouMean("APP_PRELOAD_APP", ["APP_PRELOAD", "APP_PORT"]), "APP_PRELOAD");
+  assertEquals(didYouMean("accesslog", ["access_log", "error_log"]), "access_log");
+  assertEquals(didYouMean("HERD_LOGLEVEL", ["HERD_LOG_LEVEL"]), "HERD_LOG_LEVEL");
+});
