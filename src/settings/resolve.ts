@@ -27,7 +27,7 @@
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { type SettingName, SETTINGS, type Settings } from "./table.ts";
-import { CoerceError, defaultFor, type Profile, type Setting } from "./setting.ts";
+import { CoerceError, defaultFor, envName, type Profile, type Setting } from "./setting.ts";
 import type { Resolution, Source } from "./resolved.ts";
 import { describeOrigin, invalidValue, type Origin, type RawValue } from "./problems.ts";
 import { firstLine } from "../error_text.ts";
@@ -98,6 +98,16 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   const prefixChoice = decide("env_prefix", [cli.values.get("env_prefix"), file.envPrefix]);
   const prefix = (prefixChoice?.value as string | undefined) ?? "HERD";
   const processEnv = readEnvironment(env, { prefix });
+  if (prefix !== "HERD") {
+    // Under another prefix, Herd's own names say nothing: a HERD_WORKERS would be lost silently.
+    for (const name of readEnvironment(env, { prefix: "HERD" }).values.keys()) {
+      processEnv.warnings.push(
+        `Ignored variable "${envName(name, "HERD")}" (environment): the prefix is ${prefix}, so ${
+          envName(name, prefix)
+        } sets "${name}"`,
+      );
+    }
+  }
 
   const envFileChoice = decide("env_file", [
     cli.values.get("env_file"),

@@ -243,6 +243,17 @@ Deno.test("resolveSettings() warns that .env cannot choose config.ts or the .env
   ]);
 });
 
+Deno.test("resolveSettings() warns that HERD_* says nothing under another prefix", async () => {
+  const { warnings, settings } = await resolved({
+    args: ["--env-prefix", "APP"],
+    env: { HERD_WORKERS: "3", APP_TIMEOUT: "9" },
+  });
+  assertEquals([settings.workers, settings.timeout], ["auto", 9]);
+  assertEquals(warnings, [
+    'Ignored variable "HERD_WORKERS" (environment): the prefix is APP, so APP_WORKERS sets "workers"',
+  ]);
+});
+
 Deno.test("resolveSettings() includes stack traces only at log_level debug", async () => {
   const config = `throw new Error("boom");`;
   const quiet = await resolveIn({ config });
