@@ -24,22 +24,19 @@
  */
 export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
   const needle = input.toLowerCase();
+  const names = [...candidates];
   const renamed = gunicornRename(needle);
-  if (renamed !== undefined) {
-    const list = [...candidates];
-    candidates = list;
-    const hit = list.find((c) => {
-      const base = baseName(c.toLowerCase());
-      return base === renamed || base.endsWith(`_${renamed}`);
-    });
-    if (hit !== undefined) return hit;
-  }
+  const renamedHit = renamed === undefined ? undefined : names.find((c) => {
+    const base = baseName(c.toLowerCase());
+    return base === renamed || base.endsWith(`_${renamed}`);
+  });
+  if (renamedHit !== undefined) return renamedHit;
   // A third of the length tolerates one typo in short names and a few in
   // long ones, without suggesting unrelated words.
   const limit = Math.floor(needle.length / 3);
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
+  for (const candidate of names) {
     const d = editDistance(needle, candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
