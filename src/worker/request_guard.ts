@@ -367,16 +367,24 @@ class Guard implements RequestGuard {
 
   /** Answers 503 to every request older than `timeout` and aborts its signal. */
   #expire(now: number): void {
+    let first: string | null = null;
+    let others = 0;
     for (const entry of this.#inFlight) {
       if (now - entry.start < this.#timeoutMs) break;
       this.#inFlight.delete(entry);
       entry.timedOut = true;
       entry.abort();
       this.#counters.timedOut++;
-      log.warning(this.#timeoutLine(entry));
+      if (first === null) first = this.#timeoutLine(entry);
+      else others++;
       // A hung request must not wedge a sync worker: its slot is released once answered.
       if (this.#sync && entry.running) queueMicrotask(() => this.#next());
       entry.resolve?.(this.#complete(entry, timeoutResponse(this.#timeoutMs)));
+    }
+    // One line a sweep: a stuck upstream times out requests by the thousand.
+    if (first !== null) {
+      const more = others === 1 ? "1 more request" : `${others} more requests`;
+      log.warning(others === 0 ? first : `${first} (and ${more}, also 503)`);
     }
   }
 }

@@ -235,9 +235,16 @@ Deno.test("a timed-out request is one warning saying where it was", async () => 
     await lines({ hooks: { context, preRequest: () => new Promise<void>(() => {}) } }, ["/hook"]),
     ["No response within 0.2 s to GET /hook, its pre_request hook still running: answered 503"],
   );
+  // One line a sweep, however many time out in it: the oldest, and how many more.
   const sync = await lines({ workerClass: "sync" }, ["/first", "/second"]);
-  assertEquals(sync.sort(), [
-    "No response within 0.2 s to GET /first: answered 503",
-    "No response within 0.2 s to GET /second, still waiting its turn in this sync worker: answered 503",
-  ]);
+  // (Both arrive within a millisecond or two; should a sweep fall between them, two lines.)
+  assertEquals(
+    sync,
+    sync.length === 1
+      ? ["No response within 0.2 s to GET /first: answered 503 (and 1 more request, also 503)"]
+      : [
+        "No response within 0.2 s to GET /first: answered 503",
+        "No response within 0.2 s to GET /second: answered 503",
+      ],
+  );
 });
