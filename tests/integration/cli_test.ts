@@ -297,6 +297,12 @@ Deno.test({
       'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
       'error: "error_log" has "/etc/passwd/logs/e.log": "/etc/passwd" is not a directory',
     ]);
+    // An address of no interface here (TEST-NET-1): serve would stop with exit 5.
+    const elsewhere = await herd({ args: ["check", "--bind", "192.0.2.1:8080"] });
+    assertEquals([elsewhere.code, elsewhere.stderr], [
+      2,
+      "error: Cannot listen on 192.0.2.1:8080: Cannot assign requested address\n",
+    ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
     assertEquals(
