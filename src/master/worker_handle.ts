@@ -18,25 +18,31 @@ import type { RecycleLimits } from "./recycle_policy.ts";
 export const LAST_WORDS_MS = 500;
 
 /**
- * Whether a worker's exit should wait for the rest of its channel. A worker
- * that fails to boot sends `boot_error` and exits at once; the exit and the
- * frame reach the master by separate paths, and the exit can come first.
- * Reported then, the failure would read "exited with code 4" instead of
- * the error itself. So an exit before `ready`, with no `boot_error` yet and
- * the channel still open, waits for the channel's end (at most
- * {@linkcode LAST_WORDS_MS}). A worker that never connected waits the same.
+ * Whether a worker's exit should wait for the rest of its channel (at most
+ * {@linkcode LAST_WORDS_MS}): the exit and the worker's last frames reach
+ * the master by separate paths, and the exit can come first.
+ *
+ * - A worker that served sends a final heartbeat as it leaves: its last
+ *   counts, which `/metrics` and `status` keep for retired workers.
+ * - A worker that fails to boot sends `boot_error` and exits at once;
+ *   reported without it, the failure would read "exited with code 4"
+ *   instead of the error itself. A worker that never connected waits the
+ *   same, unless it was told to leave.
  *
  * @example
  * ```ts
  * import { awaitsLastWords } from "./worker_handle.ts";
  * awaitsLastWords({ readyAt: null, bootError: null, linkClosed: false, leaving: null }); // true
- * awaitsLastWords({ readyAt: 12, bootError: null, linkClosed: false, leaving: null }); // false
+ * awaitsLastWords({ readyAt: 12, bootError: null, linkClosed: false, leaving: "max_requests" }); // true
+ * awaitsLastWords({ readyAt: 12, bootError: null, linkClosed: true, leaving: null }); // false
  * ```
  */
 export function awaitsLastWords(
   w: Pick<WorkerHandle, "readyAt" | "bootError" | "linkClosed" | "leaving">,
 ): boolean {
-  return w.readyAt === null && w.bootError === null && !w.linkClosed && w.leaving === null;
+  if (w.linkClosed) return false;
+  if (w.readyAt !== null) return true;
+  return w.bootError === null && w.leaving === null;
 }
 
 /** The life of a worker as the master tracks it. */

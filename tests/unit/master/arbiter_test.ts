@@ -267,6 +267,22 @@ Deno.test("arbiter reports a boot error that arrives after the worker's exit", a
   );
 });
 
+Deno.test("a serving worker's final heartbeat counts even when its exit is seen first", async () => {
+  const rig = new Rig({ workers: 1, settings: { max_requests: 10 } });
+  await rig.start();
+  const old = rig.driver.spawned[0];
+  await rig.beat(old, 10);
+  await rig.until(() => rig.driver.spawned.length === 2);
+  await rig.boot(rig.driver.spawned[1]);
+  // Drained, it sends its last counts and exits; the exit reaches the master first.
+  old.exit({ code: 0, signal: null });
+  await rig.arbiter.step();
+  rig.queueBeat(old, 12);
+  rig.arbiter.queue.push({ kind: "link_closed", link: rig.links.get(old)! });
+  await rig.until(() => rig.arbiter.workforce.workers.size === 1);
+  assertEquals(rig.arbiter.workforce.retired.served, 12);
+});
+
 Deno.test("arbiter reports an exit without last words after LAST_WORDS_MS", async () => {
   using logs = captureLogs("info");
   const rig = new Rig({ workers: 1 });
