@@ -19,28 +19,56 @@
  *
  * @module
  */
+import { parseIp } from "../platform/ip_networks.ts";
 
 // RFC 3986's reg-name without percent-encoding (no client sends it, and a WHATWG URL refuses
-// some of it, `%2F` say), or a bracketed IPv6 address; then an optional port.
-const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]*|\[[0-9A-Fa-f:.]+\])(?::([0-9]{0,5}))?$/;
+// some of it, `%2F` say).
+const NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
+// A WHATWG URL reads a host whose last label is a number (`1.2.3.4`, `foo.123`, `0x7f`) as an
+// IPv4 address, and refuses it unless it is one: only the dotted quad is taken here.
+const NUMERIC_LAST_LABEL = /(?:^|\.)(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?$/;
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const DOTTED_QUAD = new RegExp(`^(?:${OCTET}\\.){3}${OCTET}\\.?$`);
+const PORT = /^[0-9]{0,5}$/;
 const MAX_PORT = 65_535;
 
 /**
  * Whether a Host header's value is a host and optional port that Deno's
- * `request.url` can carry unchanged. An empty value is valid (Deno then
- * names the server's own address).
+ * `request.url` carries unchanged and `new URL(request.url)` parses: a
+ * name, a dotted-quad IPv4 address or a bracketed IPv6 one. An empty value
+ * is valid (Deno then names the server's own address).
  *
  * @example
  * ```ts
  * import { isValidHost } from "./host_header.ts";
  * isValidHost("[::1]:8000"); // true
  * isValidHost("x:99999"); // false: no such port
+ * isValidHost("1.2.3.4.5"); // false: a URL refuses it
  * isValidHost("a b"); // false
  * ```
  */
 export function isValidHost(value: string): boolean {
-  const match = HOST.exec(value);
-  return match !== null && (match[1] === undefined || Number(match[1]) <= MAX_PORT);
+  if (value === "") return true;
+  if (value.startsWith("[")) {
+    const close = value.indexOf("]");
+    const rest = value.slice(close + 1);
+    if (close === -1 || (rest !== "" && !(rest.startsWith(":") && isPort(rest.slice(1))))) {
+      return false;
+    }
+    const address = value.slice(1, close);
+    return address.includes(":") && parseIp(address)?.length === 16;
+  }
+  const colon = value.indexOf(":");
+  const host = colon === -1 ? value : value.slice(0, colon);
+  if (colon !== -1 && !isPort(value.slice(colon + 1))) return false;
+  if (!NAME.test(host)) return false;
+  if (NUMERIC_LAST_LABEL.test(host)) return DOTTED_QUAD.test(host);
+  // An IDNA label must decode: rare enough to ask the URL parser itself.
+  return !/xn--/i.test(host) || URL.canParse(`http://${host}/`);
+}
+
+function isPort(text: string): boolean {
+  return PORT.test(text) && Number(text) <= MAX_PORT;
 }
 
 /**

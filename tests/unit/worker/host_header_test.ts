@@ -4,13 +4,25 @@
  *
  * @module
  */
-import { assertEquals } from "../../assert.ts";
+import { assert, assertEquals } from "../../assert.ts";
 import { isValidHost, withoutHost } from "../../../src/worker/host_header.ts";
 import { RawClient, serveGuarded } from "./_http.ts";
 
 Deno.test("isValidHost takes a host and port, and nothing that would change the URL", () => {
   for (
-    const good of ["", "localhost", "example.com:8000", "1.2.3.4", "[::1]:80", "a_b~c-d.e", "x:"]
+    const good of [
+      "",
+      "localhost",
+      "example.com:8000",
+      "EXAMPLE.com.",
+      "1.2.3.4",
+      "10.0.0.1.:443",
+      "[::1]:80",
+      "[::ffff:1.2.3.4]",
+      "a_b~c-d.e",
+      "xn--bcher-kva.example",
+      "x:",
+    ]
   ) {
     assertEquals(isValidHost(good), true, good);
   }
@@ -28,10 +40,41 @@ Deno.test("isValidHost takes a host and port, and nothing that would change the 
       "h\xc3\xa9.com",
       "a, b",
       "[::1",
+      // Refused by a WHATWG URL, so `new URL(request.url)` would throw in the app.
+      "1.2.3.4.5",
+      "999.1.1.1",
+      "09.1.1.1",
+      "4294967296",
+      "foo.123",
+      "a.0x",
+      "xn--",
+      "xn--zz",
+      ":80",
+      "[1:2]",
+      "[1.2.3.4]",
     ]
   ) {
     assertEquals(isValidHost(bad), false, bad);
   }
+});
+
+Deno.test("every Host isValidHost takes makes a URL with the path unchanged", () => {
+  const alphabet = "ab09.x-_~!$&'()*+,;=:[]%";
+  let accepted = 0;
+  for (let i = 0; i < 50_000; i++) {
+    let host = i % 5 === 0 ? "xn--" : "";
+    for (let n = 1 + (i % 9); n > 0; n--) {
+      host += alphabet[(i * 7919 + n * 104729) % alphabet.length];
+    }
+    if (!isValidHost(host)) continue;
+    accepted++;
+    assertEquals(
+      URL.canParse(`http://${host}/real`) && new URL(`http://${host}/real`).pathname,
+      "/real",
+      host,
+    );
+  }
+  assert(accepted > 1000, `only ${accepted} accepted: the sample tests little`);
 });
 
 Deno.test("withoutHost takes back what the Host pasted into the URL", () => {
