@@ -45,14 +45,34 @@ export async function enforceDeadlines(
         continue;
       }
       if (w.retire) continue;
-      const usage = { served: w.stats?.served ?? 0, rss: w.stats?.rss ?? 0 };
-      const reason = recycleReason(w.limits, { ...usage, ageMs: now - w.spawnedAt });
+      const usage = {
+        served: w.stats?.served ?? 0,
+        rss: w.stats?.rss ?? 0,
+        firstRss: w.firstRss ?? 0,
+        ageMs: now - w.spawnedAt,
+      };
+      warnIfMemoryLimitTooLow(workforce, w);
+      const reason = recycleReason(w.limits, usage);
       if (reason) {
         w.retire = reason;
         log.info(`${w.label} reached ${reason}: starting its replacement`);
       }
     }
   }
+}
+
+// Once per generation: recycling for memory would replace such workers without end.
+function warnIfMemoryLimitTooLow(workforce: Workforce, w: WorkerHandle): void {
+  const limit = w.limits.maxRssBytes;
+  if (limit === 0 || w.firstRss === null || w.firstRss <= limit) return;
+  if (workforce.maxMemoryWarned.has(w.generation)) return;
+  workforce.maxMemoryWarned.add(w.generation);
+  const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  getLog("master").warning(
+    `"max_memory" is ${mb(limit)} MB, below what a worker weighs before serving (${
+      mb(w.firstRss)
+    } MB): workers that start over it are not recycled for memory; raise it`,
+  );
 }
 
 /**

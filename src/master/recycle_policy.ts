@@ -33,6 +33,8 @@ export interface WorkerUsage {
   served: number;
   rss: number;
   ageMs: number;
+  /** RSS at its first heartbeat, before it served: what it weighs to begin with. */
+  firstRss?: number;
 }
 
 /**
@@ -67,11 +69,19 @@ export function drawLimits(
  *   { maxRequests: 100, maxRssBytes: 0, maxAgeMs: 0 },
  *   { served: 100, rss: 40e6, ageMs: 5000 },
  * ); // "max_requests"
+ * recycleReason(
+ *   { maxRequests: 0, maxRssBytes: 30e6, maxAgeMs: 0 },
+ *   { served: 0, rss: 40e6, ageMs: 500, firstRss: 40e6 },
+ * ); // null: it weighed more than the limit before it served (see max_memory's warning)
  * ```
  */
 export function recycleReason(limits: RecycleLimits, usage: WorkerUsage): RecycleReason | null {
   if (limits.maxRequests > 0 && usage.served >= limits.maxRequests) return "max_requests";
-  if (limits.maxRssBytes > 0 && usage.rss > limits.maxRssBytes) return "max_memory";
+  // A worker over the limit from its start would only be replaced by another one over it.
+  const fresh = usage.firstRss ?? 0;
+  if (limits.maxRssBytes > 0 && usage.rss > limits.maxRssBytes && fresh <= limits.maxRssBytes) {
+    return "max_memory";
+  }
   if (limits.maxAgeMs > 0 && usage.ageMs >= limits.maxAgeMs) return "max_age";
   return null;
 }

@@ -95,6 +95,8 @@ export class WorkerHandle {
   /** Its exit, held while its last frames may still be unread (see {@linkcode awaitsLastWords}). */
   exited: { status: ExitStatus; at: number } | null = null;
   stats: RequestStats | null = null;
+  /** RSS in its first heartbeat: what it weighs before serving; null until then. */
+  firstRss: number | null = null;
 
   /**
    * @example

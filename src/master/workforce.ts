@@ -43,6 +43,8 @@ export class Workforce {
   readonly restarts: Partial<Record<ExitReason, number>> = {};
   /** Stats of workers that have exited, summed, so metrics never go backwards. */
   retired: RequestStats = emptyStats();
+  /** Generations already warned that `max_memory` is below a fresh worker's RSS. */
+  readonly maxMemoryWarned = new Set<number>();
   /** The configuration of each generation still running. */
   readonly configs: Map<number, Resolved> = new Map();
   /** The generation new workers get. */
@@ -142,7 +144,10 @@ export class Workforce {
     const w = this.byLink(link);
     if (!w) return;
     w.lastSeen = this.#options.clock.now();
-    if (message.type === "heartbeat") w.stats = message;
+    if (message.type === "heartbeat") {
+      w.stats = message;
+      w.firstRss ??= message.rss;
+    }
     if (message.type === "boot_error") w.bootError = message.message;
     if (message.type === "ready" && w.state === "booting") {
       w.state = "ready";

@@ -34,7 +34,8 @@ export const recyclingSettings = [
     meta: "MB",
     parse: megabytes(),
     default: 0,
-    doc: "Replace a worker whose resident memory (RSS) exceeds this many megabytes. 0: never.",
+    doc:
+      "Replace a worker whose resident memory (RSS) exceeds this many megabytes. 0: never. A worker over it before serving (a hello-world worker is ~45 MB) is not replaced, since its replacement would be too: one warning says so.",
   }),
   defineSetting({
     name: "max_age",

@@ -165,7 +165,7 @@ export class Rig {
   }
 
   /** The worker's heartbeat arrives (queued, not yet handled). */
-  queueBeat(process: FakeProcess, served: number): void {
+  queueBeat(process: FakeProcess, served: number, rss = 1): void {
     const link = this.links.get(process)!;
     this.arbiter.queue.push({
       kind: "message",
@@ -175,7 +175,7 @@ export class Rig {
         served,
         inFlight: 0,
         oldestMs: 0,
-        rss: 1,
+        rss,
         byClass: [0, served, 0, 0, 0],
         durationBuckets: [],
         durationSum: 0,

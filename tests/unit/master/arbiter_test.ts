@@ -283,6 +283,22 @@ Deno.test("a serving worker's final heartbeat counts even when its exit is seen 
   assertEquals(rig.arbiter.workforce.retired.served, 12);
 });
 
+Deno.test("a max_memory below a fresh worker's RSS is one warning, not endless replacements", async () => {
+  using logs = captureLogs("warning");
+  const rig = new Rig({ workers: 1, settings: { max_memory: 30 } });
+  await rig.start();
+  const [worker] = rig.driver.spawned;
+  for (let i = 0; i < 5; i++) {
+    rig.clock.time += 1000;
+    rig.queueBeat(worker, 0, 40 * 1024 * 1024);
+    await rig.arbiter.step();
+  }
+  assertEquals(rig.driver.spawned.length, 1, "no replacement");
+  assertEquals(logs.records.map((r) => r.message), [
+    '"max_memory" is 30 MB, below what a worker weighs before serving (40 MB): workers that start over it are not recycled for memory; raise it',
+  ]);
+});
+
 Deno.test("arbiter reports an exit without last words after LAST_WORDS_MS", async () => {
   using logs = captureLogs("info");
   const rig = new Rig({ workers: 1 });

@@ -51,3 +51,13 @@ Deno.test("heartbeatExpired after timeout seconds of silence; 0 disables", () =>
   assertEquals(heartbeatExpired({ silentMs: 2_000 }, 1), false);
   assertEquals(heartbeatExpired({ silentMs: 2_501 }, 1), true);
 });
+
+Deno.test("recycleReason never recycles for memory a worker that started over the limit", () => {
+  const limits = { maxRequests: 0, maxRssBytes: 30e6, maxAgeMs: 0 };
+  // Its replacement would start over the limit too: recycling would never end.
+  assertEquals(recycleReason(limits, { served: 0, rss: 40e6, ageMs: 500, firstRss: 40e6 }), null);
+  assertEquals(
+    recycleReason(limits, { served: 9, rss: 31e6, ageMs: 500, firstRss: 25e6 }),
+    "max_memory",
+  );
+});
