@@ -53,6 +53,8 @@ import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import type { Embedded } from "../embedded.ts";
 import { after } from "../platform/timer.ts";
 
+// How long before the master's SIGKILL a draining worker gives up on its last requests.
+const EXIT_MARGIN_MS = 500;
 const log = getLog("worker");
 const hookFailed = hookFailureLogger(log);
 
@@ -135,8 +137,11 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     if (draining) return;
     draining = true;
     log.info(`Draining (${why}; up to ${graceMs} ms)`);
-    const deadline = after(graceMs, () => {
-      log.warning(`Still busy after ${graceMs} ms of draining; exiting anyway`);
+    // Out a little before the master's SIGKILL at graceMs: the access log's last lines and
+    // the final heartbeat (the counts /metrics keeps) are written on the way out.
+    const ownMs = graceMs - Math.min(EXIT_MARGIN_MS, graceMs / 10);
+    const deadline = after(ownMs, () => {
+      log.warning(`Still busy after ${ownMs} ms of draining; exiting anyway`);
       exit.resolve(ExitCode.Ok);
     });
     drainServers({ servers, startDrain: () => guard.startDrain() })

@@ -11,6 +11,33 @@ Deno.test("signals: TERM lets an in-flight slow request finish, then exits 0", a
   await herd.waitForLog(/Shutting down: draining workers/);
 });
 
+Deno.test("signals: a worker busy past graceful_timeout leaves by itself, before the SIGKILL", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-grace-" });
+  await using herd = await startHerd({
+    args: [
+      fixtureApp("slow.ts"),
+      "-w",
+      "1",
+      "--graceful-timeout",
+      "2",
+      "--access-log",
+      `${dir}/access.log`,
+    ],
+  });
+  const slow = fetch(`${herd.url}/slow?ms=10000`).then((r) => r.status, () => "cut");
+  const fast = await fetch(herd.url).then((r) => r.text());
+  await herd.waitForLog(/slow request started/);
+  herd.kill("SIGTERM");
+  assertEquals((await herd.waitForExit()).code, 0);
+  await slow;
+  await herd.waitForLog(/Still busy after 1800 ms of draining; exiting anyway/);
+  assert(!herd.lines.some((l) => /SIGKILL/.test(l)), herd.lines.join("\n"));
+  // Its last lines were written on the way out.
+  assert(fast.startsWith("fast from"));
+  assertEquals((await Deno.readTextFile(`${dir}/access.log`)).split("\n").length - 1, 1);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("signals: INT stops quickly and exits", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
   herd.kill("SIGINT");
