@@ -71,6 +71,8 @@ const NO_EFFECTS: MasterEffects = {
 
 /** SIGINTs closer together than this are one Ctrl-C (see `#stopQuickly`). */
 const SAME_CTRL_C_MS = 500;
+// A handler that held the master longer than a heartbeat period: judge workers a turn later.
+const HELD_MS = 1000;
 
 /** The master loop. */
 export class Arbiter {
@@ -125,11 +127,14 @@ export class Arbiter {
     const event = await this.queue.next(
       nextDeadline(this.workforce, { now, refillAt: this.#refillAt }),
     );
+    const handledAt = this.#clock.now();
     if (event) await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
     if (this.#exitCode !== null) return;
-    // While a hook held the master, workers' heartbeats and ready frames queued up unread:
-    // workers are judged only once all of them are heard, or the master's delay is theirs.
-    if (this.queue.pending === 0) {
+    // While a hook held the master, workers' heartbeats and ready frames queued up unread (or,
+    // for a hook that blocked instead of awaiting, stayed in their sockets until the next
+    // turn): workers are judged only once all of them are heard, or the master's delay is theirs.
+    const held = this.#clock.now() - handledAt > HELD_MS;
+    if (!held && this.queue.pending === 0) {
       const running = this.#phase === "running";
       await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
       for (const w of heldExitsDue(this.workforce, this.#clock.now())) {

@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { parseIp } from "../platform/ip_networks.ts";
 
 // RFC 3986's reg-name without percent-encoding (no client sends it, and a WHATWG URL refuses
 // some of it, `%2F` say).
@@ -55,8 +54,8 @@ export function isValidHost(value: string): boolean {
     if (close === -1 || (rest !== "" && !(rest.startsWith(":") && isPort(rest.slice(1))))) {
       return false;
     }
-    const address = value.slice(1, close);
-    return address.includes(":") && parseIp(address)?.length === 16;
+    // IPv6 has spellings a URL refuses (`[1.2.3.4::]`): ask the URL parser, for this rarer form.
+    return URL.canParse(`http://${value.slice(0, close + 1)}/`);
   }
   const colon = value.indexOf(":");
   const host = colon === -1 ? value : value.slice(0, colon);

@@ -126,6 +126,22 @@ Deno.test("a slow master hook is not blamed on workers whose heartbeats it kept 
   assertEquals(rig.arbiter.workforce.restarts.timeout ?? 0, 0);
 });
 
+Deno.test("a hook that blocks the master is not blamed on workers whose frames were unread", async () => {
+  // nworkers_changed busy-loops 3 s (timeout 2): the heartbeats stay in the sockets until the
+  // master's next turn, so it must take that turn before judging anyone.
+  const rig: Rig = new Rig({
+    workers: 2,
+    settings: { timeout: 2, nworkers_changed: () => void (rig.clock.time += 3000) },
+  });
+  await rig.start();
+  const [first, second] = rig.driver.spawned;
+  await rig.signal("SIGTTIN");
+  rig.queueBeat(first, 0);
+  rig.queueBeat(second, 0);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  assertEquals([first.signals, second.signals], [[], []]);
+});
+
 Deno.test("boot_timeout runs from the worker's configuration, not from a spawn a hook delayed", async () => {
   // post_fork holds the master 3 s per worker: worker 1's hello is read 6 s after its spawn.
   const rig: Rig = new Rig({

@@ -52,6 +52,8 @@ Deno.test("isValidHost takes a host and port, and nothing that would change the 
       ":80",
       "[1:2]",
       "[1.2.3.4]",
+      "[1.2.3.4::]",
+      "[1.2.3.4::1]",
     ]
   ) {
     assertEquals(isValidHost(bad), false, bad);
