@@ -17,8 +17,9 @@
  */
 import { resolve } from "node:path";
 import type { Resolved } from "../settings/resolved.ts";
-import { firstLine, osErrorReason } from "../error_text.ts";
-import { hostPort, listenAddresses } from "../settings/addresses.ts";
+import { firstLine } from "../error_text.ts";
+import { listenAddresses } from "../settings/addresses.ts";
+import { listenProblem } from "../master/listener_check.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -112,16 +113,10 @@ async function pathProblems(
     const dir = missingParent(resolve(cwd, path));
     if (dir !== null) problems.push(`"${name}" has "${path}": no directory "${dir}"`);
   }
-  // An address this machine cannot listen on (a name that does not resolve, another host's
-  // address, a privileged port): serve stops with exit 5. A server already on it is fine here.
+  // serve stops with exit 5 on these; a server already on the address is fine here.
   for (const address of listenAddresses(settings)) {
-    if (address.transport !== "tcp") continue;
-    try {
-      Deno.listen({ hostname: address.hostname, port: address.port }).close();
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) continue;
-      problems.push(`Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`);
-    }
+    const problem = address.transport === "tcp" ? listenProblem(address) : null;
+    if (problem !== null) problems.push(problem);
   }
   // Log directories are created at start: only a file in the way stops that.
   for (const name of ["error_log", "access_log"] as const) {

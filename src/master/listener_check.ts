@@ -66,8 +66,7 @@ export async function refuseBusyAddresses(
     try {
       if (await isAddressInUse(address)) return `Address ${hostPort(address)} is already in use`;
     } catch (error) {
-      // Not an interface of this machine, a privileged port, a name that does not resolve.
-      return `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`;
+      return cannotListen(address, error);
     }
   }
   for (const address of addresses) {
@@ -85,6 +84,33 @@ export async function refuseBusyAddresses(
     }
   }
   return null;
+}
+
+/**
+ * Why this machine cannot listen on a TCP address (a name that does not
+ * resolve, another host's address, a privileged port), or null when it can
+ * or something already does (a running Herd, say): what `check` refuses
+ * that `serve` would stop on with exit 5. Listens for a moment, on the port
+ * itself.
+ *
+ * @example
+ * ```ts
+ * import { listenProblem } from "./listener_check.ts";
+ * listenProblem({ transport: "tcp", hostname: "192.0.2.1", port: 8080 });
+ * // "Cannot listen on 192.0.2.1:8080: Cannot assign requested address"
+ * ```
+ */
+export function listenProblem(address: TcpAddress): string | null {
+  try {
+    Deno.listen({ hostname: address.hostname, port: address.port }).close();
+    return null;
+  } catch (error) {
+    return error instanceof Deno.errors.AddrInUse ? null : cannotListen(address, error);
+  }
+}
+
+function cannotListen(address: TcpAddress, error: unknown): string {
+  return `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`;
 }
 
 /**
