@@ -53,7 +53,11 @@ export interface ExitStatus {
 export interface MasterContext {
   /** The master's pid. */
   readonly pid: number;
-  /** The effective settings (plain data). */
+  /**
+   * The effective settings (plain data). `workers` is the configured count
+   * as a number (`"auto"` resolved); after `TTIN`/`TTOU` the live ones are
+   * {@linkcode MasterContext.workers}.
+   */
   readonly settings: Readonly<Record<string, unknown>>;
   /** The workers alive at the moment of the call. */
   readonly workers: readonly WorkerInfo[];

@@ -17,6 +17,8 @@ import {
 import { hookSettings } from "../settings/sections/hooks.ts";
 import { getLog } from "../logging/log.ts";
 import { TIMED_OUT, within } from "../platform/timer.ts";
+import { effectiveCpuCount } from "../platform/cpus.ts";
+import { workerCount } from "./worker_count.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import type { DataSettings, Settings } from "../settings/table.ts";
 
@@ -88,9 +90,15 @@ export async function runMasterHook(
   const hook = state.settings[name];
   if (!hook) return;
   const log = getLog("hooks");
+  const data = dataSettings(state.settings);
   const context = {
     pid: Deno.pid,
-    settings: dataSettings(state.settings),
+    // A hook sees the configured count as the number the master runs ("auto" resolved), as
+    // Gunicorn's hooks see a number; the live workers are `workers`.
+    settings: {
+      ...data,
+      workers: workerCount(data.workers, effectiveCpuCount, data.worker_class),
+    },
     workers: state.workers,
     log,
   };

@@ -1,5 +1,7 @@
 import { assertEquals } from "../../assert.ts";
-import { workerConfigPath } from "../../../src/master/master_hooks.ts";
+import { runMasterHook, workerConfigPath } from "../../../src/master/master_hooks.ts";
+import { workerCount } from "../../../src/master/worker_count.ts";
+import { effectiveCpuCount } from "../../../src/platform/cpus.ts";
 import { defaultSettings } from "../../../src/settings/table.ts";
 import type { Settings } from "../../../src/settings/table.ts";
 
@@ -20,4 +22,24 @@ Deno.test("workerConfigPath: a worker imports config.ts only for a worker-side h
 Deno.test("workerConfigPath: no config.ts, nothing to import", () => {
   const settings = { ...defaultSettings("development"), pre_request: () => {} };
   assertEquals(workerConfigPath({ settings, configPath: null }), null);
+});
+
+Deno.test("runMasterHook: a hook sees workers as the number the master runs, not auto", async () => {
+  const seen: unknown[] = [];
+  const settings: Settings = {
+    ...defaultSettings("development"),
+    workers: "auto",
+    worker_class: "sync",
+    on_starting: (master) => {
+      seen.push(master.settings.workers);
+    },
+  };
+  await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
+  assertEquals(seen, [workerCount("auto", effectiveCpuCount, "sync")]);
+  assertEquals(typeof seen[0], "number");
+  await runMasterHook({ settings: { ...settings, workers: 3 }, workers: [] }, {
+    name: "on_starting",
+    args: [],
+  });
+  assertEquals(seen[1], 3);
 });
