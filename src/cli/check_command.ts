@@ -18,8 +18,8 @@
 import { resolve } from "node:path";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
-import { listenAddresses } from "../settings/addresses.ts";
-import { listenProblem } from "../master/listener_check.ts";
+import { hostPort, listenAddresses } from "../settings/addresses.ts";
+import { isAddressInUse, listenProblem } from "../master/listener_check.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -89,6 +89,14 @@ export async function runCheck(
       app ?? "embedded default app"
     })`,
   );
+  // Not an error: check also runs beside the Herd it is about to replace (by USR2).
+  for (const address of listenAddresses(resolved.settings)) {
+    if (address.transport === "tcp" && address.port !== 0 && await isAddressInUse(address)) {
+      console.error(
+        `note: ${hostPort(address)} is in use now; serve refuses to start while it is`,
+      );
+    }
+  }
   return 0;
 }
 

@@ -303,6 +303,15 @@ Deno.test({
       2,
       "error: Cannot listen on 192.0.2.1:8080: Cannot assign requested address\n",
     ]);
+    // Busy (another program here): serve would refuse it; check says so and passes, as it also
+    // runs beside the Herd it is about to replace.
+    using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const busyPort = (busy.addr as Deno.NetAddr).port;
+    const taken = await herd({ args: ["check", "--bind", `127.0.0.1:${busyPort}`] });
+    assertEquals([taken.code, taken.stderr], [
+      0,
+      `note: 127.0.0.1:${busyPort} is in use now; serve refuses to start while it is\n`,
+    ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
     assertEquals(
