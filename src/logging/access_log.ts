@@ -27,7 +27,7 @@
  * @module
  */
 import type { DataSettings } from "../settings/table.ts";
-import { compileAccessFormat } from "./access_format.ts";
+import { type AccessEntry, compileAccessFormat } from "./access_format.ts";
 import { logTarget, openLineWriter } from "./line_writer.ts";
 import { getLog } from "./log.ts";
 
@@ -80,14 +80,23 @@ export function openAccessLog(
     },
   );
   let warned = false;
+  const line = (entry: AccessEntry) => {
+    // A text line goes to the buffer piece by piece, not as one string (~0.2 µs less a line).
+    if (toLine.pieces) out.writePieces(toLine.pieces, entry);
+    else out.write(toLine(entry));
+  };
   return {
     write(req, info, res, startedAtMs, durationMs) {
-      const entry = { req, info, res, startedAtMs, durationMs };
       try {
-        // A text line goes to the buffer piece by piece, not as one string (~0.2 µs less a line).
-        if (toLine.pieces) out.writePieces(toLine.pieces, entry);
-        else out.write(toLine(entry));
+        line({ req, info, res, startedAtMs, durationMs });
       } catch (error) {
+        // Once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"):
+        // the line is written without them. (A half-written line is never queued.)
+        if (
+          res.status === 101 && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })
+        ) {
+          return;
+        }
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);
         warned = true;
@@ -97,4 +106,15 @@ export function openAccessLog(
     reopen: () => out.reopen(),
     close: () => out.close(),
   };
+}
+
+/** Writes `entry` with a copy of its request that has no headers; false if that fails too. */
+function writeUpgraded(line: (entry: AccessEntry) => void, entry: AccessEntry): boolean {
+  try {
+    // Deno keeps the method and URL readable after the upgrade (it read them to upgrade).
+    line({ ...entry, req: new Request(entry.req.url, { method: entry.req.method }) });
+    return true;
+  } catch {
+    return false;
+  }
 }

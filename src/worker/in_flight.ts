@@ -55,6 +55,14 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
     return this.#remoteAddr ??= this.#runtimeInfo().remoteAddr;
   }
 
+  /**
+   * Reads the peer's address now, for a later reader: Deno refuses it
+   * ("Request closed") once the app has upgraded the request to a WebSocket.
+   */
+  keepRemoteAddr(): void {
+    this.#remoteAddr ??= this.#runtimeInfo().remoteAddr;
+  }
+
   /** The runtime's own promise: resolves once the response was sent. */
   get completed(): Promise<void> {
     return this.#runtimeInfo().completed;

@@ -192,6 +192,8 @@ class Guard implements RequestGuard {
 
   readonly #withRequest = (req: Request, info: Deno.ServeHandlerInfo) => {
     const entry = new InFlight(req, info);
+    // The access log reads the peer anyway; read before the app, it survives an upgrade.
+    if (this.#accessLog !== null) entry.keepRemoteAddr();
     const host = req.headers.get("host");
     if (host !== null && !isValidHost(host)) {
       entry.req = withoutHost(req, host);
@@ -283,7 +285,10 @@ class Guard implements RequestGuard {
     } catch (error) {
       return this.#done(entry, this.#failure(entry, error));
     }
-    if (result instanceof Response) return this.#done(entry, result);
+    if (isSendable(result)) return this.#done(entry, result);
+    if (result instanceof Response) {
+      return this.#done(entry, this.#failure(entry, notAResponse(result)));
+    }
     entry.defer();
     Promise.resolve(result).then(
       (res) => this.#settle(entry, res),
@@ -293,6 +298,7 @@ class Guard implements RequestGuard {
   }
 
   #settle(entry: InFlight, res: Response): void {
+    if (!isSendable(res)) res = this.#failure(entry, notAResponse(res));
     if (entry.timedOut) {
       // Already answered 503: release what the late response holds.
       res.body?.cancel().catch(() => {});
@@ -321,11 +327,16 @@ class Guard implements RequestGuard {
 
   #complete(entry: InFlight, response: Response): Response {
     const durationMs = performance.now() - entry.start;
-    this.#counters.record(response.status, durationMs / 1000);
+    const status = response.status;
+    this.#counters.record(status, durationMs / 1000);
     // Exactly once: `served` passes the limit a single time.
     if (this.#counters.served === this.#recycleAt) queueMicrotask(this.#recycleDue);
     const req = entry.req;
-    const res = this.#connection.apply(response, req === null ? null : entry);
+    // A WebSocket upgrade's response is Deno's to send as it is, and its connection is no
+    // longer HTTP: no keep-alive headers (a copy of it would not be the upgrade any more).
+    const res = status === 101
+      ? response
+      : this.#connection.apply(response, req === null ? null : entry);
     // Hooks and the access log are only configured when requests are built.
     if (req === null) return res;
     const hooks = this.#hooks;
@@ -356,7 +367,11 @@ class Guard implements RequestGuard {
   #failure(entry: InFlight, error: unknown): Response {
     if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
     const detail = workerPermissionAdvice(
-      error instanceof Error ? (error.stack ?? error.message) : errorMessage(error),
+      error instanceof NotAResponse
+        ? error.message
+        : error instanceof Error
+        ? (error.stack ?? error.message)
+        : errorMessage(error),
     );
     log.error(`Error in the app for ${this.#describe(entry)}: ${detail}`);
     return new Response("Internal Server Error\n", {
@@ -387,6 +402,31 @@ class Guard implements RequestGuard {
       log.warning(others === 0 ? first : `${first} (and ${more}, also 503)`);
     }
   }
+}
+
+/** A Response Deno can send: not `Response.error()` (status 0), which fails the connection. */
+function isSendable(value: unknown): value is Response {
+  return value instanceof Response && value.status !== 0;
+}
+
+/** The app answered something Deno cannot send; its stack would only show Herd's frames. */
+class NotAResponse extends TypeError {}
+
+/** What the app answered instead of a Response (or `Response.error()`), as an error to log. */
+function notAResponse(value: unknown): NotAResponse {
+  if (value instanceof Response) {
+    return new NotAResponse(
+      "The app answered Response.error(), a network error no server can send",
+    );
+  }
+  const what = value === null || value === undefined
+    ? String(value)
+    : typeof value === "object"
+    ? `an object (${Object.prototype.toString.call(value)})`
+    : `a ${typeof value}`;
+  return new NotAResponse(
+    `The app answered ${what}, not a Response (or a promise resolving to one)`,
+  );
 }
 
 function timeoutResponse(timeoutMs: number): Response {
