@@ -59,6 +59,9 @@ export interface WorkerSpawn {
   now: number;
 }
 
+// Orders retirement marks across every worker of the master.
+let retireMarks = 0;
+
 /** One worker, from spawn to reaped exit. */
 export class WorkerHandle {
   /** Unique per spawn, unlike `id`, which a replacement inherits. */
@@ -72,8 +75,17 @@ export class WorkerHandle {
   state: WorkerState = "booting";
   /** Set once the worker said hello with the right token. */
   link: Link | null = null;
+  #retire: ExitReason | null = null;
+  /** When it was marked to retire, as a count of marks (0: not marked): replacements go in this order. */
+  retireMark = 0;
   /** Why the master wants it replaced (it keeps serving until its successor is ready). */
-  retire: ExitReason | null = null;
+  get retire(): ExitReason | null {
+    return this.#retire;
+  }
+  set retire(reason: ExitReason | null) {
+    this.#retire = reason;
+    this.retireMark = reason === null ? 0 : ++retireMarks;
+  }
   /** Why the master told it to leave; null means any exit is unexpected. */
   leaving: ExitReason | null = null;
   /** When it last reported (spawn time until then). */

@@ -46,6 +46,8 @@ export interface PlannedWorker {
   state: "booting" | "ready" | "draining";
   /** Set when the worker should be replaced, with the reason. */
   retire: ExitReason | null;
+  /** Orders the marks to retire (lower: marked first); absent or 0: slot order. */
+  retireMark?: number;
 }
 
 /** One step to take. */
@@ -88,7 +90,7 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
       surging++;
     }
   }
-  for (let id = 1; id <= input.target; id++) {
+  for (const id of slotOrder(input.target, active)) {
     const slot = active.filter((w) => w.id === id);
     const retiring = slot.filter((w) => w.retire !== null);
     const fresh = slot.filter((w) => w.retire === null);
@@ -111,4 +113,21 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
     }
   }
   return actions;
+}
+
+/**
+ * Slots 1..target, those whose worker was marked to retire first ahead: with one surge at a
+ * time, slot order alone let the low slots' fresh workers, which reach `max_requests` again
+ * within a second under heavy load, take every turn while the high slots' waited for good.
+ */
+function slotOrder(target: number, active: readonly PlannedWorker[]): number[] {
+  const marked = new Map<number, number>();
+  for (const w of active) {
+    const mark = w.retireMark ?? 0;
+    if (w.retire === null || mark === 0) continue;
+    marked.set(w.id, Math.min(marked.get(w.id) ?? Infinity, mark));
+  }
+  const ids = Array.from({ length: target }, (_, i) => i + 1);
+  const key = (id: number) => marked.get(id) ?? Infinity;
+  return ids.sort((a, b) => key(a) - key(b) || a - b);
 }

@@ -60,3 +60,23 @@ Deno.test("planWorkforce starts no replacement while a drain settles, but still 
   const crashed = { ...input, workers: [w(4, 2, "ready"), draining], settling: true };
   assertEquals(planWorkforce(crashed), [{ kind: "spawn", id: 1 }]);
 });
+
+Deno.test("planWorkforce replaces the worker marked to retire first, whatever its slot", () => {
+  // Under heavy load a fresh worker in slot 1 reaches max_requests again before slot 4's turn:
+  // by slot order, slot 4 would wait for good.
+  const workers = [
+    { ...w(1, 1, "ready", "max_requests"), retireMark: 9 },
+    { ...w(2, 2, "ready"), retireMark: 0 },
+    { ...w(3, 3, "ready", "max_requests"), retireMark: 4 },
+    { ...w(4, 4, "ready", "max_requests"), retireMark: 2 },
+  ];
+  assertEquals(planWorkforce({ target: 4, workers, mayRefill: true, maxSurge: 1 }), [
+    { kind: "spawn", id: 4 },
+  ]);
+  // Unmarked slots keep their order (a start fills 1, 2, 3).
+  assertEquals(planWorkforce({ target: 3, workers: [], mayRefill: true, maxSurge: 1 }), [
+    { kind: "spawn", id: 1 },
+    { kind: "spawn", id: 2 },
+    { kind: "spawn", id: 3 },
+  ]);
+});
