@@ -13,8 +13,9 @@ import type { Workforce } from "./workforce.ts";
 import { LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
 
 /**
- * Applies every deadline due at `now`. Recycling and heartbeat checks only
- * apply while `running` (not during the initial start or a stop).
+ * Applies every deadline due at `now`. Recycling and heartbeat checks of
+ * serving workers only apply while `running` (not during the initial start
+ * or a stop); a draining worker's heartbeat is checked in every phase.
  *
  * @example
  * ```ts
@@ -34,6 +35,10 @@ export async function enforceDeadlines(
       log.warning(`${w.label} did not exit in time: sending SIGKILL`);
       w.process.kill("SIGKILL");
       w.killAt = now + 5000;
+    } else if (isSilentWhileDraining(w, now, s.timeout)) {
+      // Blocked while draining (a reload, a recycle, a stop): its listener still takes
+      // connections it will never answer, for as long as graceful_timeout.
+      await workforce.abort(w);
     } else if (w.state === "booting" && w.killAt === null) {
       if (now - bootStart(w) < s.boot_timeout * 1000) continue;
       w.bootError = `no ready within ${s.boot_timeout} s (boot_timeout)`;
@@ -59,6 +64,17 @@ export async function enforceDeadlines(
       }
     }
   }
+}
+
+// A draining worker that served heartbeats until it stopped: blocked, not busy finishing.
+function isSilentWhileDraining(w: WorkerHandle, now: number, timeoutS: number): boolean {
+  return isWatchedWhileDraining(w) && heartbeatExpired({ silentMs: now - w.lastSeen }, timeoutS);
+}
+
+// Draining after serving, still linked, and not already aborted: its heartbeats still count.
+function isWatchedWhileDraining(w: WorkerHandle): boolean {
+  return w.state === "draining" && w.readyAt !== null && w.exited === null && !w.linkClosed &&
+    w.leaving !== "timeout";
 }
 
 // Once per generation: recycling for memory would replace such workers without end.
@@ -117,7 +133,9 @@ export function nextDeadline(
     if (settled > now) deadline = Math.min(deadline, settled);
     if (w.exited) deadline = Math.min(deadline, w.exited.at + LAST_WORDS_MS);
     if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
-    else if (w.state === "booting") deadline = Math.min(deadline, bootStart(w) + bootMs);
+    if (isWatchedWhileDraining(w) && timeoutMs > 0) {
+      deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
+    } else if (w.state === "booting") deadline = Math.min(deadline, bootStart(w) + bootMs);
     else if (w.state === "ready" && timeoutMs > 0) {
       deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
     }

@@ -219,11 +219,13 @@ export class Workforce {
 
   /** Kills a blocked worker: SIGABRT now, SIGKILL 2 s later if it is still there. */
   async abort(worker: WorkerHandle): Promise<void> {
+    // A draining worker had its worker_exit call when it was told to leave.
+    const serving = worker.leaving === null;
     this.#log.error(`WORKER TIMEOUT (pid: ${worker.pid})`);
     await this.hook({ name: "worker_abort", args: [worker.info()] });
     this.#leave(worker, "timeout", 2000);
     worker.process.kill("SIGABRT");
-    await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
+    if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
   }
 
   /** SIGKILLs every worker at once. */

@@ -168,6 +168,47 @@ Deno.test("boot_timeout runs from the worker's configuration, not from a spawn a
   assertEquals([...rig.arbiter.workforce.workers.values()].map((w) => w.state), ["ready", "ready"]);
 });
 
+Deno.test("a draining worker that goes silent is aborted at timeout, not left to graceful_timeout", async () => {
+  // Blocked while draining, its listener would take connections it never answers for 30 s.
+  const rig = new Rig({
+    workers: 1,
+    settings: { max_requests: 10, timeout: 3, graceful_timeout: 30 },
+  });
+  await rig.start();
+  const old = rig.driver.spawned[0];
+  await rig.beat(old, 10);
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const fresh = rig.driver.spawned[1];
+  await rig.boot(fresh);
+  assertEquals(rig.links.get(old)!.sent.at(-1)?.type, "drain");
+  // Still heartbeating while it finishes its requests: left alone.
+  for (let i = 0; i < 4; i++) {
+    rig.clock.time += 1000;
+    await rig.beat(old, 10);
+    await rig.beat(fresh, i);
+  }
+  assertEquals(old.signals, []);
+  // Then silent: aborted once the silence passes timeout.
+  for (let i = 0; i < 4; i++) {
+    rig.clock.time += 1000;
+    await rig.beat(fresh, 4 + i);
+  }
+  assertEquals(old.signals, ["SIGABRT"]);
+  assertEquals(fresh.signals, []);
+  assert(rig.clock.now() < 30_000);
+});
+
+Deno.test("a worker blocked during a stop is aborted at timeout too", async () => {
+  const rig = new Rig({ workers: 1, settings: { timeout: 3, graceful_timeout: 30 } });
+  await rig.start();
+  await rig.signal("SIGTERM");
+  for (let i = 0; i < 5 && rig.driver.spawned[0].signals.length === 0; i++) {
+    rig.clock.time += 1000;
+    await rig.arbiter.step();
+  }
+  assertEquals(rig.driver.spawned[0].signals, ["SIGABRT"]);
+});
+
 Deno.test("arbiter drains every worker on SIGTERM and exits 0 once they are gone", async () => {
   const rig = new Rig({ workers: 2 });
   await rig.start();
