@@ -73,6 +73,9 @@ const NO_EFFECTS: MasterEffects = {
 const SAME_CTRL_C_MS = 500;
 // A handler that held the master longer than a heartbeat period: judge workers a turn later.
 const HELD_MS = 1000;
+// After the master itself did not run for over HELD_MS (SIGSTOP, a frozen VM or container): no
+// worker is judged for this long, time for each to be heard again.
+const RESUMED_QUIET_MS = 1500;
 
 /** The master loop. */
 export class Arbiter {
@@ -93,6 +96,8 @@ export class Arbiter {
   /** When the first quick stop (INT, QUIT) came; null before one. */
   #quickAt: number | null = null;
   #stopCode: number = ExitCode.Ok;
+  /** Until then no worker is judged: the master was paused, and has not heard them since. */
+  #quietUntil = 0;
   #exitCode: number | null = null;
   readonly #startedAt = new Date();
   readonly #bootStart: number;
@@ -124,17 +129,28 @@ export class Arbiter {
   /** One turn: handle the next event (or reach the next deadline), enforce, manage. */
   async step(): Promise<void> {
     const now = this.#clock.now();
-    const event = await this.queue.next(
+    const deadline = Math.max(
       nextDeadline(this.workforce, { now, refillAt: this.#refillAt }),
+      this.#quietUntil,
     );
+    const event = await this.queue.next(deadline);
     const handledAt = this.#clock.now();
+    // Woken far past its deadline, the master was not running: the workers' silence was its own.
+    if (handledAt - deadline > HELD_MS) {
+      this.#quietUntil = handledAt + RESUMED_QUIET_MS;
+      this.#log.warning(
+        `The master did not run for ${
+          Math.round((handledAt - now) / 1000)
+        } s (paused?): judging workers again once they are heard`,
+      );
+    }
     if (event) await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
     if (this.#exitCode !== null) return;
     // While a hook held the master, workers' heartbeats and ready frames queued up unread (or,
     // for a hook that blocked instead of awaiting, stayed in their sockets until the next
     // turn): workers are judged only once all of them are heard, or the master's delay is theirs.
     const held = this.#clock.now() - handledAt > HELD_MS;
-    if (!held && this.queue.pending === 0) {
+    if (!held && this.queue.pending === 0 && this.#clock.now() >= this.#quietUntil) {
       const running = this.#phase === "running";
       await enforceDeadlines(this.workforce, { now: this.#clock.now(), running });
       for (const w of heldExitsDue(this.workforce, this.#clock.now())) {

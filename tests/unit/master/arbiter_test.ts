@@ -142,6 +142,36 @@ Deno.test("a hook that blocks the master is not blamed on workers whose frames w
   assertEquals([first.signals, second.signals], [[], []]);
 });
 
+Deno.test("a paused master (SIGSTOP, a frozen VM) does not blame its silence on the workers", async () => {
+  const rig = new Rig({ workers: 2, settings: { timeout: 3 } });
+  await rig.start();
+  const workers = rig.driver.spawned.slice(0, 2);
+  using logs = captureLogs();
+  // The master sleeps 8 s past its deadline; the heartbeats sent meanwhile are still unread.
+  const next = rig.arbiter.queue.next.bind(rig.arbiter.queue);
+  rig.arbiter.queue.next = (deadline) => {
+    rig.clock.time = deadline + 8000;
+    return Promise.resolve(null);
+  };
+  await rig.arbiter.step();
+  rig.arbiter.queue.next = next;
+  for (const p of workers) rig.queueBeat(p, 1);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  for (let i = 0; i < 3; i++) {
+    rig.clock.time += 1000;
+    for (const p of workers) await rig.beat(p, 2 + i);
+  }
+  for (const p of workers) assertEquals(p.signals, [], `pid ${p.pid}`);
+  assertEquals(rig.arbiter.workforce.restarts.timeout ?? 0, 0);
+  assert(logs.records.some((r) => /did not run for \d+ s \(paused\?\)/.test(r.message)));
+  // A worker that stays silent after the pause is still found out.
+  for (let i = 0; i < 4; i++) {
+    rig.clock.time += 1000;
+    await rig.beat(workers[1], 10 + i);
+  }
+  assertEquals(workers[0].signals, ["SIGABRT"]);
+});
+
 Deno.test("boot_timeout runs from the worker's configuration, not from a spawn a hook delayed", async () => {
   // post_fork holds the master 3 s per worker: worker 1's hello is read 6 s after its spawn.
   const rig: Rig = new Rig({
