@@ -202,17 +202,26 @@ export class Workforce {
   /** Asks a worker to finish its in-flight requests and exit; SIGKILL after the grace. */
   async drain(worker: WorkerHandle, reason: ExitReason): Promise<void> {
     const graceMs = this.resolved.settings.graceful_timeout * 1000;
+    // Still booting: it serves nobody, and reads no frame until its app has loaded (which
+    // may take until boot_timeout), so waiting graceful_timeout for it only delays the stop.
+    const booting = worker.state === "booting";
     this.#leave(worker, reason, graceMs);
-    this.#log.info(`${worker.label} draining (reason: ${reason})`);
-    if (!worker.link) worker.process.kill("SIGTERM");
-    else await worker.link.send({ type: "drain", reason, graceMs });
+    if (booting) {
+      this.#log.info(`${worker.label} stopped while booting (reason: ${reason})`);
+      worker.process.kill("SIGKILL");
+    } else {
+      this.#log.info(`${worker.label} draining (reason: ${reason})`);
+      if (!worker.link) worker.process.kill("SIGTERM");
+      else await worker.link.send({ type: "drain", reason, graceMs });
+    }
     await this.hook({ name: "worker_exit", args: [worker.info(), reason] });
   }
 
   /** Tells a worker to exit now; SIGKILL after `graceMs`. */
   async stop(worker: WorkerHandle, graceMs: number): Promise<void> {
+    const booting = worker.state === "booting";
     this.#leave(worker, "shutdown", graceMs);
-    if (!worker.link) worker.process.kill("SIGKILL");
+    if (booting || !worker.link) worker.process.kill("SIGKILL");
     else await worker.link.send({ type: "stop" });
     await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
   }

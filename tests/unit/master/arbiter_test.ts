@@ -251,6 +251,24 @@ Deno.test("arbiter drains every worker on SIGTERM and exits 0 once they are gone
   assertEquals(rig.arbiter.exitCode, 0);
 });
 
+Deno.test("a stop does not wait graceful_timeout for a worker still booting: it is killed", async () => {
+  const rig = new Rig({ workers: 2, settings: { graceful_timeout: 30 } });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const [ready, booting] = rig.driver.spawned;
+  await rig.boot(ready);
+  rig.hello(booting); // configured, still importing its app
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  await rig.signal("SIGTERM");
+  assertEquals(booting.signals, ["SIGKILL"]);
+  assertEquals(ready.signals, []);
+  assertEquals(rig.links.get(ready)!.sent.at(-1)?.type, "drain");
+  booting.exit();
+  ready.exit();
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, 0);
+  assert(rig.clock.now() < 30_000);
+});
+
 Deno.test("arbiter kills workers still draining after graceful_timeout", async () => {
   const rig = new Rig({ workers: 1, settings: { graceful_timeout: 2 } });
   await rig.start();
