@@ -204,11 +204,13 @@ export class Workforce {
     const graceMs = this.resolved.settings.graceful_timeout * 1000;
     // Still booting: it serves nobody, and reads no frame until its app has loaded (which
     // may take until boot_timeout), so waiting graceful_timeout for it only delays the stop.
+    // SIGTERM ends it at once while it has no handler yet; one that has just become ready
+    // (its frame still unread here) has one, and drains.
     const booting = worker.state === "booting";
     this.#leave(worker, reason, graceMs);
     if (booting) {
       this.#log.info(`${worker.label} stopped while booting (reason: ${reason})`);
-      worker.process.kill("SIGKILL");
+      worker.process.kill("SIGTERM");
     } else {
       this.#log.info(`${worker.label} draining (reason: ${reason})`);
       if (!worker.link) worker.process.kill("SIGTERM");

@@ -259,7 +259,7 @@ Deno.test("a stop does not wait graceful_timeout for a worker still booting: it 
   rig.hello(booting); // configured, still importing its app
   await rig.until(() => rig.arbiter.queue.pending === 0);
   await rig.signal("SIGTERM");
-  assertEquals(booting.signals, ["SIGKILL"]);
+  assertEquals(booting.signals, ["SIGTERM"]);
   assertEquals(ready.signals, []);
   assertEquals(rig.links.get(ready)!.sent.at(-1)?.type, "drain");
   booting.exit();
