@@ -254,8 +254,13 @@ export class Arbiter {
       this.#reloadAgain = true;
       return this.#log.info("Reload requested during a reload: it follows when this one ends");
     }
+    if (this.#phase === "starting") {
+      // A deploy script's HUP, or a file saved, while the first workers boot: not lost.
+      this.#reloadAgain = true;
+      return this.#log.info("Reload requested while starting: it follows once workers are ready");
+    }
     if (this.#phase !== "running") {
-      return this.#log.warning("Reload ignored: the master is starting or stopping");
+      return this.#log.warning("Reload ignored: the master is stopping");
     }
     this.#log.info("Reloading the configuration");
     const next = await this.#effects.reloadConfig();
@@ -440,6 +445,7 @@ export class Arbiter {
     );
     await this.workforce.hook({ name: "when_ready", args: [] });
     await this.#effects.ready();
+    this.#replayChanges();
   }
 }
 
