@@ -74,6 +74,15 @@ export function checkSettings(input: CheckInput): CheckResult {
       problems.push(detail.replace(/^(Invalid bind "[^"]*")/, `$1${from("bind")}`));
       continue;
     }
+    // One free port is chosen for `port` 0 and shared; a bind's would differ in every worker.
+    if (address.transport === "tcp" && address.port === 0) {
+      problems.push(
+        `Invalid bind "${entry.trim()}"${
+          from("bind")
+        }: port 0 would give each worker its own port; use --port 0 (one free port for all)`,
+      );
+      continue;
+    }
     const key = JSON.stringify(canonicalAddress(address));
     if (seen.has(key)) {
       warnings.push(`"bind"${from("bind")} lists the address of "${entry.trim()}" twice`);

@@ -30,6 +30,17 @@ Deno.test("checkSettings() reports each malformed bind entry with its source", (
   ]);
 });
 
+Deno.test("checkSettings() refuses port 0 in a bind: every worker would get its own port", () => {
+  const { problems } = checkSettings({
+    settings: { ...DEFAULTS, bind: ["127.0.0.1:0", "[::1]:8080"] },
+    origins: new Map([["bind", CLI]]),
+    cpuCount: 2,
+  });
+  assertEquals(problems, [
+    'Invalid bind "127.0.0.1:0" from --x (command line): port 0 would give each worker its own port; use --port 0 (one free port for all)',
+  ]);
+});
+
 Deno.test("checkSettings() warns when worker_connections is set for sync workers", () => {
   const settings: Settings = { ...DEFAULTS, worker_class: "sync" };
   assertEquals(checkSettings({ settings, origins: new Map(), cpuCount: 2 }).warnings, []);
