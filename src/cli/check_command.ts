@@ -27,6 +27,7 @@ import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
 import { TIMED_OUT, within } from "../platform/timer.ts";
 import { probeWorkerImport } from "./probe_worker_import.ts";
+import { loadTlsPair } from "../master/tls_check.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -126,6 +127,9 @@ async function pathProblems(
     const problem = address.transport === "tcp" ? listenProblem(address) : null;
     if (problem !== null) problems.push(problem);
   }
+  // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
+  const tls = await loadTlsPair(settings);
+  if (typeof tls === "string") problems.push(tls);
   // Log directories are created at start: only a file in the way stops that.
   for (const name of ["error_log", "access_log"] as const) {
     const file = logFile(settings[name]);

@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, runHerd, startHerd } from "./_harness.ts";
 
 /** A CA and a leaf for 127.0.0.1/localhost, in a fresh directory. */
 interface Pki {
@@ -132,6 +132,51 @@ Deno.test("tls: a key of another certificate stops the start, naming both files"
     line,
     `error: Key "${other.key}" (keyfile) does not match certificate "${pki.cert}" (certfile)`,
   );
+});
+
+Deno.test("tls: check refuses what serve refuses: a missing file, a key of another certificate", async () => {
+  const pki = await makePki();
+  const other = await makePki();
+  const missing = `${pki.dir}/missing.pem`;
+  const port = String(freePort());
+  const wrongKey = await runHerd([
+    "check",
+    "--port",
+    port,
+    "--certfile",
+    pki.cert,
+    "--keyfile",
+    other.key,
+  ]);
+  assertEquals(wrongKey, {
+    code: 2,
+    stderr:
+      `error: Key "${other.key}" (keyfile) does not match certificate "${pki.cert}" (certfile)`,
+  });
+  const noFile = await runHerd([
+    "check",
+    "--port",
+    port,
+    "--certfile",
+    missing,
+    "--keyfile",
+    pki.key,
+  ]);
+  assertEquals(noFile.code, 2);
+  assertMatch(
+    noFile.stderr,
+    new RegExp(`^error: Cannot read certificate "${missing}" \\(certfile\\)`),
+  );
+  const good = await runHerd([
+    "check",
+    "--port",
+    port,
+    "--certfile",
+    pki.cert,
+    "--keyfile",
+    pki.key,
+  ]);
+  assertEquals(good, { code: 0, stderr: "" });
 });
 
 Deno.test("tls: certfile without keyfile is a configuration error", async () => {
