@@ -359,3 +359,19 @@ Deno.test("status and reopen-logs take no app: one line saying so, exit 2", asyn
     assertEquals(run.stderr, `error: "${command}" takes no app, but was given "extra"\n`);
   }
 });
+
+Deno.test("main.ts run without -A says so in one line, not with a stack trace", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", MAIN, "serve", "--port", "9"],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(output.code, 2);
+  assertEquals(
+    new TextDecoder().decode(output.stderr),
+    "error: Herd needs every permission: run it with -A (deno run -A main.ts ...): " +
+      "Requires env access\n",
+  );
+});
