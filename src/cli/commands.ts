@@ -57,6 +57,11 @@ interface Command {
   usage: string;
   summary: string;
   hidden?: boolean;
+  /**
+   * True for commands that only talk to a running master: the configuration's warnings are
+   * about serving, and printed on every run (logrotate's, cron's) they would be noise.
+   */
+  quiet?: boolean;
   run(context: CommandContext): Promise<number>;
 }
 
@@ -91,6 +96,7 @@ const COMMANDS: readonly Command[] = [
     name: "status",
     usage: "status [--json] [flags]",
     summary: "Ask the running master for its workers and counters",
+    quiet: true,
     run: async ({ resolved, json }) => {
       const { runStatus } = await import("./control_commands.ts");
       return await runStatus(resolved, { json });
@@ -100,6 +106,7 @@ const COMMANDS: readonly Command[] = [
     name: "reopen-logs",
     usage: "reopen-logs [flags]",
     summary: "Tell the running master and workers to reopen their log files",
+    quiet: true,
     run: async ({ resolved }) => {
       const { runReopenLogs } = await import("./control_commands.ts");
       return await runReopenLogs(resolved);
@@ -174,15 +181,20 @@ async function runResolved(
   // `serve` logs them to the error log too: once is enough when that is this stderr.
   const logged = command.name === "serve" &&
     logTarget(resolved.settings.error_log, "stderr") === "stderr";
-  if (!logged) { for (const warning of resolved.warnings) console.error(`warning: ${warning}`); }
+  const warn = () => {
+    for (const warning of resolved.warnings) console.error(`warning: ${warning}`);
+  };
+  if (!logged && !command.quiet) warn();
   try {
-    return await command.run({
+    const code = await command.run({
       resolved,
       args: input.args,
       json: input.json,
       cwd,
       embedded: input.embedded,
     });
+    if (command.quiet && code !== 0) warn();
+    return code;
   } catch (error) {
     console.error(`error: ${firstLine(error)}`);
     if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {

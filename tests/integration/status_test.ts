@@ -27,6 +27,14 @@ Deno.test("status: prints one row per worker, and JSON with --json", async () =>
   assertEquals(response.workers.length, 2);
   const reopened = await herdCommand(["reopen-logs", ...where]);
   assertEquals(reopened.out.trim(), "Logs reopened");
+  // Run by logrotate or cron, a success prints nothing on stderr (which would mail someone),
+  // whatever the configuration warns about; a failure adds the warnings, as a hint.
+  const typo = { HERD_WORKRS: "2" };
+  const quiet = await herdCommand(["reopen-logs", ...where], typo);
+  assertEquals([quiet.code, quiet.err], [0, ""]);
+  const failed = await herdCommand(["status", "--host", "127.0.0.1", "--port", "1"], typo);
+  assertEquals(failed.code, 1);
+  assertMatch(failed.err, /\nwarning: Unknown variable "HERD_WORKRS" \(environment\)/);
 });
 
 Deno.test("status: no master running exits 1 with one line", async () => {
