@@ -141,7 +141,14 @@ export async function runCli(
   }
   // `herd help` as many CLIs have it; an app file named "help" would be written ./help.
   if (options.some((a) => HELP_FLAGS.has(a)) || (!named && args[0] === "help")) {
-    console.log(renderHelp({ commands: COMMANDS.filter((c) => !c.hidden) }));
+    // A program built around serve(app, config) reads its own prefix's variables, and its
+    // config object, not a config.ts, comes between the defaults and them.
+    const prefix = context.embedded?.config.envPrefix;
+    console.log(renderHelp({
+      commands: COMMANDS.filter((c) => !c.hidden),
+      ...(typeof prefix === "string" ? { prefix } : {}),
+      embedded: context.embedded !== undefined,
+    }));
     return 0;
   }
   const mistyped = named ? undefined : mistypedCommand(args[0]);

@@ -35,6 +35,12 @@ export interface HelpOptions {
   prefix?: string;
   /** Wrap docs at this column. @default {88} */
   width?: number;
+  /**
+   * True for a program that embeds its app and configuration (`serve(app, config)`):
+   * the config given to `serve()` takes config.ts's place.
+   * @default {false}
+   */
+  embedded?: boolean;
 }
 
 /**
@@ -47,7 +53,8 @@ export interface HelpOptions {
  * ```
  */
 export function renderHelp(options: HelpOptions): string {
-  const { commands, prefix = "HERD", width = 88 } = options;
+  const { commands, prefix = "HERD", width = 88, embedded = false } = options;
+  const configName = embedded ? "the config given to serve()" : "config.ts";
   const nameWidth = Math.max(...commands.map((c) => c.name.length), 0) + 2;
   const lines = [
     `herd ${VERSION}: a pre-fork HTTP server for Deno`,
@@ -58,9 +65,16 @@ export function renderHelp(options: HelpOptions): string {
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(nameWidth)}${c.summary}`),
     "",
-    `Each setting below may also be set in config.ts (by its snake_case name) or in the`,
-    `environment / .env (by its variable). Precedence, rising: default < config.ts <`,
-    `config.ts profiles < .env < environment < command line.`,
+    ...wrap(
+      `Each setting below may also be set in ${configName} (by its snake_case name) or in ` +
+        `the environment / .env (by its variable). Precedence, rising: default < ` +
+        `${configName} < its profiles < .env < environment < command line.` +
+        (embedded
+          ? " The defaults shown are Herd's; this program's config may change them; its config command " +
+            "prints the values in effect."
+          : ""),
+      width,
+    ),
   ];
   for (const [section, settings] of sections()) {
     lines.push("", `${section}:`);

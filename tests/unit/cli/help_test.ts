@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { assertEquals } from "../../assert.ts";
+import { assert, assertEquals } from "../../assert.ts";
 import { flagSpelling, renderHelp } from "../../../src/cli/help.ts";
 import { settingByName, SETTINGS } from "../../../src/settings/table.ts";
 import { envName, flagName } from "../../../src/settings/setting.ts";
@@ -46,4 +46,17 @@ Deno.test("flagSpelling() shows short forms, placeholders and negation", () => {
   assertEquals(of("workers"), "-w, --workers INT|auto");
   assertEquals(of("preload"), "    --[no-]preload");
   assertEquals(of("app"), "APP");
+});
+
+Deno.test("renderHelp() for a program around serve(): its config, not config.ts", () => {
+  // Wrapped lines joined: the sentences may break anywhere.
+  const text = renderHelp({ commands: [], prefix: "BIOREMPP", embedded: true }).replace(
+    /\s+/g,
+    " ",
+  );
+  assert(text.includes("BIOREMPP_WORKERS"));
+  assert(!text.includes("HERD_WORKERS"));
+  assert(text.includes("may also be set in the config given to serve()"), text);
+  assert(text.includes("The defaults shown are Herd's"));
+  assert(!renderHelp({ commands: [] }).includes("The defaults shown are Herd's"));
 });
