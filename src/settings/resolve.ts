@@ -175,6 +175,26 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     decide(name, [file.profiles[inactive].get(name)]);
   }
 
+  if (input.inlineConfig !== undefined) {
+    // A program around serve(app, config) serves that app with that config: a file named
+    // here would be ignored without a word.
+    // Its own prefix's variable too (BIOREMPP_CONFIG), which the config.ts lookup never reads.
+    const config = cli.values.get("config") ?? bootEnv.get("config") ??
+      processEnv.values.get("config");
+    const app = winners.get("app");
+    const named = [
+      { name: "config", value: config?.raw, origin: config?.origin },
+      { name: "app", value: app?.value, origin: app?.origin },
+    ];
+    for (const { name, value, origin } of named) {
+      if (origin === undefined || value === null || value === "") continue;
+      problems.add(
+        `"${name}" is ${JSON.stringify(value)} from ${describeOrigin(origin)}, ` +
+          `but this program serves the app and config given to serve(): remove it`,
+      );
+    }
+  }
+
   const settings = Object.fromEntries(
     // `has`, not `??`: an explicit null (an empty value: "off") must not become the default.
     SETTINGS.map((
@@ -183,7 +203,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   ) as Settings;
   const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
 
-  const appProblem = await checkAppExists(settings.app, { cwd, origin: origins.get("app") });
+  // A program around serve() serves its own app (an app named anyway is refused above).
+  const appProblem = input.inlineConfig === undefined
+    ? await checkAppExists(settings.app, { cwd, origin: origins.get("app") })
+    : null;
   if (appProblem) problems.add(appProblem);
   const checks = checkSettings({
     settings,

@@ -281,3 +281,24 @@ Deno.test("resolveSettings() takes an empty value as off, not as the default", a
   assertEquals(fromConfig.settings.access_log, null);
   assertEquals(fromConfig.sources.access_log, "config.ts");
 });
+
+Deno.test("resolveSettings() under serve(app, config) refuses an app or config file it would ignore", async () => {
+  const cwd = await Deno.makeTempDir();
+  const inlineConfig = { envPrefix: "MYSVC", workers: 2 };
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    resolveSettings({ args, env, cwd, inlineConfig });
+  const ok = await run([]);
+  assert(ok.ok);
+  const named = await run(["other.ts", "-c", "cfg.ts"]);
+  assert(!named.ok);
+  assertEquals(named.problems, [
+    '"config" is "cfg.ts" from -c (command line), but this program serves the app and config given to serve(): remove it',
+    '"app" is "other.ts" from APP (command line), but this program serves the app and config given to serve(): remove it',
+  ]);
+  const fromEnv = await run([], { MYSVC_CONFIG: "cfg.ts" });
+  assert(!fromEnv.ok);
+  assertEquals(fromEnv.problems, [
+    '"config" is "cfg.ts" from MYSVC_CONFIG (environment), but this program serves the app and config given to serve(): remove it',
+  ]);
+  await Deno.remove(cwd, { recursive: true });
+});
