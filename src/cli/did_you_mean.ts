@@ -60,13 +60,15 @@ export function suggestionSuffix(input: string, candidates: Iterable<string>): s
   return hit === undefined ? "" : `: did you mean ${hit}?`;
 }
 
-/** Optimal string alignment distance: a swap of neighbours counts as one edit. */
 // Gunicorn's names for settings Herd names otherwise: its users type them, and no edit
-// distance finds `preload` from `preload_app`.
+// distance finds `preload` from `preload_app` (and `--log-file` is nearest `--env-file`).
 const GUNICORN_NAMES: Record<string, string> = {
   preload_app: "preload",
   accesslog: "access_log",
+  access_logfile: "access_log",
   errorlog: "error_log",
+  error_logfile: "error_log",
+  log_file: "error_log",
   loglevel: "log_level",
 };
 
@@ -84,6 +86,7 @@ function gunicornRename(needle: string): string | undefined {
   return undefined;
 }
 
+/** Optimal string alignment distance: a swap of neighbours counts as one edit. */
 function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;

@@ -35,4 +35,9 @@ Deno.test("didYouMean() knows Gunicorn's names for Herd's settings, in every for
   assertEquals(didYouMean("APP_PRELOAD_APP", ["APP_PRELOAD", "APP_PORT"]), "APP_PRELOAD");
   assertEquals(didYouMean("accesslog", ["access_log", "error_log"]), "access_log");
   assertEquals(didYouMean("HERD_LOGLEVEL", ["HERD_LOG_LEVEL"]), "HERD_LOG_LEVEL");
+  // Gunicorn's flags: --log-file is nearest --env-file by edits, and means the error log.
+  const flags = ["--error-log", "--access-log", "--env-file"];
+  assertEquals(didYouMean("--log-file", flags), "--error-log");
+  assertEquals(didYouMean("--access-logfile", flags), "--access-log");
+  assertEquals(didYouMean("--error-logfile", flags), "--error-log");
 });
