@@ -342,9 +342,17 @@ function logUncaught(): void {
     if (stack) log.debug(stack);
     flushLogs();
   };
-  globalThis.addEventListener("error", (event) => report("Uncaught error", event.error));
+  // The worker still exits (code 1, as Deno would), but without Deno's own report: a
+  // multi-line stack on the master's stderr, outside the error log and its format.
+  globalThis.addEventListener("error", (event) => {
+    report("Uncaught error", event.error);
+    event.preventDefault();
+    Deno.exit(ExitCode.Error);
+  });
   globalThis.addEventListener("unhandledrejection", (event) => {
     report("Unhandled promise rejection", event.reason);
+    event.preventDefault();
+    Deno.exit(ExitCode.Error);
   });
 }
 

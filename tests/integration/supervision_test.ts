@@ -78,4 +78,6 @@ Deno.test("supervision: an uncaught error or rejection that ends a worker is in 
     await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 1/, { from });
     await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
   }
+  // Not also Deno's own multi-line report, outside the error log.
+  assertEquals(herd.lines.filter((l) => /^error: Uncaught|^\s+at /.test(l)), []);
 });
