@@ -386,7 +386,11 @@ export class Arbiter {
   async #halt(): Promise<void> {
     this.#phase = "halting";
     this.#stopCode = ExitCode.WorkerBootError;
-    for (const w of this.workforce.workers.values()) w.leaving ??= "boot_failure";
+    // The others booted, or would have: they are stopped, not failed.
+    if (this.workforce.workers.size > 0) {
+      this.#log.info("Shutting down: the start failed; stopping the other workers");
+    }
+    for (const w of this.workforce.workers.values()) w.leaving ??= "shutdown";
     this.workforce.killAll();
     // With no worker left to reap (none could be started), nothing else would end the master.
     await this.#finishIfEmpty();
