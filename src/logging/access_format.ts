@@ -238,6 +238,23 @@ function atomTable(options: AccessFormatOptions): Record<string, Atom> {
   };
 }
 
+/**
+ * The environment variables a text format reads (its `%({NAME}e)s` atoms).
+ *
+ * @example
+ * ```ts
+ * import { formatVariables } from "./access_format.ts";
+ * formatVariables('%(h)s %({HERD_REGION}e)s'); // ["HERD_REGION"]
+ * ```
+ */
+export function formatVariables(format: string): string[] {
+  if (format === "json") return [];
+  return [...format.matchAll(ATOM)].flatMap((m) => /^\{(.+)\}e$/.exec(m[1] ?? "")?.[1] ?? []);
+}
+
+// An atom (`%(h)s`, `%({NAME}e)s`; name in group 1) or an escaped `%%`.
+const ATOM = /%\(([^)]*)\)[sd]|%%/g;
+
 function braceAtom(name: string, options: AccessFormatOptions): Atom | undefined {
   const match = /^\{(.+)\}([ioe])$/.exec(name);
   if (match === null) return undefined;
@@ -254,7 +271,7 @@ function compileText(format: string, options: AccessFormatOptions): AccessFormat
   const atoms: Atom[] = [];
   let literal = "";
   let last = 0;
-  for (const match of format.matchAll(/%\(([^)]*)\)[sd]|%%/g)) {
+  for (const match of format.matchAll(ATOM)) {
     literal += format.slice(last, match.index);
     last = match.index + match[0].length;
     if (match[0] === "%%") {

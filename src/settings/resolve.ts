@@ -35,7 +35,12 @@ import { checkSettings } from "./checks.ts";
 import { readArgv } from "./sources/argv.ts";
 import { loadConfigFile, readConfigObject } from "./sources/config_file.ts";
 import { readDotenv } from "./sources/dotenv.ts";
-import { readEnvironment, readPlatformVariables } from "./sources/environment.ts";
+import {
+  type EnvironmentResult,
+  readEnvironment,
+  readPlatformVariables,
+} from "./sources/environment.ts";
+import { formatVariables } from "../logging/access_format.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { inContainer, loopbackInContainerWarning } from "../platform/container.ts";
 
@@ -232,8 +237,8 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       configPath: file.path,
       envFilePath: dotenv.path,
       warnings: [
-        ...processEnv.warnings,
-        ...dotenvEnv.warnings,
+        ...knownToTheLog(processEnv, settings.access_log_format),
+        ...knownToTheLog(dotenvEnv, settings.access_log_format),
         ...checks.warnings,
         ...containerWarnings(settings, prefix, origins),
       ],
@@ -315,4 +320,10 @@ function containerWarnings(
 function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+// The warnings of `read`, less "Unknown variable" for those the access log format reads.
+function knownToTheLog(read: EnvironmentResult, format: string): string[] {
+  const logged = new Set(formatVariables(format).map((v) => read.unknown.get(v)));
+  return read.warnings.filter((warning) => !logged.has(warning));
 }

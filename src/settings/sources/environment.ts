@@ -34,6 +34,11 @@ export interface EnvironmentOptions {
 export interface EnvironmentResult {
   values: Map<string, RawValue>;
   warnings: string[];
+  /**
+   * The warning about each variable with the prefix that names no setting: the access log
+   * may still read it (`%({NAME}e)s`), and then it is not unknown.
+   */
+  unknown: Map<string, string>;
 }
 
 /**
@@ -63,6 +68,7 @@ export function readEnvironment(
   );
   const values = new Map<string, RawValue>();
   const warnings: string[] = [];
+  const unknown = new Map<string, string>();
   for (const [variable, raw] of Object.entries(env)) {
     if (!variable.startsWith(`${prefix}_`)) continue;
     const origin = originOf(variable, options);
@@ -72,17 +78,21 @@ export function readEnvironment(
       continue;
     }
     const setting = SETTINGS.find((s) => envName(s.name, prefix) === variable);
-    warnings.push(
-      setting === undefined
-        ? `Unknown variable "${variable}" ${where(origin)}${
-          suggestionSuffix(variable, readable.keys())
-        }`
-        : `Ignored variable "${variable}" ${
+    if (setting === undefined) {
+      const warning = `Unknown variable "${variable}" ${where(origin)}${
+        suggestionSuffix(variable, readable.keys())
+      }`;
+      warnings.push(warning);
+      unknown.set(variable, warning);
+    } else {
+      warnings.push(
+        `Ignored variable "${variable}" ${
           where(origin)
         }: "${setting.name}" cannot be set from the environment`,
-    );
+      );
+    }
   }
-  return { values, warnings };
+  return { values, warnings, unknown };
 }
 
 /**

@@ -302,3 +302,15 @@ Deno.test("resolveSettings() under serve(app, config) refuses an app or config f
   ]);
   await Deno.remove(cwd, { recursive: true });
 });
+
+Deno.test("resolveSettings() does not call a variable the access log reads unknown", async () => {
+  const format = "%(h)s %({HERD_REGION}e)s";
+  const logged = await resolved({
+    env: { HERD_REGION: "eu-1" },
+    dotenv: "HERD_ZONE=b\n",
+    args: ["--access-log-format", `${format} %({HERD_ZONE}e)s`],
+  });
+  assertEquals(logged.warnings, []);
+  const unread = await resolved({ env: { HERD_REGION: "eu-1" } });
+  assertEquals(unread.warnings, ['Unknown variable "HERD_REGION" (environment)']);
+});
