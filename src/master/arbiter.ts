@@ -355,6 +355,7 @@ export class Arbiter {
     }
     if (this.#reload && w.generation === this.#reload.to) {
       this.#log.error(`Reload abandoned: ${w.label} failed to boot: ${why}`);
+      this.workforce.countRestart("boot_failure");
       const { booting, rolledBack } = abandonReload(this.workforce, this.#reload);
       this.#log.error(
         rolledBack === 0
@@ -362,18 +363,19 @@ export class Arbiter {
           : `The previous workers keep serving; ${rolledBack} already on generation ` +
             `${this.#reload.to} go back to generation ${this.#reload.from}, one at a time`,
       );
-      for (const b of booting) await this.workforce.drain(b, "boot_failure");
+      // Booting for the abandoned reload: stopped with it, not failed themselves.
+      for (const b of booting) await this.workforce.drain(b, "reload");
       this.target = this.#reload.previousTarget;
       this.#reload = null;
       return this.#replayChanges();
     }
-    this.#crashed(w, `failed to boot: ${why}`);
+    this.#crashed(w, `failed to boot: ${why}`, "boot_failure");
   }
 
-  #crashed(w: WorkerHandle, how: string): void {
+  #crashed(w: WorkerHandle, how: string, reason: "crash" | "boot_failure" = "crash"): void {
     const now = this.#clock.now();
     const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
-    this.workforce.countRestart("crash");
+    this.workforce.countRestart(reason);
     this.#crashes = countCrash(this.#crashes, { upMs: now - (w.readyAt ?? now), policy });
     const delay = crashDelayMs(this.#crashes, policy);
     this.#refillAt = now + delay;

@@ -17,14 +17,19 @@ import type { ProcessDriver } from "./process_driver.ts";
 import { drawLimits } from "./recycle_policy.ts";
 import { WorkerHandle } from "./worker_handle.ts";
 
-/** Reasons that count as a restart in `status` and metrics. */
+/**
+ * Reasons that count in `status` and the metrics' `herd_worker_restarts_total`: every worker
+ * replaced or stopped while serving goes on (a stop's `shutdown` is the end, not a count).
+ */
 const RESTART_REASONS: ReadonlySet<ExitReason> = new Set([
   "max_requests",
   "max_memory",
   "max_age",
   "timeout",
   "crash",
+  "boot_failure",
   "reload",
+  "scale_down",
 ]);
 
 /** What a {@linkcode Workforce} needs from outside. */

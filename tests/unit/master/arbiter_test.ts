@@ -289,6 +289,7 @@ Deno.test("arbiter scales with TTIN and TTOU, never below one worker", async () 
   assertEquals(rig.links.get(rig.driver.spawned[1])!.sent.at(-1)?.type, "drain");
   await rig.signal("SIGTTOU");
   assertEquals(rig.arbiter.target, 1);
+  assertEquals(rig.arbiter.workforce.restarts.scale_down, 1, "counted, as /metrics lists it");
 });
 
 Deno.test("arbiter reloads one worker at a time and keeps the old ones when a new one fails", async () => {
@@ -316,6 +317,9 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
   );
   assertEquals(rig.arbiter.exitCode, null);
   assertEquals(rig.driver.spawned.length, 4, "no retry loop after an abandoned reload");
+  // Counted once its exit is reaped (after its last words, or LAST_WORDS_MS).
+  await rig.until(() => rig.arbiter.workforce.restarts.boot_failure === 1);
+  assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
 });
 
 Deno.test("arbiter rolls back the workers a failed reload had already replaced", async () => {
