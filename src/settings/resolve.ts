@@ -238,6 +238,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       envFilePath: dotenv.path,
       warnings: [
         ...knownToTheLog(processEnv, settings.access_log_format),
+        ...dotenv.warnings,
         ...knownToTheLog(dotenvEnv, settings.access_log_format),
         ...checks.warnings,
         ...containerWarnings(settings, prefix, origins),

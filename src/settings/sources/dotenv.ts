@@ -19,10 +19,12 @@ import { parseEnv } from "node:util";
 import { describeOrigin, type Origin } from "../problems.ts";
 import { firstLine } from "../../error_text.ts";
 
-/** Variables read from a dotenv file, and one line per malformed line. */
+/** Variables read from a dotenv file, one line per malformed line, and per repeated key. */
 export interface DotenvScan {
   variables: Record<string, string>;
   problems: string[];
+  /** A key set twice: the last value wins, as `parseEnv` has it, which is easy to miss. */
+  warnings: string[];
 }
 
 /** The outcome of looking for, and reading, a dotenv file. */
@@ -51,6 +53,8 @@ export function scanDotenv(source: string, file: string): DotenvScan {
   const problems: string[] = [];
   // Reported once, as the file's problem: its value is not judged again as the setting's.
   const refused = new Set<string>();
+  const warnings: string[] = [];
+  const firstSeen = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -64,6 +68,13 @@ export function scanDotenv(source: string, file: string): DotenvScan {
       problems.push(`"${file}" line ${i + 1}: invalid variable name "${key}"`);
       continue;
     }
+    const first = firstSeen.get(key);
+    if (first === undefined) firstSeen.set(key, i + 1);
+    else {
+      warnings.push(
+        `"${file}" line ${i + 1}: "${key}" again (first on line ${first}); the last value is used`,
+      );
+    }
     const end = closingLine(lines, i, value);
     if (end === -1) {
       problems.push(`"${file}" line ${i + 1}: unterminated quoted value of "${key}"`);
@@ -76,7 +87,7 @@ export function scanDotenv(source: string, file: string): DotenvScan {
   for (const [key, value] of Object.entries(parseEnv(text))) {
     if (value !== undefined && !refused.has(key)) variables[key] = value;
   }
-  return { variables, problems };
+  return { variables, problems, warnings };
 }
 
 /** The index of the line that closes a quoted value opened on line `start`. */
@@ -115,12 +126,12 @@ export async function readDotenv(
     if (!(error instanceof Deno.errors.NotFound)) {
       return failed(`Cannot read env file "${display}": ${firstLine(error)}`);
     }
-    if (explicit === undefined) return { path: null, variables: {}, problems: [] };
+    if (explicit === undefined) return { path: null, variables: {}, problems: [], warnings: [] };
     return failed(`Cannot find env file "${display}" from ${describeOrigin(explicit)}`);
   }
   return { path, ...scanDotenv(text, options.display) };
 }
 
 function failed(problem: string): DotenvRead {
-  return { path: null, variables: {}, problems: [problem] };
+  return { path: null, variables: {}, problems: [problem], warnings: [] };
 }

@@ -21,17 +21,18 @@ Deno.test("scanDotenv() handles quotes, export, comments and empty values", asyn
       UNRELATED: "a b c",
     },
     problems: [],
+    warnings: [],
   });
 });
 
 Deno.test("scanDotenv() reads CRLF line endings", () => {
   const scan = scanDotenv('A=1\r\nexport B="two words"\r\n# c\r\nC=\r\n', ".env");
-  assertEquals(scan, { variables: { A: "1", B: "two words", C: "" }, problems: [] });
+  assertEquals(scan, { variables: { A: "1", B: "two words", C: "" }, problems: [], warnings: [] });
 });
 
 Deno.test("scanDotenv() accepts a quoted value spanning lines", () => {
   const scan = scanDotenv('A="one\ntwo"\nB=3\n', ".env");
-  assertEquals(scan, { variables: { A: "one\ntwo", B: "3" }, problems: [] });
+  assertEquals(scan, { variables: { A: "one\ntwo", B: "3" }, problems: [], warnings: [] });
 });
 
 Deno.test("scanDotenv() reports each malformed line with its number", () => {
@@ -53,6 +54,7 @@ Deno.test("readDotenv() skips a missing default file but not an explicit one", a
       path: null,
       variables: {},
       problems: [],
+      warnings: [],
     });
     const explicit = await readDotenv(missing, {
       display: ".env",
@@ -84,5 +86,14 @@ Deno.test("scanDotenv() reads past a byte-order mark", () => {
   assertEquals(scanDotenv("\uFEFFHERD_WORKERS=3\n", ".env"), {
     variables: { HERD_WORKERS: "3" },
     problems: [],
+    warnings: [],
   });
+});
+
+Deno.test("scanDotenv() warns of a key set twice: the last value is used", () => {
+  const scan = scanDotenv("HERD_WORKERS=2\nHERD_TIMEOUT=5\n\nHERD_WORKERS=8\n", ".env");
+  assertEquals(scan.variables.HERD_WORKERS, "8");
+  assertEquals(scan.warnings, [
+    '".env" line 4: "HERD_WORKERS" again (first on line 1); the last value is used',
+  ]);
 });
