@@ -88,7 +88,11 @@ export async function runMaster(
     ? predecessorPort ?? freePort(settings.host)
     : settings.port;
   const addresses = listenAddresses({ ...settings, port });
-  const start = await refuseStart(settings, { addresses, upgrading: upgradeFrom !== null });
+  const start = await refuseStart(settings, {
+    addresses,
+    upgrading: upgradeFrom !== null,
+    sources: resolved.sources,
+  });
   if ("message" in start) return fail(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });

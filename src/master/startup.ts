@@ -17,7 +17,7 @@ import {
   type ListenAddress,
   listenAddresses,
 } from "../settings/addresses.ts";
-import type { Resolved } from "../settings/resolved.ts";
+import type { Resolved, Source } from "../settings/resolved.ts";
 import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
 import { loadApp } from "../worker/load_app.ts";
@@ -53,15 +53,36 @@ export interface Refusal {
  * ```
  */
 export async function refuseStart(
-  settings: Pick<Settings, "certfile" | "keyfile">,
-  context: { addresses: readonly ListenAddress[]; upgrading: boolean },
+  settings: Pick<Settings, "certfile" | "keyfile" | "bind">,
+  context: {
+    addresses: readonly ListenAddress[];
+    upgrading: boolean;
+    sources?: Pick<Resolved["sources"], "bind" | "host" | "port">;
+  },
 ): Promise<Refusal | { tls: TlsPair | null }> {
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") return { message: tls, code: ExitCode.Usage };
   if (context.upgrading) return { tls };
   const busy = await refuseBusyAddresses(context.addresses);
-  return busy ? { message: busy, code: ExitCode.BindError } : { tls };
+  if (!busy) return { tls };
+  // Which setting put the address there, for the one line that refuses it: an address in
+  // use names its port, one this machine cannot listen on its host.
+  const name = settings.bind.length > 0
+    ? "bind"
+    : busy.startsWith("Cannot listen")
+    ? "host"
+    : "port";
+  const from = context.sources ? ` (${name} from ${SOURCE_NAMES[context.sources[name]]})` : "";
+  return { message: busy + from, code: ExitCode.BindError };
 }
+
+const SOURCE_NAMES: Record<Source, string> = {
+  default: "the default",
+  "config.ts": "config.ts",
+  ".env": ".env",
+  env: "the environment",
+  cli: "the command line",
+};
 
 /**
  * The addresses as URLs, `https://` when a TLS pair is set.

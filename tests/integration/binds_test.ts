@@ -75,7 +75,11 @@ Deno.test("binds: the second TCP address in use refuses the start with exit 5", 
       waitReady: false,
     });
     assertEquals((await herd.waitForExit()).code, 5);
-    await herd.waitForLog(new RegExp(`^error: Address 127\\.0\\.0\\.1:${port} is already in use$`));
+    await herd.waitForLog(
+      new RegExp(
+        `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\(bind from the command line\\)$`,
+      ),
+    );
   } finally {
     taken.close();
   }
@@ -126,7 +130,11 @@ Deno.test("binds: a Unix socket something answers on refuses the start with exit
       waitReady: false,
     });
     assertEquals((await herd.waitForExit()).code, 5);
-    await herd.waitForLog(new RegExp(`^error: Address unix:${path} is already in use$`));
+    await herd.waitForLog(
+      new RegExp(
+        `^error: Address unix:${path} is already in use \\(bind from the command line\\)$`,
+      ),
+    );
     assert(Deno.lstatSync(path).isSocket, "the live socket is left alone");
   } finally {
     live.close();

@@ -27,7 +27,11 @@ Deno.test("serve: an address already in use is refused with exit 5", async () =>
   await using herd = await startHerd({ port, args: [fixtureApp("hello.ts")], waitReady: false });
   const status = await herd.waitForExit();
   assertEquals(status.code, 5);
-  await herd.waitForLog(new RegExp(`^error: Address 127\\.0\\.0\\.1:${port} is already in use$`));
+  await herd.waitForLog(
+    new RegExp(
+      `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\(port from the command line\\)$`,
+    ),
+  );
 });
 
 Deno.test("serve: an address this machine cannot listen on is refused with exit 5 and one line", async () => {
@@ -36,7 +40,11 @@ Deno.test("serve: an address this machine cannot listen on is refused with exit 
     ["serve", fixtureApp("hello.ts"), "--host", "192.0.2.1", "-p", "19099"],
   );
   assertEquals(code, 5, stderr);
-  assertEquals(stderr, "error: Cannot listen on 192.0.2.1:19099: Cannot assign requested address");
+  assertEquals(
+    stderr,
+    "error: Cannot listen on 192.0.2.1:19099: Cannot assign requested address " +
+      "(host from the command line)",
+  );
 });
 
 Deno.test("serve: a foreign reusePort listener on the port is refused too", async () => {
@@ -190,6 +198,7 @@ Deno.test("serve: a unix: bind in a directory that does not exist is refused wit
   assertEquals(code, 5, stderr);
   assertEquals(
     stderr.split("\n").at(-1),
-    'error: Cannot listen on unix:/nonexistent-herd-dir/s.sock: no directory "/nonexistent-herd-dir"',
+    'error: Cannot listen on unix:/nonexistent-herd-dir/s.sock: no directory "/nonexistent-herd-dir" ' +
+      "(bind from the command line)",
   );
 });
