@@ -139,44 +139,20 @@ Deno.test("tls: check refuses what serve refuses: a missing file, a key of anoth
   const other = await makePki();
   const missing = `${pki.dir}/missing.pem`;
   const port = String(freePort());
-  const wrongKey = await runHerd([
-    "check",
-    "--port",
-    port,
-    "--certfile",
-    pki.cert,
-    "--keyfile",
-    other.key,
-  ]);
-  assertEquals(wrongKey, {
+  const check = (cert: string, key: string) =>
+    runHerd(["check", "--port", port, "--certfile", cert, "--keyfile", key]);
+  assertEquals(await check(pki.cert, other.key), {
     code: 2,
     stderr:
       `error: Key "${other.key}" (keyfile) does not match certificate "${pki.cert}" (certfile)`,
   });
-  const noFile = await runHerd([
-    "check",
-    "--port",
-    port,
-    "--certfile",
-    missing,
-    "--keyfile",
-    pki.key,
-  ]);
+  const noFile = await check(missing, pki.key);
   assertEquals(noFile.code, 2);
   assertMatch(
     noFile.stderr,
     new RegExp(`^error: Cannot read certificate "${missing}" \\(certfile\\)`),
   );
-  const good = await runHerd([
-    "check",
-    "--port",
-    port,
-    "--certfile",
-    pki.cert,
-    "--keyfile",
-    pki.key,
-  ]);
-  assertEquals(good, { code: 0, stderr: "" });
+  assertEquals(await check(pki.cert, pki.key), { code: 0, stderr: "" });
 });
 
 Deno.test("tls: certfile without keyfile is a configuration error", async () => {
