@@ -90,13 +90,12 @@ export function openAccessLog(
       try {
         line({ req, info, res, startedAtMs, durationMs });
       } catch (error) {
-        // Once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"):
-        // the line is written without them. (A half-written line is never queued.)
-        if (
-          res.status === 101 && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })
-        ) {
-          return;
-        }
+        // Once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"),
+        // whatever the answer: the line is written without them. (A half-written line is never
+        // queued.)
+        const upgraded = res.status === 101 ||
+          (error instanceof TypeError && error.message === "Request closed");
+        if (upgraded && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })) return;
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);
         warned = true;

@@ -404,9 +404,17 @@ class Guard implements RequestGuard {
   }
 }
 
-/** A Response Deno can send: not `Response.error()` (status 0), which fails the connection. */
+/**
+ * A Response Deno can send: not `Response.error()` (status 0), which fails the connection,
+ * nor one whose body was already read or sent (a Response kept and returned again), for which
+ * Deno answers 500 itself. A Response-like object that is no real one throws on its getters.
+ */
 function isSendable(value: unknown): value is Response {
-  return value instanceof Response && value.status !== 0;
+  try {
+    return value instanceof Response && value.status !== 0 && !value.bodyUsed;
+  } catch {
+    return false;
+  }
 }
 
 /** The app answered something Deno cannot send; its stack would only show Herd's frames. */
@@ -415,9 +423,15 @@ class NotAResponse extends TypeError {}
 /** What the app answered instead of a Response (or `Response.error()`), as an error to log. */
 function notAResponse(value: unknown): NotAResponse {
   if (value instanceof Response) {
-    return new NotAResponse(
-      "The app answered Response.error(), a network error no server can send",
-    );
+    let why = "an object that is no real Response";
+    try {
+      why = value.bodyUsed
+        ? "a Response whose body was already read or sent (one Response serves one request)"
+        : "Response.error(), a network error no server can send";
+    } catch {
+      // Object.create(Response.prototype): its getters throw.
+    }
+    return new NotAResponse(`The app answered ${why}`);
   }
   const what = value === null || value === undefined
     ? String(value)

@@ -164,13 +164,29 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   );
   const graceMs = config.settings.graceful_timeout * 1000;
   using _signals = handleSignals(() => drain(graceMs, "SIGTERM"));
+  // Deno ends a server's accept loop by itself when a request the app upgraded
+  // (Deno.upgradeWebSocket) is answered with anything but the upgrade: another response, a
+  // throw, or Herd's 503 at `timeout`. The worker would look healthy and serve no one: it
+  // finishes what it has and leaves, as a crash, to be replaced.
+  let stoppedByItself = false;
+  for (const server of servers) {
+    server.finished.then(() => {
+      if (draining) return;
+      stoppedByItself = true;
+      log.error(
+        "The server stopped accepting connections by itself (Deno does when a request the app " +
+          "upgraded to a WebSocket is answered otherwise): the worker exits to be replaced",
+      );
+      drain(graceMs, "its server stopped");
+    });
+  }
 
   const code = await exit.promise;
   guard.close();
   // A last count, so the master's totals include what was served since the last tick.
   await channel.send({ type: "heartbeat", ...guard.stats(Deno.memoryUsage().rss) });
   channel.close();
-  return finish(code, accessLog);
+  return finish(stoppedByItself ? ExitCode.Error : code, accessLog);
 }
 
 interface Booted {

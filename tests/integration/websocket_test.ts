@@ -51,11 +51,14 @@ for (const app of ["websocket.ts", "websocket_async.ts"]) {
   Deno.test(`websocket: an answer that is not a Response is a 500, the worker lives (${app})`, async () => {
     await using herd = await startHerd({ args: [fixtureApp(app), "-w", "1"] });
     const [worker] = herd.workerPids();
-    for (const path of ["undefined", "string", "error"]) {
+    const statuses = [];
+    for (const path of ["undefined", "string", "error", "fake", "reused", "reused"]) {
       const res = await fetch(`${herd.url}/${path}`);
       await res.body?.cancel();
-      assertEquals(res.status, 500, path);
+      statuses.push(res.status);
     }
+    // A kept Response serves its first request only.
+    assertEquals(statuses, [500, 500, 500, 500, 200, 500]);
     assertEquals(await (await fetch(herd.url)).text(), `ok from ${worker}\n`);
     assertEquals(herd.workerPids(), [worker]);
     await herd.waitForLog(
@@ -63,5 +66,28 @@ for (const app of ["websocket.ts", "websocket_async.ts"]) {
     );
     await herd.waitForLog(/\/string: The app answered a string, not a Response/);
     await herd.waitForLog(/\/error: The app answered Response\.error\(\), a network error/);
+    await herd.waitForLog(/\/fake: The app answered an object that is no real Response/);
+    await herd.waitForLog(/\/reused: The app answered a Response whose body was already read/);
   });
 }
+
+Deno.test("websocket: an upgrade answered otherwise stops Deno's server: the worker is replaced", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("websocket.ts"), "-w", "1"] });
+  const [worker] = herd.workerPids();
+  const from = herd.lines.length;
+  const refused = await fetch(`${herd.url}/refuse`, {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+    },
+  }).then((r) => r.body?.cancel(), () => "no answer");
+  assert(refused === undefined || refused === "no answer");
+  await herd.waitForLog(/The server stopped accepting connections by itself/, { from });
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 1/, { from });
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+  const [replacement] = herd.workerPids();
+  assert(replacement !== worker);
+  assertEquals(await (await fetch(herd.url)).text(), `ok from ${replacement}\n`);
+});
