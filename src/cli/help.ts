@@ -60,7 +60,8 @@ export function renderHelp(options: HelpOptions): string {
     `herd ${VERSION}: a pre-fork HTTP server for Deno`,
     "",
     "Usage:",
-    ...commands.map((c) => `  herd ${c.usage}`),
+    // A program around serve() serves its own app with its own config: no APP, no -c.
+    ...commands.map((c) => `  herd ${embedded ? c.usage.replace(" [APP]", "") : c.usage}`),
     "",
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(nameWidth)}${c.summary}`),
@@ -77,8 +78,10 @@ export function renderHelp(options: HelpOptions): string {
     ),
   ];
   for (const [section, settings] of sections()) {
+    const shown = embedded ? settings.filter((s) => !EMBEDDED_FIXED.has(s.name)) : settings;
+    if (shown.length === 0) continue;
     lines.push("", `${section}:`);
-    for (const setting of settings) lines.push(...describeSetting(setting, { prefix, width }));
+    for (const setting of shown) lines.push(...describeSetting(setting, { prefix, width }));
   }
   lines.push(
     "",
@@ -89,6 +92,9 @@ export function renderHelp(options: HelpOptions): string {
   );
   return lines.join("\n");
 }
+
+// What a program around serve(app, config) refuses to be given (see `resolve.ts`).
+const EMBEDDED_FIXED = new Set(["app", "config"]);
 
 /**
  * How a setting is written on the command line: `-w, --workers INT|auto`,

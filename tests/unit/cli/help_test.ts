@@ -59,4 +59,10 @@ Deno.test("renderHelp() for a program around serve(): its config, not config.ts"
   assert(text.includes("may also be set in the config given to serve()"), text);
   assert(text.includes("The defaults shown are Herd's"));
   assert(!renderHelp({ commands: [] }).includes("The defaults shown are Herd's"));
+  // No APP, no --config: such a program refuses them.
+  const commands = [{ name: "serve", usage: "[serve] [APP] [flags]", summary: "Serve" }];
+  const own = renderHelp({ commands, prefix: "BIOREMPP", embedded: true });
+  assert(own.includes("herd [serve] [flags]"), own);
+  assert(!own.includes("BIOREMPP_APP") && !own.includes("--config"), own);
+  assert(renderHelp({ commands }).includes("--config"));
 });
