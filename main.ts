@@ -19,19 +19,6 @@ if (import.meta.main) {
   // mode a worker starts from src/worker/entry.ts instead (it says why).
   const code = Deno.args[0] === WORKER_COMMAND
     ? await (await import("./src/worker/worker.ts")).runWorker()
-    : await (await import("./src/cli/commands.ts")).runCli(Deno.args).catch(withoutPermission);
+    : await (await import("./src/cli/commands.ts")).runCli(Deno.args);
   Deno.exit(code);
-}
-
-/**
- * `deno run main.ts` without `-A`: one line saying so, not Deno's stack trace.
- * (The master reads the environment, spawns workers, opens sockets: it needs them all.)
- */
-function withoutPermission(error: unknown): number {
-  if (!(error instanceof Deno.errors.NotCapable)) throw error;
-  const reason = error.message.split("\n")[0].replace(/, run again with .*$/, "");
-  console.error(
-    `error: Herd needs every permission: run it with -A (deno run -A main.ts ...): ${reason}`,
-  );
-  return 2;
 }

@@ -130,6 +130,19 @@ export async function runCli(
   args: string[],
   context: { embedded?: Embedded } = {},
 ): Promise<number> {
+  try {
+    return await dispatch(args, context);
+  } catch (error) {
+    // Run without -A (or with some permissions only): one line, not Deno's stack trace. The
+    // master reads the environment, spawns workers, opens sockets: it needs them all.
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    const reason = firstLine(error).replace(/, run again with .*$/, "");
+    console.error(`error: Herd needs every permission: run it with -A (deno run -A): ${reason}`);
+    return 2;
+  }
+}
+
+async function dispatch(args: string[], context: { embedded?: Embedded }): Promise<number> {
   const named = COMMANDS.find((c) => c.name === args[0]);
   const command = named ?? COMMANDS[0];
   const rest = named ? args.slice(1) : args;
@@ -203,6 +216,7 @@ async function runResolved(
     if (command.quiet && code !== 0) warn();
     return code;
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
     console.error(`error: ${firstLine(error)}`);
     if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {
       console.error(error.stack);

@@ -371,7 +371,19 @@ Deno.test("main.ts run without -A says so in one line, not with a stack trace", 
   assertEquals(output.code, 2);
   assertEquals(
     new TextDecoder().decode(output.stderr),
-    "error: Herd needs every permission: run it with -A (deno run -A main.ts ...): " +
-      "Requires env access\n",
+    "error: Herd needs every permission: run it with -A (deno run -A): Requires env access\n",
+  );
+  // Some permissions only: the first missing one is named, in the same one line.
+  const partial = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-env", "--allow-read", "--allow-net", MAIN, "serve", "--port", "9"],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(partial.code, 2);
+  assertMatch(
+    new TextDecoder().decode(partial.stderr),
+    /^error: Herd needs every permission: run it with -A \(deno run -A\): Requires \w+ access[^\n]*\n$/,
   );
 });
