@@ -42,6 +42,11 @@ export async function loadTlsPair(files: TlsFiles): Promise<TlsPair | null | str
   if (typeof cert !== "string") return cert.problem;
   const key = await readPem(keyfile, "keyfile");
   if (typeof key !== "string") return key.problem;
+  // rustls reads no passphrase: it would say the file holds no key at all.
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) {
+    return `Key "${keyfile}" (keyfile) is encrypted with a passphrase, which Herd cannot ` +
+      `read: decrypt it (openssl pkey -in KEY -out PLAIN_KEY) and keep that file private`;
+  }
   try {
     // Port 0: nothing stays bound; this only asks rustls whether it accepts the pair.
     Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key }).close();

@@ -32,3 +32,26 @@ Deno.test("checkTlsPair: off without a pair; a missing file is named", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("checkTlsPair: a key encrypted with a passphrase is named as such", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-tls-unit-" });
+  const run = (args: string[]) =>
+    new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
+  try {
+    const key = `${dir}/k.pem`;
+    const cert = `${dir}/c.pem`;
+    await run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"].concat(
+      ["-aes256", "-pass", "pass:secret", "-out", key],
+    ));
+    await run(["req", "-x509", "-key", key, "-passin", "pass:secret", "-out", cert].concat(
+      ["-days", "1", "-subj", "/CN=localhost"],
+    ));
+    assertEquals(
+      await checkTlsPair({ certfile: cert, keyfile: key }),
+      `Key "${key}" (keyfile) is encrypted with a passphrase, which Herd cannot read: ` +
+        "decrypt it (openssl pkey -in KEY -out PLAIN_KEY) and keep that file private",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
