@@ -119,3 +119,9 @@ Deno.test("a Host that would rewrite the path gets 400 and the app never runs", 
   assertEquals((await send("example.com:80")).status, 200);
   assertEquals(seen, ["/real"]);
 });
+
+Deno.test("isValidHost() remembers only a valid host: the answers do not depend on the order", () => {
+  const sequence = ["example.com", "example.com", "evil.com/admin", "example.com", "a b", "a b"];
+  assertEquals(sequence.map(isValidHost), [true, true, false, true, false, false]);
+  assertEquals(["x:99999", "x:80", "x:99999"].map(isValidHost), [false, true, false]);
+});
