@@ -181,23 +181,14 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   }
 
   if (input.inlineConfig !== undefined) {
-    // A program around serve(app, config) serves that app with that config: a file named
-    // here would be ignored without a word.
     // Its own prefix's variable too (BIOREMPP_CONFIG), which the config.ts lookup never reads.
     const config = cli.values.get("config") ?? bootEnv.get("config") ??
       processEnv.values.get("config");
     const app = winners.get("app");
-    const named = [
+    ignoredByServe([
       { name: "config", value: config?.raw, origin: config?.origin },
       { name: "app", value: app?.value, origin: app?.origin },
-    ];
-    for (const { name, value, origin } of named) {
-      if (origin === undefined || value === null || value === "") continue;
-      problems.add(
-        `"${name}" is ${JSON.stringify(value)} from ${describeOrigin(origin)}, ` +
-          `but this program serves the app and config given to serve(): remove it`,
-      );
-    }
+    ]).forEach((p) => problems.add(p));
   }
 
   const settings = Object.fromEntries(
@@ -321,6 +312,18 @@ function containerWarnings(
 function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+// A program around serve(app, config) serves that app with that config: an app or a config
+// file named to it would be ignored without a word.
+function ignoredByServe(
+  given: { name: string; value: unknown; origin: Origin | undefined }[],
+): string[] {
+  return given.filter(({ value, origin }) => origin !== undefined && value !== null && value !== "")
+    .map(({ name, value, origin }) =>
+      `"${name}" is ${JSON.stringify(value)} from ${describeOrigin(origin!)}, ` +
+      `but this program serves the app and config given to serve(): remove it`
+    );
 }
 
 // The warnings of `read`, less "Unknown variable" for those the access log format reads.
