@@ -4,6 +4,9 @@
  * time or the `async` in-flight cap, request limits, keep-alive headers,
  * the worker hooks and the access log). A request the app would see with a
  * path its Host header rewrote is refused with `400` (see `host_header.ts`).
+ * An answer Deno cannot send (not a Response, `Response.error()`, a body
+ * already used) is a `500` and one error-log line, not a dead worker; a
+ * WebSocket upgrade's `101` passes through untouched.
  *
  * The request path is the product, so each feature costs nothing when it is
  * off: hooks, the access log, limits and the deadline are wired in only when
