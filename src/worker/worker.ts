@@ -145,6 +145,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       exit.resolve(ExitCode.Ok);
     });
     drainServers({ servers, startDrain: () => guard.startDrain() })
+      // A server Deno stopped by itself has shut down at once, its requests' handlers still
+      // running (their clients cut off): they finish too, within the same deadline.
+      .then(() => untilIdle(guard))
       .then(() => exit.resolve(ExitCode.Ok), (error) => {
         log.error(`Drain failed: ${firstLine(error)}`);
         exit.resolve(ExitCode.Ok);
@@ -167,12 +170,11 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   // Deno ends a server's accept loop by itself when a request the app upgraded
   // (Deno.upgradeWebSocket) is answered with anything but the upgrade: another response, a
   // throw, or Herd's 503 at `timeout`. The worker would look healthy and serve no one: it
-  // finishes what it has and leaves, as a crash, to be replaced.
-  let stoppedByItself = false;
+  // lets its handlers finish and leaves, to be replaced at once. Not as a crash: it booted and
+  // served, and a client repeating such a request would otherwise push the master's backoff.
   for (const server of servers) {
     server.finished.then(() => {
       if (draining) return;
-      stoppedByItself = true;
       log.error(
         "The server stopped accepting connections by itself (Deno does when a request the app " +
           "upgraded to a WebSocket is answered otherwise): the worker exits to be replaced",
@@ -186,7 +188,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   // A last count, so the master's totals include what was served since the last tick.
   await channel.send({ type: "heartbeat", ...guard.stats(Deno.memoryUsage().rss) });
   channel.close();
-  return finish(stoppedByItself ? ExitCode.Error : code, accessLog);
+  return finish(code, accessLog);
 }
 
 interface Booted {
@@ -370,6 +372,11 @@ function logUncaught(): void {
     event.preventDefault();
     Deno.exit(ExitCode.Error);
   });
+}
+
+/** Resolves once no request is in flight (checked every 50 ms). */
+async function untilIdle(guard: RequestGuard): Promise<void> {
+  while (guard.stats(0).inFlight > 0) await new Promise<void>((resolve) => after(50, resolve));
 }
 
 function finish(code: number, accessLog: AccessLogger | null): number {

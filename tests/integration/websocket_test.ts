@@ -72,9 +72,12 @@ for (const app of ["websocket.ts", "websocket_async.ts"]) {
 }
 
 Deno.test("websocket: an upgrade answered otherwise stops Deno's server: the worker is replaced", async () => {
-  await using herd = await startHerd({ args: [fixtureApp("websocket.ts"), "-w", "1"] });
+  await using herd = await startHerd({ args: [fixtureApp("websocket_async.ts"), "-w", "1"] });
   const [worker] = herd.workerPids();
   const from = herd.lines.length;
+  // In flight on that worker: Deno cuts its client off, but its handler runs to its end.
+  const slow = fetch(`${herd.url}/slow`).then((r) => r.text(), () => "cut off");
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const refused = await fetch(`${herd.url}/refuse`, {
     headers: {
       upgrade: "websocket",
@@ -85,7 +88,12 @@ Deno.test("websocket: an upgrade answered otherwise stops Deno's server: the wor
   }).then((r) => r.body?.cancel(), () => "no answer");
   assert(refused === undefined || refused === "no answer");
   await herd.waitForLog(/The server stopped accepting connections by itself/, { from });
-  await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 1/, { from });
+  await herd.waitForLog(/^slow handler done$/, { from });
+  assert(["slow\n", "cut off"].includes(await slow));
+  // Not a crash: no backoff for a worker that booted and served.
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 0 without being asked to/, {
+    from,
+  });
   await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
   const [replacement] = herd.workerPids();
   assert(replacement !== worker);
