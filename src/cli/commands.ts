@@ -142,6 +142,15 @@ export async function runCli(
   }
 }
 
+// What the master does: read the environment and files, write logs and sockets, listen,
+// spawn workers, read the CPU count and its own uid. (FFI is optional: the SIGUSR1 guard.)
+const NEEDED = ["env", "read", "write", "net", "run", "sys"] as const;
+
+/** The permissions of {@linkcode NEEDED} this process was not granted in full. */
+function missingPermissions(): string[] {
+  return NEEDED.filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
+}
+
 async function dispatch(args: string[], context: { embedded?: Embedded }): Promise<number> {
   const named = COMMANDS.find((c) => c.name === args[0]);
   const command = named ?? COMMANDS[0];
@@ -163,6 +172,17 @@ async function dispatch(args: string[], context: { embedded?: Embedded }): Promi
       embedded: context.embedded !== undefined,
     }));
     return 0;
+  }
+  // Checked up front: a missing one would otherwise surface as whichever call needs it first,
+  // after the banner even (a worker that cannot be spawned, exit 3).
+  const missing = missingPermissions();
+  if (missing.length > 0) {
+    console.error(
+      `error: Herd needs every permission: run it with -A (deno run -A): without ${
+        missing.join(", ")
+      } access`,
+    );
+    return 2;
   }
   const mistyped = named ? undefined : mistypedCommand(args[0]);
   if (mistyped !== undefined) {
