@@ -81,9 +81,12 @@ export function configTable(resolved: Resolved, options: { embedded?: boolean } 
     ? { app: "app given to serve()", config: "config given to serve()" }
     : {};
   const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) =>
-    name in given && source === "default"
-      ? [name, given[name], "serve()"]
-      : [name, typeof value === "string" ? value : JSON.stringify(value), source]
+    name in given && source === "default" ? [name, given[name], "serve()"] : [
+      name,
+      typeof value === "string" ? value : JSON.stringify(value),
+      // The config object given to serve() takes config.ts's place: name it as such.
+      options.embedded && source === "config.ts" ? "serve()" : source,
+    ]
   );
   const header = ["SETTING", "VALUE", "SOURCE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

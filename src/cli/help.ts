@@ -121,7 +121,8 @@ function describeSetting(
 ): string[] {
   const facts = [
     ...(setting.env !== false ? [`env: ${envName(setting.name, options.prefix)}`] : []),
-    `default: ${describeDefault(setting)}`,
+    // The prefix in use is the default of this program (a serve() config may set its own).
+    `default: ${setting.name === "env_prefix" ? options.prefix : describeDefault(setting)}`,
     ...(setting.repeatable ? ["repeatable"] : []),
   ];
   // Backticks are Markdown for the docs page; on a terminal they are noise.

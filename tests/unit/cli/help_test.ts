@@ -66,3 +66,11 @@ Deno.test("renderHelp() for a program around serve(): its config, not config.ts"
   assert(!own.includes("BIOREMPP_APP") && !own.includes("--config"), own);
   assert(renderHelp({ commands }).includes("--config"));
 });
+
+Deno.test("renderHelp() gives the prefix in use as --env-prefix's default", () => {
+  const text = renderHelp({ commands: [], prefix: "BIOREMPP", embedded: true }).replace(
+    /\s+/g,
+    " ",
+  );
+  assert(/--env-prefix PREFIX .*\[default: BIOREMPP\]/.test(text), text.slice(0, 400));
+});
