@@ -49,4 +49,6 @@ Deno.test("configTable() under serve(app, config) names what was given to serve(
   assertEquals(row("app"), ["app", "app given to serve()", "serve()"]);
   assertEquals(row("config"), ["config", "config given to serve()", "serve()"]);
   assertEquals(row("port"), ["port", "8080", "default"]);
+  // What the config object sets (here on_exit, read as config.ts's would be) is from serve().
+  assertEquals(row("on_exit"), ["on_exit", "function", "serve()"]);
 });
