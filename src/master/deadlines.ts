@@ -126,19 +126,20 @@ export function nextDeadline(
   const { now, refillAt } = at;
   const timeoutMs = workforce.resolved.settings.timeout * 1000;
   const bootMs = workforce.resolved.settings.boot_timeout * 1000;
+  const silenceEnds = (w: WorkerHandle) => w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1;
   let deadline = now + 1000;
   for (const w of workforce.workers.values()) {
     // The next replacement may start once a drain has settled: wake up for it.
     const settled = drainSettlesAt(w);
     if (settled > now) deadline = Math.min(deadline, settled);
     if (w.exited) deadline = Math.min(deadline, w.exited.at + LAST_WORDS_MS);
-    if (w.killAt !== null) deadline = Math.min(deadline, w.killAt);
-    if (isWatchedWhileDraining(w) && timeoutMs > 0) {
-      deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
+    // A worker already told to go (or killed at boot_timeout) waits for its SIGKILL, and for
+    // its silence only if it drains after serving; its boot deadline, passed, is no longer one.
+    if (w.killAt !== null) {
+      deadline = Math.min(deadline, w.killAt);
+      if (timeoutMs > 0 && isWatchedWhileDraining(w)) deadline = Math.min(deadline, silenceEnds(w));
     } else if (w.state === "booting") deadline = Math.min(deadline, bootStart(w) + bootMs);
-    else if (w.state === "ready" && timeoutMs > 0) {
-      deadline = Math.min(deadline, w.lastSeen + silenceLimitMs(timeoutMs / 1000) + 1);
-    }
+    else if (w.state === "ready" && timeoutMs > 0) deadline = Math.min(deadline, silenceEnds(w));
   }
   if (refillAt > now) deadline = Math.min(deadline, refillAt);
   // Never in the past: a deadline that its check does not clear would have the loop spin

@@ -510,6 +510,18 @@ Deno.test("nextDeadline waits for the heartbeat check a short timeout allows, ne
   assert(nextDeadline(rig.arbiter.workforce, { now: later, refillAt: 0 }) > later);
 });
 
+Deno.test("nextDeadline: a worker killed at boot_timeout waits for its SIGKILL, no spin", async () => {
+  // Its boot deadline has passed: taken as a deadline still, the loop woke every 5 ms.
+  const rig = new Rig({ workers: 1, settings: { boot_timeout: 5 } });
+  await rig.until(() => rig.driver.spawned[0]?.signals.includes("SIGKILL") ?? false);
+  const now = rig.clock.now();
+  const [w] = rig.arbiter.workforce.workers.values();
+  assertEquals(
+    nextDeadline(rig.arbiter.workforce, { now, refillAt: 0 }),
+    Math.min(now + 1000, w.killAt!),
+  );
+});
+
 Deno.test("changesFixedSettings() compares binds by the addresses they give", () => {
   const before = { ...fakeResolved().settings, port: 9000 };
   assertEquals(changesFixedSettings(before, { ...before, bind: ["127.0.0.1:9000"] }), null);
