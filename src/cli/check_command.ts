@@ -18,8 +18,8 @@
 import { resolve } from "node:path";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
-import { hostPort, listenAddresses } from "../settings/addresses.ts";
-import { isAddressInUse, listenProblem } from "../master/listener_check.ts";
+import { listenAddresses } from "../settings/addresses.ts";
+import { probeTcpAddress } from "../master/listener_check.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -51,9 +51,9 @@ export async function runCheck(
     console.error(`error: ${workerUser}`);
     return 2;
   }
-  const paths = await pathProblems(resolved.settings, options.cwd);
-  if (paths.length > 0) {
-    for (const problem of paths) console.error(`error: ${problem}`);
+  const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`error: ${problem}`);
     return 2;
   }
   if (options.embedded) {
@@ -90,23 +90,18 @@ export async function runCheck(
       app ?? "embedded default app"
     })`,
   );
-  // Not an error: check also runs beside the Herd it is about to replace (by USR2).
-  for (const address of listenAddresses(resolved.settings)) {
-    if (address.transport === "tcp" && address.port !== 0 && await isAddressInUse(address)) {
-      console.error(
-        `note: ${hostPort(address)} is in use now; serve refuses to start while it is`,
-      );
-    }
-  }
+  for (const note of notes) console.error(`note: ${note}`);
   return 0;
 }
 
-// The paths serve creates at start: refused there before any worker runs, so here too.
+// The paths and addresses serve uses at start: refused there before any worker runs, so here
+// too. An address in use is a note: check also runs beside the Herd it is about to replace.
 async function pathProblems(
   settings: Resolved["settings"],
   cwd: string,
-): Promise<string[]> {
+): Promise<{ problems: string[]; notes: string[] }> {
   const problems: string[] = [];
+  const notes: string[] = [];
   const control = settings.control_socket;
   if (control !== null) {
     const found = await probeSocket(resolve(cwd, control));
@@ -122,10 +117,11 @@ async function pathProblems(
     const dir = missingParent(resolve(cwd, path));
     if (dir !== null) problems.push(`"${name}" has "${path}": no directory "${dir}"`);
   }
-  // serve stops with exit 5 on these; a server already on the address is fine here.
   for (const address of listenAddresses(settings)) {
-    const problem = address.transport === "tcp" ? listenProblem(address) : null;
-    if (problem !== null) problems.push(problem);
+    if (address.transport !== "tcp" || address.port === 0) continue;
+    const state = await probeTcpAddress(address);
+    if (state.kind === "unusable") problems.push(state.problem);
+    if (state.kind === "in_use") notes.push(`${state.problem}; serve refuses to start while it is`);
   }
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
@@ -136,5 +132,5 @@ async function pathProblems(
     const blocked = file === null ? null : blockingAncestor(resolve(cwd, file));
     if (blocked !== null) problems.push(`"${name}" has "${file}": "${blocked}" is not a directory`);
   }
-  return problems;
+  return { problems, notes };
 }

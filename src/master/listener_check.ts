@@ -17,100 +17,97 @@ import { missingParent } from "../platform/path_exists.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
+/** What is on a TCP address now, as {@linkcode probeTcpAddress} finds it. */
+export type AddressState =
+  | { kind: "free" }
+  | { kind: "in_use"; problem: string }
+  | { kind: "unusable"; problem: string };
+
 /**
- * True when something already listens on `address`.
+ * Whether something already listens on `address`, or why this machine
+ * cannot listen there (a name that does not resolve, another host's
+ * address, a privileged port). Listens for a moment, on the port itself.
  *
  * @example
  * ```ts
- * import { isAddressInUse } from "./listener_check.ts";
- * await isAddressInUse({ transport: "tcp", hostname: "127.0.0.1", port: 8080 });
+ * import { probeTcpAddress } from "./listener_check.ts";
+ * await probeTcpAddress({ transport: "tcp", hostname: "192.0.2.1", port: 8080 });
+ * // { kind: "unusable", problem: "Cannot listen on 192.0.2.1:8080: Cannot assign requested address" }
  * ```
  */
-export async function isAddressInUse(address: TcpAddress): Promise<boolean> {
+export async function probeTcpAddress(address: TcpAddress): Promise<AddressState> {
   const { hostname, port } = address;
-  // Listening first: an address that is not this machine's fails here (and throws), rather
-  // than being connected to wherever it is.
+  const inUse = {
+    kind: "in_use",
+    problem: `Address ${hostPort(address)} is already in use`,
+  } as const;
+  // Listening first: an address that is not this machine's fails here, rather than being
+  // connected to wherever it is.
   try {
     Deno.listen({ hostname, port }).close();
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) return true;
-    throw error;
+    if (error instanceof Deno.errors.AddrInUse) return inUse;
+    return {
+      kind: "unusable",
+      problem: `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`,
+    };
   }
+  // A plain listen succeeds beside another SO_REUSEPORT server: a connect finds it.
   try {
     (await Deno.connect({ hostname: connectHost(hostname), port })).close();
-    return true;
+    return inUse;
   } catch {
-    return false;
+    return { kind: "free" };
   }
 }
 
 /**
  * Checks every address before the workers start and says, in one line, why
- * Herd must not start (exit 5): in use, or not one this machine can listen
- * on. Null when all is well. A stale Unix socket is removed on
- * the way. An upgrading master (USR2) skips this: its predecessor's workers
- * are meant to be listening.
+ * Herd must not start (exit 5), and whether that is because the address is
+ * in use (else this machine cannot listen on it). Null when all is well. A
+ * stale Unix socket is removed on the way. An upgrading master (USR2) skips
+ * this: its predecessor's workers are meant to be listening.
  *
  * @example
  * ```ts
  * import { refuseBusyAddresses } from "./listener_check.ts";
- * const problem = await refuseBusyAddresses([{ transport: "unix", path: "/tmp/h.sock" }]);
- * // null, or 'Address unix:/tmp/h.sock is already in use'
+ * const refusal = await refuseBusyAddresses([{ transport: "unix", path: "/tmp/h.sock" }]);
+ * // null, or { problem: 'Address unix:/tmp/h.sock is already in use', inUse: true }
  * ```
  */
 export async function refuseBusyAddresses(
   addresses: readonly ListenAddress[],
-): Promise<string | null> {
+): Promise<{ problem: string; inUse: boolean } | null> {
   for (const address of addresses) {
     if (address.transport !== "tcp" || address.port === 0) continue;
-    try {
-      if (await isAddressInUse(address)) return `Address ${hostPort(address)} is already in use`;
-    } catch (error) {
-      return cannotListen(address, error);
-    }
+    const state = await probeTcpAddress(address);
+    if (state.kind !== "free") return { problem: state.problem, inUse: state.kind === "in_use" };
   }
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
     // The worker that binds it would fail its boot (exit 3) on a directory that is not there.
     const dir = missingParent(address.path);
-    if (dir !== null) return `Cannot listen on unix:${address.path}: no directory "${dir}"`;
+    if (dir !== null) {
+      return {
+        problem: `Cannot listen on unix:${address.path}: no directory "${dir}"`,
+        inUse: false,
+      };
+    }
     const verdict = await clearStaleSocket(address.path);
-    if (verdict === "in_use") return `Address unix:${address.path} is already in use`;
+    if (verdict === "in_use") {
+      return { problem: `Address unix:${address.path} is already in use`, inUse: true };
+    }
     if (verdict === "not_a_socket") {
-      return `Address unix:${address.path} is taken by a file that is not a socket`;
+      return {
+        problem: `Address unix:${address.path} is taken by a file that is not a socket`,
+        inUse: true,
+      };
     }
     if (verdict === "stale") {
       getLog("master").info(`Removed a stale socket "${address.path}" (nothing answered on it)`);
     }
   }
   return null;
-}
-
-/**
- * Why this machine cannot listen on a TCP address (a name that does not
- * resolve, another host's address, a privileged port), or null when it can
- * or something already does (a running Herd, say): what `check` refuses
- * that `serve` would stop on with exit 5. Listens for a moment, on the port
- * itself.
- *
- * @example
- * ```ts
- * import { listenProblem } from "./listener_check.ts";
- * listenProblem({ transport: "tcp", hostname: "192.0.2.1", port: 8080 });
- * // "Cannot listen on 192.0.2.1:8080: Cannot assign requested address"
- * ```
- */
-export function listenProblem(address: TcpAddress): string | null {
-  try {
-    Deno.listen({ hostname: address.hostname, port: address.port }).close();
-    return null;
-  } catch (error) {
-    return error instanceof Deno.errors.AddrInUse ? null : cannotListen(address, error);
-  }
-}
-
-function cannotListen(address: TcpAddress, error: unknown): string {
-  return `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`;
 }
 
 /**

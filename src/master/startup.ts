@@ -67,13 +67,9 @@ export async function refuseStart(
   if (!busy) return { tls };
   // Which setting put the address there, for the one line that refuses it: an address in
   // use names its port, one this machine cannot listen on its host.
-  const name = settings.bind.length > 0
-    ? "bind"
-    : busy.startsWith("Cannot listen")
-    ? "host"
-    : "port";
+  const name = settings.bind.length > 0 ? "bind" : busy.inUse ? "port" : "host";
   const from = context.sources ? ` (${name} from ${SOURCE_NAMES[context.sources[name]]})` : "";
-  return { message: busy + from, code: ExitCode.BindError };
+  return { message: busy.problem + from, code: ExitCode.BindError };
 }
 
 const SOURCE_NAMES: Record<Source, string> = {

@@ -310,7 +310,7 @@ Deno.test({
     const taken = await herd({ args: ["check", "--bind", `127.0.0.1:${busyPort}`] });
     assertEquals([taken.code, taken.stderr], [
       0,
-      `note: 127.0.0.1:${busyPort} is in use now; serve refuses to start while it is\n`,
+      `note: Address 127.0.0.1:${busyPort} is already in use; serve refuses to start while it is\n`,
     ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
