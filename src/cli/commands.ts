@@ -133,13 +133,16 @@ export async function runCli(
   try {
     return await dispatch(args, context);
   } catch (error) {
-    // Run without -A (or with some permissions only): one line, not Deno's stack trace. The
-    // master reads the environment, spawns workers, opens sockets: it needs them all.
+    // A denial narrower than the up-front check sees (`--deny-read=/etc`, say): one line
+    // too, not Deno's stack trace.
     if (!(error instanceof Deno.errors.NotCapable)) throw error;
-    const reason = firstLine(error).replace(/, run again with .*$/, "");
-    console.error(`error: Herd needs every permission: run it with -A (deno run -A): ${reason}`);
-    return 2;
+    return withoutPermission(firstLine(error).replace(/, run again with .*$/, ""));
   }
+}
+
+function withoutPermission(reason: string): number {
+  console.error(`error: Herd needs every permission: run it with -A (deno run -A): ${reason}`);
+  return 2;
 }
 
 // What the master does: read the environment and files, write logs and sockets, listen,
@@ -176,14 +179,7 @@ async function dispatch(args: string[], context: { embedded?: Embedded }): Promi
   // Checked up front: a missing one would otherwise surface as whichever call needs it first,
   // after the banner even (a worker that cannot be spawned, exit 3).
   const missing = missingPermissions();
-  if (missing.length > 0) {
-    console.error(
-      `error: Herd needs every permission: run it with -A (deno run -A): without ${
-        missing.join(", ")
-      } access`,
-    );
-    return 2;
-  }
+  if (missing.length > 0) return withoutPermission(`without ${missing.join(", ")} access`);
   const mistyped = named ? undefined : mistypedCommand(args[0]);
   if (mistyped !== undefined) {
     console.error(`error: Unknown command "${args[0]}": did you mean ${mistyped}?`);
