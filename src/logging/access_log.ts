@@ -93,8 +93,7 @@ export function openAccessLog(
         // Once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"),
         // whatever the answer: the line is written without them. (A half-written line is never
         // queued.)
-        const upgraded = res.status === 101 ||
-          (error instanceof TypeError && error.message === "Request closed");
+        const upgraded = error instanceof TypeError && error.message === "Request closed";
         if (upgraded && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })) return;
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);

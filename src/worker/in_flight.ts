@@ -60,7 +60,7 @@ export class InFlight extends Deadline implements Deno.ServeHandlerInfo {
    * ("Request closed") once the app has upgraded the request to a WebSocket.
    */
   keepRemoteAddr(): void {
-    this.#remoteAddr ??= this.#runtimeInfo().remoteAddr;
+    void this.remoteAddr;
   }
 
   /** The runtime's own promise: resolves once the response was sent. */

@@ -289,9 +289,7 @@ class Guard implements RequestGuard {
       return this.#done(entry, this.#failure(entry, error));
     }
     if (isSendable(result)) return this.#done(entry, result);
-    if (result instanceof Response) {
-      return this.#done(entry, this.#failure(entry, notAResponse(result)));
-    }
+    // A promise, or an answer #settle turns into a 500.
     entry.defer();
     Promise.resolve(result).then(
       (res) => this.#settle(entry, res),

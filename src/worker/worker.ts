@@ -362,16 +362,16 @@ function logUncaught(): void {
   };
   // The worker still exits (code 1, as Deno would), but without Deno's own report: a
   // multi-line stack on the master's stderr, outside the error log and its format.
-  globalThis.addEventListener("error", (event) => {
-    report("Uncaught error", event.error);
+  const fatal = (event: Event, what: string, error: unknown) => {
+    report(what, error);
     event.preventDefault();
     Deno.exit(ExitCode.Error);
-  });
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    report("Unhandled promise rejection", event.reason);
-    event.preventDefault();
-    Deno.exit(ExitCode.Error);
-  });
+  };
+  globalThis.addEventListener("error", (e) => fatal(e, "Uncaught error", e.error));
+  globalThis.addEventListener(
+    "unhandledrejection",
+    (e) => fatal(e, "Unhandled promise rejection", e.reason),
+  );
 }
 
 /** Resolves once no request is in flight (checked every 50 ms). */
