@@ -213,14 +213,11 @@ export class Workforce {
     // (its frame still unread here) has one, and drains.
     const booting = worker.state === "booting";
     this.#leave(worker, reason, graceMs);
-    if (booting) {
-      this.#log.info(`${worker.label} stopped while booting (reason: ${reason})`);
-      worker.process.kill("SIGTERM");
-    } else {
-      this.#log.info(`${worker.label} draining (reason: ${reason})`);
-      if (!worker.link) worker.process.kill("SIGTERM");
-      else await worker.link.send({ type: "drain", reason, graceMs });
-    }
+    this.#log.info(
+      `${worker.label} ${booting ? "stopped while booting" : "draining"} (reason: ${reason})`,
+    );
+    if (booting || !worker.link) worker.process.kill("SIGTERM");
+    else await worker.link.send({ type: "drain", reason, graceMs });
     await this.hook({ name: "worker_exit", args: [worker.info(), reason] });
   }
 
