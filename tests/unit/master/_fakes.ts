@@ -194,6 +194,19 @@ export class Rig {
   }
 
   /** Starts the arbiter and boots its initial workers. */
+  /**
+   * `process` reaches `max_requests` (the rig's settings must set it to `served`); its
+   * replacement boots, and the master drains it. Returns the replacement.
+   */
+  async recycle(process: FakeProcess, served: number): Promise<FakeProcess> {
+    const before = this.driver.spawned.length;
+    await this.beat(process, served);
+    await this.until(() => this.driver.spawned.length === before + 1);
+    const fresh = this.driver.spawned[before];
+    await this.boot(fresh);
+    return fresh;
+  }
+
   async start(): Promise<void> {
     await this.until(() => this.driver.spawned.length >= this.arbiter.target);
     for (const p of [...this.driver.spawned]) await this.boot(p);

@@ -206,10 +206,7 @@ Deno.test("a draining worker that goes silent is aborted at timeout, not left to
   });
   await rig.start();
   const old = rig.driver.spawned[0];
-  await rig.beat(old, 10);
-  await rig.until(() => rig.driver.spawned.length === 2);
-  const fresh = rig.driver.spawned[1];
-  await rig.boot(fresh);
+  const fresh = await rig.recycle(old, 10);
   assertEquals(rig.links.get(old)!.sent.at(-1)?.type, "drain");
   // Still heartbeating while it finishes its requests: left alone.
   for (let i = 0; i < 4; i++) {
@@ -380,9 +377,7 @@ Deno.test("a serving worker's final heartbeat counts even when its exit is seen 
   const rig = new Rig({ workers: 1, settings: { max_requests: 10 } });
   await rig.start();
   const old = rig.driver.spawned[0];
-  await rig.beat(old, 10);
-  await rig.until(() => rig.driver.spawned.length === 2);
-  await rig.boot(rig.driver.spawned[1]);
+  await rig.recycle(old, 10);
   // Drained, it sends its last counts and exits; the exit reaches the master first.
   old.exit({ code: 0, signal: null });
   await rig.arbiter.step();
