@@ -193,7 +193,6 @@ export class Rig {
     await this.arbiter.step();
   }
 
-  /** Starts the arbiter and boots its initial workers. */
   /**
    * `process` reaches `max_requests` (the rig's settings must set it to `served`); its
    * replacement boots, and the master drains it. Returns the replacement.
@@ -207,6 +206,7 @@ export class Rig {
     return fresh;
   }
 
+  /** Starts the arbiter and boots its initial workers. */
   async start(): Promise<void> {
     await this.until(() => this.driver.spawned.length >= this.arbiter.target);
     for (const p of [...this.driver.spawned]) await this.boot(p);
