@@ -197,7 +197,8 @@ export async function prepareLogTarget(value: string | null): Promise<void> {
 
 /**
  * {@linkcode prepareLogTarget} for the error and access logs of `settings`:
- * null when both can be written, else the one-line reason.
+ * null when both can be written, else the one-line reason, which names the
+ * setting (by `origin`, where it was given, when known).
  *
  * @example
  * ```ts
@@ -207,12 +208,13 @@ export async function prepareLogTarget(value: string | null): Promise<void> {
  */
 export async function prepareLogTargets(
   settings: Pick<DataSettings, "error_log" | "access_log">,
+  origin: (name: "error_log" | "access_log") => string = (name) => `"${name}"`,
 ): Promise<string | null> {
   for (const name of ["error_log", "access_log"] as const) {
     try {
       await prepareLogTarget(settings[name]);
     } catch (error) {
-      return `${errorMessage(error)} ("${name}")`;
+      return `${errorMessage(error)} (${origin(name)})`;
     }
   }
   return null;

@@ -14,7 +14,7 @@ import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../l
 import { errorMessage, firstLine, osErrorReason } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
-import type { Resolved } from "../settings/resolved.ts";
+import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { Arbiter } from "./arbiter.ts";
 import { ControlEndpoint } from "./control_server.ts";
 import { EventQueue, type MasterSignal, systemClock } from "./events.ts";
@@ -64,7 +64,7 @@ export async function runMaster(
   if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
-  const unusableLog = await prepareLogTargets(settings);
+  const unusableLog = await prepareLogTargets(settings, originsOf(resolved));
   if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
@@ -91,7 +91,7 @@ export async function runMaster(
   const start = await refuseStart(settings, {
     addresses,
     upgrading: upgradeFrom !== null,
-    sources: resolved.sources,
+    origin: originsOf(resolved),
   });
   if ("message" in start) return fail(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
@@ -168,7 +168,7 @@ export async function runMaster(
         const reloaded = next.resolved.settings;
         const fixed = changesFixedSettings(settings, reloaded);
         if (fixed) return { ok: false, problems: [fixed] };
-        const unusableLog = await prepareLogTargets(reloaded);
+        const unusableLog = await prepareLogTargets(reloaded, originsOf(next.resolved));
         if (unusableLog) return { ok: false, problems: [unusableLog] };
         try {
           configureLogging({ role: "master", settings: reloaded });
@@ -182,8 +182,8 @@ export async function runMaster(
       reopenLogs: async () => {
         // The workers reopen the same paths: a directory moved away with the files (or a path
         // gone unwritable) is created or reported here, before they try.
-        const current = arbiter?.workforce.resolved.settings ?? settings;
-        const unusable = await prepareLogTargets(current);
+        const current = arbiter?.workforce.resolved ?? resolved;
+        const unusable = await prepareLogTargets(current.settings, originsOf(current));
         return [...(unusable ? [unusable] : []), ...reopenLogs()];
       },
       upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),

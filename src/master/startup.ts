@@ -17,7 +17,7 @@ import {
   type ListenAddress,
   listenAddresses,
 } from "../settings/addresses.ts";
-import type { Resolved, Source } from "../settings/resolved.ts";
+import type { Resolved } from "../settings/resolved.ts";
 import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
 import { loadApp } from "../worker/load_app.ts";
@@ -57,7 +57,8 @@ export async function refuseStart(
   context: {
     addresses: readonly ListenAddress[];
     upgrading: boolean;
-    sources?: Pick<Resolved["sources"], "bind" | "host" | "port">;
+    /** Names where a setting was given (see `originsOf`). */
+    origin?: (name: "bind" | "host" | "port") => string;
   },
 ): Promise<Refusal | { tls: TlsPair | null }> {
   const tls = await loadTlsPair(settings);
@@ -68,17 +69,9 @@ export async function refuseStart(
   // Which setting put the address there, for the one line that refuses it: an address in
   // use names its port, one this machine cannot listen on its host.
   const name = settings.bind.length > 0 ? "bind" : busy.inUse ? "port" : "host";
-  const from = context.sources ? ` (${name} from ${SOURCE_NAMES[context.sources[name]]})` : "";
+  const from = context.origin ? ` (${context.origin(name)})` : "";
   return { message: busy.problem + from, code: ExitCode.BindError };
 }
-
-const SOURCE_NAMES: Record<Source, string> = {
-  default: "the default",
-  "config.ts": "config.ts",
-  ".env": ".env",
-  env: "the environment",
-  cli: "the command line",
-};
 
 /**
  * The addresses as URLs, `https://` when a TLS pair is set.

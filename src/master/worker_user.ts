@@ -18,7 +18,7 @@
  */
 import { lookupGroup, lookupUser, rootRefusal } from "../platform/privileges.ts";
 import type { DataSettings } from "../settings/table.ts";
-import type { Source } from "../settings/resolved.ts";
+import { settingOrigin, type Source } from "../settings/resolved.ts";
 
 /** The ids to give `Deno.Command`; null keeps the master's. */
 export interface WorkerUser {
@@ -53,7 +53,7 @@ export function resolveWorkerUser(
 ): WorkerUser | string {
   const refusal = rootRefusal(settings, masterUid);
   if (refusal !== null) return refusal;
-  const from = (name: "user" | "group") => origin(name, settings.env_prefix, sources[name]);
+  const from = (name: "user" | "group") => settingOrigin(name, sources[name], settings.env_prefix);
   let uid: number | null = null;
   let gid: number | null = null;
   if (settings.user !== null) {
@@ -77,21 +77,4 @@ export function resolveWorkerUser(
     return `Cannot run workers as ${what}: the master must start as root, not uid ${masterUid}`;
   }
   return { uid, gid };
-}
-
-// Where the setting was given, as a user would look for it; every place when unknown.
-function origin(name: "user" | "group", prefix: string, source: Source | undefined): string {
-  const variable = `${prefix}_${name.toUpperCase()}`;
-  switch (source) {
-    case "cli":
-      return `--${name}`;
-    case "env":
-      return variable;
-    case ".env":
-      return `${variable} in .env`;
-    case "config.ts":
-      return `"${name}" in config.ts`;
-    default:
-      return `"${name}": ${variable}, --${name} or config.ts`;
-  }
 }

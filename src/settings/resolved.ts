@@ -38,3 +38,59 @@ export type Resolution =
     /** Stack traces behind the problems; present only when `log_level` is debug. */
     traces?: string[];
   };
+
+/**
+ * Where a setting's value was given, as its user would look for it: the flag, the variable
+ * (in `.env` or not), the key in `config` (a config.ts, or the config given to `serve()`), or
+ * its default. With no source known: every place it can be set.
+ *
+ * @example
+ * ```ts
+ * import { settingOrigin } from "./resolved.ts";
+ * settingOrigin("access_log", "cli", "HERD"); // "--access-log"
+ * settingOrigin("access_log", ".env", "BIOREMPP"); // "BIOREMPP_ACCESS_LOG in .env"
+ * settingOrigin("user", undefined, "HERD"); // '"user": HERD_USER, --user or config.ts'
+ * ```
+ */
+export function settingOrigin(
+  name: string,
+  source: Source | undefined,
+  prefix: string,
+  config = "config.ts",
+): string {
+  const variable = `${prefix}_${name.toUpperCase()}`;
+  const flag = `--${name.replaceAll("_", "-")}`;
+  switch (source) {
+    case "cli":
+      return flag;
+    case "env":
+      return variable;
+    case ".env":
+      return `${variable} in .env`;
+    case "config.ts":
+      return `"${name}" in ${config}`;
+    case "default":
+      return `the default of "${name}"`;
+    default:
+      return `"${name}": ${variable}, ${flag} or ${config}`;
+  }
+}
+
+/**
+ * {@linkcode settingOrigin} for the settings of `resolved`.
+ *
+ * @example
+ * ```ts
+ * import { originsOf, type Resolved } from "./resolved.ts";
+ * declare const resolved: Resolved;
+ * originsOf(resolved)("port"); // "--port", when the port came from the command line
+ * ```
+ */
+export function originsOf(
+  resolved: Pick<Resolved, "sources" | "configPath"> & { settings: { env_prefix: string } },
+): (name: SettingName) => string {
+  // A program around serve() has no config.ts: its config object holds those values.
+  const config = resolved.configPath === null ? "the config given to serve()" : "config.ts";
+  return (name) =>
+    settingOrigin(name, resolved.sources[name], resolved.settings.env_prefix, config);
+}

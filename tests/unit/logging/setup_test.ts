@@ -173,5 +173,13 @@ Deno.test("prepareLogTargets names the setting whose path is unusable", async ()
       `Cannot create log directory "${dir}/file": Not a directory ("access_log")`,
     );
     assertEquals(await prepareLogTargets({ error_log: "-", access_log: null }), null);
+    // With where each setting was given, the line says where to fix it.
+    assertEquals(
+      await prepareLogTargets(
+        { error_log: `${dir}/file/error.log`, access_log: null },
+        (name) => `HERD_${name.toUpperCase()} in .env`,
+      ),
+      `Cannot create log directory "${dir}/file": Not a directory (HERD_ERROR_LOG in .env)`,
+    );
   });
 });
