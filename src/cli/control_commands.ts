@@ -11,7 +11,7 @@
  * @module
  */
 import { type Channel, connectChannel } from "../ipc/channel.ts";
-import { controlSocketPath } from "../ipc/control_path.ts";
+import { CONTROL_SOCKET_NAME, controlSocketPath } from "../ipc/control_path.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -125,9 +125,13 @@ async function findMaster(
   const first = await connect(path);
   if (first !== null) return first;
   if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
-  const others = await answeringSockets(path.slice(0, path.lastIndexOf("/")));
+  // This user's directory, holding one directory per master.
+  const userDir = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
+  const others = await answeringSockets(userDir);
   // One on the same port (another host) first; else, when no port was asked for, the only one.
-  const samePort = others.filter((o) => o.endsWith(`_${resolved.settings.port}.sock`));
+  const samePort = others.filter((o) =>
+    o.endsWith(`_${resolved.settings.port}/${CONTROL_SOCKET_NAME}`)
+  );
   const portGiven = resolved.sources.port !== "default" || resolved.sources.bind !== "default";
   const only = samePort.length === 1
     ? samePort[0]
@@ -162,13 +166,13 @@ async function connect(path: string): Promise<{ channel: Channel; path: string }
   }
 }
 
-// The sockets in `dir` a master answers on (this user's private directory).
+// The sockets a master answers on in `dir` (this user's directory, one directory per master).
 async function answeringSockets(dir: string): Promise<string[]> {
   const live: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.name.endsWith(".sock")) continue;
-      const path = `${dir}/${entry.name}`;
+      if (!entry.isDirectory) continue;
+      const path = `${dir}/${entry.name}/${CONTROL_SOCKET_NAME}`;
       if ((await probeSocket(path)).answers) live.push(path);
     }
   } catch {

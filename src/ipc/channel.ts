@@ -135,14 +135,16 @@ export async function connectChannel(path: string): Promise<Channel> {
  * can connect but cannot replace the socket.
  *
  * The directory's mode is set only when this creates it, or when it is
- * Herd's own (`privateDirectory`: the derived `herd-<uid>` one); a directory
- * that already existed is left as it is, and must let the workers in.
+ * Herd's own (`privateDirectory`: one master's directory under the derived
+ * `herd-<uid>`, whose parent is made 0711, the same for every master, so
+ * workers of any user can pass through it but not list it); a directory that
+ * already existed is left as it is, and must let the workers in.
  *
  * @example
  * ```ts
  * import { listenControl } from "./channel.ts";
- * const listener = await listenControl("/tmp/herd-0/x/control.sock");
- * const shared = await listenControl("/tmp/herd-0/y.sock", { group: 33 });
+ * const listener = await listenControl("/tmp/herd-0/x/control.sock", { privateDirectory: true });
+ * const shared = await listenControl("/run/herd/y.sock", { group: 33 });
  * ```
  */
 export async function listenControl(
@@ -152,6 +154,11 @@ export async function listenControl(
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   const group = options.group ?? null;
   const existed = await Deno.stat(dir).then(() => true, () => false);
+  if (options.privateDirectory) {
+    const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
+    await Deno.mkdir(parent, { recursive: true, mode: 0o711 });
+    await Deno.chmod(parent, 0o711);
+  }
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   // Only a directory that is Herd's: a configured socket may sit in a shared one (/run, /tmp),
   // whose mode is not Herd's to change.

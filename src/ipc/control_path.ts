@@ -8,14 +8,18 @@
 
 /**
  * The control socket path: `control_socket` if set, else
- * `<XDG_RUNTIME_DIR or /tmp>/herd-<uid>/<key>.sock` where the key is the
- * configured bind addresses (as written, so `port 0` still matches).
+ * `<XDG_RUNTIME_DIR or /tmp>/herd-<uid>/<key>/control.sock` where the key
+ * is the configured bind addresses (as written, so `port 0` still matches).
+ *
+ * Each master has a directory of its own under `herd-<uid>`, whose mode it
+ * sets for its workers: masters of one user whose workers run as different
+ * users (or as none) then never change each other's (see `listenControl`).
  *
  * @example
  * ```ts
  * import { controlSocketPath } from "./control_path.ts";
  * controlSocketPath({ control_socket: null, bind: [], host: "127.0.0.1", port: 8080 });
- * // "/tmp/herd-1000/127.0.0.1_8080.sock"
+ * // "/tmp/herd-1000/127.0.0.1_8080/control.sock"
  * ```
  */
 export function controlSocketPath(
@@ -27,8 +31,11 @@ export function controlSocketPath(
   let key = binds.join("+").replace(/[^A-Za-z0-9.+-]+/g, "_");
   // sun_path holds 108 bytes; keep well inside it.
   if (key.length > 60) key = `${key.slice(0, 40)}-${hash(key)}`;
-  return `${base}/herd-${Deno.uid() ?? "x"}/${key}.sock`;
+  return `${base}/herd-${Deno.uid() ?? "x"}/${key}/${CONTROL_SOCKET_NAME}`;
 }
+
+/** The socket's file name in a master's own directory under `herd-<uid>`. */
+export const CONTROL_SOCKET_NAME = "control.sock";
 
 function hash(s: string): string {
   let h = 2166136261;

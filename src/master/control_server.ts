@@ -187,12 +187,19 @@ export class ControlEndpoint {
     serveControl(this.#listener, this.#queue);
   }
 
-  /** Stops accepting and unlinks the socket, so a new master can take the path. */
+  /**
+   * Stops accepting and unlinks the socket (and its directory, when Herd's own), so a new
+   * master can take the path.
+   */
   async release(): Promise<void> {
     if (!this.#listener) return;
     this.#listener.close();
     this.#listener = null;
     await Deno.remove(this.path).catch(() => {});
+    // Not recursive: a successor that already listens there keeps its socket (and directory).
+    if (this.#privateDirectory) {
+      await Deno.remove(this.path.slice(0, this.path.lastIndexOf("/"))).catch(() => {});
+    }
   }
 
   /** Same as {@linkcode release}: nothing else is held. */

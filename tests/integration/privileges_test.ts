@@ -85,6 +85,49 @@ Deno.test({
 });
 
 Deno.test({
+  name: "privileges: masters of one user never change each other's control directory",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env: shared } = await sharedDeno();
+    // The derived control path, in a runtime directory of this test's own (nobody enters it).
+    const runtime = await Deno.makeTempDir({ prefix: "herd-runtime-" });
+    await Deno.chmod(runtime, 0o755);
+    const env = { ...shared, XDG_RUNTIME_DIR: runtime };
+    try {
+      await using dropped = await startHerd({
+        deno,
+        env,
+        cwd: SHARED,
+        args: [fixtureApp("hello.ts"), "-w", "1", "--user", "nobody"],
+      });
+      // A second master, without a worker user, started after the first.
+      await using plain = await startHerd({
+        deno,
+        env,
+        cwd: SHARED,
+        args: [fixtureApp("hello.ts"), "-w", "1"],
+      });
+      const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+      assertEquals(await mode(`${runtime}/herd-0`), 0o711, "passable, not listable");
+      assertEquals(await mode(`${runtime}/herd-0/127.0.0.1_${dropped.port}`), 0o710);
+      assertEquals(await mode(`${runtime}/herd-0/127.0.0.1_${plain.port}`), 0o700);
+      // The first master's replacement worker, as nobody, still reaches its master.
+      const [worker] = dropped.workerPids();
+      Deno.kill(worker, "SIGKILL");
+      // (Before the fix, the second master made the shared directory 0700: exit 6, crash loop.)
+      const from = dropped.lines.length;
+      await dropped.waitForLog(/Worker 1 \(pid: \d+\) listening/, { timeoutMs: 20_000, from });
+      const response = await fetch(dropped.url);
+      assertEquals(response.status, 200);
+      await response.body?.cancel();
+      assert(!dropped.lines.some((l) => /Permission denied/.test(l)), dropped.lines.join("\n"));
+    } finally {
+      await Deno.remove(runtime, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "privileges: a worker user that cannot run deno stops the master with exit 3",
   ignore: Deno.uid() !== 0,
   fn: async () => {

@@ -57,14 +57,14 @@ Deno.test("status: finds the master started on another host (the production defa
   assertEquals(JSON.parse(found.out).master.pid, herd.masterPid);
   assertMatch(
     found.err,
-    /^No master at .*127\.0\.0\.1_\d+\.sock; asking the one at .*127\.0\.0\.2_\d+\.sock\n$/,
+    /^No master at .*127\.0\.0\.1_\d+\/control\.sock; asking the one at .*127\.0\.0\.2_\d+\/control\.sock\n$/,
   );
   // A port that was asked for is not answered by the only master, on another port.
   const elsewhere = await herdCommand(["status", "--port", "1"], env);
   assertEquals(elsewhere.code, 1, elsewhere.out);
   assertMatch(
     elsewhere.err,
-    /^error: No Herd master is running for .*_1\.sock; a master answers at ".*127\.0\.0\.2_\d+\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master is running for .*_1\/control\.sock; a master answers at ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   // Another port, with two masters running: which one is meant cannot be guessed.
   await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
@@ -72,7 +72,7 @@ Deno.test("status: finds the master started on another host (the production defa
   assertEquals(ambiguous.code, 1);
   assertMatch(
     ambiguous.err,
-    /^error: No Herd master is running for .*_1\.sock; masters answer at ".*127\.0\.0\.1_\d+\.sock", ".*127\.0\.0\.2_\d+\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master is running for .*_1\/control\.sock; masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   assert(other.port !== herd.port);
 });
@@ -101,6 +101,6 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
   assertEquals(failed.code, 1, failed.out);
   assertEquals(
     failed.err,
-    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log")\n`,
+    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory (--access-log)\n`,
   );
 });
