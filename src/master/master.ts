@@ -184,6 +184,8 @@ export async function runMaster(
         // gone unwritable) is created or reported here, before they try.
         const current = arbiter?.workforce.resolved ?? resolved;
         const unusable = await prepareLogTargets(current.settings, originsOf(current));
+        // The files it just made are root's: workers run as another user could not reopen them.
+        await handLogsTo(workerUser, [current.settings.error_log, current.settings.access_log]);
         return [...(unusable ? [unusable] : []), ...reopenLogs()];
       },
       upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),

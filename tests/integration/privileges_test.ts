@@ -128,6 +128,51 @@ Deno.test({
 });
 
 Deno.test({
+  name: "privileges: after reopen-logs, workers run as nobody still write the access log",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env } = await sharedDeno();
+    const dir = await Deno.makeTempDir({ prefix: "herd-rotate-" });
+    await Deno.chmod(dir, 0o755);
+    const log = `${dir}/access.log`;
+    const control = `${dir}/control.sock`;
+    try {
+      const where = ["--user", "nobody", "--access-log", log, "--control-socket", control];
+      await using herd = await startHerd({
+        deno,
+        env,
+        cwd: SHARED,
+        args: [fixtureApp("hello.ts"), "-w", "1", ...where],
+      });
+      const get = async (path: string) =>
+        (await (await fetch(new URL(path, herd.url))).text()).length;
+      await get("before");
+      await Deno.rename(log, `${log}.1`); // as logrotate does
+      const reopen = await new Deno.Command(deno, {
+        args: ["run", "-A", MAIN, "reopen-logs", ...where],
+        env,
+        cwd: SHARED,
+        stderr: "piped",
+      }).output();
+      assertEquals(reopen.code, 0, new TextDecoder().decode(reopen.stderr));
+      assertEquals((await Deno.stat(log)).uid, NOBODY, "the new file is the workers'");
+      await get("after");
+      // Lines wait up to 100 ms in the worker's buffer.
+      let written = "";
+      for (let i = 0; i < 50 && !written.includes("/after"); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        written = await Deno.readTextFile(log);
+      }
+      assertMatch(written, /"GET \/after HTTP/);
+      assertMatch(await Deno.readTextFile(`${log}.1`), /"GET \/before HTTP/);
+      assert(!herd.lines.some((l) => /Cannot reopen/.test(l)), herd.lines.join("\n"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "privileges: a worker user that cannot run deno stops the master with exit 3",
   ignore: Deno.uid() !== 0,
   fn: async () => {
