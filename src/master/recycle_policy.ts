@@ -94,14 +94,15 @@ export function recycleReason(limits: RecycleLimits, usage: WorkerUsage): Recycl
 export const MIN_SILENCE_MS: number = 2.5 * HEARTBEAT_MS;
 
 /**
- * True when a serving worker has been silent for longer than `timeout`
- * seconds (a blocked event loop), and never under {@linkcode MIN_SILENCE_MS}.
- * A timeout of 0 disables the check.
+ * True when a serving worker has been blocked for longer than `timeout`
+ * seconds (its event loop silent past {@linkcode silenceLimitMs}). A timeout
+ * of 0 disables the check.
  *
  * @example
  * ```ts
  * import { heartbeatExpired } from "./recycle_policy.ts";
- * heartbeatExpired({ silentMs: 31_000 }, 30); // true
+ * heartbeatExpired({ silentMs: 31_500 }, 30); // true
+ * heartbeatExpired({ silentMs: 30_500 }, 30); // false: blocked 29.5 s if its last heartbeat came just before
  * heartbeatExpired({ silentMs: 1_500 }, 1); // false: a heartbeat may just be due
  * ```
  */
@@ -111,17 +112,20 @@ export function heartbeatExpired(worker: { silentMs: number }, timeoutS: number)
 
 /**
  * How long a serving worker may be silent before it counts as blocked, in
- * ms: `timeout`, and never under {@linkcode MIN_SILENCE_MS}. The master's
- * wake-up for the check must use this too, or it wakes before the check can
- * fire, again and again.
+ * ms: `timeout` plus one heartbeat period, and never under
+ * {@linkcode MIN_SILENCE_MS}. Its last heartbeat may have come up to a
+ * period before it blocked: a limit of `timeout` alone killed workers
+ * blocked for up to a second less (Gunicorn never kills a request that
+ * runs under `timeout`). The master's wake-up for the check must use this
+ * too, or it wakes before the check can fire, again and again.
  *
  * @example
  * ```ts
  * import { silenceLimitMs } from "./recycle_policy.ts";
- * silenceLimitMs(30); // 30000
+ * silenceLimitMs(30); // 31000
  * silenceLimitMs(0.5); // 2500
  * ```
  */
 export function silenceLimitMs(timeoutS: number): number {
-  return Math.max(timeoutS * 1000, MIN_SILENCE_MS);
+  return Math.max(timeoutS * 1000 + HEARTBEAT_MS, MIN_SILENCE_MS);
 }

@@ -19,6 +19,23 @@ Deno.test("enforcement: a blocked worker is aborted and replaced while another s
   assertEquals(herd.workerPids().length, 2);
 });
 
+Deno.test("enforcement: a worker blocked for less than timeout is never killed", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("blocking.ts"), "-w", "1", "--timeout", "3"],
+  });
+  const [worker] = herd.workerPids();
+  // Its last heartbeat came up to 1 s before each block: silent for up to 3.75 s, blocked
+  // 2.75 s. (A limit of `timeout` on the silence killed it in about 3 blocks of 4.)
+  for (let i = 0; i < 3; i++) {
+    const response = await fetch(`${herd.url}/block?ms=2750`);
+    assertEquals(response.status, 200);
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 100 + 250 * i));
+  }
+  assertEquals(herd.workerPids(), [worker]);
+  assert(!herd.lines.some((l) => /WORKER TIMEOUT/.test(l)), herd.lines.join("\n"));
+});
+
 Deno.test("enforcement: max_requests recycles workers under load with zero failures", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("hello.ts"), "-w", "2", "--max-requests", "100"],

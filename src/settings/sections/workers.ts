@@ -47,7 +47,7 @@ export const workerSettings = [
     parse: seconds(),
     default: 30,
     doc:
-      "A request not answered within this gets `503`; a worker silent for this long (blocked event loop) is killed and replaced. 0 disables both.",
+      "A request not answered within this gets `503`; a worker blocked for this long (its event loop silent: no heartbeat for `timeout` + 1 s) is killed and replaced. 0 disables both.",
   }),
   defineSetting({
     name: "graceful_timeout",

@@ -99,6 +99,10 @@ Deno.test("arbiter aborts a silent worker and spawns a replacement", async () =>
     rig.clock.time += 1000;
     await rig.beat(healthy, i);
   }
+  // Silent 4 s with timeout 3: possibly blocked for only 3 s (its last heartbeat just before).
+  assertEquals(blocked.signals, []);
+  rig.clock.time += 1000;
+  await rig.beat(healthy, 4);
   assertEquals(blocked.signals, ["SIGABRT"]);
   assertEquals(healthy.signals, []);
   await rig.until(() => rig.driver.spawned.length === 3);
@@ -165,7 +169,7 @@ Deno.test("a paused master (SIGSTOP, a frozen VM) does not blame its silence on 
   assertEquals(rig.arbiter.workforce.restarts.timeout ?? 0, 0);
   assert(logs.records.some((r) => /did not run for \d+ s \(paused\?\)/.test(r.message)));
   // A worker that stays silent after the pause is still found out.
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     rig.clock.time += 1000;
     await rig.beat(workers[1], 10 + i);
   }
@@ -215,8 +219,8 @@ Deno.test("a draining worker that goes silent is aborted at timeout, not left to
     await rig.beat(fresh, i);
   }
   assertEquals(old.signals, []);
-  // Then silent: aborted once the silence passes timeout.
-  for (let i = 0; i < 4; i++) {
+  // Then silent: aborted once the silence passes timeout (and a heartbeat period).
+  for (let i = 0; i < 5; i++) {
     rig.clock.time += 1000;
     await rig.beat(fresh, 4 + i);
   }
