@@ -16,7 +16,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { Resolved } from "../settings/resolved.ts";
+import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { probeTcpAddress } from "../master/listener_check.ts";
@@ -46,7 +46,7 @@ export async function runCheck(
   options: { cwd: string; embedded?: Embedded },
 ): Promise<number> {
   // What serve refuses before starting anything, as this user on this machine.
-  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), resolved.sources);
+  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), originsOf(resolved));
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
     return 2;

@@ -60,7 +60,7 @@ export async function runMaster(
 ): Promise<number> {
   const settings = resolved.settings;
   // Refused before anything is created: no log file is left behind by a start that cannot run.
-  const workerUser = resolveWorkerUser(settings, Deno.uid(), resolved.sources);
+  const workerUser = resolveWorkerUser(settings, Deno.uid(), originsOf(resolved));
   if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.

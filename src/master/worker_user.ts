@@ -18,7 +18,6 @@
  */
 import { lookupGroup, lookupUser, rootRefusal } from "../platform/privileges.ts";
 import type { DataSettings } from "../settings/table.ts";
-import { settingOrigin, type Source } from "../settings/resolved.ts";
 
 /** The ids to give `Deno.Command`; null keeps the master's. */
 export interface WorkerUser {
@@ -49,11 +48,14 @@ export type WorkerUserSettings = Pick<
 export function resolveWorkerUser(
   settings: WorkerUserSettings,
   masterUid: number | null,
-  sources: Partial<Record<"user" | "group", Source>> = {},
+  origin?: (name: "user" | "group") => string,
 ): WorkerUser | string {
   const refusal = rootRefusal(settings, masterUid);
   if (refusal !== null) return refusal;
-  const from = (name: "user" | "group") => settingOrigin(name, sources[name], settings.env_prefix);
+  // Where it was given (see `originsOf`); unknown: every place it can be.
+  const from = origin ??
+    ((name: "user" | "group") =>
+      `"${name}": ${settings.env_prefix}_${name.toUpperCase()}, --${name} or config.ts`);
   let uid: number | null = null;
   let gid: number | null = null;
   if (settings.user !== null) {

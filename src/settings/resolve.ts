@@ -225,6 +225,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     resolved: {
       settings,
       sources,
+      origins,
       configPath: file.path,
       envFilePath: dotenv.path,
       warnings: [

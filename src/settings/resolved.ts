@@ -6,6 +6,7 @@
  */
 import type { SettingName, Settings } from "./table.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
+import { describeOrigin, type Origin } from "./problems.ts";
 
 /** Where a setting's effective value came from, in rising precedence. */
 export type Source = "default" | "config.ts" | ".env" | "env" | "cli";
@@ -16,6 +17,8 @@ export interface Resolved {
   settings: Settings;
   /** Where each value came from. */
   sources: Record<SettingName, Source>;
+  /** Where each value not left at its default was written (see {@linkcode originsOf}). */
+  origins: ReadonlyMap<string, Origin>;
   /** Absolute path of the config.ts in use, or null when there is none. */
   configPath: string | null;
   /** Absolute path of the .env file read, or null. */
@@ -40,57 +43,21 @@ export type Resolution =
   };
 
 /**
- * Where a setting's value was given, as its user would look for it: the flag, the variable
- * (in `.env` or not), the key in `config` (a config.ts, or the config given to `serve()`), or
- * its default. With no source known: every place it can be set.
+ * Names a setting and where `resolved` took its value from, for a one-line
+ * error: the flag, the variable (and its `.env` file), the key in config.ts
+ * (or in the config given to `serve()`), or the default.
  *
  * @example
  * ```ts
- * import { settingOrigin } from "./resolved.ts";
- * settingOrigin("access_log", "cli", "HERD"); // "--access-log"
- * settingOrigin("access_log", ".env", "BIOREMPP"); // "BIOREMPP_ACCESS_LOG in .env"
- * settingOrigin("user", undefined, "HERD"); // '"user": HERD_USER, --user or config.ts'
+ * import { originsOf } from "./resolved.ts";
+ * const origins = new Map([["port", { source: "cli" as const, flag: "--port" }]]);
+ * originsOf({ origins })("port"); // '"port" from --port (command line)'
+ * originsOf({ origins })("host"); // '"host" by default'
  * ```
  */
-export function settingOrigin(
-  name: string,
-  source: Source | undefined,
-  prefix: string,
-  config = "config.ts",
-): string {
-  const variable = `${prefix}_${name.toUpperCase()}`;
-  const flag = `--${name.replaceAll("_", "-")}`;
-  switch (source) {
-    case "cli":
-      return flag;
-    case "env":
-      return variable;
-    case ".env":
-      return `${variable} in .env`;
-    case "config.ts":
-      return `"${name}" in ${config}`;
-    case "default":
-      return `the default of "${name}"`;
-    default:
-      return `"${name}": ${variable}, ${flag} or ${config}`;
-  }
-}
-
-/**
- * {@linkcode settingOrigin} for the settings of `resolved`.
- *
- * @example
- * ```ts
- * import { originsOf, type Resolved } from "./resolved.ts";
- * declare const resolved: Resolved;
- * originsOf(resolved)("port"); // "--port", when the port came from the command line
- * ```
- */
-export function originsOf(
-  resolved: Pick<Resolved, "sources" | "configPath"> & { settings: { env_prefix: string } },
-): (name: SettingName) => string {
-  // A program around serve() has no config.ts: its config object holds those values.
-  const config = resolved.configPath === null ? "the config given to serve()" : "config.ts";
-  return (name) =>
-    settingOrigin(name, resolved.sources[name], resolved.settings.env_prefix, config);
+export function originsOf(resolved: Pick<Resolved, "origins">): (name: SettingName) => string {
+  return (name) => {
+    const origin = resolved.origins.get(name);
+    return `"${name}" ${origin === undefined ? "by default" : `from ${describeOrigin(origin)}`}`;
+  };
 }

@@ -77,7 +77,7 @@ Deno.test("binds: the second TCP address in use refuses the start with exit 5", 
     assertEquals((await herd.waitForExit()).code, 5);
     await herd.waitForLog(
       new RegExp(
-        `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\(--bind\\)$`,
+        `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\("bind" from -b \\(command line\\)\\)$`,
       ),
     );
   } finally {
@@ -132,7 +132,7 @@ Deno.test("binds: a Unix socket something answers on refuses the start with exit
     assertEquals((await herd.waitForExit()).code, 5);
     await herd.waitForLog(
       new RegExp(
-        `^error: Address unix:${path} is already in use \\(--bind\\)$`,
+        `^error: Address unix:${path} is already in use \\("bind" from -b \\(command line\\)\\)$`,
       ),
     );
     assert(Deno.lstatSync(path).isSocket, "the live socket is left alone");

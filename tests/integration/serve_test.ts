@@ -29,7 +29,7 @@ Deno.test("serve: an address already in use is refused with exit 5", async () =>
   assertEquals(status.code, 5);
   await herd.waitForLog(
     new RegExp(
-      `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\(--port\\)$`,
+      `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\("port" from --port \\(command line\\)\\)$`,
     ),
   );
 });
@@ -43,7 +43,7 @@ Deno.test("serve: an address this machine cannot listen on is refused with exit 
   assertEquals(
     stderr,
     "error: Cannot listen on 192.0.2.1:19099: Cannot assign requested address " +
-      "(--host)",
+      '("host" from --host (command line))',
   );
 });
 
@@ -199,6 +199,6 @@ Deno.test("serve: a unix: bind in a directory that does not exist is refused wit
   assertEquals(
     stderr.split("\n").at(-1),
     'error: Cannot listen on unix:/nonexistent-herd-dir/s.sock: no directory "/nonexistent-herd-dir" ' +
-      "(--bind)",
+      '("bind" from --bind (command line))',
   );
 });

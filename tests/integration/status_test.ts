@@ -101,6 +101,6 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
   assertEquals(failed.code, 1, failed.out);
   assertEquals(
     failed.err,
-    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory (--access-log)\n`,
+    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log" from --access-log (command line))\n`,
   );
 });

@@ -32,15 +32,19 @@ Deno.test("resolveWorkerUser: a non-root master cannot switch; unknown names are
   );
   // With its source known, only that one is named.
   assertEquals(
-    resolveWorkerUser({ ...BASE, user: "nobody" }, 1000, { user: "cli" }),
-    'Cannot run workers as user "nobody" (--user): the master must start as root, not uid 1000',
+    resolveWorkerUser({ ...BASE, user: "nobody" }, 1000, () => '"user" from --user (command line)'),
+    'Cannot run workers as user "nobody" ("user" from --user (command line)): the master must start as root, not uid 1000',
   );
   assertMatch(
-    resolveWorkerUser({ ...BASE, user: "no-such-user-x" }, 0, { user: "config.ts" }) as string,
-    /^Unknown user "no-such-user-x" \("user" in config\.ts\): not in \/etc\/passwd$/,
+    resolveWorkerUser({ ...BASE, user: "no-such-user-x" }, 0, () => "user in config.ts") as string,
+    /^Unknown user "no-such-user-x" \(user in config\.ts\): not in \/etc\/passwd$/,
   );
   assertMatch(
-    resolveWorkerUser({ ...BASE, group: "no-such-group-x" }, 0, { group: ".env" }) as string,
+    resolveWorkerUser(
+      { ...BASE, group: "no-such-group-x" },
+      0,
+      (name) => `HERD_${name.toUpperCase()} in .env`,
+    ) as string,
     /^Unknown group "no-such-group-x" \(HERD_GROUP in \.env\)/,
   );
   assertEquals(resolveWorkerUser({ ...BASE, user: "1000" }, 1000), { uid: 1000, gid: 1000 });
