@@ -198,6 +198,11 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     ) => [s.name, winners.has(s.name) ? winners.get(s.name)!.value : defaultCopy(s, profile)]),
   ) as Settings;
   const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
+  const overBind = addressOverBind(settings, origins, platform);
+  if (overBind !== null) {
+    settings.bind = [];
+    origins.set("bind", overBind.origin);
+  }
 
   // A program around serve() serves its own app (an app named anyway is refused above).
   const appProblem = input.inlineConfig === undefined
@@ -233,9 +238,49 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...dotenv.warnings,
         ...knownToTheLog(dotenvEnv, settings.access_log_format),
         ...checks.warnings,
+        ...(overBind === null ? [] : [overBind.warning]),
         ...containerWarnings(settings, prefix, origins),
       ],
     },
+  };
+}
+
+const PRECEDENCE: Record<Source, number> = {
+  default: 0,
+  "config.ts": 1,
+  ".env": 2,
+  env: 3,
+  cli: 4,
+};
+
+/**
+ * `host` or `port` given with a higher precedence than `bind` (`--port` over a `bind` in
+ * config.ts or the environment, say) is the address asked for: bind's addresses give way,
+ * with a warning that says so. Without this, `bind` won whatever the sources, and `--port`
+ * was ignored without a word. A platform's `PORT` or `HOST` never outranks a `bind`: they
+ * apply only where nothing of Herd's sets the address (as Gunicorn reads `PORT`).
+ */
+function addressOverBind(
+  settings: Settings,
+  origins: ReadonlyMap<string, Origin>,
+  platform: ReadonlyMap<string, RawValue>,
+): { origin: Origin; warning: string } | null {
+  const bind = origins.get("bind");
+  if (settings.bind.length === 0 || bind === undefined) return null;
+  const rank = (name: "host" | "port") => {
+    const origin = origins.get(name);
+    const fromPlatform = origin !== undefined && platform.get(name)?.origin === origin;
+    return origin === undefined || fromPlatform ? 0 : PRECEDENCE[origin.source];
+  };
+  const name = rank("port") >= rank("host") ? "port" : "host";
+  if (rank(name) <= PRECEDENCE[bind.source]) return null;
+  const origin = origins.get(name)!;
+  const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  return {
+    origin,
+    warning: `"${name}" from ${describeOrigin(origin)} outranks "bind" from ${
+      describeOrigin(bind)
+    }: listening on ${host}:${settings.port}, not on ${settings.bind.join(", ")}`,
   };
 }
 

@@ -314,3 +314,32 @@ Deno.test("resolveSettings() does not call a variable the access log reads unkno
   const unread = await resolved({ env: { HERD_REGION: "eu-1" } });
   assertEquals(unread.warnings, ['Unknown variable "HERD_REGION" (environment)']);
 });
+
+Deno.test("resolveSettings(): host or port from a higher source than bind outranks it, with a warning", async () => {
+  // --port on the command line over a bind from the environment: the port asked for is served.
+  const over = await resolved({ env: { HERD_BIND: "127.0.0.1:9001" }, args: ["--port", "9002"] });
+  assertEquals([over.settings.bind, over.settings.port, over.sources.bind], [[], 9002, "cli"]);
+  assertEquals(over.warnings, [
+    '"port" from --port (command line) outranks "bind" from HERD_BIND (environment): ' +
+    "listening on 127.0.0.1:9002, not on 127.0.0.1:9001",
+  ]);
+  // HERD_HOST over a bind in config.ts.
+  const host = await resolved({
+    config: 'export default { bind: ["0.0.0.0:9001"] };',
+    env: { HERD_HOST: "::1" },
+  });
+  assertEquals(host.settings.bind, []);
+  assertMatch(host.warnings.join("\n"), /listening on \[::1\]:8080, not on 0\.0\.0\.0:9001/);
+  // Bind from the same or a higher source keeps its place; so does one under a platform PORT.
+  for (
+    const scene of <Scene[]> [
+      { env: { HERD_BIND: "127.0.0.1:9001", HERD_PORT: "9002" } },
+      { env: { HERD_PORT: "9002" }, args: ["--bind", "127.0.0.1:9001"] },
+      { config: 'export default { bind: ["127.0.0.1:9001"] };', env: { PORT: "9002" } },
+    ]
+  ) {
+    const kept = await resolved(scene);
+    assertEquals(kept.settings.bind, ["127.0.0.1:9001"], JSON.stringify(scene));
+    assertEquals(kept.warnings.filter((w) => w.includes("outranks")), []);
+  }
+});
