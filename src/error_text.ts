@@ -57,6 +57,27 @@ export function firstLine(error: unknown): string {
   return line.replace(/\.$/, "");
 }
 
+// What `--allow-sys=` takes (Deno 2.9): some checks name a kind no flag accepts (`umask`),
+// which only the unscoped `--allow-sys` grants.
+const SYS_SCOPES = new Set([
+  "hostname",
+  "osRelease",
+  "osUptime",
+  "loadavg",
+  "networkInterfaces",
+  "systemMemoryInfo",
+  "uid",
+  "gid",
+  "cpus",
+  "homedir",
+  "getegid",
+  "statfs",
+  "getPriority",
+  "setPriority",
+  "userInfo",
+  "username",
+]);
+
 // Deno's words when a permission is missing: `Requires env access to "X", run again with the
 // --allow-env flag` (no `to "X"` when the whole kind is asked for).
 const DENIED = /Requires (\w+) access( to "([^"\n]*)")?, run again with the (--allow-[\w-]+) flag/g;
@@ -75,7 +96,9 @@ const DENIED = /Requires (\w+) access( to "([^"\n]*)")?, run again with the (--a
  */
 export function workerPermissionAdvice(text: string): string {
   return text.replace(DENIED, (_, kind, to = "", target, flag) => {
-    const grant = target === undefined ? flag : `${flag}=${target}`;
+    const grant = target === undefined || (kind === "sys" && !SYS_SCOPES.has(target))
+      ? flag
+      : `${flag}=${target}`;
     return `Requires ${kind} access${to}: workers have narrow permissions; add "${grant}" to worker_permissions`;
   });
 }

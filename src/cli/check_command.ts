@@ -23,6 +23,7 @@ import { probeTcpAddress } from "../master/listener_check.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
+import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
 import { TIMED_OUT, within } from "../platform/timer.ts";
@@ -52,6 +53,11 @@ export async function runCheck(
     return 2;
   }
   const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
+  const refusedFlags = await permissionFlagsProblem(
+    resolved.settings.worker_permissions,
+    originsOf(resolved)("worker_permissions"),
+  );
+  if (refusedFlags) problems.unshift(refusedFlags);
   if (problems.length > 0) {
     for (const problem of problems) console.error(`error: ${problem}`);
     return 2;

@@ -39,6 +39,7 @@ import {
 import { workerCount } from "./worker_count.ts";
 import { handLogsTo, workerLaunch } from "./worker_launch.ts";
 import { resolveWorkerUser } from "./worker_user.ts";
+import { permissionFlagsProblem } from "./permission_flags_check.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
 
@@ -62,6 +63,11 @@ export async function runMaster(
   // Refused before anything is created: no log file is left behind by a start that cannot run.
   const workerUser = resolveWorkerUser(settings, Deno.uid(), originsOf(resolved));
   if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
+  const refusedFlags = await permissionFlagsProblem(
+    settings.worker_permissions,
+    originsOf(resolved)("worker_permissions"),
+  );
+  if (refusedFlags) return fail(refusedFlags, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
   const unusableLog = await prepareLogTargets(settings, originsOf(resolved));

@@ -297,3 +297,24 @@ Deno.test("privileges: a sandboxed worker's app has no FFI, and SIGUSR1 opens no
   });
   assertEquals(await (await fetch(herd.url)).text(), "ffi: ok", "declared FFI is granted");
 });
+
+Deno.test("privileges: worker_permissions that Deno refuses stop serve and check with one line", async () => {
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, ...args],
+      env: { NO_COLOR: "1", HERD_WORKER_PERMISSIONS: "--allow-env=FOO --allow-sys=umask" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { code: out.code, err: new TextDecoder().decode(out.stderr) };
+  };
+  // The setting's parser takes the flag's name; what Deno takes after `=` only Deno knows.
+  const expected =
+    `error: "worker_permissions" from HERD_WORKER_PERMISSIONS (environment) has "--allow-sys=umask", ` +
+    `which Deno refuses: unknown sys descriptor: 'umask'\n`;
+  const serve = await run(["serve", fixtureApp("hello.ts"), "--port", "0", "-w", "1"]);
+  assertEquals([serve.code, serve.err], [2, expected]);
+  const check = await run(["check", fixtureApp("hello.ts"), "--port", "0"]);
+  assertEquals(check.code, 2);
+  assertEquals(check.err.split("\n")[0] + "\n", expected);
+});

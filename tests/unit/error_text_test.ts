@@ -55,6 +55,17 @@ Deno.test("workerPermissionAdvice names the worker_permissions entry instead of 
     workerPermissionAdvice("Requires env access, run again with the --allow-env flag"),
     'Requires env access: workers have narrow permissions; add "--allow-env" to worker_permissions',
   );
+  // Deno.umask() asks for sys access to "umask", which no --allow-sys= scope grants.
+  assertEquals(
+    workerPermissionAdvice('Requires sys access to "umask", run again with the --allow-sys flag'),
+    'Requires sys access to "umask": workers have narrow permissions; add "--allow-sys" to worker_permissions',
+  );
+  assertEquals(
+    workerPermissionAdvice(
+      'Requires sys access to "hostname", run again with the --allow-sys flag',
+    ),
+    'Requires sys access to "hostname": workers have narrow permissions; add "--allow-sys=hostname" to worker_permissions',
+  );
   assertEquals(workerPermissionAdvice("Module not found"), "Module not found");
 });
 

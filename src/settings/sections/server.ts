@@ -162,7 +162,7 @@ export const serverSettings = [
     parse: permissionFlags(),
     default: [] as string[],
     doc:
-      "Deno permissions added to the workers' narrow defaults (net on the binds, read on the app's directory, write on the logs), e.g. `--allow-net=api.example.com`, `--allow-env=DATABASE_URL` or `--allow-ffi` (not granted otherwise); a string splits on spaces. `all`: `-A`. Script mode only.",
+      "Deno permissions added to the workers' narrow defaults (net on the binds, read on the app's directory, write on the logs), e.g. `--allow-net=api.example.com`, `--allow-env=DATABASE_URL` or `--allow-ffi` (not granted otherwise); a string splits on spaces. `all`: `-A`. Script mode only. `serve` and `check` ask Deno first: a flag it refuses (`--allow-sys=umask`) is one line, exit 2.",
   }),
 ] as const;
 
