@@ -132,11 +132,22 @@ async function pathProblems(
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") problems.push(tls);
-  // Log directories are created at start: only a file in the way stops that.
-  for (const name of ["error_log", "access_log"] as const) {
-    const file = logFile(settings[name]);
-    const blocked = file === null ? null : blockingAncestor(resolve(cwd, file));
+  // Log directories are created at start: only a file in the way stops that, or a directory
+  // where the file (or the pidfile) goes.
+  for (const name of ["error_log", "access_log", "pidfile"] as const) {
+    const file = name === "pidfile" ? settings.pidfile : logFile(settings[name]);
+    if (file === null || file === "") continue;
+    const blocked = blockingAncestor(resolve(cwd, file));
     if (blocked !== null) problems.push(`"${name}" has "${file}": "${blocked}" is not a directory`);
+    else if (isDirectory(resolve(cwd, file))) problems.push(`"${name}" has "${file}": a directory`);
   }
   return { problems, notes };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }

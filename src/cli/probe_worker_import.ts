@@ -21,6 +21,9 @@ import { currentRuntime, HERD_MAIN, selfCommand } from "../master/self_command.t
 import { workerLaunch } from "../master/worker_launch.ts";
 import type { WorkerUser } from "../master/worker_user.ts";
 import { after } from "../platform/timer.ts";
+import { logFile } from "../logging/line_writer.ts";
+import { osErrorReason } from "../error_text.ts";
+import { resolve } from "node:path";
 
 const PROBE = new URL("../worker/import_probe.ts", import.meta.url).href;
 
@@ -46,18 +49,27 @@ export async function probeWorkerImport(
   if (runtime.standalone || runtime.mainModule !== HERD_MAIN) return null;
   const s = resolved.settings;
   const launch = workerLaunch(resolved, { user, control: controlSocketPath(s), port: s.port });
+  const logs = [s.error_log, s.access_log].map(logFile).filter((f) => f !== null)
+    .map((f) => resolve(Deno.cwd(), f));
   const { command, args } = selfCommand({ ...launch.runtime!, mainModule: PROBE }, [
     s.app ?? "",
     workerConfigPath(resolved) ?? "",
+    ...logs,
   ]);
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    ...(user.uid !== null ? { uid: user.uid } : {}),
-    ...(user.gid !== null ? { gid: user.gid } : {}),
-  }).spawn();
+  const as = s.user === null ? "" : ` as user "${s.user}"`;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      ...(user.uid !== null ? { uid: user.uid } : {}),
+      ...(user.gid !== null ? { gid: user.gid } : {}),
+    }).spawn();
+  } catch (error) {
+    return `A worker cannot start${as}: cannot run "${command}": ${osErrorReason(error)}`;
+  }
   // A top-level await that never settles: a worker would be killed at boot_timeout too.
   let timedOut = false;
   const timer = after(s.boot_timeout * 1000, () => {
@@ -70,6 +82,9 @@ export async function probeWorkerImport(
     return `A worker would not finish importing the app within boot_timeout (${s.boot_timeout} s)`;
   }
   if (code === 0) return null;
-  const reason = new TextDecoder().decode(stderr).trim().split("\n").at(-1) || `exit code ${code}`;
-  return `A worker cannot load what this check loaded with every permission: ${reason}`;
+  // The probe's own line; Deno's, when Deno stopped it first (`error: ...`, then a backtrace).
+  const lines = new TextDecoder().decode(stderr).split("\n").filter((l) => l.trim() !== "");
+  const reason = lines.find((l) => l.startsWith("error: "))?.slice(7) ?? lines.at(-1) ??
+    `exit code ${code}`;
+  return `${reason}${as && !reason.includes(as) ? ` (${as.trim()})` : ""}`;
 }

@@ -1,13 +1,14 @@
 /**
  * `herd check`'s stand-in for a worker: a process started with the
  * workers' permissions (and user) that imports the app, and config.ts when
- * workers would, then exits. An app that reads a variable or a file the
- * workers may not would otherwise pass `check` (which runs with every
- * permission) and fail every worker at boot.
+ * workers would, and reaches the log files' directories, then exits. An
+ * app that reads a variable or a file the workers may not, or a log in a
+ * directory their user cannot enter, would otherwise pass `check` (which
+ * runs with every permission, often as root) and fail every worker at boot.
  *
- * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG` (either
- * may be empty). Exits 0 when everything loads; otherwise prints one line
- * on stderr and exits 1.
+ * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG [LOG...]`
+ * (APP and CONFIG may be empty). Exits 0 when everything loads; otherwise
+ * prints one line on stderr and exits 1.
  *
  * @example
  * ```ts
@@ -18,19 +19,43 @@
  *
  * @module
  */
-import { firstLine } from "../error_text.ts";
+import { firstLine, osErrorReason } from "../error_text.ts";
 import { loadApp } from "./load_app.ts";
 import { loadWorkerHooks } from "./worker_hooks.ts";
 
 if (import.meta.main) {
-  const [app = "", config = ""] = Deno.args;
+  const [app = "", config = "", ...logs] = Deno.args;
   try {
     if (app !== "") await loadApp(app, Deno.cwd());
     // Which profile's hooks does not matter: the import is what may fail.
     if (config !== "") await loadWorkerHooks({ configPath: config, profile: "" });
-    Deno.exit(0);
   } catch (error) {
-    console.error(firstLine(error));
+    console.error(
+      `A worker cannot load what this check loaded with every permission: ${firstLine(error)}`,
+    );
     Deno.exit(1);
+  }
+  for (const log of logs) {
+    const problem = unreachableLog(log);
+    if (problem !== null) {
+      console.error(problem);
+      Deno.exit(1);
+    }
+  }
+  Deno.exit(0);
+}
+
+// The master creates a log file and hands it to the workers' user; that user must still be
+// able to enter its directory. One the master will create is its (enterable) own.
+function unreachableLog(path: string): string | null {
+  try {
+    // Looking the file up takes the search permission on its directories that opening it does
+    // (absent: its directory could be searched, or will be the master's new one).
+    Deno.statSync(path);
+    return null;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    return `A worker cannot open the log file "${path}": ${osErrorReason(error)} on "${dir}"`;
   }
 }

@@ -24,7 +24,7 @@
  * @module
  */
 import { connectChannel } from "../ipc/channel.ts";
-import { firstLine, workerPermissionAdvice } from "../error_text.ts";
+import { errorMessage, firstLine, osErrorReason, workerPermissionAdvice } from "../error_text.ts";
 import {
   type ConfigMessage,
   ExitCode,
@@ -36,6 +36,7 @@ import { hookFailureLogger, runHook, type WorkerContext } from "../hooks.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, reopenLogs } from "../logging/setup.ts";
 import { type AccessLogger, openAccessLog } from "../logging/access_log.ts";
+import { logFile } from "../logging/line_writer.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import type { DataSettings } from "../settings/table.ts";
 import { createDefaultApp } from "./default_app.ts";
@@ -96,7 +97,21 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     exit.resolve(ExitCode.Orphaned);
   };
   using _parent = watchParent({ onGone: masterGone });
-  configureLogging({ role: "worker", workerId: identity.id, settings: config.settings });
+  try {
+    openLog(
+      "error log",
+      config.settings.error_log,
+      config.settings,
+      () => configureLogging({ role: "worker", workerId: identity.id, settings: config.settings }),
+    );
+  } catch (error) {
+    // No log of its own to say it in: the master logs it, as a boot failure of this worker.
+    const message = errorMessage(error);
+    if (!(await channel.send({ type: "boot_error", code: ExitCode.Usage, message }))) {
+      console.error(message);
+    }
+    return ExitCode.Usage;
+  }
   logUncaught();
 
   const bootError = async (code: ExitCode, text: string) => {
@@ -198,6 +213,29 @@ interface Booted {
   accessLog: AccessLogger | null;
 }
 
+/**
+ * Runs `open` for a log file, or throws one line naming the file, and the workers' user when
+ * they run as another one: they open the files the master checked, with their own rights.
+ */
+function openLog<T>(
+  label: string,
+  value: string | null,
+  settings: Pick<DataSettings, "user">,
+  open: () => T,
+): T {
+  try {
+    return open();
+  } catch (error) {
+    const as = settings.user === null ? "" : ` as user "${settings.user}"`;
+    throw new Error(
+      `Cannot open the ${label} "${logFile(value) ?? value}"${as}: ${osErrorReason(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
 async function boot(
   identity: WorkerIdentity,
   config: ConfigMessage,
@@ -216,7 +254,12 @@ async function boot(
     log: getLog("hooks"),
   };
   await runHook("post_worker_init", hooks.post_worker_init, [context], hookFailed);
-  const accessLog = openAccessLog(settings);
+  const accessLog = openLog(
+    "access log",
+    settings.access_log,
+    settings,
+    () => openAccessLog(settings),
+  );
   let guard: RequestGuard | null = null;
   // The default app needs the guard for /readyz; the guard needs the app: a late binding.
   const app = loaded.url === null

@@ -12,6 +12,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { SETTINGS } from "../../src/settings/table.ts";
 import { envName, flagName } from "../../src/settings/setting.ts";
 import { MAIN } from "./_harness.ts";
+import { dirname } from "node:path";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const FIXTURES = new URL("../fixtures/", import.meta.url).pathname;
@@ -35,6 +36,7 @@ async function herd(scene: Scene): Promise<Run> {
   const cwd = await Deno.makeTempDir({ prefix: "herd_cli_" });
   try {
     for (const [name, text] of Object.entries(scene.files ?? {})) {
+      await Deno.mkdir(dirname(`${cwd}/${name}`), { recursive: true });
       await Deno.writeTextFile(`${cwd}/${name}`, text);
     }
     const inherited = Object.fromEntries(
@@ -316,7 +318,7 @@ Deno.test({
     assertEquals(noUser.code, 2);
     assertEquals(
       noUser.stderr,
-      'error: Unknown user "no-such-user-here" (--user): not in /etc/passwd\n',
+      'error: Unknown user "no-such-user-here" ("user" from --user (command line)): not in /etc/passwd\n',
     );
   },
 });
@@ -379,4 +381,16 @@ Deno.test("main.ts run without -A says so in one line, naming what is missing", 
     code: 2,
     stderr: line("write, run, sys"),
   });
+});
+
+Deno.test("check refuses a log file or pidfile that is a directory, as serve does", async () => {
+  const run = await herd({
+    args: ["check", "--port", "0", "--access-log", "logs", "--pidfile", "run"],
+    files: { "logs/keep": "", "run/keep": "" },
+  });
+  assertEquals(run.code, 2, run.stdout);
+  assertEquals(
+    run.stderr,
+    'error: "access_log" has "logs": a directory\nerror: "pidfile" has "run": a directory\n',
+  );
 });

@@ -318,3 +318,46 @@ Deno.test("privileges: worker_permissions that Deno refuses stop serve and check
   assertEquals(check.code, 2);
   assertEquals(check.err.split("\n")[0] + "\n", expected);
 });
+
+Deno.test({
+  name: "privileges: a log the workers' user cannot reach fails check, and serve in one line",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env } = await sharedDeno();
+    const dir = await Deno.makeTempDir({ prefix: "herd-private-log-" });
+    await Deno.chmod(dir, 0o700); // root's: nobody cannot enter it
+    const log = `${dir}/error.log`;
+    try {
+      const args = [fixtureApp("hello.ts"), "--user", "nobody", "--error-log", log];
+      const check = await new Deno.Command(deno, {
+        args: ["run", "-A", MAIN, "check", ...args, "--port", "0"],
+        env: { ...env, NO_COLOR: "1" },
+        cwd: SHARED,
+        stderr: "piped",
+      }).output();
+      assertEquals(check.code, 2);
+      assertEquals(
+        new TextDecoder().decode(check.stderr),
+        `error: A worker cannot open the log file "${log}": Permission denied on "${dir}" ` +
+          `(as user "nobody")\n`,
+      );
+      // serve: the worker says which file, as whom (it printed an uncaught stack trace).
+      await using herd = await startHerd({
+        deno,
+        env,
+        cwd: SHARED,
+        args: [...args, "-w", "1"],
+        waitReady: false,
+      });
+      assertEquals((await herd.waitForExit(15_000)).code, 3);
+      const text = await Deno.readTextFile(log);
+      assertMatch(
+        text,
+        /failed to boot: Cannot open the error log ".*error\.log" as user "nobody": Permission denied/,
+      );
+      assert(!/Uncaught/.test(herd.lines.join("\n") + text), herd.lines.join("\n"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
