@@ -17,7 +17,6 @@
  */
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
-import { firstLine } from "../error_text.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { probeTcpAddress } from "../master/listener_check.ts";
 import type { Embedded } from "../embedded.ts";
@@ -26,8 +25,7 @@ import { probeSocket } from "../master/unix_socket.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
-import { TIMED_OUT, within } from "../platform/timer.ts";
-import { probeWorkerImport } from "./probe_worker_import.ts";
+import { probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 
 /**
@@ -67,28 +65,18 @@ export async function runCheck(
     console.log("Configuration OK (config given to serve(), app given to serve())");
     return 0;
   }
-  const { cwd } = options;
   const { app } = resolved.settings;
-  const { loadApp } = await import("../worker/load_app.ts");
-  try {
-    // A top-level await that never settles: a worker would be killed at boot_timeout too.
-    const { boot_timeout } = resolved.settings;
-    if (await within(loadApp(app, cwd), boot_timeout * 1000) === TIMED_OUT) {
-      console.error(
-        `error: The app did not finish loading within boot_timeout (${boot_timeout} s)`,
-      );
-      return 2;
-    }
-  } catch (error) {
-    console.error(`error: ${firstLine(error)}`);
-    if (resolved.settings.log_level === "debug" && error instanceof Error && error.stack) {
-      console.error(error.stack);
-    }
-    return 2;
-  }
-  const inWorker = await probeWorkerImport(resolved, workerUser);
+  // Both in throwaway processes: an app's import may never return, end the process, or start
+  // timers that throw later. First with every permission, then as a worker: an app that only
+  // the second refuses needs worker_permissions.
+  const anyway = await probeWorkerImport(resolved, workerUser, { everyPermission: true });
+  const inWorker = anyway ?? await probeWorkerImport(resolved, workerUser);
   if (inWorker) {
-    console.error(`error: ${inWorker}`);
+    const message = anyway === null && inWorker.kind === "import"
+      ? `A worker cannot load what this check loaded with every permission: ${inWorker.message}`
+      : inWorker.message;
+    console.error(`error: ${message}`);
+    if (resolved.settings.log_level === "debug") console.error(inWorker.output);
     return 2;
   }
   console.log(

@@ -231,6 +231,15 @@ export const ExitCode = {
   Orphaned: 6,
 } as const;
 
+/**
+ * What the import probe (`src/worker/import_probe.ts`, run for `preload` and `check`) prints
+ * on stdout once everything loaded: an exit code 0 without it was the app's `Deno.exit(0)`.
+ */
+export const PROBE_LOADED = "herd-probe: loaded";
+
+/** The import probe's exit codes when it reports a problem itself, in one line on stderr. */
+export const PROBE_EXIT = { import: 11, log: 12 } as const;
+
 /** One of {@linkcode ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

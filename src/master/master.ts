@@ -29,7 +29,6 @@ import {
   changesFixedSettings,
   hintTcpMigrateReq,
   listenUrls,
-  preloadApp,
   printBanner,
   refuseStart,
   releaseUnixSockets,
@@ -40,6 +39,7 @@ import { workerCount } from "./worker_count.ts";
 import { handLogsTo, workerLaunch } from "./worker_launch.ts";
 import { resolveWorkerUser } from "./worker_user.ts";
 import { permissionFlagsProblem } from "./permission_flags_check.ts";
+import { probeWorkerImport } from "./probe_worker_import.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
 
@@ -104,12 +104,16 @@ export async function runMaster(
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // An embedded app is already loaded: that is its preload.
   if (settings.preload && !options.embedded) {
-    const problem = await Promise.race([
-      preloadApp(settings.app, settings.boot_timeout),
-      signals.stopped.then(() => null),
-    ]);
+    const stop = new AbortController();
+    signals.stopped.then(() => stop.abort());
+    const problem = await probeWorkerImport(resolved, workerUser, { signal: stop.signal });
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
-    if (problem) return fail(problem, ExitCode.AppLoadError);
+    if (problem) {
+      return fail(
+        problem.message,
+        problem.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage,
+      );
+    }
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
   let arbiter: Arbiter | null = null;

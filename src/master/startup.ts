@@ -1,6 +1,6 @@
 /**
  * The master's one-off steps around the loop: the checks that refuse a
- * start (TLS pair, busy addresses), preloading the app, the banner, the
+ * start (TLS pair, busy addresses), the banner, the
  * `tcp_migrate_req` hint, re-resolving the configuration on HUP, the
  * auto-reload watcher, and removing Unix sockets at exit. Each is an effect with a one-line outcome.
  *
@@ -20,7 +20,6 @@ import {
 import type { Resolved } from "../settings/resolved.ts";
 import type { Settings } from "../settings/table.ts";
 import { resolveSettings } from "../settings/resolve.ts";
-import { loadApp } from "../worker/load_app.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
@@ -30,8 +29,6 @@ import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
-import { errorMessage } from "../error_text.ts";
-import { TIMED_OUT, within } from "../platform/timer.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -103,32 +100,6 @@ export function listenUrls(
 export async function releaseUnixSockets(addresses: readonly ListenAddress[]): Promise<void> {
   for (const address of addresses) {
     if (address.transport === "unix") await releaseSocket(address.path);
-  }
-}
-
-/**
- * Imports the app once in the master, so an app that cannot load stops Herd
- * before any worker starts. Resolves with the one-line problem, or null;
- * an import still pending after `timeoutS` (`boot_timeout`) is a problem.
- *
- * @example
- * ```ts
- * import { preloadApp } from "./startup.ts";
- * const problem = await preloadApp("app.ts", 30); // boot_timeout
- * if (problem) console.error(`error: ${problem}`);
- * ```
- */
-export async function preloadApp(
-  app: string | null,
-  timeoutS: number,
-): Promise<string | null> {
-  try {
-    // A top-level await that never settles would otherwise hold the master before any banner.
-    if (await within(loadApp(app, Deno.cwd()), timeoutS * 1000) !== TIMED_OUT) return null;
-    return `The app did not finish loading within boot_timeout (${timeoutS} s): ` +
-      "a top-level await that never settles?";
-  } catch (error) {
-    return errorMessage(error);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `herd check`'s stand-in for a worker: a process started with the
+ * The stand-in for a worker of `preload` and `check`: a process started with the
  * workers' permissions (and user) that imports the app, and config.ts when
  * workers would, and reaches the log files' directories, then exits. An
  * app that reads a variable or a file the workers may not, or a log in a
@@ -7,8 +7,9 @@
  * runs with every permission, often as root) and fail every worker at boot.
  *
  * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG [LOG...]`
- * (APP and CONFIG may be empty). Exits 0 when everything loads; otherwise
- * prints one line on stderr and exits 1.
+ * (APP and CONFIG may be empty). Prints `PROBE_LOADED` and exits 0 when
+ * everything loads; otherwise prints one line on stderr and exits with a
+ * `PROBE_EXIT` code (both in `protocol.ts`).
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@
  * @module
  */
 import { firstLine, osErrorReason } from "../error_text.ts";
+import { PROBE_EXIT, PROBE_LOADED } from "../ipc/protocol.ts";
 import { loadApp } from "./load_app.ts";
 import { loadWorkerHooks } from "./worker_hooks.ts";
 
@@ -30,18 +32,17 @@ if (import.meta.main) {
     // Which profile's hooks does not matter: the import is what may fail.
     if (config !== "") await loadWorkerHooks({ configPath: config, profile: "" });
   } catch (error) {
-    console.error(
-      `A worker cannot load what this check loaded with every permission: ${firstLine(error)}`,
-    );
-    Deno.exit(1);
+    console.error(firstLine(error));
+    Deno.exit(PROBE_EXIT.import);
   }
   for (const log of logs) {
     const problem = unreachableLog(log);
     if (problem !== null) {
       console.error(problem);
-      Deno.exit(1);
+      Deno.exit(PROBE_EXIT.log);
     }
   }
+  console.log(PROBE_LOADED);
   Deno.exit(0);
 }
 

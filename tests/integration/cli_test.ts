@@ -348,10 +348,38 @@ Deno.test("check imports the app as a worker would: with the workers' permission
     args: ["check", "app.ts", "--boot-timeout", "1"],
     files: { "app.ts": "await new Promise(() => {});\nexport default () => new Response();" },
   });
+  // Deno itself ends an import whose top-level await nothing can settle any more.
   assertEquals([hung.code, hung.stderr], [
     2,
-    "error: The app did not finish loading within boot_timeout (1 s)\n",
+    'error: Cannot import app "app.ts": Top-level await promise never resolved\n',
   ]);
+  // One that keeps the event loop busy (a timer, a socket) runs into boot_timeout; one that
+  // never yields does too, and Deno.exit() at import is named (check exited 0 with no word).
+  for (
+    const [source, line] of [
+      [
+        "setInterval(() => {}, 1000);\nawait new Promise(() => {});",
+        "error: The app did not finish loading within boot_timeout (1 s): a top-level await " +
+        "that never settles, or a loop?\n",
+      ],
+      [
+        "while (true) {}",
+        "error: The app did not finish loading within boot_timeout (1 s): a top-level await " +
+        "that never settles, or a loop?\n",
+      ],
+      [
+        "Deno.exit(0);",
+        "error: The app ended the process while loading (exit code 0): an app must not call " +
+        "Deno.exit() at import\n",
+      ],
+    ]
+  ) {
+    const run = await herd({
+      args: ["check", "app.ts", "--boot-timeout", "1"],
+      files: { "app.ts": `${source}\nexport default () => new Response();` },
+    });
+    assertEquals([run.code, run.stderr, run.stdout], [2, line, ""], source);
+  }
 });
 
 Deno.test("status and reopen-logs take no app: one line saying so, exit 2", async () => {

@@ -65,6 +65,46 @@ Deno.test("serve: an app that throws on import stops the master (preload on: exi
   assertEquals(herd.lines.filter((l) => l.includes("Booting worker")).length, 0);
 });
 
+Deno.test("serve: preload runs the app's code in a throwaway worker-like process, never in the master", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-preload-" });
+  try {
+    // A timer the app starts at import, which throws later: in the master, it ended the service.
+    // And a write at import, which the master's -A allowed and the workers' permissions do not.
+    await Deno.writeTextFile(
+      `${dir}/late.ts`,
+      'setTimeout(() => { throw new Error("late timer error from the app"); }, 300);\n' +
+        "export default () => new Response('ok');\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/writes.ts`,
+      `Deno.writeTextFileSync(${JSON.stringify(`${dir}/written`)}, "at import");\n` +
+        "export default () => new Response('ok');\n",
+    );
+    await Deno.writeTextFile(`${dir}/exits.ts`, "Deno.exit(0);\nexport default () => 0;\n");
+    {
+      await using herd = await startHerd({ args: [`${dir}/late.ts`, "-w", "1"] });
+      await herd.waitForLog(/late timer error from the app/);
+      await new Promise((r) => setTimeout(r, 800));
+      // Still the master's to stop: a throw in the master itself ended it with code 1 at once.
+      herd.kill("SIGTERM");
+      assertEquals((await herd.waitForExit()).code, 0);
+    }
+    for (
+      const [app, line] of [
+        ["writes.ts", /^error: Cannot import app ".*writes\.ts": Requires write access/],
+        ["exits.ts", /^error: The app ended the process while loading \(exit code 0\)/],
+      ] as const
+    ) {
+      await using herd = await startHerd({ args: [`${dir}/${app}`, "-w", "1"], waitReady: false });
+      assertEquals((await herd.waitForExit()).code, 4, app);
+      await herd.waitForLog(line);
+    }
+    assertEquals(await Deno.stat(`${dir}/written`).then(() => true, () => false), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve: a worker boot failure stops the master (preload off: exit 3)", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("crash_on_import.ts"), "-w", "2", "--no-preload"],

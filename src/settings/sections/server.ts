@@ -108,7 +108,7 @@ export const serverSettings = [
     parse: bool(),
     default: true,
     doc:
-      "Import the app once in the master before any worker starts, so an app that cannot load stops Herd at once.",
+      "Import the app once before any worker starts, in a throwaway process with the workers' permissions and user (never in the master), so an app that cannot load stops Herd at once (exit 4).",
   }),
   defineSetting({
     name: "pidfile",

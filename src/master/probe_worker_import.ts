@@ -1,0 +1,141 @@
+/**
+ * Imports the app the way a worker will, in a throwaway process with the
+ * workers' permissions and user, and reports what went wrong in one line.
+ *
+ * Two callers: `serve`'s `preload`, so an app that cannot load stops Herd
+ * before any worker starts, and `check`, which itself runs with every
+ * permission (an app that reads `DATABASE_URL` at import passed it and then
+ * failed every worker). The master never runs the app's code itself: a
+ * timer the app starts at import would otherwise throw in the master and
+ * take the whole service down, an import that never returns would hang it
+ * before its banner, `Deno.exit()` at import would end it silently, and the
+ * app's import-time code would run with the master's `-A`, as root when
+ * `user` is set.
+ *
+ * @example
+ * ```ts
+ * import { probeWorkerImport } from "./probe_worker_import.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * await probeWorkerImport(resolved, { uid: null, gid: null }); // null: workers can load it
+ * ```
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import type { Resolved } from "../settings/resolved.ts";
+import { controlSocketPath } from "../ipc/control_path.ts";
+import { logFile } from "../logging/line_writer.ts";
+import { osErrorReason } from "../error_text.ts";
+import { after } from "../platform/timer.ts";
+import { workerConfigPath } from "./master_hooks.ts";
+import { currentRuntime, HERD_MAIN, selfCommand } from "./self_command.ts";
+import { workerLaunch } from "./worker_launch.ts";
+import type { WorkerUser } from "./worker_user.ts";
+import { PROBE_EXIT, PROBE_LOADED } from "../ipc/protocol.ts";
+
+const PROBE = new URL("../worker/import_probe.ts", import.meta.url).href;
+
+/**
+ * What kept a worker from loading: the app (or config.ts) would not import,
+ * or not within `boot_timeout`, or ended the process; a log file is out of
+ * the workers' reach; or no worker process could start at all.
+ */
+export interface ProbeProblem {
+  kind: "import" | "log" | "start";
+  /** One line; `check` words an import problem against its own, which had every permission. */
+  message: string;
+  /** What the probe printed on stderr (a stack trace, with `log_level` debug). */
+  output: string;
+}
+
+/**
+ * Why a worker could not import the app (or config.ts, when workers import
+ * it) or reach its log files, or null when it can, and when nothing narrows
+ * the workers (a compiled binary's workers have what the binary has). The
+ * probe is killed at `boot_timeout`, or when `signal` aborts (null then).
+ * `everyPermission`: as the master's user with `-A` instead (what `check`
+ * compares with).
+ *
+ * @example
+ * ```ts
+ * import { probeWorkerImport } from "./probe_worker_import.ts";
+ * import type { Resolved } from "../settings/resolved.ts";
+ * declare const resolved: Resolved;
+ * const problem = await probeWorkerImport(resolved, { uid: null, gid: null });
+ * if (problem) console.error(`error: ${problem.message}`);
+ * ```
+ */
+export async function probeWorkerImport(
+  resolved: Resolved,
+  user: WorkerUser,
+  options: { signal?: AbortSignal; everyPermission?: boolean } = {},
+): Promise<ProbeProblem | null> {
+  const runtime = currentRuntime();
+  if (runtime.standalone || runtime.mainModule !== HERD_MAIN) return null;
+  const s = resolved.settings;
+  if (options.everyPermission) user = { uid: null, gid: null };
+  const launch = workerLaunch(resolved, { user, control: controlSocketPath(s), port: s.port });
+  const permissions = options.everyPermission ? ["-A"] : launch.runtime!.permissions;
+  const logs = [s.error_log, s.access_log].map(logFile).filter((f) => f !== null)
+    .map((f) => resolve(Deno.cwd(), f));
+  const { command, args } = selfCommand({ ...launch.runtime!, permissions, mainModule: PROBE }, [
+    s.app ?? "",
+    workerConfigPath(resolved) ?? "",
+    ...logs,
+  ]);
+  const as = s.user === null || options.everyPermission ? "" : `as user "${s.user}"`;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      ...(user.uid !== null ? { uid: user.uid } : {}),
+      ...(user.gid !== null ? { gid: user.gid } : {}),
+    }).spawn();
+  } catch (error) {
+    const message = `A worker cannot start${as ? ` ${as}` : ""}: cannot run "${command}": ${
+      osErrorReason(error)
+    }`;
+    return { kind: "start", message, output: "" };
+  }
+  // An import that never finishes (a top-level await, a loop): a worker would be killed at
+  // boot_timeout too.
+  let timedOut = false;
+  const timer = after(s.boot_timeout * 1000, () => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  });
+  const stop = () => child.kill("SIGKILL");
+  options.signal?.addEventListener("abort", stop, { once: true });
+  const { code, stdout, stderr } = await child.output();
+  timer.cancel();
+  options.signal?.removeEventListener("abort", stop);
+  if (options.signal?.aborted) return null;
+  const output = new TextDecoder().decode(stderr);
+  if (timedOut) {
+    return {
+      kind: "import",
+      message: `The app did not finish loading within boot_timeout (${s.boot_timeout} s): ` +
+        "a top-level await that never settles, or a loop?",
+      output,
+    };
+  }
+  const loaded = new TextDecoder().decode(stdout).includes(PROBE_LOADED);
+  if (code === 0 && loaded) return null;
+  const lines = output.split("\n").filter((l) => l.trim() !== "");
+  // Deno's own `error: ...` line when it stopped the import itself (a top-level await that
+  // never settles, an error thrown later by the import's async work): then a backtrace.
+  const denoError = lines.find((l) => l.startsWith("error: "))?.slice(7);
+  const ownLine = code === PROBE_EXIT.import || code === PROBE_EXIT.log;
+  const message = ownLine && lines.length > 0
+    ? lines.at(-1)!
+    : denoError !== undefined
+    ? `Cannot import app "${s.app ?? "(the default app)"}": ${denoError}`
+    : `The app ended the process while loading (exit code ${code}): an app must not call ` +
+      "Deno.exit() at import";
+  const suffix = as && !message.includes(as) ? ` (${as})` : "";
+  return { kind: code === PROBE_EXIT.log ? "log" : "import", message: message + suffix, output };
+}
