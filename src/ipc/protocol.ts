@@ -19,6 +19,7 @@
  *    |<------- config {settings} --|                                  |
  *    |-- ready {addresses} ------->|  (after Deno.serve's onListen)    |
  *    |-- heartbeat {stats} ------->|  every HEARTBEAT_MS              |
+ *    |-- retire {why,draining} --->|  (replace me: a fault, a SIGTERM) |
  *    |<------- drain {reason} -----|  (or stop, reopen_logs)          |
  *    |                             |<-------- request {command} ------|
  *    |                             |--------- response {...} -------->|
@@ -119,8 +120,26 @@ export interface BootErrorMessage {
   message: string;
 }
 
+/**
+ * A serving worker asks to be replaced: an uncaught error left it in a state no one can vouch
+ * for (`draining` false: it serves on until its replacement is ready, then is drained as a
+ * recycled one is), or it was sent SIGTERM by something other than the master (`draining`
+ * true: it drains already, so its replacement starts at once).
+ */
+export interface RetireMessage {
+  type: "retire";
+  /** Why, in a few words, for the master's log line. */
+  why: string;
+  draining: boolean;
+}
+
 /** Messages a worker sends. */
-export type WorkerMessage = HelloMessage | ReadyMessage | HeartbeatMessage | BootErrorMessage;
+export type WorkerMessage =
+  | HelloMessage
+  | ReadyMessage
+  | HeartbeatMessage
+  | BootErrorMessage
+  | RetireMessage;
 
 // ---- master → worker -------------------------------------------------------
 

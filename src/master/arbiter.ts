@@ -9,13 +9,13 @@
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
-import { ExitCode } from "../ipc/protocol.ts";
+import { ExitCode, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
 import { countCrash, crashDelayMs, DEFAULT_BACKOFF, isBootFailure } from "./crash_backoff.ts";
 import type { BackoffPolicy } from "./crash_backoff.ts";
-import { type Clock, EventQueue, type MasterEvent, type MasterSignal } from "./events.ts";
+import { type Clock, EventQueue, type Link, type MasterEvent, type MasterSignal } from "./events.ts";
 import { systemClock } from "./events.ts";
 import type { ProcessDriver } from "./process_driver.ts";
 import { enforceDeadlines, heldExitsDue, nextDeadline } from "./deadlines.ts";
@@ -169,7 +169,10 @@ export class Arbiter {
   #handlers: Handlers = {
     signal: (e) => this.#signals[e.signal](),
     hello: ({ link, hello }) => this.workforce.welcome(link, { hello, port: this.#options.port }),
-    message: ({ link, message }) => this.workforce.record(link, message),
+    message: ({ link, message }) =>
+      message.type === "retire"
+        ? this.#retireAsked(link, message)
+        : this.workforce.record(link, message),
     link_closed: ({ link }) => {
       const w = this.workforce.byLink(link);
       if (!w) return;
@@ -382,6 +385,25 @@ export class Arbiter {
     this.#log.error(`${w.label} ${how}`);
     if (delay > 0) {
       this.#log.warning(`${this.#crashes} crashes in a row: next start in ${delay} ms`);
+    }
+  }
+
+  /**
+   * A serving worker asks to be replaced. One that drains already (a SIGTERM from elsewhere) is
+   * let go at once, so its replacement starts now, not once it has finished; one that serves on
+   * (an uncaught error) is replaced first and drained then, as a recycled worker is.
+   */
+  async #retireAsked(link: Link, message: RetireMessage): Promise<void> {
+    const w = this.workforce.byLink(link);
+    if (!w || w.state !== "ready" || w.leaving !== null || w.retire !== null) return;
+    if (this.#phase !== "starting" && this.#phase !== "running") return;
+    w.lastSeen = this.#clock.now();
+    if (message.draining) {
+      this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
+      await this.workforce.drain(w, "shutdown");
+    } else {
+      this.#log.warning(`${w.label} asks to be replaced (${message.why}): starting its replacement`);
+      w.retire = "crash";
     }
   }
 

@@ -36,7 +36,8 @@ async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
         queue.push({ kind: "control", link: channel, request: frame });
       } else if (
         role === "worker" &&
-        (frame.type === "ready" || frame.type === "heartbeat" || frame.type === "boot_error")
+        (frame.type === "ready" || frame.type === "heartbeat" || frame.type === "boot_error" ||
+          frame.type === "retire")
       ) {
         queue.push({ kind: "message", link: channel, message: frame });
       } else if (role === "unknown") {

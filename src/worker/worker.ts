@@ -112,7 +112,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     }
     return ExitCode.Usage;
   }
-  logUncaught();
+  // Until it serves, a fault is a boot failure (exit); then the master is asked to replace it.
+  let askToRetire: ((why: string, draining: boolean) => boolean) | null = null;
+  handleUncaught((why) => askToRetire?.(why, false) ?? false);
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.
@@ -146,6 +148,13 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
   using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
   beatNow = () => beat.now();
+  let retireAsked = false;
+  askToRetire = (why, draining) => {
+    if (orphaned) return false;
+    if (!retireAsked) channel.send({ type: "retire", why, draining });
+    retireAsked = true;
+    return true;
+  };
 
   let draining = false;
   const drain = (graceMs: number, why: string) => {
@@ -181,7 +190,11 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     masterGone("Control channel closed: the master is gone")
   );
   const graceMs = config.settings.graceful_timeout * 1000;
-  using _signals = handleSignals(() => drain(graceMs, "SIGTERM"));
+  // SIGTERM from elsewhere (the master asks by message): the master replaces it at once.
+  using _signals = handleSignals(() => {
+    askToRetire?.("SIGTERM", true);
+    drain(graceMs, "SIGTERM");
+  });
   // Deno ends a server's accept loop by itself when a request the app upgraded
   // (Deno.upgradeWebSocket) is answered with anything but the upgrade: another response, a
   // throw, or Herd's 503 at `timeout`. The worker would look healthy and serve no one: it
@@ -194,6 +207,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
         "The server stopped accepting connections by itself (Deno does when a request the app " +
           "upgraded to a WebSocket is answered otherwise): the worker exits to be replaced",
       );
+      askToRetire?.("its server stopped accepting connections", true);
       drain(graceMs, "its server stopped");
     });
   }
@@ -388,34 +402,53 @@ function handleSignals(onTerm: () => void): Disposable {
 }
 
 /**
- * An uncaught error or unhandled rejection (in a timer, a stray promise) ends
- * the worker, as Deno does with any program: the master then logs only an
- * exit code, and Deno prints the trace on stderr. This puts the cause in the
- * error log too, in one line; the stack follows at `debug`.
+ * An uncaught error (thrown from a timer, an event handler) leaves the worker in a state no one
+ * can vouch for: once serving, it asks the master to replace it, and serves on until its
+ * replacement is ready and it is drained, as a recycled worker is, so the requests it has in
+ * flight are not cut off. Before that (still booting, or the master unreachable) it exits with
+ * code 1, as Deno would. An unhandled promise rejection (a stray promise of the app's) is
+ * logged, at most one line per {@linkcode REJECTION_LOG_MS}, and the worker serves on, as
+ * Gunicorn's and Uvicorn's do: Deno's default, ending the process, cut off every request in
+ * flight on it for one fire-and-forget promise. Either way the cause is one line in the error
+ * log instead of Deno's multi-line report on the master's stderr; the stack follows at `debug`.
  */
-function logUncaught(): void {
-  const report = (what: string, error: unknown) => {
+function handleUncaught(retire: (why: string) => boolean): void {
+  const describe = (error: unknown) => {
     const stack = error instanceof Error ? error.stack ?? "" : "";
     const where = /^\s+at (.+)$/m.exec(stack)?.[1];
     const line = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
-    const text = workerPermissionAdvice(line);
-    log.error(`${what}, the worker exits: ${text}${where ? ` (at ${where})` : ""}`);
-    if (stack) log.debug(stack);
-    flushLogs();
+    return { text: `${workerPermissionAdvice(line)}${where ? ` (at ${where})` : ""}`, stack };
   };
-  // The worker still exits (code 1, as Deno would), but without Deno's own report: a
-  // multi-line stack on the master's stderr, outside the error log and its format.
-  const fatal = (event: Event, what: string, error: unknown) => {
-    report(what, error);
+  globalThis.addEventListener("error", (event) => {
     event.preventDefault();
+    const { text, stack } = describe(event.error);
+    const replaced = retire("an uncaught error");
+    log.error(`Uncaught error, the worker ${replaced ? "is replaced" : "exits"}: ${text}`);
+    if (stack) log.debug(stack);
+    if (replaced) return;
+    flushLogs();
     Deno.exit(ExitCode.Error);
-  };
-  globalThis.addEventListener("error", (e) => fatal(e, "Uncaught error", e.error));
-  globalThis.addEventListener(
-    "unhandledrejection",
-    (e) => fatal(e, "Unhandled promise rejection", e.reason),
-  );
+  });
+  let loggedAt = -Infinity;
+  let since = 0;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    const now = performance.now();
+    if (now - loggedAt < REJECTION_LOG_MS) {
+      since++;
+      return;
+    }
+    const { text, stack } = describe(event.reason);
+    const more = since === 0 ? "" : ` (and ${since} more since the last one logged)`;
+    log.error(`Unhandled promise rejection, the worker serves on${more}: ${text}`);
+    if (stack) log.debug(stack);
+    loggedAt = now;
+    since = 0;
+  });
 }
+
+/** Unhandled rejections are logged at most once per this many ms (with a count of the rest). */
+const REJECTION_LOG_MS = 10_000;
 
 /** Resolves once no request is in flight (checked every 50 ms). */
 async function untilIdle(guard: RequestGuard): Promise<void> {

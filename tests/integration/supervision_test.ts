@@ -58,26 +58,57 @@ Deno.test("supervision: after kill -9 of the master, workers still loading the a
   await until(() => workers.every((pid) => !isAlive(pid)), 3000, "loading workers to exit");
 });
 
-Deno.test("supervision: an uncaught error or rejection that ends a worker is in the error log, one line", async () => {
+Deno.test("supervision: a stray rejection is logged and served past; an uncaught error replaces the worker without cutting off its requests", async () => {
   await using herd = await startHerd({ args: [fixtureApp("uncaught.ts"), "-w", "1"] });
-  for (
-    const [path, line] of [
-      [
-        "/reject",
-        /\[ERROR\] Unhandled promise rejection, the worker exits: RangeError: database went away \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
-      ],
-      [
-        "/throw",
-        /\[ERROR\] Uncaught error, the worker exits: TypeError: bad timer \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
-      ],
-    ] as const
-  ) {
-    const from = herd.lines.length;
-    await fetch(`${herd.url}${path}`).then((r) => r.body?.cancel());
-    await herd.waitForLog(line, { from });
-    await herd.waitForLog(/Worker 1 \(pid: \d+\) exited with code 1/, { from });
-    await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
-  }
+  const [first] = herd.workerPids();
+  const get = (path: string) => fetch(`${herd.url}${path}`).then((r) => r.text());
+  let from = herd.lines.length;
+  await get("/reject");
+  await herd.waitForLog(
+    /\[ERROR\] Unhandled promise rejection, the worker serves on: RangeError: database went away \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
+    { from },
+  );
+  // At most one line per 10 s: the next ones are counted into the one after.
+  await get("/reject");
+  await get("/reject");
+  assertEquals(
+    herd.lines.slice(from).filter((l) => /Unhandled promise rejection/.test(l)).length,
+    1,
+  );
+  assertEquals(herd.workerPids(), [first], "the same worker serves on");
+
+  // A request in flight when the error comes is answered: the worker is drained once its
+  // replacement is ready (Deno's default, ending the process, cut it off).
+  from = herd.lines.length;
+  const slow = get("/slow");
+  await new Promise((r) => setTimeout(r, 100));
+  await get("/throw");
+  await herd.waitForLog(
+    /\[ERROR\] Uncaught error, the worker is replaced: TypeError: bad timer \(at .*uncaught\.ts:\d+:\d+\)\)?$/,
+    { from },
+  );
+  await herd.waitForLog(/asks to be replaced \(an uncaught error\): starting its replacement/, {
+    from,
+  });
+  assertEquals(await slow, "slow\n");
+  await herd.waitForLog(new RegExp(`\\(pid: ${first}\\) exited with code 0 \\(reason: crash\\)`), {
+    from,
+  });
+  assertEquals(herd.workerPids().length, 1);
   // Not also Deno's own multi-line report, outside the error log.
   assertEquals(herd.lines.filter((l) => /^error: Uncaught|^\s+at /.test(l)), []);
+});
+
+Deno.test("supervision: a worker sent SIGTERM by something else is replaced at once, not once it has drained", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("uncaught.ts"), "-w", "1"] });
+  const [first] = herd.workerPids();
+  const slow = fetch(`${herd.url}/slow`).then((r) => r.text());
+  await new Promise((r) => setTimeout(r, 100));
+  const from = herd.lines.length;
+  Deno.kill(first, "SIGTERM");
+  await herd.waitForLog(/is draining on its own \(SIGTERM\): replacing it now/, { from });
+  // Its replacement listens while it still finishes its slow request.
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+  assert(!herd.lines.slice(from).some((l) => new RegExp(`\\(pid: ${first}\\) exited`).test(l)));
+  assertEquals(await slow, "slow\n");
 });
