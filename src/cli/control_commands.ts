@@ -12,6 +12,7 @@
  */
 import { type Channel, connectChannel } from "../ipc/channel.ts";
 import { CONTROL_SOCKET_NAME, controlSocketPath } from "../ipc/control_path.ts";
+import { after } from "../platform/timer.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -99,7 +100,38 @@ async function ask(
 ): Promise<ControlResponse | string> {
   const found = await findMaster(resolved);
   if (typeof found === "string") return found;
-  const { channel, path } = found;
+  return await requestMaster(found.channel, found.path, command);
+}
+
+/**
+ * Sends `command` on `channel` (connected to the master at `path`) and resolves with the
+ * answer, or a one-line reason there is none, within `timeoutMs`. Closes the channel.
+ *
+ * @example
+ * ```ts
+ * import { requestMaster } from "./control_commands.ts";
+ * import { connectChannel } from "../ipc/channel.ts";
+ * const path = "/tmp/herd-0/127.0.0.1_8080/control.sock";
+ * await requestMaster(await connectChannel(path), path, "status");
+ * ```
+ */
+export async function requestMaster(
+  channel: Channel,
+  path: string,
+  command: ControlRequest["command"],
+  timeoutMs: number = ANSWER_TIMEOUT_MS,
+): Promise<ControlResponse | string> {
+  // A stopped (SIGSTOP, a frozen VM) or wedged master would hold logrotate's postrotate, and
+  // cron behind it, for good. A master hook may hold the master up to 10 s: more than that.
+  let timedOut = false;
+  const timer = after(timeoutMs, () => {
+    timedOut = true;
+    channel.close();
+  });
+  const silent = () =>
+    `The master at ${path} did not answer within ${
+      timeoutMs / 1000
+    } s (stopped, or stuck in a hook?)`;
   try {
     await channel.send({ type: "request", command });
     for await (const frame of channel) {
@@ -108,11 +140,18 @@ async function ask(
         ? frame
         : `The master could not do "${command}": ${frame.error ?? "no reason"}`;
     }
-    return `The master at ${path} closed the connection without answering`;
+    return timedOut ? silent() : `The master at ${path} closed the connection without answering`;
+  } catch (error) {
+    if (timedOut) return silent();
+    throw error;
   } finally {
+    timer.cancel();
     channel.close();
   }
 }
+
+/** How long `status` and `reopen-logs` wait for the master's answer. */
+export const ANSWER_TIMEOUT_MS = 15_000;
 
 // Connects to the master the configuration names. Without `control_socket`, the path comes from
 // host and port, which the profile changes (production listens on 0.0.0.0): when no master

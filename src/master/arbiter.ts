@@ -15,7 +15,13 @@ import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
 import { countCrash, crashDelayMs, DEFAULT_BACKOFF, isBootFailure } from "./crash_backoff.ts";
 import type { BackoffPolicy } from "./crash_backoff.ts";
-import { type Clock, EventQueue, type Link, type MasterEvent, type MasterSignal } from "./events.ts";
+import {
+  type Clock,
+  EventQueue,
+  type Link,
+  type MasterEvent,
+  type MasterSignal,
+} from "./events.ts";
 import { systemClock } from "./events.ts";
 import type { ProcessDriver } from "./process_driver.ts";
 import { enforceDeadlines, heldExitsDue, nextDeadline } from "./deadlines.ts";
@@ -402,7 +408,9 @@ export class Arbiter {
       this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
       await this.workforce.drain(w, "shutdown");
     } else {
-      this.#log.warning(`${w.label} asks to be replaced (${message.why}): starting its replacement`);
+      this.#log.warning(
+        `${w.label} asks to be replaced (${message.why}): starting its replacement`,
+      );
       w.retire = "crash";
     }
   }
