@@ -77,6 +77,7 @@ export function openAccessLog(
     {
       label: "access log",
       onError: (message) => getLog("access").error(message),
+      onResume: (message) => getLog("access").warning(message),
     },
   );
   let warned = false;

@@ -107,6 +107,8 @@ export interface LineWriterOptions {
    * request path. An exception from the reporter itself is swallowed.
    */
   onError?: (message: string) => void;
+  /** Told when writes succeed again after a failure, with how many lines were dropped. */
+  onResume?: (message: string) => void;
 }
 
 /** Appends lines to one target. Every method is safe to call after `close()`. */
@@ -139,6 +141,7 @@ interface Output {
 const ENCODER = new TextEncoder();
 const ASCII = new TextDecoder();
 const NEWLINE = 0x0a;
+const LINE_END = new Uint8Array([NEWLINE]);
 // Linux's PIPE_BUF: a write to a pipe up to this size is never interleaved with another's.
 const PIPE_ATOMIC_BYTES = 4096;
 // writePieces flushes first when less room than this is left, so most lines are copied.
@@ -170,12 +173,18 @@ class BufferedLineWriter implements LineWriter {
   #used = 0;
   #timer: Timer | null = null;
   #failing = false;
+  /** The last failed write stored part of a line. */
+  #torn = false;
+  /** Lines dropped since writes started failing. */
+  #dropped = 0;
+  readonly #onResume: (message: string) => void;
 
   constructor(target: LineTarget, options: LineWriterOptions) {
     this.#target = target;
     this.#buffered = options.buffered ?? true;
     this.#label = options.label ?? "log";
     this.#onError = options.onError ?? (() => {});
+    this.#onResume = options.onResume ?? (() => {});
     this.#output = openOutput(target);
     OPEN_WRITERS.add(this);
   }
@@ -326,17 +335,31 @@ class BufferedLineWriter implements LineWriter {
 
   #sendWhole(bytes: Uint8Array): void {
     if (this.#output === null) return;
+    let written = 0;
     try {
-      let written = 0;
-      while (written < bytes.length) {
-        const n = this.#output.writeSync(bytes.subarray(written));
-        if (n <= 0) throw new Error("Nothing was written");
-        written += n;
+      // A failed write may have stored the start of a line (a disk that filled up mid-write):
+      // end that fragment, or the next line would be glued onto it.
+      if (this.#torn) this.#writeAll(LINE_END);
+      this.#torn = false;
+      while (written < bytes.length) written += this.#writeAll(bytes.subarray(written));
+      if (this.#failing) {
+        const lines = this.#dropped === 1 ? "1 line" : `${this.#dropped} lines`;
+        this.#onResume(`Writing to ${this.#label} ${this.#name()} again; ${lines} dropped`);
       }
       this.#failing = false;
+      this.#dropped = 0;
     } catch (error) {
+      if (written > 0 && bytes[written - 1] !== NEWLINE) this.#torn = true;
+      this.#dropped += countLines(bytes.subarray(written));
       this.#report(`Cannot write to ${this.#label} ${this.#name()}: ${osErrorReason(error)}`);
     }
+  }
+
+  /** One `writeSync` that wrote something: how much. */
+  #writeAll(bytes: Uint8Array): number {
+    const n = this.#output!.writeSync(bytes);
+    if (n <= 0) throw new Error("Nothing was written");
+    return n;
   }
 
   #report(message: string, until = "until writes succeed again"): void {
@@ -395,4 +418,10 @@ export function flushAllLineWriters(): void {
  */
 export function reopenAllLineWriters(): string[] {
   return [...OPEN_WRITERS].map((writer) => writer.reopen()).filter((p) => p !== null);
+}
+
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+  return lines;
 }

@@ -117,6 +117,7 @@ function errorLogSink(options: LoggingOptions): { sink: LogSink; close(): void }
     buffered: false,
     label: "error log",
     onError: toStderr ? () => {} : writeToStderr,
+    onResume: toStderr ? () => {} : writeToStderr,
   });
   const color = toStderr && Deno.stderr.isTerminal() && !Deno.noColor;
   const format = options.settings.log_format === "json"

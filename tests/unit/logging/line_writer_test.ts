@@ -125,6 +125,44 @@ Deno.test("a failing write drops the batch, never throws, and is reported once",
   assertMatch(reports[0], /^Cannot write to access log "\/dev\/full": No space left on device; /);
 });
 
+Deno.test({
+  name: "a disk that fills mid-write leaves a fragment on its own line, and the gap is told",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    // A 16 KiB disk, 12 KiB taken: the log gets one 4 KiB page, a batch of 5,000 bytes does not fit.
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
+    })
+      .output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    try {
+      await Deno.writeFile(`${dir}/filler`, new Uint8Array(12 * 1024));
+      const told: string[] = [];
+      const writer = openLineWriter({ path: `${dir}/access.log` }, {
+        label: "access log",
+        onError: (message) => told.push(message),
+        onResume: (message) => told.push(message),
+      });
+      for (let i = 0; i < 50; i++) writer.write(`${String(i).padStart(2, "0")} ${"x".repeat(96)}`);
+      writer.flush(); // 4,096 of 5,000 bytes written: 40 lines and the start of the 41st
+      await Deno.remove(`${dir}/filler`);
+      writer.write("after the disk had room again");
+      writer.close();
+      const lines = (await Deno.readTextFile(`${dir}/access.log`)).split("\n");
+      assertEquals(lines.length, 43); // 40 whole, the fragment, the line after, and ""
+      assertEquals(lines[40], "40 " + "x".repeat(4096 - 40 * 100 - 3));
+      assertEquals(lines[41], "after the disk had room again");
+      assertEquals(told.length, 2);
+      assertMatch(told[0], /^Cannot write to access log ".*access\.log": No space left on device/);
+      assertEquals(told[1], `Writing to access log "${dir}/access.log" again; 10 lines dropped`);
+    } finally {
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("two processes appending 10 000 lines each never interleave mid-line", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/shared.log`;
