@@ -12,8 +12,11 @@
  * @module
  */
 import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
+import { holdEarlySignals } from "./src/master/early_signals.ts";
 
 if (import.meta.main) {
+  // Before anything else loads: a HUP in the next ~30 ms would otherwise end the master.
+  if (Deno.args[0] !== WORKER_COMMAND) holdEarlySignals();
   // Dynamic imports, so a worker of a compiled binary evaluates only the worker's modules
   // (lighter by the CLI and the settings resolver, whose node: imports cost ~4 MB). In script
   // mode a worker starts from src/worker/entry.ts instead (it says why).

@@ -26,6 +26,7 @@ import { ExitCode, WORKER_ENV } from "./ipc/protocol.ts";
 import { embeddedApp } from "./worker/load_app.ts";
 import type { FetchHandler } from "./worker/request_guard.ts";
 import { errorMessage } from "./error_text.ts";
+import { holdEarlySignals } from "./master/early_signals.ts";
 
 /** What `serve()` accepts as an app: what `deno serve` accepts as a default export. */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -41,6 +42,7 @@ export type App = FetchHandler | { fetch: FetchHandler };
  * ```
  */
 export async function serve(app: App, config: UserConfig = {}): Promise<never> {
+  if (Deno.env.get(WORKER_ENV) === undefined) holdEarlySignals();
   let embedded: Embedded;
   try {
     embedded = { app: embeddedApp(app), config };

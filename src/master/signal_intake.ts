@@ -20,6 +20,7 @@
  * @module
  */
 import { type EventQueue, MASTER_SIGNALS, type MasterSignal } from "./events.ts";
+import { releaseEarlySignals } from "./early_signals.ts";
 
 const STOP_SIGNALS: ReadonlySet<MasterSignal> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
 
@@ -56,6 +57,8 @@ export function listenForSignals(queue: EventQueue): SignalIntake {
     Deno.addSignalListener(signal, push);
     return () => Deno.removeSignalListener(signal, push);
   });
+  // Received before these listeners existed (see early_signals.ts): queued first, in order.
+  for (const signal of releaseEarlySignals()) queue.push({ kind: "signal", signal });
   return {
     get stopRequested() {
       return stopRequested;

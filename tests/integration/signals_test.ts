@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, startHerd } from "./_harness.ts";
+import { fixtureApp, startHerd, until } from "./_harness.ts";
 
 Deno.test("signals: TERM lets an in-flight slow request finish, then exits 0", async () => {
   await using herd = await startHerd({ args: [fixtureApp("slow.ts"), "-w", "2"] });
@@ -106,3 +106,26 @@ Deno.test("signals: an app whose import never ends stops the master at boot_time
   assertEquals((await herd.waitForExit(10_000)).code, 4);
   await herd.waitForLog(/^error: The app did not finish loading within boot_timeout \(1 s\)/);
 });
+
+Deno.test("signals: a HUP as soon as the program runs is held for the master, not the end of it", async () => {
+  // Deno's default for HUP ends a process; the master's listeners come ~30 ms later (modules,
+  // configuration). main.ts holds HUP from its first line: send it the moment it is caught.
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1"],
+    waitReady: false,
+  });
+  await until(() => (caughtSignals(herd.masterPid) & 1n) === 1n, 5000, "main.ts to hold SIGHUP");
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/Ready: 1 worker/, { timeoutMs: 10_000 });
+  await herd.waitForLog(/Reload complete: every worker runs generation 1/, { timeoutMs: 15_000 });
+});
+
+/** The signals a process has handlers for (`SigCgt` in /proc; bit n-1 for signal n). */
+function caughtSignals(pid: number): bigint {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return BigInt(`0x${/^SigCgt:\s+([0-9a-f]+)$/m.exec(status)?.[1] ?? "0"}`);
+  } catch {
+    return 0n;
+  }
+}
