@@ -175,7 +175,8 @@ export class ControlEndpoint {
     const verdict = await clearStaleSocket(this.path);
     if (verdict === "in_use") {
       throw new Deno.errors.AddrInUse(
-        `Control socket "${this.path}" is in use: another Herd master is running with this configuration`,
+        `Control socket "${this.path}" is in use: something answers there (another Herd master ` +
+          "running with this configuration?)",
       );
     }
     if (verdict === "not_a_socket") {

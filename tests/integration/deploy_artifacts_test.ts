@@ -150,13 +150,9 @@ Deno.test("herd.service has the keys for drain, reload, no restart loop and hard
   assertEquals(one("KillMode"), "mixed");
   assert(Number(one("TimeoutStopSec")) > 30, "TimeoutStopSec must exceed graceful_timeout");
   assertEquals(one("Restart"), "on-failure");
-  const boot = [
-    ExitCode.Usage,
-    ExitCode.WorkerBootError,
-    ExitCode.AppLoadError,
-    ExitCode.BindError,
-  ];
-  assertEquals(one("RestartPreventExitStatus"), boot.join(" "));
+  // A bad configuration is not retried; what may pass by itself is, a bounded number of times.
+  assertEquals(one("RestartPreventExitStatus"), String(ExitCode.Usage));
+  assertEquals([one("StartLimitIntervalSec"), one("StartLimitBurst")], ["60", "5"]);
   assert(one("User") && one("User") !== "root");
   assert(one("WorkingDirectory"));
   assert(keys.get("Environment")?.includes("HERD_ENV=production"));
