@@ -83,7 +83,16 @@ export function embeddedApp(app: unknown): LoadedApp {
 }
 
 function handlerOf(exported: unknown, what: string): FetchHandler {
-  if (typeof exported === "function") return exported as FetchHandler;
+  if (typeof exported === "function") {
+    // A class is a function too, but calling one throws: every request would be a 500.
+    if (/^class\b/.test(Function.prototype.toString.call(exported))) {
+      throw new AppLoadError(
+        `Invalid ${what}: a class, which cannot be called; export an instance ` +
+          "(export default new App()) or an object with a fetch method",
+      );
+    }
+    return exported as FetchHandler;
+  }
   if (exported !== null && typeof exported === "object" && "fetch" in exported) {
     const fetch = (exported as { fetch: unknown }).fetch;
     if (typeof fetch !== "function") {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { assertEquals, assertRejects } from "../../assert.ts";
-import { AppLoadError, loadApp } from "../../../src/worker/load_app.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../assert.ts";
+import { AppLoadError, embeddedApp, loadApp } from "../../../src/worker/load_app.ts";
 
 const FIXTURES = new URL("../../fixtures/worker/", import.meta.url).pathname;
 const INFO = {} as Deno.ServeHandlerInfo;
@@ -48,4 +48,18 @@ Deno.test("loadApp rejects bad modules with one-line messages naming them", asyn
       return true;
     });
   }
+});
+
+Deno.test("a class as the app is refused at load, not a 500 on every request", () => {
+  class App {
+    fetch(): Response {
+      return new Response("never");
+    }
+  }
+  assertThrows(
+    () => embeddedApp(App),
+    AppLoadError,
+    "a class, which cannot be called; export an instance (export default new App())",
+  );
+  assertEquals(typeof embeddedApp(new App()).fetch, "function");
 });
