@@ -60,10 +60,24 @@ export async function enforceDeadlines(
       const reason = recycleReason(w.limits, usage);
       if (reason) {
         w.retire = reason;
-        log.info(`${w.label} reached ${reason}: starting its replacement`);
+        log.info(
+          `${w.label} reached ${reason}${limitDetail(reason, w, usage)}: starting its replacement`,
+        );
       }
     }
   }
+}
+
+// The figure behind a recycle, for the log line: which limit, and where the worker stood.
+function limitDetail(
+  reason: string,
+  w: WorkerHandle,
+  usage: { served: number; rss: number; ageMs: number },
+): string {
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (reason === "max_memory") return ` (${mb(usage.rss)} RSS, limit ${mb(w.limits.maxRssBytes)})`;
+  if (reason === "max_age") return ` (up ${Math.round(usage.ageMs / 1000)} s)`;
+  return ` (${usage.served} requests served)`;
 }
 
 // A draining worker that served heartbeats until it stopped: blocked, not busy finishing.

@@ -165,7 +165,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     // the final heartbeat (the counts /metrics keeps) are written on the way out.
     const ownMs = graceMs - Math.min(EXIT_MARGIN_MS, graceMs / 10);
     const deadline = after(ownMs, () => {
-      log.warning(`Still busy after ${ownMs} ms of draining; exiting anyway`);
+      const left = guard.stats(0).inFlight;
+      const cut = left === 1 ? "1 request" : `${left} requests`;
+      log.warning(`Still busy after ${ownMs} ms of draining; exiting anyway, cutting off ${cut}`);
       exit.resolve(ExitCode.Ok);
     });
     drainServers({ servers, startDrain: () => guard.startDrain() })

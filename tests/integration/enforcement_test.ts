@@ -49,7 +49,10 @@ Deno.test("enforcement: max_requests recycles workers under load with zero failu
     keepAlive: true,
   });
   try {
-    await herd.waitForLog(/reached max_requests: starting its replacement/, { from });
+    await herd.waitForLog(
+      /reached max_requests \(\d+ requests served\): starting its replacement/,
+      { from },
+    );
     await herd.waitForLog(/exited with code 0 \(reason: max_requests\)/, { from });
   } finally {
     stop.abort();

@@ -18,7 +18,9 @@ Deno.test("recycling: a worker over max_memory is replaced, logged with max_memo
   });
   const [first] = herd.workerPids();
   const from = herd.lines.length;
-  const reached = new RegExp(`\\(pid: ${first}\\) reached max_memory: starting its replacement`);
+  const reached = new RegExp(
+    `\\(pid: ${first}\\) reached max_memory \\(\\d+\\.\\d MB RSS, limit \\d+\\.\\d MB\\): starting its replacement`,
+  );
   // Bounded: at most 20 requests (160 MB), spaced so heartbeats report the growth.
   for (let i = 0; i < 20 && !herd.lines.slice(from).some((l) => reached.test(l)); i++) {
     await fetch(herd.url).then((r) => r.body?.cancel());
