@@ -8,10 +8,12 @@
 
 /**
  * Writes `pid` to `path`, unless the file names another process that is
- * still running (another master with the same pidfile: overwriting it, then
- * removing it at exit, would leave that master unreachable by its pidfile).
+ * still running this program's runtime (another master with the same
+ * pidfile: overwriting it, then removing it at exit, would leave that master
+ * unreachable by its pidfile). A pid the system has given to another program
+ * since (after a reboot, in a new container) is stale, and overwritten.
  *
- * @throws {Deno.errors.AlreadyExists} when a running process holds the file
+ * @throws {Deno.errors.AlreadyExists} when a running master may hold the file
  * @example
  * ```ts
  * import { writePidfile } from "./pidfile.ts";
@@ -20,20 +22,25 @@
  */
 export async function writePidfile(path: string, pid: number): Promise<void> {
   const held = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-  if (Number.isInteger(held) && held > 0 && held !== pid && isRunning(held)) {
+  if (Number.isInteger(held) && held > 0 && held !== pid && mayBeMaster(held)) {
     throw new Deno.errors.AlreadyExists(`it names process ${held}, which is running`);
   }
   await Deno.writeTextFile(path, `${pid}\n`);
 }
 
-// Linux's /proc; elsewhere a stale pidfile cannot be told from a live one without signalling
-// the process, so it is overwritten, as before.
-function isRunning(pid: number): boolean {
+// Linux's /proc: running, and the same executable as this one (Deno, or this compiled
+// binary). One whose executable cannot be read (another user's) is taken as a master. Without
+// /proc, a stale pidfile cannot be told from a live one without signalling: overwritten.
+function mayBeMaster(pid: number): boolean {
   try {
     Deno.statSync(`/proc/${pid}`);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return Deno.realPathSync(`/proc/${pid}/exe`) === Deno.realPathSync(Deno.execPath());
+  } catch {
+    return true;
   }
 }
 

@@ -213,10 +213,24 @@ Deno.test("serve: a pidfile that names a running master is refused; a stale one 
     await first.stop();
     // Left by a master that died by SIGKILL: no such process now.
     await Deno.writeTextFile(pidfile, "4194303\n");
-    await using third = await startHerd({
-      args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile],
-    });
-    assertEquals(await Deno.readTextFile(pidfile), `${third.masterPid}\n`);
+    {
+      await using third = await startHerd({
+        args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile],
+      });
+      assertEquals(await Deno.readTextFile(pidfile), `${third.masterPid}\n`);
+    }
+    // Its pid given since to another program (a reboot, a new container): stale too.
+    const other = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    try {
+      await Deno.writeTextFile(pidfile, `${other.pid}\n`);
+      await using fourth = await startHerd({
+        args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile],
+      });
+      assertEquals(await Deno.readTextFile(pidfile), `${fourth.masterPid}\n`);
+    } finally {
+      other.kill();
+      await other.status;
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
