@@ -167,11 +167,11 @@ export const serverSettings = [
 ] as const;
 
 // Deno 2.9's permission flags: a misspelt one would otherwise fail every worker's boot.
-const PERMISSION_FLAG = /^(all|--allow-(all|read|write|net|env|run|ffi|sys|import)(=\S+)?)$/;
+const PERMISSION_FLAG = /^(all|-A|--allow-(all|read|write|net|env|run|ffi|sys|import)(=\S+)?)$/;
 
 /**
- * True when `worker_permissions` gives the workers every permission (`all`
- * or `--allow-all`, which become `-A`).
+ * True when `worker_permissions` gives the workers every permission (`all`,
+ * `-A` or `--allow-all`, which become `-A`).
  *
  * @example
  * ```ts
@@ -181,7 +181,7 @@ const PERMISSION_FLAG = /^(all|--allow-(all|read|write|net|env|run|ffi|sys|impor
  * ```
  */
 export function grantsAll(flags: readonly string[]): boolean {
-  return flags.some((flag) => flag === "all" || flag === "--allow-all");
+  return flags.some((flag) => flag === "all" || flag === "-A" || flag === "--allow-all");
 }
 
 // Each flag may hold commas (`--allow-net=a.com,b.com`), so a string splits on

@@ -57,6 +57,14 @@ export function knownFlags(): string[] {
   ]);
 }
 
+let ownFlags: ReadonlySet<string> | null = null;
+
+// One of Herd's own flags (`--preload`, `--workers=2`), not a value that looks like one.
+function isOwnFlag(word: string): boolean {
+  ownFlags ??= new Set(knownFlags());
+  return word.startsWith("-") && ownFlags.has(word.replace(/=.*$/, ""));
+}
+
 /**
  * Reads `args` (what follows the command word) into raw setting values.
  * Values are not validated here: the setting's parser does that in
@@ -105,8 +113,9 @@ export function readArgv(args: readonly string[]): ArgvResult {
       } else {
         values.set(setting.name, { raw: negated ? false : token.value ?? true, origin });
       }
-    } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--"))) {
-      // `--workers --preload`: the next flag is not a value, whatever parseArgs thinks.
+    } else if (token.value === undefined || (!token.inlineValue && isOwnFlag(token.value))) {
+      // `--workers --preload`: the next flag is not a value, whatever parseArgs thinks. Other
+      // words that start with `--` are (`--worker-permissions --allow-env=FOO`).
       problems.push(`Missing value for "${token.rawName}": expected ${setting.meta ?? "a value"}`);
     } else if (setting.repeatable) {
       const previous = values.get(setting.name)?.raw;

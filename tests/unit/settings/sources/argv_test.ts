@@ -74,3 +74,16 @@ Deno.test("knownFlags() covers every CLI setting of the table", () => {
   }
   assertEquals(flags.has("--on-starting"), false);
 });
+
+Deno.test("readArgv(): a word after a flag is its value unless it is one of Herd's flags", () => {
+  // Deno's permission flags are values of --worker-permissions, given with or without `=`.
+  assertEquals(raws(["--worker-permissions", "--allow-env=FOO"]).raw, {
+    worker_permissions: ["--allow-env=FOO"],
+  });
+  assertEquals(raws(["--workers", "--preload"]).problems, [
+    'Missing value for "--workers": expected INT|auto',
+  ]);
+  assertEquals(raws(["--workers", "--preload=yes"]).problems, [
+    'Missing value for "--workers": expected INT|auto',
+  ]);
+});
