@@ -238,11 +238,37 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...dotenv.warnings,
         ...knownToTheLog(dotenvEnv, settings.access_log_format),
         ...checks.warnings,
+        ...unwatchable(settings, cwd, origins),
         ...(overBind === null ? [] : [overBind.warning]),
         ...containerWarnings(settings, prefix, origins),
       ],
     },
   };
+}
+
+/** `reload_extra_files` that are not there: a path created later would never reload. */
+function unwatchable(
+  settings: Settings,
+  cwd: string,
+  origins: ReadonlyMap<string, Origin>,
+): string[] {
+  if (!settings.reload) return [];
+  const missing = settings.reload_extra_files.filter((path) => {
+    try {
+      Deno.statSync(resolve(cwd, path));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return [];
+  const origin = origins.get("reload_extra_files");
+  const from = origin === undefined ? "" : ` from ${describeOrigin(origin)}`;
+  const paths = missing.map((p) => `"${p}"`).join(", ");
+  return [
+    `"reload_extra_files"${from} has ${paths}, which does not exist: not watched ` +
+    "(create it, then restart Herd)",
+  ];
 }
 
 const PRECEDENCE: Record<Source, number> = {

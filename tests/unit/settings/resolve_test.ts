@@ -343,3 +343,16 @@ Deno.test("resolveSettings(): host or port from a higher source than bind outran
     assertEquals(kept.warnings.filter((w) => w.includes("outranks")), []);
   }
 });
+
+Deno.test("resolveSettings(): a reload_extra_files path that does not exist is a warning (it cannot be watched)", async () => {
+  const r = await resolved({
+    args: ["--reload", "--reload-extra-files", "templates/missing.html"],
+  });
+  assertEquals(r.warnings.filter((w) => w.includes("reload_extra_files")), [
+    '"reload_extra_files" from --reload-extra-files (command line) has "templates/missing.html", ' +
+    "which does not exist: not watched (create it, then restart Herd)",
+  ]);
+  // Without reload, nothing is watched: nothing to say.
+  const off = await resolved({ args: ["--reload-extra-files", "templates/missing.html"] });
+  assertEquals(off.warnings.filter((w) => w.includes("reload_extra_files")), []);
+});
