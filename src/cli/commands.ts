@@ -87,7 +87,7 @@ const COMMANDS: readonly Command[] = [
     summary: "Print the effective configuration and the source of each value",
     run: ({ resolved, json, embedded }) => {
       console.log(
-        json ? configJson(resolved) : configTable(resolved, { embedded: embedded !== undefined }),
+        (json ? configJson : configTable)(resolved, { embedded: embedded !== undefined }),
       );
       return Promise.resolve(0);
     },

@@ -21,11 +21,14 @@ import type { Resolved, Source } from "../settings/resolved.ts";
 export interface ConfigEntry {
   /** JSON-safe: functions become `"function"`. */
   value: unknown;
-  source: Source;
+  /** Where it came from; `serve()` for the app and config object a program gave to `serve()`. */
+  source: Source | "serve()";
 }
 
 /**
- * The effective configuration as rows keyed by setting name, in table order.
+ * Each setting's JSON-safe value and its source. Under `serve(app, config)`
+ * (`embedded`), the config object takes config.ts's place and is named as
+ * such, as are the app and config given to it.
  *
  * @example
  * ```ts
@@ -35,14 +38,24 @@ export interface ConfigEntry {
  * configEntries(resolved).port.source; // "default"
  * ```
  */
-export function configEntries(resolved: Resolved): Record<string, ConfigEntry> {
+export function configEntries(
+  resolved: Resolved,
+  options: { embedded?: boolean } = {},
+): Record<string, ConfigEntry> {
   const settings = resolved.settings as Record<string, unknown>;
   const sources = resolved.sources as Record<string, Source>;
+  const given: Record<string, string> = options.embedded
+    ? { app: "app given to serve()", config: "config given to serve()" }
+    : {};
   return Object.fromEntries(SETTINGS.map((s) => {
     const value = settings[s.name];
+    const source = sources[s.name];
+    if (s.name in given && source === "default") {
+      return [s.name, { value: given[s.name], source: "serve()" }];
+    }
     return [s.name, {
       value: typeof value === "function" ? "function" : value ?? null,
-      source: sources[s.name],
+      source: options.embedded && source === "config.ts" ? "serve()" : source,
     }];
   }));
 }
@@ -58,8 +71,8 @@ export function configEntries(resolved: Resolved): Record<string, ConfigEntry> {
  * console.log(configJson(resolved));
  * ```
  */
-export function configJson(resolved: Resolved): string {
-  return JSON.stringify(configEntries(resolved), null, 2);
+export function configJson(resolved: Resolved, options: { embedded?: boolean } = {}): string {
+  return JSON.stringify(configEntries(resolved, options), null, 2);
 }
 
 /**
@@ -75,19 +88,11 @@ export function configJson(resolved: Resolved): string {
  * ```
  */
 export function configTable(resolved: Resolved, options: { embedded?: boolean } = {}): string {
-  // Under serve(app, config), the app and the config are the ones given to it, not these
-  // settings' defaults.
-  const given: Record<string, string> = options.embedded
-    ? { app: "app given to serve()", config: "config given to serve()" }
-    : {};
-  const rows = Object.entries(configEntries(resolved)).map(([name, { value, source }]) =>
-    name in given && source === "default" ? [name, given[name], "serve()"] : [
-      name,
-      typeof value === "string" ? value : JSON.stringify(value),
-      // The config object given to serve() takes config.ts's place: name it as such.
-      options.embedded && source === "config.ts" ? "serve()" : source,
-    ]
-  );
+  const rows = Object.entries(configEntries(resolved, options)).map(([name, { value, source }]) => [
+    name,
+    typeof value === "string" ? value : JSON.stringify(value),
+    source,
+  ]);
   const header = ["SETTING", "VALUE", "SOURCE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

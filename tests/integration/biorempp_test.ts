@@ -255,12 +255,12 @@ Deno.test("'Gunicorn reads configuration from gunicorn_config.py located at the 
   const { config, stderr } = await configJson({});
   assertEquals(stderr, "");
   for (const name of ["env_prefix", "workers", "worker_class", "timeout", "keepalive", "port"]) {
-    assertEquals(config[name].source, "config.ts", name);
+    assertEquals(config[name].source, "serve()", name);
   }
   assertEquals(config.env_prefix.value, "BIOREMPP");
   // Every hook of the documentation's hook table is defined.
   for (const hook of ["on_starting", "when_ready", "post_fork", "worker_abort", "on_exit"]) {
-    assertEquals(config[hook], { value: "function", source: "config.ts" }, hook);
+    assertEquals(config[hook], { value: "function", source: "serve()" }, hook);
   }
   const table = await runMain(["config"], {});
   assertMatch(table.stdout, /^config\.ts: config given to serve\(\)$/m);
@@ -358,8 +358,8 @@ Deno.test("'BIOREMPP_WORKER_CONNECTIONS: Max connections per worker (gevent/even
 
 Deno.test("'max_requests 1000, max_requests_jitter 50' come from the configuration file", async () => {
   const { config } = await configJson({});
-  assertEquals(config.max_requests, { value: 1000, source: "config.ts" });
-  assertEquals(config.max_requests_jitter, { value: 50, source: "config.ts" });
+  assertEquals(config.max_requests, { value: 1000, source: "serve()" });
+  assertEquals(config.max_requests_jitter, { value: 50, source: "serve()" });
 });
 
 // ---- Worker count guidance and pitfall 1 ------------------------------------
@@ -601,7 +601,7 @@ Deno.test("an unknown worker class (BIOREMPP_WORKER_CLASS=tornado) is one clear 
 
 Deno.test("'Not setting preload_app=True': preload is on, from the configuration file", async () => {
   const { config } = await configJson({});
-  assertEquals(config.preload, { value: true, source: "config.ts" });
+  assertEquals(config.preload, { value: true, source: "serve()" });
 });
 
 Deno.test({
