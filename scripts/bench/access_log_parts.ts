@@ -45,9 +45,10 @@ function serve(mode: Mode, port: number, format: string, logFile: string): void 
   const accessLog: AccessLogWriter | null = mode === "no log"
     ? null
     : mode === "request built"
-    ? { write() {} }
+    ? { timesBody: false, write() {} }
     : mode === "line formatted"
     ? {
+      timesBody: false,
       write(req, info, res, startedAtMs, durationMs) {
         kept += toLine({ req, info, res, startedAtMs, durationMs }).length;
       },

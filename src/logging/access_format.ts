@@ -252,6 +252,23 @@ export function formatVariables(format: string): string[] {
   return [...format.matchAll(ATOM)].flatMap((m) => /^\{(.+)\}e$/.exec(m[1] ?? "")?.[1] ?? []);
 }
 
+/**
+ * Whether a format writes how long the request took (`%(T)s`, `%(M)s`, `%(D)s`, `%(L)s`, and
+ * `json`'s `duration_ms`): its line then waits until the response's body is sent, as
+ * Gunicorn's does; other lines go when the handler answers (no promise a request).
+ *
+ * @example
+ * ```ts
+ * import { measuresDuration } from "./access_format.ts";
+ * measuresDuration('%(h)s "%(r)s" %(s)s %(D)s'); // true
+ * measuresDuration('%(h)s "%(r)s" %(s)s'); // false
+ * ```
+ */
+export function measuresDuration(format: string): boolean {
+  if (format.trim() === "json") return true;
+  return [...format.matchAll(ATOM)].some((m) => /^[TMDL]$/.test(m[1] ?? ""));
+}
+
 // An atom (`%(h)s`, `%({NAME}e)s`; name in group 1) or an escaped `%%`.
 const ATOM = /%\(([^)]*)\)[sd]|%%/g;
 

@@ -27,12 +27,17 @@
  * @module
  */
 import type { DataSettings } from "../settings/table.ts";
-import { type AccessEntry, compileAccessFormat } from "./access_format.ts";
+import { type AccessEntry, compileAccessFormat, measuresDuration } from "./access_format.ts";
 import { logTarget, openLineWriter } from "./line_writer.ts";
 import { getLog } from "./log.ts";
 
 /** Writes access-log lines for one worker. */
 export interface AccessLogger {
+  /**
+   * True when the format writes the request's duration: the line is then written once the
+   * response's body was sent (`info.completed`), so a streamed response counts whole.
+   */
+  readonly timesBody: boolean;
   /** Logs one answered request. Never throws. */
   write(
     req: Request,
@@ -87,6 +92,7 @@ export function openAccessLog(
     else out.write(toLine(entry));
   };
   return {
+    timesBody: measuresDuration(settings.access_log_format),
     write(req, info, res, startedAtMs, durationMs) {
       try {
         line({ req, info, res, startedAtMs, durationMs });

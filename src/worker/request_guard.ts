@@ -65,8 +65,8 @@ export type FetchHandler = (
 /** An app that declares no parameters (`fetch.length === 0`): called without a request. */
 type RequestFreeHandler = () => Response | Promise<Response>;
 
-/** The access logger's request-path method: all the guard needs of it. */
-export type AccessLogWriter = Pick<AccessLogger, "write">;
+/** The access logger's request-path method and timing: all the guard needs of it. */
+export type AccessLogWriter = Pick<AccessLogger, "write" | "timesBody">;
 
 /** Options of {@linkcode createRequestGuard}, from the worker's settings. */
 export interface RequestGuardOptions {
@@ -345,7 +345,16 @@ class Guard implements RequestGuard {
       // Not awaited: the response must not wait for a hook (runHook never rejects).
       runHook("post_request", hooks.postRequest, [hooks.context, req, res, durationMs], hookFailed);
     }
-    this.#accessLog?.write(req, entry, res, performance.timeOrigin + entry.start, durationMs);
+    const accessLog = this.#accessLog;
+    if (accessLog === null) return res;
+    const startedAtMs = performance.timeOrigin + entry.start;
+    if (!accessLog.timesBody) accessLog.write(req, entry, res, startedAtMs, durationMs);
+    else {
+      // Its duration runs until the body is sent (or the client went away).
+      const write = () =>
+        accessLog.write(req, entry, res, startedAtMs, performance.now() - entry.start);
+      entry.completed.then(write, write);
+    }
     return res;
   }
 

@@ -105,6 +105,27 @@ Deno.test("access log: a custom format and the json format", async () => {
   assert(json.find((e) => e.status === 503).duration_ms >= 1000, "answered at the timeout");
 });
 
+Deno.test("access log: a format with a duration times a streamed response to its last byte", async () => {
+  const path = `${await Deno.makeTempDir({ prefix: "herd-access-" })}/access.log`;
+  await using herd = await startHerd({
+    args: [
+      fixtureApp("routes.ts"),
+      "-w",
+      "1",
+      "--access-log",
+      path,
+      "--access-log-format",
+      '"%(r)s" %(s)s %(D)s',
+    ],
+  });
+  const response = await fetch(`${herd.url}/stream?ms=600`);
+  assertEquals(await response.text(), "first half\nsecond half\n");
+  const [line] = await linesOf(path, 1);
+  const micros = Number(/ (\d+)$/.exec(line)?.[1]);
+  // Gunicorn's atoms count the whole body: the handler answered at once, the body took 600 ms.
+  assert(micros >= 550_000, line);
+});
+
 Deno.test("access log: no line is lost while workers are recycled under load", async () => {
   const path = `${await Deno.makeTempDir({ prefix: "herd-access-" })}/access.log`;
   await using herd = await startHerd({

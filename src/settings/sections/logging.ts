@@ -53,7 +53,7 @@ export const loggingSettings = [
     parse: text(),
     default: COMBINED_FORMAT,
     doc:
-      "Gunicorn-style atoms (`%(h)s`, `%(r)s`, `%({header}i)s`...), or `json` for one JSON object per line.",
+      "Gunicorn-style atoms (`%(h)s`, `%(r)s`, `%({header}i)s`...), or `json` for one JSON object per line. A format with a duration (`%(D)s`, `%(T)s`, `%(M)s`, `%(L)s`, `json`) writes each line once the response's body is sent. README, Logging: where an atom's value differs from Gunicorn's.",
   }),
   defineSetting({
     name: "log_format",

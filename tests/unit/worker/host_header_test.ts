@@ -100,6 +100,7 @@ Deno.test("a Host that would rewrite the path gets 400 and the app never runs", 
     return new Response("ok");
   }, {
     accessLog: {
+      timesBody: false,
       write: (req, _info, res) => lines.push(`${new URL(req.url).pathname} ${res.status}`),
     },
   });

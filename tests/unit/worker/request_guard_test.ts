@@ -166,7 +166,7 @@ Deno.test("an app without parameters still gets the request when a feature reads
   const cases = [
     { limits: { ...NO_LIMITS, line: 4094 } },
     { limits: { ...NO_LIMITS, body: 1024 } },
-    { limits: NO_LIMITS, accessLog: { write() {} } },
+    { limits: NO_LIMITS, accessLog: { timesBody: false, write() {} } },
   ];
   for (const overrides of cases) {
     await using s = serveGuarded(app, overrides);
