@@ -24,7 +24,7 @@ export interface RequestLimits {
   line: number;
   /** `limit_request_fields`: header fields. */
   fields: number;
-  /** `limit_request_field_size`: one header's name plus value. */
+  /** `limit_request_field_size`: one header's line (`Name: value` and CRLF), as Gunicorn counts. */
   fieldSize: number;
   /** `limit_request_body`: body bytes. */
   body: number;
@@ -67,7 +67,8 @@ export function createLimitCheck(limits: RequestLimits): LimitCheck | null {
         if (++count > fields && fields > 0) {
           return limitResponse(431, "Request Header Fields Too Large");
         }
-        if (fieldSize > 0 && name.length + value.length > fieldSize) {
+        // Counted as Gunicorn counts a header line: `Name: value` and its CRLF.
+        if (fieldSize > 0 && name.length + value.length + 4 > fieldSize) {
           return limitResponse(431, "Request Header Fields Too Large");
         }
       }

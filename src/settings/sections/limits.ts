@@ -27,7 +27,7 @@ export const limitSettings = [
     parse: int({ min: 0, max: 32_768 }),
     default: 0,
     doc:
-      "Most header fields in a request; more gets `431`. 0: the runtime's limit (127 fields, then `400`). A lower limit costs ~3 µs a request (Deno copies the headers to count them).",
+      "Most header fields in a request; more gets `431`. 0: the runtime's limit (128 fields, then `400`). A lower limit costs ~3 µs a request (Deno copies the headers to count them).",
   }),
   defineSetting({
     name: "limit_request_field_size",
@@ -36,7 +36,7 @@ export const limitSettings = [
     parse: int({ min: 0, max: 65_535 }),
     default: 0,
     doc:
-      "Largest single header field (name and value); larger gets `431`. 0: the runtime's limit (a 64 KiB request head, then `400`). Costs like `limit_request_fields`.",
+      "Largest single header field, counted as Gunicorn does (`Name: value` and its CRLF); larger gets `431`. 0: the runtime's limit (a 64 KiB request head, then `400`). Costs like `limit_request_fields`.",
   }),
   defineSetting({
     name: "limit_request_body",

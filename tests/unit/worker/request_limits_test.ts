@@ -46,7 +46,11 @@ Deno.test("limits answer 414, 431 and 413 before the app runs", async () => {
   );
   assertEquals(appCalls, 0);
   assertEquals(await statusOf(`GET /ok HTTP/1.1\r\nHost: x\r\n\r\n`), 200);
-  assertEquals(appCalls, 1);
+  // A field is counted as Gunicorn counts it, `Name: value` and CRLF: 5 + 2 + 191 + 2 = 200.
+  const field = (n: number) => `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(n)}\r\n\r\n`;
+  assertEquals(await statusOf(field(191)), 200);
+  assertEquals(await statusOf(field(192)), 431);
+  assertEquals(appCalls, 2);
 });
 
 Deno.test("a chunked body past the limit fails the app's read and answers 413", async () => {
