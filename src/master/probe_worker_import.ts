@@ -96,9 +96,11 @@ export async function probeWorkerImport(
       ...(user.gid !== null ? { gid: user.gid } : {}),
     }).spawn();
   } catch (error) {
-    const message = `A worker cannot start${as ? ` ${as}` : ""}: cannot run "${command}": ${
-      osErrorReason(error)
-    }`;
+    // Deno says `Failed to spawn '<command>': Permission denied (os error 13)`.
+    const reason = osErrorReason(error).replace(/^Failed to spawn '[^']*': /, "");
+    const message = `A worker cannot start${
+      as ? ` ${as}` : ""
+    }: cannot run "${command}": ${reason}`;
     return { kind: "start", message, output: "" };
   }
   // An import that never finishes (a top-level await, a loop): a worker would be killed at

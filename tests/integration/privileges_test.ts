@@ -182,9 +182,23 @@ Deno.test({
     const deno = `${dir}/deno`;
     await Deno.link(Deno.execPath(), deno).catch(() => Deno.copyFile(Deno.execPath(), deno));
     try {
+      // preload's throwaway worker finds it first: one line, a setup problem (exit 2).
+      {
+        await using herd = await startHerd({
+          deno,
+          args: [fixtureApp("hello.ts"), "-w", "2", "--user", "nobody"],
+          waitReady: false,
+        });
+        assertEquals((await herd.waitForExit(15_000)).code, 2, herd.lines.join("\n"));
+        await herd.waitForLog(
+          new RegExp(
+            `^error: A worker cannot start as user "nobody": cannot run "${deno}": Permission denied$`,
+          ),
+        );
+      }
       await using herd = await startHerd({
         deno,
-        args: [fixtureApp("hello.ts"), "-w", "2", "--user", "nobody"],
+        args: [fixtureApp("hello.ts"), "-w", "2", "--user", "nobody", "--no-preload"],
         waitReady: false,
       });
       assertEquals((await herd.waitForExit(15_000)).code, 3, herd.lines.join("\n"));
@@ -341,12 +355,27 @@ Deno.test({
         `error: A worker cannot open the log file "${log}": Permission denied on "${dir}" ` +
           `(as user "nobody")\n`,
       );
-      // serve: the worker says which file, as whom (it printed an uncaught stack trace).
+      // serve: preload's throwaway worker says so at once, as check does...
+      {
+        await using herd = await startHerd({
+          deno,
+          env,
+          cwd: SHARED,
+          args: [...args, "-w", "1"],
+          waitReady: false,
+        });
+        assertEquals((await herd.waitForExit(15_000)).code, 2);
+        await herd.waitForLog(
+          /^error: A worker cannot open the log file ".*error\.log": Permission/,
+        );
+      }
+      // ...and without preload, the worker says which file, as whom (it printed an uncaught
+      // stack trace).
       await using herd = await startHerd({
         deno,
         env,
         cwd: SHARED,
-        args: [...args, "-w", "1"],
+        args: [...args, "-w", "1", "--no-preload"],
         waitReady: false,
       });
       assertEquals((await herd.waitForExit(15_000)).code, 3);

@@ -95,19 +95,20 @@ Deno.test("reload: the master's own log follows a HUP to a new error_log and log
   assert(!herd.lines.slice(from).some((l) => l.includes("Reload complete")), "still on stderr");
 });
 
-Deno.test("reload: a HUP that moves the port is refused with the reason; the workers keep serving", async () => {
+Deno.test("reload: a HUP that moves an address is refused with the reason; the workers keep serving", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-reload-port-" });
   const config = `${dir}/config.ts`;
   await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
   await using herd = await startHerd({ args: ["--config", config] });
   const worker = herd.workerPids()[0];
-  // The harness sets --port, which outranks config.ts: move the address through bind instead.
-  await Deno.writeTextFile(config, `export default { workers: 1, bind: ["127.0.0.1:1"] };\n`);
+  // The harness's --host and --port outrank config.ts (and a bind there): move the metrics
+  // address instead, fixed at start as they are.
+  await Deno.writeTextFile(config, `export default { workers: 1, metrics_bind: "127.0.0.1:1" };\n`);
   const from = herd.lines.length;
   herd.kill("SIGHUP");
   await herd.waitForLog(/\[ERROR\] Reload failed/, { from });
   await herd.waitForLog(
-    /\[ERROR\] "bind" changed from \[\] to \["127\.0\.0\.1:1"\]: bind, host, port, .* apply on a restart \(or USR2\), not a reload$/,
+    /\[ERROR\] "metrics_bind" changed from null to "127\.0\.0\.1:1": bind, host, port, .* apply on a restart \(or USR2\), not a reload$/,
     { from },
   );
   const res = await fetch(herd.url);
