@@ -45,6 +45,7 @@ import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
 import { isValidHost, withoutHost } from "./host_header.ts";
 import { InFlight, InFlightList } from "./in_flight.ts";
+import { forwardedSchemeCheck } from "./forwarded_scheme.ts";
 import {
   createLimitCheck,
   type LimitCheck,
@@ -82,6 +83,11 @@ export interface RequestGuardOptions {
   keepaliveRequests: number;
   /** `limit_request_*`. */
   limits: RequestLimits;
+  /**
+   * `forwarded_allow_ips`: peers whose `X-Forwarded-Proto: https` makes the app's
+   * `request.url` https (see `forwarded_scheme.ts`). Absent or empty: none.
+   */
+  forwardedAllowIps?: readonly string[];
   /** `pre_request` / `post_request`, when set, with the context they receive. */
   hooks?: {
     context: WorkerContext;
@@ -148,6 +154,7 @@ class Guard implements RequestGuard {
   readonly #bodyLimit: number;
   readonly #limitCheck: LimitCheck | null;
   readonly #connection: ConnectionHeaders;
+  readonly #forwardedScheme: ((req: Request, entry: InFlight) => void) | null;
   readonly #hooks: RequestGuardOptions["hooks"] | null;
   readonly #accessLog: AccessLogWriter | null;
   readonly #recycleAt: number;
@@ -180,6 +187,10 @@ class Guard implements RequestGuard {
     this.readsRequest = app.length > 0 || this.#limitCheck !== null || this.#bodyLimit > 0 ||
       this.#hooks !== null || this.#accessLog !== null;
     this.handler = this.readsRequest ? this.#withRequest : this.#withoutRequest;
+    // An app that takes no request never sees its URL.
+    this.#forwardedScheme = app.length > 0
+      ? forwardedSchemeCheck(options.forwardedAllowIps ?? [])
+      : null;
     if (this.#timeoutMs > 0) {
       installDeadlineSignal();
       // A quarter of the timeout keeps a 503 within 1.25 × timeout, capped so long
@@ -211,6 +222,7 @@ class Guard implements RequestGuard {
         onExceeded: () => entry.bodyTooLarge = true,
       });
     }
+    this.#forwardedScheme?.(request, entry);
     if (this.#timeoutMs > 0) attachDeadline(request, entry);
     return this.#admit(entry);
   };

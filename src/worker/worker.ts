@@ -319,6 +319,7 @@ export function guardSettings(
     timeoutS: settings.timeout,
     keepaliveS: settings.keepalive,
     keepaliveRequests: settings.keepalive_requests,
+    forwardedAllowIps: settings.forwarded_allow_ips,
     limits: {
       line: settings.limit_request_line,
       fields: settings.limit_request_fields,
@@ -336,6 +337,7 @@ export type GuardSettings = Pick<
   | "timeout"
   | "keepalive"
   | "keepalive_requests"
+  | "forwarded_allow_ips"
   | "limit_request_line"
   | "limit_request_fields"
   | "limit_request_field_size"

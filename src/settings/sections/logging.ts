@@ -70,7 +70,7 @@ export const loggingSettings = [
     parse: list(peerEntry),
     default: ["127.0.0.1", "::1"],
     doc:
-      "Peers whose `X-Forwarded-For` is trusted for the client address in the access log: IP addresses and CIDR networks (`10.0.0.0/8`). `*` trusts all. A peer on a `unix:` bind is trusted, as in Gunicorn: only local processes the socket's permissions admit can connect.",
+      "Peers (a proxy, a load balancer) whose `X-Forwarded-For` is trusted for the client address in the access log, and whose `X-Forwarded-Proto: https` makes the app's `request.url` https (Gunicorn's `secure_scheme_headers`): IP addresses and CIDR networks (`10.0.0.0/8`). `*` trusts all. A peer on a `unix:` bind is trusted, as in Gunicorn: only local processes the socket's permissions admit can connect.",
   }),
   defineSetting({
     name: "metrics_bind",
