@@ -382,13 +382,18 @@ export class Arbiter {
   }
 
   #crashed(w: WorkerHandle, how: string, reason: "crash" | "boot_failure" = "crash"): void {
+    this.workforce.countRestart(reason);
+    this.#log.error(`${w.label} ${how}`);
+    this.#backOff(w);
+  }
+
+  /** Counts a crash of `w` and holds the next start back by the crash backoff. */
+  #backOff(w: WorkerHandle): void {
     const now = this.#clock.now();
     const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
-    this.workforce.countRestart(reason);
     this.#crashes = countCrash(this.#crashes, { upMs: now - (w.readyAt ?? now), policy });
     const delay = crashDelayMs(this.#crashes, policy);
     this.#refillAt = now + delay;
-    this.#log.error(`${w.label} ${how}`);
     if (delay > 0) {
       this.#log.warning(`${this.#crashes} crashes in a row: next start in ${delay} ms`);
     }
@@ -412,6 +417,9 @@ export class Arbiter {
         `${w.label} asks to be replaced (${message.why}): starting its replacement`,
       );
       w.retire = "crash";
+      // An app that fails on every request would otherwise churn workers as fast as they boot:
+      // the crash backoff holds the replacement back, while this worker serves on.
+      this.#backOff(w);
     }
   }
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../assert.ts";
 import { ExitCode } from "../../../src/ipc/protocol.ts";
-import { fakeResolved, Rig } from "./_fakes.ts";
+import { type FakeProcess, fakeResolved, Rig } from "./_fakes.ts";
 import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
 import { nextDeadline } from "../../../src/master/deadlines.ts";
@@ -550,4 +550,30 @@ Deno.test("arbiter takes two SIGINTs within 500 ms as one Ctrl-C (a wrapper forw
   rig.clock.time += 600;
   await rig.signal("SIGINT");
   assertEquals(rig.arbiter.exitCode, ExitCode.Error, "a real second Ctrl-C forces the exit");
+});
+
+Deno.test("a worker asking to be replaced is, replacement first; one that asks again at once waits out the crash backoff", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const retire = (process: FakeProcess) =>
+    rig.arbiter.queue.push({
+      kind: "message",
+      link: rig.links.get(process)!,
+      message: { type: "retire", why: "an uncaught error", draining: false },
+    });
+  const [first] = rig.driver.spawned;
+  retire(first);
+  await rig.until(() => rig.driver.spawned.length === 2);
+  assertEquals(first.signals, [], "it serves on until its replacement is ready");
+  const second = rig.driver.spawned[1];
+  await rig.boot(second);
+  await rig.until(() => rig.links.get(first)!.sent.at(-1)?.type === "drain");
+  // The replacement fails at once too: its own replacement is held back (100 ms, doubling).
+  retire(second);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  await rig.arbiter.step();
+  assertEquals(rig.driver.spawned.length, 2, "no replacement before the backoff");
+  rig.clock.time += 150;
+  await rig.until(() => rig.driver.spawned.length === 3);
+  assertEquals(rig.arbiter.workforce.restarts.crash, 1);
 });
