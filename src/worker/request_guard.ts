@@ -362,7 +362,11 @@ class Guard implements RequestGuard {
     const startedAtMs = performance.timeOrigin + entry.start;
     if (!accessLog.timesBody) accessLog.write(req, entry, res, startedAtMs, durationMs);
     else {
-      // Its duration runs until the body is sent (or the client went away).
+      // Its duration runs until the body is sent (or the client went away). Deno refuses a
+      // request's method and URL once its response is sent unless read before (its headers
+      // were, for the Host check).
+      void req.method;
+      void req.url;
       const write = () =>
         accessLog.write(req, entry, res, startedAtMs, performance.now() - entry.start);
       entry.completed.then(write, write);
