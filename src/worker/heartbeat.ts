@@ -44,14 +44,31 @@ export interface HeartbeatOptions {
  */
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const { send, stats, intervalMs = HEARTBEAT_MS } = options;
-  const beat = () => void send({ type: "heartbeat", ...stats(Deno.memoryUsage().rss) });
+  let sentAt = 0;
+  const beat = () => {
+    sentAt = performance.now();
+    void send({ type: "heartbeat", ...stats(Deno.memoryUsage().rss) });
+  };
   beat();
   const timer = every(intervalMs, beat);
-  return { now: beat, [Symbol.dispose]: () => timer.cancel() };
+  return {
+    now: beat,
+    ifDue: (now) => {
+      if (now - sentAt >= intervalMs) beat();
+    },
+    [Symbol.dispose]: () => timer.cancel(),
+  };
 }
 
 /** A running heartbeat: {@linkcode Heartbeat.now} sends one out of turn. */
 export interface Heartbeat extends Disposable {
   /** Sends a heartbeat now (e.g. the worker just reached its `max_requests`). */
   now(): void;
+  /**
+   * Sends one if the last went out a period ago or more (`now` from `performance.now()`).
+   * Called as each request is answered: back-to-back requests (a `sync` worker's queue runs
+   * as microtasks) can keep the event loop from ever reaching the timer, and the master
+   * would take a worker that serves requests shorter than `timeout` for a blocked one.
+   */
+  ifDue(now: number): void;
 }

@@ -101,6 +101,8 @@ export interface RequestGuardOptions {
    * absent: never), so the master can recycle it without waiting for the next heartbeat.
    */
   recycleAt?: { served: number; notify: () => void };
+  /** Called as each request is answered, with `performance.now()` (the heartbeat's `ifDue`). */
+  answered?: (now: number) => void;
 }
 
 /** A guarded handler and what the worker reads or drives around it. */
@@ -159,6 +161,7 @@ class Guard implements RequestGuard {
   readonly #accessLog: AccessLogWriter | null;
   readonly #recycleAt: number;
   readonly #recycleDue: () => void;
+  readonly #answered: (now: number) => void;
   readonly #counters = new RequestCounters();
   // Oldest first, so the sweep and oldestMs look only at the front.
   readonly #inFlight = new InFlightList();
@@ -184,6 +187,7 @@ class Guard implements RequestGuard {
     this.#accessLog = options.accessLog ?? null;
     this.#recycleAt = options.recycleAt?.served ?? 0;
     this.#recycleDue = options.recycleAt?.notify ?? (() => {});
+    this.#answered = options.answered ?? (() => {});
     this.readsRequest = app.length > 0 || this.#limitCheck !== null || this.#bodyLimit > 0 ||
       this.#hooks !== null || this.#accessLog !== null;
     this.handler = this.readsRequest ? this.#withRequest : this.#withoutRequest;
@@ -339,7 +343,9 @@ class Guard implements RequestGuard {
   }
 
   #complete(entry: InFlight, response: Response): Response {
-    const durationMs = performance.now() - entry.start;
+    const now = performance.now();
+    const durationMs = now - entry.start;
+    this.#answered(now);
     const status = response.status;
     this.#counters.record(status, durationMs / 1000);
     // Exactly once: `served` passes the limit a single time.

@@ -126,11 +126,13 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   };
   // The heartbeat starts after boot; until then there is nothing to report out of turn.
   let beatNow = () => {};
+  let beatIfDue = (_now: number) => {};
   // The master may die while the app still loads (a slow or endless import): leave then.
   const booted = await Promise.race([
     boot(identity, config, {
       embedded: options.embedded,
       recycleDue: () => beatNow(),
+      answered: (now) => beatIfDue(now),
     }).catch((error) => error as Error),
     exit.promise,
   ]);
@@ -148,6 +150,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
   using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
   beatNow = () => beat.now();
+  beatIfDue = (now) => beat.ifDue(now);
   let retireAsked = false;
   askToRetire = (why, draining) => {
     if (orphaned) return false;
@@ -255,7 +258,7 @@ function openLog<T>(
 async function boot(
   identity: WorkerIdentity,
   config: ConfigMessage,
-  options: { embedded?: Embedded; recycleDue: () => void },
+  options: { embedded?: Embedded; recycleDue: () => void; answered: (now: number) => void },
 ): Promise<Booted> {
   const { embedded } = options;
   const { settings } = config;
@@ -286,6 +289,7 @@ async function boot(
     hooks: { context, preRequest: hooks.pre_request, postRequest: hooks.post_request },
     accessLog,
     recycleAt: { served: config.maxRequests ?? 0, notify: options.recycleDue },
+    answered: options.answered,
   });
   const port = settings.port === 0 ? config.port : settings.port;
   const { servers, addresses } = serveApp({

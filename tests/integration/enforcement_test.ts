@@ -36,6 +36,25 @@ Deno.test("enforcement: a worker blocked for less than timeout is never killed",
   assert(!herd.lines.some((l) => /WORKER TIMEOUT/.test(l)), herd.lines.join("\n"));
 });
 
+Deno.test("enforcement: back-to-back requests each shorter than timeout never look like a blocked worker", async () => {
+  // A sync worker's queue runs its next request at once (a microtask): the heartbeat's timer
+  // never came between them, and the master killed a worker blocked 1.5 s at a time.
+  await using herd = await startHerd({
+    args: [fixtureApp("blocking.ts"), "-w", "1", "--timeout", "2", "-k", "sync"],
+  });
+  const [worker] = herd.workerPids();
+  const statuses = await Promise.all(
+    Array.from(
+      { length: 4 },
+      () =>
+        fetch(`${herd.url}/block?ms=1500`).then(async (r) => (await r.body?.cancel(), r.status)),
+    ),
+  );
+  assertEquals(statuses, [200, 200, 200, 200]);
+  assertEquals(herd.workerPids(), [worker]);
+  assert(!herd.lines.some((l) => /WORKER TIMEOUT/.test(l)), herd.lines.join("\n"));
+});
+
 Deno.test("enforcement: max_requests recycles workers under load with zero failures", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("hello.ts"), "-w", "2", "--max-requests", "100"],
