@@ -157,6 +157,16 @@ export async function listenControl(
   if (options.privateDirectory) {
     const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
     await Deno.mkdir(parent, { recursive: true, mode: 0o711 });
+    // In a shared /tmp anyone may have made it first (a symlink to elsewhere, a directory of
+    // theirs, where they could swap the master's socket for their own): only this user's own.
+    const found = await Deno.lstat(parent);
+    if (!found.isDirectory || found.isSymlink || found.uid !== Deno.uid()) {
+      throw new Deno.errors.PermissionDenied(
+        `"${parent}" is not a directory of this user's own (${
+          found.isSymlink ? "a symbolic link" : `owned by uid ${found.uid}`
+        }): remove it, or set control_socket`,
+      );
+    }
     await Deno.chmod(parent, 0o711);
   }
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });

@@ -26,7 +26,9 @@ export function controlSocketPath(
   s: { control_socket: string | null; bind: string[]; host: string; port: number },
 ): string {
   if (s.control_socket) return s.control_socket;
-  const base = Deno.env.get("XDG_RUNTIME_DIR") || "/tmp";
+  // The XDG spec: a relative value is to be ignored.
+  const runtimeDir = Deno.env.get("XDG_RUNTIME_DIR");
+  const base = runtimeDir?.startsWith("/") ? runtimeDir : "/tmp";
   const binds = s.bind.length > 0 ? s.bind : [`${s.host}:${s.port}`];
   let key = binds.join("+").replace(/[^A-Za-z0-9.+-]+/g, "_");
   // sun_path holds 108 bytes; keep well inside it.
