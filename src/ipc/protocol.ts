@@ -251,13 +251,11 @@ export const ExitCode = {
 } as const;
 
 /**
- * What the import probe (`src/worker/import_probe.ts`, run for `preload` and `check`) prints
- * on stdout once everything loaded: an exit code 0 without it was the app's `Deno.exit(0)`.
+ * The import probe's exit codes (`src/worker/import_probe.ts`, run for `preload` and `check`):
+ * `loaded` when everything loaded (0 is then the app's own `Deno.exit(0)`); the others when it
+ * reports a problem itself, in one line on stderr.
  */
-export const PROBE_LOADED = "herd-probe: loaded";
-
-/** The import probe's exit codes when it reports a problem itself, in one line on stderr. */
-export const PROBE_EXIT = { import: 11, log: 12 } as const;
+export const PROBE_EXIT = { loaded: 10, import: 11, unreachable: 12 } as const;
 
 /** One of {@linkcode ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

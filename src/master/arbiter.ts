@@ -406,12 +406,16 @@ export class Arbiter {
    */
   async #retireAsked(link: Link, message: RetireMessage): Promise<void> {
     const w = this.workforce.byLink(link);
-    if (!w || w.state !== "ready" || w.leaving !== null || w.retire !== null) return;
+    if (!w || w.state !== "ready" || w.leaving !== null) return;
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     w.lastSeen = this.#clock.now();
     if (message.draining) {
+      // Marked to retire already (a reload, a recycle): it is gone now, not once replaced.
       this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
-      await this.workforce.drain(w, "shutdown");
+      await this.workforce.drain(w, w.retire ?? "shutdown");
+    } else if (w.retire !== null) {
+      // Its replacement is on its way already.
+      this.#log.warning(`${w.label}: ${message.why}; it is being replaced already`);
     } else {
       this.#log.warning(
         `${w.label} asks to be replaced (${message.why}): starting its replacement`,

@@ -32,7 +32,7 @@ import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime, HERD_MAIN, selfCommand } from "./self_command.ts";
 import { workerLaunch } from "./worker_launch.ts";
 import type { WorkerUser } from "./worker_user.ts";
-import { PROBE_EXIT, PROBE_LOADED } from "../ipc/protocol.ts";
+import { PROBE_EXIT } from "../ipc/protocol.ts";
 
 const PROBE = new URL("../worker/import_probe.ts", import.meta.url).href;
 
@@ -78,29 +78,34 @@ export async function probeWorkerImport(
   const launch = workerLaunch(resolved, { user, control: controlSocketPath(s), port: s.port });
   const permissions = options.everyPermission ? ["-A"] : launch.runtime!.permissions;
   const logs = [s.error_log, s.access_log].map(logFile).filter((f) => f !== null)
-    .map((f) => resolve(Deno.cwd(), f));
+    .map((f) => `log:${resolve(Deno.cwd(), f)}`);
   const { command, args } = selfCommand({ ...launch.runtime!, permissions, mainModule: PROBE }, [
     s.app ?? "",
     workerConfigPath(resolved) ?? "",
     ...logs,
+    `control:${resolve(Deno.cwd(), controlSocketPath(s))}`,
   ]);
   const as = s.user === null || options.everyPermission ? "" : `as user "${s.user}"`;
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(command, {
       args,
-      stdin: "null",
-      stdout: "piped",
+      // Closed when the master dies: the probe leaves too. Its stdout (an app may print
+      // megabytes at import) is not kept; Deno's messages come without colours.
+      stdin: "piped",
+      stdout: "null",
       stderr: "piped",
+      env: { NO_COLOR: "1" },
       ...(user.uid !== null ? { uid: user.uid } : {}),
       ...(user.gid !== null ? { gid: user.gid } : {}),
     }).spawn();
   } catch (error) {
-    // Deno says `Failed to spawn '<command>': Permission denied (os error 13)`.
+    // Deno says `Failed to spawn '<command>': Permission denied (os error 13)`, for the
+    // command or for the working directory the child enters first.
     const reason = osErrorReason(error).replace(/^Failed to spawn '[^']*': /, "");
     const message = `A worker cannot start${
       as ? ` ${as}` : ""
-    }: cannot run "${command}": ${reason}`;
+    }: cannot run "${command}" in "${Deno.cwd()}": ${reason}`;
     return { kind: "start", message, output: "" };
   }
   // An import that never finishes (a top-level await, a loop): a worker would be killed at
@@ -112,11 +117,11 @@ export async function probeWorkerImport(
   });
   const stop = () => child.kill("SIGKILL");
   options.signal?.addEventListener("abort", stop, { once: true });
-  const { code, stdout, stderr } = await child.output();
+  const [{ code }, output] = await Promise.all([child.status, lastBytes(child.stderr)]);
+  await child.stdin.close().catch(() => {});
   timer.cancel();
   options.signal?.removeEventListener("abort", stop);
   if (options.signal?.aborted) return null;
-  const output = new TextDecoder().decode(stderr);
   if (timedOut) {
     return {
       kind: "import",
@@ -125,13 +130,12 @@ export async function probeWorkerImport(
       output,
     };
   }
-  const loaded = new TextDecoder().decode(stdout).includes(PROBE_LOADED);
-  if (code === 0 && loaded) return null;
+  if (code === PROBE_EXIT.loaded) return null;
   const lines = output.split("\n").filter((l) => l.trim() !== "");
   // Deno's own `error: ...` line when it stopped the import itself (a top-level await that
   // never settles, an error thrown later by the import's async work): then a backtrace.
   const denoError = lines.find((l) => l.startsWith("error: "))?.slice(7);
-  const ownLine = code === PROBE_EXIT.import || code === PROBE_EXIT.log;
+  const ownLine = code === PROBE_EXIT.import || code === PROBE_EXIT.unreachable;
   const message = ownLine && lines.length > 0
     ? lines.at(-1)!
     : denoError !== undefined
@@ -139,5 +143,21 @@ export async function probeWorkerImport(
     : `The app ended the process while loading (exit code ${code}): an app must not call ` +
       "Deno.exit() at import";
   const suffix = as && !message.includes(as) ? ` (${as})` : "";
-  return { kind: code === PROBE_EXIT.log ? "log" : "import", message: message + suffix, output };
+  return {
+    kind: code === PROBE_EXIT.unreachable ? "log" : "import",
+    message: message + suffix,
+    output,
+  };
+}
+
+/** The last `max` bytes of `stream`, as text: an app may print without end at import. */
+async function lastBytes(stream: ReadableStream<Uint8Array>, max = 64 * 1024): Promise<string> {
+  let kept = new Uint8Array(0);
+  for await (const chunk of stream) {
+    const joined = new Uint8Array(kept.length + chunk.length);
+    joined.set(kept);
+    joined.set(chunk, kept.length);
+    kept = joined.length > max ? joined.slice(joined.length - max) : joined;
+  }
+  return new TextDecoder().decode(kept);
 }

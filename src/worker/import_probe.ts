@@ -6,10 +6,11 @@
  * directory their user cannot enter, would otherwise pass `check` (which
  * runs with every permission, often as root) and fail every worker at boot.
  *
- * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG [LOG...]`
- * (APP and CONFIG may be empty). Prints `PROBE_LOADED` and exits 0 when
- * everything loads; otherwise prints one line on stderr and exits with a
- * `PROBE_EXIT` code (both in `protocol.ts`).
+ * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG [KIND:PATH...]`
+ * (APP and CONFIG may be empty; `log:` and `control:` paths must be
+ * reachable). Exits with `PROBE_EXIT.loaded` when everything loads (an exit
+ * code 0 is then the app's own `Deno.exit(0)`); otherwise prints one line on
+ * stderr and exits with another `PROBE_EXIT` code (`protocol.ts`).
  *
  * @example
  * ```ts
@@ -20,13 +21,16 @@
  *
  * @module
  */
-import { firstLine, osErrorReason } from "../error_text.ts";
-import { PROBE_EXIT, PROBE_LOADED } from "../ipc/protocol.ts";
+import { firstLine } from "../error_text.ts";
+import { PROBE_EXIT } from "../ipc/protocol.ts";
+import { watchParent } from "./parent_watch.ts";
 import { loadApp } from "./load_app.ts";
 import { loadWorkerHooks } from "./worker_hooks.ts";
 
 if (import.meta.main) {
-  const [app = "", config = "", ...logs] = Deno.args;
+  // The master may die meanwhile (by SIGKILL): do not outlive it, as a worker would not.
+  watchParent({ onGone: () => Deno.exit(1) });
+  const [app = "", config = "", ...paths] = Deno.args;
   try {
     if (app !== "") await loadApp(app, Deno.cwd());
     // Which profile's hooks does not matter: the import is what may fail.
@@ -35,28 +39,32 @@ if (import.meta.main) {
     console.error(firstLine(error));
     Deno.exit(PROBE_EXIT.import);
   }
-  for (const log of logs) {
-    const problem = unreachableLog(log);
+  for (const path of paths) {
+    const problem = unreachable(path);
     if (problem !== null) {
       console.error(problem);
-      Deno.exit(PROBE_EXIT.log);
+      Deno.exit(PROBE_EXIT.unreachable);
     }
   }
-  console.log(PROBE_LOADED);
-  Deno.exit(0);
+  Deno.exit(PROBE_EXIT.loaded);
 }
 
-// The master creates a log file and hands it to the workers' user; that user must still be
-// able to enter its directory. One the master will create is its (enterable) own.
-function unreachableLog(path: string): string | null {
+// The master creates a log file (and the control socket) and hands it to the workers' user;
+// that user must still be able to enter its directories. One the master will create is its
+// (enterable) own. A path is `KIND:PATH` (`log:/srv/logs/a.log`, `control:/run/...sock`).
+function unreachable(arg: string): string | null {
+  const colon = arg.indexOf(":");
+  const [kind, path] = [arg.slice(0, colon), arg.slice(colon + 1)];
   try {
-    // Looking the file up takes the search permission on its directories that opening it does
-    // (absent: its directory could be searched, or will be the master's new one).
+    // Looking the file up takes the permission to enter each directory on its way that opening
+    // it does (absent: its directory could be entered, or will be the master's new one).
     Deno.statSync(path);
     return null;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-    return `A worker cannot open the log file "${path}": ${osErrorReason(error)} on "${dir}"`;
+    // Only the system's refusal counts: Deno's own (a path these permissions do not cover)
+    // says nothing about this user.
+    if (!(error instanceof Deno.errors.PermissionDenied)) return null;
+    const what = kind === "control" ? "reach the control socket" : "open the log file";
+    return `A worker cannot ${what} "${path}": no permission to enter a directory on its way`;
   }
 }
