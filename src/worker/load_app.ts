@@ -83,17 +83,18 @@ export function embeddedApp(app: unknown): LoadedApp {
 }
 
 function handlerOf(exported: unknown, what: string): FetchHandler {
-  if (typeof exported === "function") {
-    // A class is a function too, but calling one throws: every request would be a 500.
-    if (/^class\b/.test(Function.prototype.toString.call(exported))) {
-      throw new AppLoadError(
-        `Invalid ${what}: a class, which cannot be called; export an instance ` +
-          "(export default new App()) or an object with a fetch method",
-      );
-    }
-    return exported as FetchHandler;
+  const isClass = typeof exported === "function" &&
+    /^class\b/.test(Function.prototype.toString.call(exported));
+  if (typeof exported === "function" && !isClass) return exported as FetchHandler;
+  // A class is a function too, but calling one throws (every request would be a 500); one
+  // with a static fetch is an object with a fetch method, as `deno serve` takes it.
+  if (isClass && !("fetch" in (exported as object))) {
+    throw new AppLoadError(
+      `Invalid ${what}: a class, which cannot be called; export an instance ` +
+        "(export default new App()) or an object with a fetch method",
+    );
   }
-  if (exported !== null && typeof exported === "object" && "fetch" in exported) {
+  if (exported !== null && (typeof exported === "object" || isClass) && "fetch" in exported) {
     const fetch = (exported as { fetch: unknown }).fetch;
     if (typeof fetch !== "function") {
       throw new AppLoadError(

@@ -157,6 +157,7 @@ class Guard implements RequestGuard {
   readonly #limitCheck: LimitCheck | null;
   readonly #connection: ConnectionHeaders;
   readonly #forwardedScheme: ((req: Request, entry: InFlight) => void) | null;
+  readonly #readsPeer: boolean;
   readonly #hooks: RequestGuardOptions["hooks"] | null;
   readonly #accessLog: AccessLogWriter | null;
   readonly #recycleAt: number;
@@ -185,6 +186,7 @@ class Guard implements RequestGuard {
     const hooks = options.hooks;
     this.#hooks = hooks?.preRequest || hooks?.postRequest ? hooks : null;
     this.#accessLog = options.accessLog ?? null;
+    this.#readsPeer = this.#accessLog !== null || options.keepaliveS > 0;
     this.#recycleAt = options.recycleAt?.served ?? 0;
     this.#recycleDue = options.recycleAt?.notify ?? (() => {});
     this.#answered = options.answered ?? (() => {});
@@ -210,8 +212,9 @@ class Guard implements RequestGuard {
 
   readonly #withRequest = (req: Request, info: Deno.ServeHandlerInfo) => {
     const entry = new InFlight(req, info);
-    // The access log reads the peer anyway; read before the app, it survives an upgrade.
-    if (this.#accessLog !== null) entry.keepRemoteAddr();
+    // The access log and keep-alive read the peer anyway; read before the app, it survives an
+    // upgrade (Deno refuses it once the app upgraded the request, even if it answers otherwise).
+    if (this.#readsPeer) entry.keepRemoteAddr();
     const host = req.headers.get("host");
     if (host !== null && !isValidHost(host)) {
       entry.req = withoutHost(req, host);

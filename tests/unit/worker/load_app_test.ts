@@ -50,7 +50,7 @@ Deno.test("loadApp rejects bad modules with one-line messages naming them", asyn
   }
 });
 
-Deno.test("a class as the app is refused at load, not a 500 on every request", () => {
+Deno.test("a class as the app is refused at load, not a 500 on every request", async () => {
   class App {
     fetch(): Response {
       return new Response("never");
@@ -62,4 +62,14 @@ Deno.test("a class as the app is refused at load, not a 500 on every request", (
     "a class, which cannot be called; export an instance (export default new App())",
   );
   assertEquals(typeof embeddedApp(new App()).fetch, "function");
+  // A static fetch makes the class an object with a fetch method, as for `deno serve`.
+  class Static {
+    static fetch(): Response {
+      return new Response("static");
+    }
+  }
+  assertEquals(
+    await (await embeddedApp(Static).fetch(new Request("http://x/"), INFO)).text(),
+    "static",
+  );
 });
