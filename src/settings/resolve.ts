@@ -41,6 +41,8 @@ import {
   readPlatformVariables,
 } from "./sources/environment.ts";
 import { formatVariables } from "../logging/access_format.ts";
+import { hostPort } from "./addresses.ts";
+import { pathExists } from "../platform/path_exists.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { inContainer, loopbackInContainerWarning } from "../platform/container.ts";
 
@@ -253,14 +255,7 @@ function unwatchable(
   origins: ReadonlyMap<string, Origin>,
 ): string[] {
   if (!settings.reload) return [];
-  const missing = settings.reload_extra_files.filter((path) => {
-    try {
-      Deno.statSync(resolve(cwd, path));
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = settings.reload_extra_files.filter((path) => !pathExists(resolve(cwd, path)));
   if (missing.length === 0) return [];
   const origin = origins.get("reload_extra_files");
   const from = origin === undefined ? "" : ` from ${describeOrigin(origin)}`;
@@ -301,12 +296,12 @@ function addressOverBind(
   const name = rank("port") >= rank("host") ? "port" : "host";
   if (rank(name) <= PRECEDENCE[bind.source]) return null;
   const origin = origins.get(name)!;
-  const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  const listening = hostPort({ hostname: settings.host, port: settings.port });
   return {
     origin,
     warning: `"${name}" from ${describeOrigin(origin)} outranks "bind" from ${
       describeOrigin(bind)
-    }: listening on ${host}:${settings.port}, not on ${settings.bind.join(", ")}`,
+    }: listening on ${listening}, not on ${settings.bind.join(", ")}`,
   };
 }
 
