@@ -10,9 +10,9 @@
  * A direct client sends no such header, and then costs one header lookup
  * (the request's headers are read anyway for the `Host` check); the peer is
  * read only when the header is there. The URL is changed by a getter put on
- * `Request.prototype` once, for requests that carry a mark: a copy of the
- * request with another URL costs ~8 µs (see `request_signal.ts`). A copy the
- * app makes itself (`new Request(req)`) has the runtime's URL.
+ * `Request.prototype` once (`request_getter.ts`), for requests that carry a
+ * mark. A copy the app makes itself (`new Request(req)`) has the runtime's
+ * URL.
  *
  * @example
  * ```ts
@@ -26,27 +26,20 @@
  * @module
  */
 import { peerMatcher } from "../platform/ip_networks.ts";
+import { wrapRequestGetter } from "./request_getter.ts";
 
 const FORWARDED_HTTPS = Symbol("herd.forwarded-https");
 
 type Marked = Request & { [FORWARDED_HTTPS]?: true };
 
-let installed = false;
-
-// Replaces `Request.prototype.url` with a getter that honours the mark; once per process.
+// Replaces `Request.prototype.url` with a getter that honours the mark; once per process. An
+// unknown runtime shape keeps the runtime's URLs.
 function installUrlGetter(): void {
-  if (installed) return;
-  installed = true;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, "url");
-  const runtimeGetter = descriptor?.get;
-  if (!descriptor || !runtimeGetter) return; // an unknown runtime shape: URLs stay as they are
-  Object.defineProperty(Request.prototype, "url", {
-    ...descriptor,
-    get(this: Marked): string {
-      const url: string = runtimeGetter.call(this);
+  wrapRequestGetter<string>("url", (runtime) =>
+    function (this: Marked): string {
+      const url = runtime.call(this);
       return this[FORWARDED_HTTPS] && url.startsWith("http:") ? `https:${url.slice(5)}` : url;
-    },
-  });
+    });
 }
 
 /**

@@ -24,6 +24,8 @@
  * @module
  */
 
+import { wrapRequestGetter } from "./request_getter.ts";
+
 const DEADLINE = Symbol("herd.deadline");
 
 type WithDeadline = Request & { [DEADLINE]?: Deadline };
@@ -68,8 +70,6 @@ export class Deadline {
   }
 }
 
-let installed = false;
-
 /**
  * Replaces `Request.prototype.signal` with a getter that honours
  * {@linkcode attachDeadline}. Idempotent; call it once per process.
@@ -81,19 +81,13 @@ let installed = false;
  * ```
  */
 export function installDeadlineSignal(): void {
-  if (installed) return;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, "signal");
-  const runtimeGetter = descriptor?.get;
-  if (!descriptor || !runtimeGetter) return; // unknown runtime shape: keep the runtime's signal
-  Object.defineProperty(Request.prototype, "signal", {
-    ...descriptor,
-    get(this: WithDeadline): AbortSignal {
-      const original: AbortSignal = runtimeGetter.call(this);
+  // An unknown runtime shape keeps the runtime's signal.
+  wrapRequestGetter<AbortSignal>("signal", (runtime) =>
+    function (this: WithDeadline): AbortSignal {
+      const original = runtime.call(this);
       const deadline = this[DEADLINE];
       return deadline === undefined ? original : deadline.signalFor(original);
-    },
-  });
-  installed = true;
+    });
 }
 
 /**
