@@ -11,7 +11,11 @@
  * @module
  */
 import { type Channel, connectChannel } from "../ipc/channel.ts";
-import { CONTROL_SOCKET_NAME, controlSocketPath } from "../ipc/control_path.ts";
+import {
+  CONTROL_SOCKET_NAME,
+  controlSocketPath,
+  userControlDirectory,
+} from "../ipc/control_path.ts";
 import { after } from "../platform/timer.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
@@ -164,9 +168,7 @@ async function findMaster(
   const first = await connect(path);
   if (first !== null) return first;
   if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
-  // This user's directory, holding one directory per master.
-  const userDir = path.slice(0, path.lastIndexOf("/", path.lastIndexOf("/") - 1));
-  const others = await answeringSockets(userDir);
+  const others = await answeringSockets(userControlDirectory());
   // One on the same port (another host) first; else, when no port was asked for, the only one.
   const samePort = others.filter((o) =>
     o.endsWith(`_${resolved.settings.port}/${CONTROL_SOCKET_NAME}`)

@@ -26,14 +26,28 @@ export function controlSocketPath(
   s: { control_socket: string | null; bind: string[]; host: string; port: number },
 ): string {
   if (s.control_socket) return s.control_socket;
-  // The XDG spec: a relative value is to be ignored.
-  const runtimeDir = Deno.env.get("XDG_RUNTIME_DIR");
-  const base = runtimeDir?.startsWith("/") ? runtimeDir : "/tmp";
   const binds = s.bind.length > 0 ? s.bind : [`${s.host}:${s.port}`];
   let key = binds.join("+").replace(/[^A-Za-z0-9.+-]+/g, "_");
   // sun_path holds 108 bytes; keep well inside it.
   if (key.length > 60) key = `${key.slice(0, 40)}-${hash(key)}`;
-  return `${base}/herd-${Deno.uid() ?? "x"}/${key}/${CONTROL_SOCKET_NAME}`;
+  return `${userControlDirectory()}/${key}/${CONTROL_SOCKET_NAME}`;
+}
+
+/**
+ * This user's directory of control sockets, `<XDG_RUNTIME_DIR or /tmp>/herd-<uid>`: one
+ * directory per master in it, each holding its {@linkcode CONTROL_SOCKET_NAME}.
+ *
+ * @example
+ * ```ts
+ * import { userControlDirectory } from "./control_path.ts";
+ * userControlDirectory(); // "/tmp/herd-1000"
+ * ```
+ */
+export function userControlDirectory(): string {
+  // The XDG spec: a relative value is to be ignored.
+  const runtimeDir = Deno.env.get("XDG_RUNTIME_DIR");
+  const base = runtimeDir?.startsWith("/") ? runtimeDir : "/tmp";
+  return `${base}/herd-${Deno.uid() ?? "x"}`;
 }
 
 /** The socket's file name in a master's own directory under `herd-<uid>`. */
