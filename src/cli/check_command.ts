@@ -45,7 +45,8 @@ export async function runCheck(
   options: { cwd: string; embedded?: Embedded },
 ): Promise<number> {
   // What serve refuses before starting anything, as this user on this machine.
-  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), originsOf(resolved));
+  const origin = originsOf(resolved);
+  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), origin);
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
     return 2;
@@ -53,7 +54,7 @@ export async function runCheck(
   const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
   const refusedFlags = await permissionFlagsProblem(
     resolved.settings.worker_permissions,
-    originsOf(resolved)("worker_permissions"),
+    origin("worker_permissions"),
   );
   if (refusedFlags) problems.unshift(refusedFlags);
   if (problems.length > 0) {

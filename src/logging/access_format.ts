@@ -249,7 +249,7 @@ function atomTable(options: AccessFormatOptions): Record<string, Atom> {
  */
 export function formatVariables(format: string): string[] {
   if (format === "json") return [];
-  return [...format.matchAll(ATOM)].flatMap((m) => /^\{(.+)\}e$/.exec(m[1] ?? "")?.[1] ?? []);
+  return atomNames(format).flatMap((name) => /^\{(.+)\}e$/.exec(name)?.[1] ?? []);
 }
 
 /**
@@ -266,7 +266,12 @@ export function formatVariables(format: string): string[] {
  */
 export function measuresDuration(format: string): boolean {
   if (format.trim() === "json") return true;
-  return [...format.matchAll(ATOM)].some((m) => /^[TMDL]$/.test(m[1] ?? ""));
+  return atomNames(format).some((name) => /^[TMDL]$/.test(name));
+}
+
+// The names of a text format's atoms, in order (`h`, `{NAME}e`...); `%%` is none.
+function atomNames(format: string): string[] {
+  return [...format.matchAll(ATOM)].flatMap((m) => m[1] ?? []);
 }
 
 // An atom (`%(h)s`, `%({NAME}e)s`; name in group 1) or an escaped `%%`.

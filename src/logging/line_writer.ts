@@ -339,9 +339,9 @@ class BufferedLineWriter implements LineWriter {
     try {
       // A failed write may have stored the start of a line (a disk that filled up mid-write):
       // end that fragment, or the next line would be glued onto it.
-      if (this.#torn) this.#writeAll(LINE_END);
+      if (this.#torn) this.#writeSome(LINE_END);
       this.#torn = false;
-      while (written < bytes.length) written += this.#writeAll(bytes.subarray(written));
+      while (written < bytes.length) written += this.#writeSome(bytes.subarray(written));
       if (this.#failing) {
         const lines = this.#dropped === 1 ? "1 line" : `${this.#dropped} lines`;
         this.#onResume(`Writing to ${this.#label} ${this.#name()} again; ${lines} dropped`);
@@ -355,8 +355,8 @@ class BufferedLineWriter implements LineWriter {
     }
   }
 
-  /** One `writeSync` that wrote something: how much. */
-  #writeAll(bytes: Uint8Array): number {
+  /** One `writeSync`, which must write something: how much it wrote. */
+  #writeSome(bytes: Uint8Array): number {
     const n = this.#output!.writeSync(bytes);
     if (n <= 0) throw new Error("Nothing was written");
     return n;

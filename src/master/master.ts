@@ -60,17 +60,18 @@ export async function runMaster(
   options: { embedded?: Embedded } = {},
 ): Promise<number> {
   const settings = resolved.settings;
+  const origin = originsOf(resolved);
   // Refused before anything is created: no log file is left behind by a start that cannot run.
-  const workerUser = resolveWorkerUser(settings, Deno.uid(), originsOf(resolved));
+  const workerUser = resolveWorkerUser(settings, Deno.uid(), origin);
   if (typeof workerUser === "string") return fail(workerUser, ExitCode.Usage);
   const refusedFlags = await permissionFlagsProblem(
     settings.worker_permissions,
-    originsOf(resolved)("worker_permissions"),
+    origin("worker_permissions"),
   );
   if (refusedFlags) return fail(refusedFlags, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
-  const unusableLog = await prepareLogTargets(settings, originsOf(resolved));
+  const unusableLog = await prepareLogTargets(settings, origin);
   if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
@@ -97,7 +98,7 @@ export async function runMaster(
   const start = await refuseStart(settings, {
     addresses,
     upgrading: upgradeFrom !== null,
-    origin: originsOf(resolved),
+    origin,
   });
   if ("message" in start) return fail(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);

@@ -65,13 +65,14 @@ export async function refusedPermissionFlag(
   deno: string = Deno.execPath(),
 ): Promise<RefusedFlag | null> {
   if (flags.length === 0 || grantsAll(flags)) return null;
-  if (await refusal(deno, flags) === null) return null;
+  const together = await refusal(deno, flags);
+  if (together === null) return null;
   for (const flag of flags) {
     const reason = await refusal(deno, [flag]);
     if (reason !== null) return { flag, reason };
   }
   // Refused together only (none is alone): name them all.
-  return { flag: flags.join(" "), reason: (await refusal(deno, flags)) ?? "refused" };
+  return { flag: flags.join(" "), reason: together };
 }
 
 /** Deno's reason for refusing `flags` (its first line), or null when it runs. */

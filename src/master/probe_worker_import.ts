@@ -38,11 +38,12 @@ const PROBE = new URL("../worker/import_probe.ts", import.meta.url).href;
 
 /**
  * What kept a worker from loading: the app (or config.ts) would not import,
- * or not within `boot_timeout`, or ended the process; a log file is out of
- * the workers' reach; or no worker process could start at all.
+ * or not within `boot_timeout`, or ended the process; a log file or the
+ * control socket is out of the workers' reach; or no worker process could
+ * start at all.
  */
 export interface ProbeProblem {
-  kind: "import" | "log" | "start";
+  kind: "import" | "unreachable" | "start";
   /** One line; `check` words an import problem against its own, which had every permission. */
   message: string;
   /** What the probe printed on stderr (a stack trace, with `log_level` debug). */
@@ -144,7 +145,7 @@ export async function probeWorkerImport(
       "Deno.exit() at import";
   const suffix = as && !message.includes(as) ? ` (${as})` : "";
   return {
-    kind: code === PROBE_EXIT.unreachable ? "log" : "import",
+    kind: code === PROBE_EXIT.unreachable ? "unreachable" : "import",
     message: message + suffix,
     output,
   };

@@ -193,8 +193,8 @@ class Guard implements RequestGuard {
     this.readsRequest = app.length > 0 || this.#limitCheck !== null || this.#bodyLimit > 0 ||
       this.#hooks !== null || this.#accessLog !== null;
     this.handler = this.readsRequest ? this.#withRequest : this.#withoutRequest;
-    // An app that takes no request never sees its URL.
-    this.#forwardedScheme = app.length > 0
+    // Only the app and the request hooks see the request's URL (not the access log's lines).
+    this.#forwardedScheme = app.length > 0 || this.#hooks !== null
       ? forwardedSchemeCheck(options.forwardedAllowIps ?? [])
       : null;
     if (this.#timeoutMs > 0) {

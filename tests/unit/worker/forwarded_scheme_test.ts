@@ -54,3 +54,14 @@ Deno.test("X-Forwarded-Proto from an untrusted peer, or saying http, changes not
   }
   assertEquals((await urlSeen(["127.0.0.1"], {})).slice(0, 5), "http:");
 });
+
+Deno.test("X-Forwarded-Proto: the request hooks see the https URL too, when the app takes no request", async () => {
+  let seen = "";
+  const context = { id: 1, pid: Deno.pid, generation: 0, log: null as never };
+  await using s = serveGuarded(() => new Response("x"), {
+    forwardedAllowIps: ["127.0.0.1"],
+    hooks: { context, preRequest: (_w, req) => void (seen = req.url) },
+  });
+  await (await fetch(`${s.url}/h`, { headers: { "x-forwarded-proto": "https" } })).text();
+  assertEquals(seen.slice(0, 6), "https:");
+});
