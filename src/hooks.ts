@@ -29,7 +29,10 @@ export interface WorkerInfo {
   readonly generation: number;
 }
 
-/** Why a worker left. */
+/**
+ * Why a worker left. `signal`: it drained on its own, told by something other than its master
+ * (a SIGTERM from elsewhere, or its server stopped by itself), and was replaced.
+ */
 export type ExitReason =
   | "max_requests"
   | "max_memory"
@@ -37,6 +40,7 @@ export type ExitReason =
   | "timeout"
   | "crash"
   | "boot_failure"
+  | "signal"
   | "reload"
   | "scale_down"
   | "shutdown";

@@ -150,7 +150,7 @@ export class Arbiter {
         } s (paused?): judging workers again once they are heard`,
       );
     }
-    if (event) await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
+    if (event) await this.#handle(event);
     if (this.#exitCode !== null) return;
     // While a hook held the master, workers' heartbeats and ready frames queued up unread (or,
     // for a hook that blocked instead of awaiting, stayed in their sockets until the next
@@ -165,6 +165,24 @@ export class Arbiter {
       if (this.#exitCode !== null) return;
     }
     await this.#manage();
+  }
+
+  // A failing effect (a spawn the OS refuses, a hook's file gone) is one event's failure: the
+  // master, and every worker it serves with, stay up.
+  async #handle(event: MasterEvent): Promise<void> {
+    try {
+      await (this.#handlers[event.kind] as (e: MasterEvent) => unknown)(event);
+    } catch (error) {
+      const what = event.kind === "signal" ? event.signal : event.kind;
+      this.#log.error(
+        `Failed to handle ${what}: ${error instanceof Error ? error.stack : errorMessage(error)}`,
+      );
+    }
+  }
+
+  /** True once the master stops (or halts a failed start): nothing new is started. */
+  get stopping(): boolean {
+    return this.#phase === "stopping" || this.#phase === "halting";
   }
 
   /** The exit code once decided, else null. */
@@ -387,11 +405,14 @@ export class Arbiter {
     this.#backOff(w);
   }
 
-  /** Counts a crash of `w` and holds the next start back by the crash backoff. */
-  #backOff(w: WorkerHandle): void {
+  /**
+   * Counts a crash of `w` (null: a worker that could not even be spawned) and holds the next
+   * start back by the crash backoff.
+   */
+  #backOff(w: WorkerHandle | null): void {
     const now = this.#clock.now();
     const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
-    this.#crashes = countCrash(this.#crashes, { upMs: now - (w.readyAt ?? now), policy });
+    this.#crashes = countCrash(this.#crashes, { upMs: now - (w?.readyAt ?? now), policy });
     const delay = crashDelayMs(this.#crashes, policy);
     this.#refillAt = now + delay;
     if (delay > 0) {
@@ -412,7 +433,7 @@ export class Arbiter {
     if (message.draining) {
       // Marked to retire already (a reload, a recycle): it is gone now, not once replaced.
       this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
-      await this.workforce.drain(w, w.retire ?? "shutdown");
+      await this.workforce.drain(w, w.retire ?? "signal");
     } else if (w.retire !== null) {
       // Its replacement is on its way already.
       this.#log.warning(`${w.label}: ${message.why}; it is being replaced already`);
@@ -478,8 +499,9 @@ export class Arbiter {
     } catch (error) {
       const message = errorMessage(error);
       this.#log.error(`Cannot start worker ${id}: ${message}`);
-      if (this.#phase === "starting") await this.#halt();
-      else this.#refillAt = this.#clock.now() + crashDelayMs(++this.#crashes);
+      if (this.#phase === "starting") return await this.#halt();
+      this.workforce.countRestart("boot_failure");
+      this.#backOff(null);
     }
   }
 

@@ -121,12 +121,14 @@ export async function answerControl(
 }
 
 /**
- * The control socket's listener, which a USR2 upgrade hands over to the new
- * master (release) and takes back if that master fails (reacquire).
- * Connections already accepted, the workers' channels, are kept either way.
+ * The control socket's listener. A USR2 upgrade hands its path over to the new master
+ * ({@linkcode ControlEndpoint.handOver}) and takes it back if that master does not take over
+ * ({@linkcode ControlEndpoint.takeBack}). The listener itself stays open throughout, so the
+ * workers' channels, and workers this master starts meanwhile, still reach it.
  */
 export class ControlEndpoint {
-  readonly path: string;
+  readonly #home: string;
+  #path: string;
   #queue: EventQueue;
   #listener: Deno.Listener | null = null;
 
@@ -154,7 +156,12 @@ export class ControlEndpoint {
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ): Promise<ControlEndpoint> {
     const endpoint = new ControlEndpoint(path, options);
-    await endpoint.reacquire();
+    await endpoint.#claim(path);
+    endpoint.#listener = await listenControl(path, {
+      group: endpoint.#group,
+      privateDirectory: endpoint.#privateDirectory,
+    });
+    serveControl(endpoint.#listener, endpoint.#queue);
     return endpoint;
   }
 
@@ -162,50 +169,64 @@ export class ControlEndpoint {
     path: string,
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ) {
-    this.path = path;
+    this.#home = path;
+    this.#path = path;
     this.#queue = options.queue;
     this.#group = options.group ?? null;
     this.#privateDirectory = options.privateDirectory ?? false;
   }
 
-  /** Listens again (after a failed upgrade). */
-  async reacquire(): Promise<void> {
-    if (this.#listener) return;
-    // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
-    const verdict = await clearStaleSocket(this.path);
+  /** Where the socket is now: its configured path, or `<path>.oldbin` while handed over. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /**
+   * Frees the configured path for a new master: the socket is renamed to `<path>.oldbin` and
+   * keeps listening there (a socket file renamed still reaches its listener).
+   */
+  async handOver(): Promise<void> {
+    if (this.#listener === null || this.#path !== this.#home) return;
+    const aside = `${this.#home}.oldbin`;
+    await Deno.rename(this.#home, aside);
+    this.#path = aside;
+  }
+
+  /** Moves the socket back to its configured path (the new master did not take over). */
+  async takeBack(): Promise<void> {
+    if (this.#listener === null || this.#path === this.#home) return;
+    await this.#claim(this.#home);
+    await Deno.rename(this.#path, this.#home);
+    this.#path = this.#home;
+  }
+
+  /** Stops accepting and removes the socket (and its directory, when Herd's own and empty). */
+  async close(): Promise<void> {
+    if (!this.#listener) return;
+    // Closing a unix listener makes Deno unlink the path it was opened at, whatever is there
+    // now: handed over, that is the new master's socket. Left open, unref'd, it ends with the
+    // process (Deno.exit unlinks nothing).
+    if (this.#path === this.#home) this.#listener.close();
+    else this.#listener.unref();
+    this.#listener = null;
+    await Deno.remove(this.#path).catch(() => {});
+    // Not recursive: a successor that listens there keeps its socket (and directory).
+    if (this.#privateDirectory) {
+      await Deno.remove(this.#home.slice(0, this.#home.lastIndexOf("/"))).catch(() => {});
+    }
+  }
+
+  // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
+  async #claim(path: string): Promise<void> {
+    const verdict = await clearStaleSocket(path);
     if (verdict === "in_use") {
       throw new Deno.errors.AddrInUse(
-        `Control socket "${this.path}" is in use: something answers there (another Herd master ` +
+        `Control socket "${path}" is in use: something answers there (another Herd master ` +
           "running with this configuration?)",
       );
     }
     if (verdict === "not_a_socket") {
-      throw new Deno.errors.AlreadyExists(`"${this.path}" is taken by a file that is not a socket`);
+      throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
     }
-    this.#listener = await listenControl(this.path, {
-      group: this.#group,
-      privateDirectory: this.#privateDirectory,
-    });
-    serveControl(this.#listener, this.#queue);
-  }
-
-  /**
-   * Stops accepting and unlinks the socket (and its directory, when Herd's own), so a new
-   * master can take the path.
-   */
-  async release(): Promise<void> {
-    if (!this.#listener) return;
-    this.#listener.close();
-    this.#listener = null;
-    await Deno.remove(this.path).catch(() => {});
-    // Not recursive: a successor that already listens there keeps its socket (and directory).
-    if (this.#privateDirectory) {
-      await Deno.remove(this.path.slice(0, this.path.lastIndexOf("/"))).catch(() => {});
-    }
-  }
-
-  /** Same as {@linkcode release}: nothing else is held. */
-  close(): Promise<void> {
-    return this.release();
   }
 }

@@ -88,7 +88,7 @@ function isSilentWhileDraining(w: WorkerHandle, now: number, timeoutS: number): 
 // Draining after serving, still linked, and not already aborted: its heartbeats still count.
 function isWatchedWhileDraining(w: WorkerHandle): boolean {
   return w.state === "draining" && w.readyAt !== null && w.exited === null && !w.linkClosed &&
-    w.leaving !== "timeout";
+    !w.aborted;
 }
 
 // Once per generation: recycling for memory would replace such workers without end.

@@ -166,7 +166,7 @@ export async function runMaster(
     port,
     queue,
     driver: denoProcessDriver({
-      control: control.path,
+      control: () => control.path,
       // Per spawn, from the worker's own configuration: a reload may move the app or the certs.
       launch: (config) => workerLaunch(config, { user: workerUser, control: control.path, port }),
     }),
@@ -199,7 +199,13 @@ export async function runMaster(
         await handLogsTo(workerUser, [current.settings.error_log, current.settings.access_log]);
         return [...(unusable ? [unusable] : []), ...reopenLogs()];
       },
-      upgrade: upgradeMaster({ args, port, pidfile: settings.pidfile, control }),
+      upgrade: upgradeMaster({
+        args,
+        port,
+        pidfile: settings.pidfile,
+        control,
+        stopping: () => arbiter?.stopping ?? false,
+      }),
       ready: () => Promise.resolve(retire(upgradeFrom)),
     },
   });

@@ -37,21 +37,22 @@ export interface ProcessDriver {
 /**
  * The real driver: each worker is this program run again as `__worker`,
  * told where the control socket is and, through `launch`, which
- * permissions and user it runs with. `launch` is asked at every spawn, so a
- * reload that moves the app or its certificates moves the read scope too.
+ * permissions and user it runs with. Both are asked at every spawn: a
+ * reload that moves the app or its certificates moves the read scope too,
+ * and a USR2 upgrade moves the control socket aside.
  *
  * @example
  * ```ts
  * import { denoProcessDriver } from "./process_driver.ts";
- * const driver = denoProcessDriver({ control: "/tmp/herd-1000/127.0.0.1_8080.sock" });
+ * const driver = denoProcessDriver({ control: () => "/tmp/herd-1000/127.0.0.1_8080.sock" });
  * // const worker = driver.spawn({ id: 1, token: crypto.randomUUID(), resolved });
  * ```
  */
 export function denoProcessDriver(
-  options: { control: string; launch?: (resolved: Resolved) => WorkerLaunch },
+  options: { control: () => string; launch?: (resolved: Resolved) => WorkerLaunch },
 ): ProcessDriver {
   return {
     spawn: ({ id, token, resolved }) =>
-      spawnWorker({ id, token, control: options.control }, options.launch?.(resolved)),
+      spawnWorker({ id, token, control: options.control() }, options.launch?.(resolved)),
   };
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage, osErrorReason } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { ControlEndpoint } from "./control_server.ts";
 import { retirePidfile } from "./pidfile.ts";
@@ -76,7 +77,7 @@ export function spawnSuccessor(args: readonly string[], port: number): Deno.Chil
   }).spawn();
 }
 
-/** What an upgrade hands over and, if the new master fails, takes back. */
+/** What an upgrade hands over and, if the new master does not take over, takes back. */
 export interface UpgradeOptions {
   /** The command line after `serve`. */
   args: readonly string[];
@@ -84,37 +85,58 @@ export interface UpgradeOptions {
   port: number;
   pidfile: string | null;
   control: ControlEndpoint;
+  /** True once this master stops: told to by its successor (it took over), or by anyone. */
+  stopping: () => boolean;
 }
 
 /**
- * The USR2 handler: release the control socket, rename the pidfile to
- * `.oldbin`, start the new master. If the new master exits with an error,
- * this master takes both back and keeps serving.
+ * The USR2 handler: move the control socket aside, rename the pidfile to `.oldbin`, start the
+ * new master. If the new master ends before this one was told to stop (it failed, or was
+ * stopped before it took over), or cannot be started at all, this master takes both back and
+ * keeps serving.
  *
  * @example
  * ```ts
  * import { upgradeMaster } from "./reexec.ts";
- * // const upgrade = upgradeMaster({ args, port: 8000, pidfile: null, control });
+ * // const upgrade = upgradeMaster({ args, port: 8000, pidfile: null, control, stopping });
  * // await upgrade();
  * ```
  */
 export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
   const log = getLog("master");
   let successor: Deno.ChildProcess | null = null;
+  const takeBack = async (oldbin: string | null) => {
+    if (oldbin && options.pidfile) await Deno.rename(oldbin, options.pidfile).catch(() => {});
+    await options.control.takeBack().catch((error) => {
+      log.error(`Cannot move the control socket back: ${errorMessage(error)}`);
+    });
+  };
   return async () => {
     if (successor) return log.warning("Upgrade ignored: a new master is already starting");
-    await options.control.release();
+    try {
+      await options.control.handOver();
+    } catch (error) {
+      const where = options.control.path;
+      return log.error(`Upgrade refused: cannot move "${where}" aside: ${osErrorReason(error)}`);
+    }
     const oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
-    successor = spawnSuccessor(options.args, options.port);
-    log.info(`Upgrading: started a new master (pid: ${successor.pid})`);
+    try {
+      successor = spawnSuccessor(options.args, options.port);
+    } catch (error) {
+      log.error(`Upgrade failed: cannot start a new master: ${errorMessage(error)}; still serving`);
+      return await takeBack(oldbin);
+    }
+    const pid = successor.pid;
+    log.info(`Upgrading: started a new master (pid: ${pid})`);
     successor.status.then(async (status) => {
       successor = null;
-      if (status.success) return;
-      log.error(`Upgrade failed: the new master exited with code ${status.code}; still serving`);
-      if (oldbin && options.pidfile) await Deno.rename(oldbin, options.pidfile).catch(() => {});
-      await options.control.reacquire().catch((error) => {
-        log.error(`Cannot listen on the control socket again: ${error.message}`);
-      });
+      if (options.stopping()) return;
+      log.error(
+        status.success
+          ? `Upgrade abandoned: the new master (pid: ${pid}) exited before taking over; still serving`
+          : `Upgrade failed: the new master exited with code ${status.code}; still serving`,
+      );
+      await takeBack(oldbin);
     });
   };
 }

@@ -88,6 +88,8 @@ export class WorkerHandle {
   }
   /** Why the master told it to leave; null means any exit is unexpected. */
   leaving: ExitReason | null = null;
+  /** True once sent SIGABRT for a timeout: it is not judged again. */
+  aborted = false;
   /** When it last reported (spawn time until then). */
   lastSeen: number;
   /**

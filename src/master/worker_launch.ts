@@ -8,7 +8,7 @@
  * ```ts
  * import { workerLaunch } from "./worker_launch.ts";
  * // denoProcessDriver({
- * //   control: control.path,
+ * //   control: () => control.path,
  * //   launch: (resolved) => workerLaunch(resolved, { user, control: control.path, port }),
  * // });
  * ```

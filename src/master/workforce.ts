@@ -28,6 +28,7 @@ const RESTART_REASONS: ReadonlySet<ExitReason> = new Set([
   "timeout",
   "crash",
   "boot_failure",
+  "signal",
   "reload",
   "scale_down",
 ]);
@@ -204,8 +205,12 @@ export class Workforce {
     return handle;
   }
 
-  /** Asks a worker to finish its in-flight requests and exit; SIGKILL after the grace. */
+  /**
+   * Asks a worker to finish its in-flight requests and exit; SIGKILL after the grace. One that
+   * is leaving already (a reload's drain, a timeout's abort) keeps its reason and deadline.
+   */
   async drain(worker: WorkerHandle, reason: ExitReason): Promise<void> {
+    if (worker.leaving !== null) return;
     const graceMs = this.resolved.settings.graceful_timeout * 1000;
     // Still booting: it serves nobody, and reads no frame until its app has loaded (which
     // may take until boot_timeout), so waiting graceful_timeout for it only delays the stop.
@@ -221,13 +226,17 @@ export class Workforce {
     await this.hook({ name: "worker_exit", args: [worker.info(), reason] });
   }
 
-  /** Tells a worker to exit now; SIGKILL after `graceMs`. */
+  /**
+   * Tells a worker to exit now; SIGKILL after `graceMs`. One that is leaving already keeps its
+   * reason (and had its `worker_exit` call), and is only hurried.
+   */
   async stop(worker: WorkerHandle, graceMs: number): Promise<void> {
     const booting = worker.state === "booting";
+    const serving = worker.leaving === null;
     this.#leave(worker, "shutdown", graceMs);
     if (booting || !worker.link) worker.process.kill("SIGKILL");
     else await worker.link.send({ type: "stop" });
-    await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
+    if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
   }
 
   /** Kills a blocked worker: SIGABRT now, SIGKILL 2 s later if it is still there. */
@@ -237,6 +246,7 @@ export class Workforce {
     this.#log.error(`WORKER TIMEOUT (pid: ${worker.pid})`);
     await this.hook({ name: "worker_abort", args: [worker.info()] });
     this.#leave(worker, "timeout", 2000);
+    worker.aborted = true;
     worker.process.kill("SIGABRT");
     if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
   }
@@ -251,7 +261,8 @@ export class Workforce {
     if (worker.leaving === null) this.countRestart(reason);
     worker.state = "draining";
     worker.drainedAt ??= now;
-    worker.leaving = reason;
+    // The first reason stands: a stop or an abort during a reload's drain is not its cause.
+    worker.leaving ??= reason;
     worker.killAt = Math.min(worker.killAt ?? Infinity, now + graceMs);
   }
 }

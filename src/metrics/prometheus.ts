@@ -43,6 +43,7 @@ const EXIT_REASONS = Object.keys(
     timeout: 0,
     crash: 0,
     boot_failure: 0,
+    signal: 0,
     reload: 0,
     scale_down: 0,
     shutdown: 0,

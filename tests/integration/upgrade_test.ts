@@ -169,7 +169,7 @@ Deno.test("upgrade: USR2 under keep-alive load hands port, pidfile and control s
   assert(isAlive(newPid), "the new master runs");
   assertEquals(readPid(`${master.pidfile}.oldbin`), null, ".oldbin is gone");
   const answer = await master.control("status");
-  assertEquals(answer.code, 0);
+  assertEquals(answer.code, 0, JSON.stringify(answer.json) + master.lines.join("\n"));
   const json = answer.json as StatusJson;
   assertEquals(json.master.pid, newPid);
   assertEquals(json.workers.length, 2);
@@ -247,4 +247,41 @@ Deno.test("upgrade: with port 0 the new master keeps the port its predecessor pi
   const res = await fetch(`http://127.0.0.1:${port}/`);
   assertEquals(res.status, 200);
   await res.body?.cancel();
+});
+
+Deno.test("upgrade: a worker replaced mid-upgrade reaches the old master, which takes everything back when the new one is stopped before taking over", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-abandon-" });
+  const app = `${dir}/app.ts`;
+  await Deno.copyFile(fixtureApp("hello.ts"), app);
+  await using master = await startMaster(app, ["-w", "1", "--access-log="]);
+  await master.waitForLine(/Ready: 1 worker listening/);
+  const [oldWorker] = childPids(master.pid);
+  // The new master, and the old master's replacement worker, take 1.5 s to import it.
+  await Deno.copyFile(fixtureApp("slow_import.ts"), app);
+  Deno.kill(master.pid, "SIGUSR2");
+  const started = await master.waitForLine(/started a new master \(pid: (\d+)\)/);
+  const successor = Number(/pid: (\d+)/.exec(started)![1]);
+  // A crash while the control socket is handed over: the replacement must still reach us.
+  Deno.kill(oldWorker, "SIGKILL");
+  await master.waitForLine(new RegExp(`\\[${master.pid}\\] .*Booting worker 1`), 5000);
+  await delay(300);
+  // Stopped while it preloads the app: it exits 0 without ever taking over.
+  Deno.kill(successor, "SIGTERM");
+  await master.waitForLine(/Upgrade abandoned: the new master \(pid: \d+\) exited before taking/);
+  const ready = new RegExp(`\\[${master.pid}\\] .*Worker 1 \\(pid: (\\d+)\\) listening`);
+  const readyLines = () => master.lines.filter((l) => ready.test(l));
+  const deadline = Date.now() + 10_000;
+  while (readyLines().length < 2 && Date.now() < deadline) await delay(50);
+  assertEquals(readyLines().length, 2, master.lines.join("\n"));
+  assert(
+    !master.lines.some((l) => /failed to boot|exited with code 6/.test(l)),
+    master.lines.join("\n"),
+  );
+  assertEquals(readPid(master.pidfile), master.pid);
+  assertEquals(readPid(`${master.pidfile}.oldbin`), null);
+  const answer = await master.control("status");
+  assertEquals(answer.code, 0, JSON.stringify(answer.json));
+  assertEquals((answer.json as StatusJson).master.pid, master.pid);
+  const res = await fetch(master.url);
+  assertEquals(await res.text(), "loaded\n");
 });

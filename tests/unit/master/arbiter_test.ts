@@ -5,6 +5,7 @@ import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
 import { nextDeadline } from "../../../src/master/deadlines.ts";
 import { changesFixedSettings } from "../../../src/master/startup.ts";
+import type { ExitReason, MasterContext, WorkerInfo } from "../../../src/hooks.ts";
 
 Deno.test("arbiter starts the target number of workers and sends each its config", async () => {
   const rig = new Rig({ workers: 3 });
@@ -576,4 +577,63 @@ Deno.test("a worker asking to be replaced is, replacement first; one that asks a
   rig.clock.time += 150;
   await rig.until(() => rig.driver.spawned.length === 3);
   assertEquals(rig.arbiter.workforce.restarts.crash, 1);
+});
+
+Deno.test("a stop over a stop, or over a reload's drain, calls worker_exit once per worker and keeps its first reason", async () => {
+  const exits: string[] = [];
+  const aborts: number[] = [];
+  const rig: Rig = new Rig({
+    workers: 1,
+    settings: {
+      timeout: 1,
+      graceful_timeout: 30,
+      worker_abort: (_m: MasterContext, w: WorkerInfo) => void aborts.push(w.pid),
+      worker_exit: (_m: MasterContext, w: WorkerInfo, why: ExitReason) =>
+        void exits.push(`${w.pid}:${why}`),
+    } as never,
+    effects: {
+      reloadConfig: () =>
+        Promise.resolve({ ok: true, resolved: rig.arbiter.workforce.resolved, workers: 1 }),
+    },
+  });
+  await rig.start();
+  const old = rig.driver.spawned[0];
+  await rig.signal("SIGHUP");
+  await rig.until(() => rig.driver.spawned.length === 2);
+  const fresh = rig.driver.spawned[1];
+  await rig.boot(fresh);
+  // The old worker drains for the reload, then goes silent: aborted once for timeout.
+  for (let i = 0; i < 50 && aborts.length === 0; i++) {
+    rig.queueBeat(fresh, 0);
+    rig.clock.time += 200;
+    await rig.arbiter.step();
+  }
+  assertEquals(aborts, [old.pid]);
+  await rig.signal("SIGTERM");
+  await rig.signal("SIGINT");
+  for (let i = 0; i < 10; i++) {
+    rig.queueBeat(fresh, 0);
+    rig.clock.time += 100;
+    await rig.arbiter.step();
+  }
+  assertEquals(aborts, [old.pid], "an aborted worker is not judged again");
+  assertEquals(old.signals.filter((s) => s === "SIGABRT"), ["SIGABRT"]);
+  assertEquals(exits, [`${old.pid}:reload`, `${fresh.pid}:shutdown`]);
+});
+
+Deno.test("an effect that throws is logged and the master serves on", async () => {
+  const rig = new Rig({
+    workers: 1,
+    effects: { upgrade: () => Promise.reject(new Error("Failed to spawn: No such file")) },
+  });
+  await rig.start();
+  using logs = captureLogs();
+  await rig.signal("SIGUSR2");
+  assert(
+    logs.records.some((r) =>
+      r.message.includes("Failed to handle SIGUSR2: Error: Failed to spawn")
+    ),
+  );
+  assertEquals(rig.arbiter.exitCode, null);
+  assertEquals(rig.driver.alive().length, 1);
 });
