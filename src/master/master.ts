@@ -33,7 +33,7 @@ import {
   refuseStart,
   releaseUnixSockets,
   reloadConfig,
-  watchForReload,
+  ReloadWatch,
 } from "./startup.ts";
 import { workerCount } from "./worker_count.ts";
 import { handLogsTo, workerLaunch } from "./worker_launch.ts";
@@ -146,71 +146,83 @@ export async function runMaster(
       ExitCode.Usage,
     );
   }
-  if (settings.pidfile) {
-    try {
-      await writePidfile(settings.pidfile, Deno.pid);
-    } catch (error) {
-      await control.close();
-      await metrics?.close();
-      return fail(
-        `Cannot write the pidfile "${settings.pidfile}" (pidfile): ${osErrorReason(error)}`,
-        ExitCode.Usage,
-      );
-    }
-  }
-  printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
-  await hintTcpMigrateReq();
-  arbiter = new Arbiter({
-    resolved: { ...resolved, tls: start.tls },
-    workers,
-    port,
-    queue,
-    driver: denoProcessDriver({
-      control: () => control.path,
-      // Per spawn, from the worker's own configuration: a reload may move the app or the certs.
-      launch: (config) => workerLaunch(config, { user: workerUser, control: control.path, port }),
-    }),
-    addresses: listenUrls(settings, addresses).join(", "),
-    effects: {
-      reloadConfig: async () => {
-        const next = await reloadConfig(args, options.embedded?.config);
-        if (!next.ok) return next;
-        // The master's own log follows the new configuration too (level, target, format).
-        const reloaded = next.resolved.settings;
-        const fixed = changesFixedSettings(settings, reloaded);
-        if (fixed) return { ok: false, problems: [fixed] };
-        const unusableLog = await prepareLogTargets(reloaded, originsOf(next.resolved));
-        if (unusableLog) return { ok: false, problems: [unusableLog] };
-        try {
-          configureLogging({ role: "master", settings: reloaded });
-        } catch (error) {
-          // The old sink is still in place: the reload is refused, the master keeps running.
-          return { ok: false, problems: [`Cannot open the error log: ${firstLine(error)}`] };
-        }
-        await handLogsTo(workerUser, [reloaded.error_log, reloaded.access_log]);
-        return next;
-      },
-      reopenLogs: async () => {
-        // The workers reopen the same paths: a directory moved away with the files (or a path
-        // gone unwritable) is created or reported here, before they try.
-        const current = arbiter?.workforce.resolved ?? resolved;
-        const unusable = await prepareLogTargets(current.settings, originsOf(current));
-        // The files it just made are root's: workers run as another user could not reopen them.
-        await handLogsTo(workerUser, [current.settings.error_log, current.settings.access_log]);
-        return [...(unusable ? [unusable] : []), ...reopenLogs()];
-      },
-      upgrade: upgradeMaster({
-        args,
-        port,
-        pidfile: settings.pidfile,
-        control,
-        stopping: () => arbiter?.stopping ?? false,
-      }),
-      ready: () => Promise.resolve(retire(upgradeFrom)),
-    },
-  });
-  using _watch = watchForReload(resolved, queue);
+  // From here on, whatever ends the start (a pidfile that cannot be written, a watch the OS
+  // refuses, an error) removes what was made: the socket, the pidfile, the metrics listener.
+  using watch = new ReloadWatch(queue);
   try {
+    if (settings.pidfile) {
+      try {
+        await writePidfile(settings.pidfile, Deno.pid);
+      } catch (error) {
+        return fail(
+          `Cannot write the pidfile "${settings.pidfile}" (pidfile): ${osErrorReason(error)}`,
+          ExitCode.Usage,
+        );
+      }
+    }
+    printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });
+    await hintTcpMigrateReq();
+    arbiter = new Arbiter({
+      resolved: { ...resolved, tls: start.tls },
+      workers,
+      port,
+      queue,
+      driver: denoProcessDriver({
+        control: () => control.path,
+        // Per spawn, from the worker's own configuration: a reload may move the app or the certs.
+        launch: (config) => workerLaunch(config, { user: workerUser, control: control.path, port }),
+      }),
+      addresses: listenUrls(settings, addresses).join(", "),
+      effects: {
+        reloadConfig: async () => {
+          const next = await reloadConfig(args, options.embedded?.config);
+          if (!next.ok) return next;
+          // The master's own log follows the new configuration too (level, target, format).
+          const reloaded = next.resolved.settings;
+          const fixed = changesFixedSettings(settings, reloaded);
+          if (fixed) return { ok: false, problems: [fixed] };
+          const unusableLog = await prepareLogTargets(reloaded, originsOf(next.resolved));
+          if (unusableLog) return { ok: false, problems: [unusableLog] };
+          try {
+            configureLogging({ role: "master", settings: reloaded });
+          } catch (error) {
+            // The old sink is still in place: the reload is refused, the master keeps running.
+            return { ok: false, problems: [`Cannot open the error log: ${firstLine(error)}`] };
+          }
+          await handLogsTo(workerUser, [reloaded.error_log, reloaded.access_log]);
+          try {
+            watch.follow(next.resolved);
+          } catch (error) {
+            log.warning(
+              `Reload on change is off: cannot watch the app's files: ${osErrorReason(error)}`,
+            );
+          }
+          return next;
+        },
+        reopenLogs: async () => {
+          // The workers reopen the same paths: a directory moved away with the files (or a path
+          // gone unwritable) is created or reported here, before they try.
+          const current = arbiter?.workforce.resolved ?? resolved;
+          const unusable = await prepareLogTargets(current.settings, originsOf(current));
+          // The files it just made are root's: workers run as another user could not reopen them.
+          await handLogsTo(workerUser, [current.settings.error_log, current.settings.access_log]);
+          return [...(unusable ? [unusable] : []), ...reopenLogs()];
+        },
+        upgrade: upgradeMaster({
+          args,
+          port,
+          pidfile: settings.pidfile,
+          control,
+          stopping: () => arbiter?.stopping ?? false,
+        }),
+        ready: () => Promise.resolve(retire(upgradeFrom)),
+      },
+    });
+    try {
+      watch.follow(resolved);
+    } catch (error) {
+      return fail(`Cannot watch the app's files (reload): ${osErrorReason(error)}`, ExitCode.Usage);
+    }
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     const code = await arbiter.run();
     log.info(`Master (pid: ${Deno.pid}) exiting with code ${code}`);

@@ -231,21 +231,52 @@ export async function reloadConfig(
 /**
  * With `reload` on, watches the app's files and queues a `files_changed`
  * event for each debounced batch of changes; the arbiter reloads as on HUP.
- * A no-op disposable when `reload` is off.
+ * {@linkcode ReloadWatch.follow} is called again with each configuration a
+ * reload reads: one that moves the app, changes `reload_extra_files` or turns
+ * `reload` on or off moves the watch with it.
  *
  * @example
  * ```ts
- * import { watchForReload } from "./startup.ts";
- * // using _watch = watchForReload(resolved, queue);
+ * import { ReloadWatch } from "./startup.ts";
+ * import { EventQueue, systemClock } from "./events.ts";
+ * using watch = new ReloadWatch(new EventQueue(systemClock));
+ * // watch.follow(resolved);
  * ```
  */
-export function watchForReload(resolved: Resolved, queue: EventQueue): Disposable {
-  if (!resolved.settings.reload) return { [Symbol.dispose]() {} };
-  const plan = reloadWatchPlan(resolved.settings, {
-    cwd: Deno.cwd(),
-    configPath: resolved.configPath,
-  });
-  const watching = plan.roots.map((root) => `"${root}"`).join(", ") || "nothing (no app)";
-  getLog("master").info(`Reload on change: watching ${watching}`);
-  return watchFiles(plan, (paths) => queue.push({ kind: "files_changed", paths }));
+export class ReloadWatch implements Disposable {
+  readonly #queue: EventQueue;
+  #watch: Disposable | null = null;
+  #plan = "";
+
+  /** Watches nothing until {@linkcode ReloadWatch.follow}. */
+  constructor(queue: EventQueue) {
+    this.#queue = queue;
+  }
+
+  /**
+   * Watches what `resolved` asks for (nothing when `reload` is off), if that changed.
+   *
+   * @throws {Error} when the files cannot be watched (no permission, the inotify limit)
+   */
+  follow(resolved: Resolved): void {
+    const plan = resolved.settings.reload
+      ? reloadWatchPlan(resolved.settings, { cwd: Deno.cwd(), configPath: resolved.configPath })
+      : null;
+    const key = plan === null ? "" : JSON.stringify(plan);
+    if (key === this.#plan) return;
+    const log = getLog("master");
+    this[Symbol.dispose]();
+    if (plan === null) return log.info("Reload on change: off");
+    this.#watch = watchFiles(plan, (paths) => this.#queue.push({ kind: "files_changed", paths }));
+    this.#plan = key;
+    const watching = plan.roots.map((root) => `"${root}"`).join(", ") || "nothing (no app)";
+    log.info(`Reload on change: watching ${watching}`);
+  }
+
+  /** Stops watching. */
+  [Symbol.dispose](): void {
+    this.#watch?.[Symbol.dispose]();
+    this.#watch = null;
+    this.#plan = "";
+  }
 }

@@ -98,3 +98,24 @@ Deno.test("auto-reload: off by default", async () => {
   await new Promise((resolve) => setTimeout(resolve, 600));
   assertEquals(await bodyOf(herd.url), "v1");
 });
+
+Deno.test("auto-reload: a reload that adds reload_extra_files watches them from then on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-reload-extra-" });
+  const extra = await Deno.makeTempDir({ prefix: "herd-reload-extra-dir-" });
+  await Deno.mkdir(`${dir}/app`);
+  await Deno.writeTextFile(`${dir}/app/app.ts`, appSource("v1"));
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(config, "export default { reload: true };\n");
+  await using herd = await startHerd({ args: [`${dir}/app/app.ts`, "-w", "1", "-c", config] });
+  await herd.waitForLog(/Reload on change: watching/);
+  let from = herd.lines.length;
+  await Deno.writeTextFile(
+    config,
+    `export default { reload: true, reload_extra_files: [${JSON.stringify(extra)}] };\n`,
+  );
+  await herd.waitForLog(/Reload complete/, { from, timeoutMs: 10_000 });
+  await herd.waitForLog(new RegExp(`Reload on change: watching .*${extra}`), { from });
+  from = herd.lines.length;
+  await Deno.writeTextFile(`${extra}/templates.html`, "<p>new</p>\n");
+  await herd.waitForLog(/Changed: ".*templates\.html"/, { from, timeoutMs: 5000 });
+});
