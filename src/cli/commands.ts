@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { releaseEarlySignals } from "../master/early_signals.ts";
 import { resolveSettings } from "../settings/resolve.ts";
 import { readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
@@ -56,7 +57,6 @@ interface Command {
   name: string;
   usage: string;
   summary: string;
-  hidden?: boolean;
   /**
    * True for commands that only talk to a running master: the configuration's warnings are
    * about serving, and printed on every run (logrotate's, cron's) they would be noise.
@@ -158,6 +158,8 @@ async function dispatch(args: string[], context: { embedded?: Embedded }): Promi
   const named = COMMANDS.find((c) => c.name === args[0]);
   const command = named ?? COMMANDS[0];
   const rest = named ? args.slice(1) : args;
+  // Only a master has use for a HUP or a TTIN held since the first line (it replays them).
+  if (command.name !== "serve") releaseEarlySignals();
   const options = beforeTerminator(rest);
   // As `--help`, anywhere: `deno task serve --version` puts it after the command.
   if (options.some((a) => VERSION_FLAGS.has(a))) {
@@ -170,7 +172,7 @@ async function dispatch(args: string[], context: { embedded?: Embedded }): Promi
     // config object, not a config.ts, comes between the defaults and them.
     const prefix = context.embedded?.config.envPrefix;
     console.log(renderHelp({
-      commands: COMMANDS.filter((c) => !c.hidden),
+      commands: COMMANDS,
       ...(typeof prefix === "string" ? { prefix } : {}),
       embedded: context.embedded !== undefined,
     }));

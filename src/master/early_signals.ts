@@ -52,7 +52,9 @@ export function holdEarlySignals(): void {
 /**
  * Stops holding, and returns the signals received meanwhile, oldest first.
  * Called once the master's own listeners are installed (a signal between
- * the two is then theirs, not lost), or by a command that is no master.
+ * the two is then theirs, not lost), or, by `runCli`, for a command that is
+ * no master (its held signals are dropped: they were sent before it could
+ * have meant anything).
  *
  * @example
  * ```ts

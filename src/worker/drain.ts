@@ -1,6 +1,7 @@
 /**
  * The measured drain: first answer every response with `Connection: close`
- * for a short while, then `shutdown()` every server.
+ * for a short while, then, once no request body is still arriving,
+ * `shutdown()` every server.
  *
  * Why the linger: `shutdown()` closes idle keep-alive connections at once,
  * and a client that had just sent a request on one sees a reset (about 35
@@ -34,7 +35,17 @@ export interface DrainOptions {
    * @default {300}
    */
   lingerMs?: number;
+  /**
+   * Polled after the linger: the shutdown waits while it is true. `shutdown()` cuts the
+   * reads of request bodies still arriving (an upload in flight fails), so a worker with
+   * one keeps serving, every response saying `Connection: close`, until it has been read.
+   * The worker's own deadline bounds the wait.
+   */
+  receiving?: () => boolean;
 }
+
+/** How often {@linkcode DrainOptions.receiving} is asked. */
+const RECEIVING_POLL_MS = 50;
 
 /** How long responses say `Connection: close` before the listeners close (measured). */
 export const DRAIN_LINGER_MS = 300;
@@ -50,8 +61,9 @@ export const DRAIN_LINGER_MS = 300;
  * ```
  */
 export async function drainServers(options: DrainOptions): Promise<void> {
-  const { servers, startDrain, lingerMs = DRAIN_LINGER_MS } = options;
+  const { servers, startDrain, lingerMs = DRAIN_LINGER_MS, receiving } = options;
   startDrain();
   if (lingerMs > 0) await sleep(lingerMs);
+  while (receiving?.()) await sleep(RECEIVING_POLL_MS);
   await Promise.all(servers.map((server) => server.shutdown()));
 }

@@ -116,11 +116,21 @@ export interface RequestGuard extends Disposable {
   readonly readsRequest: boolean;
   /** True once {@linkcode startDrain} was called. */
   readonly draining: boolean;
+  /** Requests whose response the app has not given yet (queued ones included). */
+  readonly inFlight: number;
+  /**
+   * True while a request still waiting for its response has a body, which the app may be
+   * reading: `server.shutdown()` would cut that read (Deno closes half-received requests).
+   */
+  readonly receivingBodies: boolean;
   /** Counters for a heartbeat. */
   stats(rss: number): RequestStats;
   /** From now on every response says `Connection: close`. */
   startDrain(): void;
-  /** Stops the timeout sweep; idempotent. */
+  /**
+   * Stops the timeout sweep and writes the access-log lines still waiting for their body to
+   * be sent (a duration format): the worker is exiting, and they would be lost. Idempotent.
+   */
   close(): void;
 }
 
@@ -169,6 +179,8 @@ class Guard implements RequestGuard {
   readonly #queue: InFlight[] = [];
   #busy = false;
   #sweep: Timer | null = null;
+  // Access-log lines waiting for their body to be sent (duration formats only).
+  readonly #unlogged = new Set<() => void>();
   readonly handler: FetchHandler;
   readonly readsRequest: boolean;
 
@@ -208,6 +220,17 @@ class Guard implements RequestGuard {
 
   get draining(): boolean {
     return this.#connection.draining;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get receivingBodies(): boolean {
+    for (const entry of this.#inFlight) {
+      if (entry.req !== null && entry.req.body !== null) return true;
+    }
+    return false;
   }
 
   readonly #withRequest = (req: Request, info: Deno.ServeHandlerInfo) => {
@@ -266,6 +289,7 @@ class Guard implements RequestGuard {
   close(): void {
     this.#sweep?.cancel();
     this.#sweep = null;
+    for (const write of [...this.#unlogged]) write();
   }
 
   [Symbol.dispose](): void {
@@ -376,8 +400,11 @@ class Guard implements RequestGuard {
       // were, for the Host check).
       void req.method;
       void req.url;
-      const write = () =>
+      const write = () => {
+        if (!this.#unlogged.delete(write)) return;
         accessLog.write(req, entry, res, startedAtMs, performance.now() - entry.start);
+      };
+      this.#unlogged.add(write);
       entry.completed.then(write, write);
     }
     return res;
@@ -400,6 +427,8 @@ class Guard implements RequestGuard {
   }
 
   #failure(entry: InFlight, error: unknown): Response {
+    // Answered 503 already: a failure now (its body read cut at the deadline) is the timeout's.
+    if (entry.timedOut) return timeoutResponse(this.#timeoutMs);
     if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
     const detail = workerPermissionAdvice(
       error instanceof NotAResponse

@@ -146,11 +146,6 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     return finish(await bootError(code, booted.message), null);
   }
   const { guard, servers, addresses, accessLog } = booted;
-  await channel.send({ type: "ready", addresses, readsRequest: guard.readsRequest });
-  log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
-  using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
-  beatNow = () => beat.now();
-  beatIfDue = (now) => beat.ifDue(now);
   let retireAsked = false;
   askToRetire = (why, draining) => {
     if (orphaned) return false;
@@ -168,12 +163,21 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     // the final heartbeat (the counts /metrics keeps) are written on the way out.
     const ownMs = graceMs - Math.min(EXIT_MARGIN_MS, graceMs / 10);
     const deadline = after(ownMs, () => {
-      const left = guard.stats(0).inFlight;
-      const cut = left === 1 ? "1 request" : `${left} requests`;
+      const left = guard.inFlight;
+      // Past its handler, a streamed body is no request in flight, but is still being sent.
+      const cut = left === 0
+        ? "the responses still being sent"
+        : left === 1
+        ? "1 request"
+        : `${left} requests`;
       log.warning(`Still busy after ${ownMs} ms of draining; exiting anyway, cutting off ${cut}`);
       exit.resolve(ExitCode.Ok);
     });
-    drainServers({ servers, startDrain: () => guard.startDrain() })
+    drainServers({
+      servers,
+      startDrain: () => guard.startDrain(),
+      receiving: () => guard.receivingBodies,
+    })
       // A server Deno stopped by itself has shut down at once, its requests' handlers still
       // running (their clients cut off): they finish too, within the same deadline.
       .then(() => untilIdle(guard))
@@ -183,6 +187,19 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       })
       .finally(() => deadline.cancel());
   };
+  const graceMs = config.settings.graceful_timeout * 1000;
+  // SIGTERM from elsewhere (the master asks by message): the master replaces it at once.
+  using _signals = handleSignals(() => {
+    askToRetire?.("SIGTERM", true);
+    drain(graceMs, "SIGTERM");
+  });
+  // Only now: a SIGTERM from here on drains (the master may send one to a worker it still
+  // sees as booting, whose ready frame it has not read yet).
+  await channel.send({ type: "ready", addresses, readsRequest: guard.readsRequest });
+  log.debug(`Worker ${identity.id} (pid: ${Deno.pid}) serving on ${addresses.join(", ")}`);
+  using beat = startHeartbeat({ send: (m) => channel.send(m), stats: (rss) => guard.stats(rss) });
+  beatNow = () => beat.now();
+  beatIfDue = (now) => beat.ifDue(now);
   const onFrame = (frame: Frame) => {
     if (frame.type === "drain") drain(frame.graceMs, `master: ${frame.reason}`);
     else if (frame.type === "stop") exit.resolve(ExitCode.Ok);
@@ -194,12 +211,6 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   followMaster(frames, onFrame).then(() =>
     masterGone("Control channel closed: the master is gone")
   );
-  const graceMs = config.settings.graceful_timeout * 1000;
-  // SIGTERM from elsewhere (the master asks by message): the master replaces it at once.
-  using _signals = handleSignals(() => {
-    askToRetire?.("SIGTERM", true);
-    drain(graceMs, "SIGTERM");
-  });
   // Deno ends a server's accept loop by itself when a request the app upgraded
   // (Deno.upgradeWebSocket) is answered with anything but the upgrade: another response, a
   // throw, or Herd's 503 at `timeout`. The worker would look healthy and serve no one: it
@@ -460,7 +471,7 @@ const REJECTION_LOG_MS = 10_000;
 
 /** Resolves once no request is in flight (checked every 50 ms). */
 async function untilIdle(guard: RequestGuard): Promise<void> {
-  while (guard.stats(0).inFlight > 0) await new Promise<void>((resolve) => after(50, resolve));
+  while (guard.inFlight > 0) await new Promise<void>((resolve) => after(50, resolve));
 }
 
 function finish(code: number, accessLog: AccessLogger | null): number {

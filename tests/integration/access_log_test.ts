@@ -133,6 +133,26 @@ Deno.test("access log: a format with a duration times a streamed response to its
   assertMatch((await linesOf(path, 2))[1], /^"GET \/big HTTP\/1\.1" 431 \d+$/);
 });
 
+Deno.test("access log: a streamed response cut by the end of graceful_timeout still gets its line", async () => {
+  const path = `${await Deno.makeTempDir({ prefix: "herd-access-" })}/access.log`;
+  await using herd = await startHerd({
+    args: [
+      fixtureApp("routes.ts"),
+      ...["-w", "1", "--graceful-timeout", "1", "--access-log", path],
+      ...["--access-log-format", '"%(r)s" %(s)s %(D)s'],
+    ],
+  });
+  const response = await fetch(`${herd.url}/stream?ms=10000`);
+  const reader = response.body!.getReader();
+  assertEquals(new TextDecoder().decode((await reader.read()).value), "first half\n");
+  herd.kill("SIGTERM");
+  await herd.waitForExit(10_000);
+  await reader.cancel().catch(() => {});
+  const lines = readLines(path);
+  assertEquals(lines.length, 1, herd.lines.join("\n"));
+  assertMatch(lines[0], /^"GET \/stream\?ms=10000 HTTP\/1\.1" 200 \d+$/);
+});
+
 Deno.test("access log: no line is lost while workers are recycled under load", async () => {
   const path = `${await Deno.makeTempDir({ prefix: "herd-access-" })}/access.log`;
   await using herd = await startHerd({

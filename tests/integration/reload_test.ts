@@ -116,3 +116,66 @@ Deno.test("reload: a HUP that moves an address is refused with the reason; the w
   await res.body?.cancel();
   assertEquals(herd.workerPids(), [worker]);
 });
+
+/**
+ * POSTs `chunks` × 64 KiB to `/submit`, one chunk every `everyMs`, and stops sending once an
+ * answer starts to arrive (as curl does); resolves with the status line and the body.
+ */
+async function slowUpload(
+  url: string,
+  options: { chunks: number; everyMs: number; sent?: () => void },
+): Promise<string> {
+  const { port } = new URL(url);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  let received = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const bytes of conn.readable) received += decoder.decode(bytes, { stream: true });
+    } catch {
+      // Closed by this side, below.
+    }
+  })();
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const length = chunk.length * options.chunks;
+  const head = `POST /submit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+    `Content-Length: ${length}\r\n\r\n`;
+  await conn.write(new TextEncoder().encode(head));
+  for (let i = 0; i < options.chunks && received === ""; i++) {
+    if (await conn.write(chunk).then(() => false, () => true)) break;
+    if (i === 0) options.sent?.();
+    await new Promise((resolve) => setTimeout(resolve, options.everyMs));
+  }
+  await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 500))]);
+  try {
+    conn.close();
+  } catch {
+    // Already closed by the server.
+  }
+  await reading;
+  return received.split("\r\n")[0] + " | " + received.split("\r\n\r\n")[1];
+}
+
+Deno.test("reload: an upload still arriving when its worker drains is read to the end", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("routes.ts"), "-w", "1"] });
+  const from = herd.lines.length;
+  // 32 chunks 60 ms apart: about 2 s of body, with the HUP after the first chunk.
+  const answer = await slowUpload(herd.url, {
+    chunks: 32,
+    everyMs: 60,
+    sent: () => herd.kill("SIGHUP"),
+  });
+  assertEquals(answer, `HTTP/1.1 201 Created | got ${32 * 64 * 1024} bytes\n`);
+  await herd.waitForLog(/Reload complete/, { from });
+  assert(!herd.lines.slice(from).some((l) => /Error in the app/.test(l)), herd.lines.join("\n"));
+});
+
+Deno.test("timeout: an upload cut at the deadline is its 503, not an app error", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("routes.ts"), "-w", "1", "-t", "1"] });
+  const from = herd.lines.length;
+  const answer = await slowUpload(herd.url, { chunks: 40, everyMs: 60 });
+  assertMatch(answer, /^HTTP\/1\.1 503 /);
+  await herd.waitForLog(/No response within 1 s to POST/, { from });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert(!herd.lines.slice(from).some((l) => /Error in the app/.test(l)), herd.lines.join("\n"));
+});
