@@ -138,8 +138,9 @@ export type WorkerHookName = (typeof WORKER_HOOKS)[number];
  *
  * @example
  * ```ts
- * import { runHook } from "./hooks.ts";
- * await runHook("when_ready", undefined, [], (name, e) => console.error(name, e));
+ * import { type MasterContext, runHook } from "./hooks.ts";
+ * const master = {} as MasterContext;
+ * await runHook("when_ready", undefined, [master], (name, e) => console.error(name, e));
  * ```
  */
 export async function runHook<N extends HookName>(

@@ -11,7 +11,7 @@
  *
  * @example my_service.ts
  * ```ts
- * import { defineConfig, serve } from "./src/mod.ts";
+ * import { defineConfig, serve } from "./mod.ts";
  * const app = { fetch: (_req: Request) => new Response("hello\n") };
  * await serve(app, defineConfig({ envPrefix: "MYSVC", workers: 2 }));
  * // deno compile -A --unstable-net -o my_service my_service.ts

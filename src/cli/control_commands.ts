@@ -56,14 +56,8 @@ export async function runReopenLogs(resolved: Resolved): Promise<number> {
 
 /**
  * The `status` table: the master line, one row per worker, restarts.
- *
- * @example
- * ```ts
- * import { formatStatus } from "./control_commands.ts";
- * formatStatus({ type: "response", ok: true, workers: [], restarts: {} });
- * ```
  */
-export function formatStatus(response: ControlResponse): string {
+function formatStatus(response: ControlResponse): string {
   const lines: string[] = [];
   const m = response.master;
   if (m) {
@@ -155,7 +149,7 @@ export async function requestMaster(
 }
 
 /** How long `status` and `reopen-logs` wait for the master's answer. */
-export const ANSWER_TIMEOUT_MS = 15_000;
+const ANSWER_TIMEOUT_MS = 15_000;
 
 // Connects to the master the configuration names. Without `control_socket`, the path comes from
 // host and port, which the profile changes (production listens on 0.0.0.0): when no master

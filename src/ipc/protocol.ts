@@ -38,6 +38,13 @@ export const MAX_FRAME_BYTES = 1 << 20;
 /** How often a worker sends a heartbeat. */
 export const HEARTBEAT_MS = 1000;
 
+/**
+ * How long a draining worker answers with `Connection: close` before its listeners close
+ * (measured: enough for keep-alive clients under load to move on without an error). The
+ * master counts on it when it spaces replacements out.
+ */
+export const DRAIN_LINGER_MS = 300;
+
 /** Request counters a worker reports; cumulative since the worker started. */
 export interface RequestStats {
   /** Requests answered (any status). */

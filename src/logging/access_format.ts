@@ -107,14 +107,8 @@ export function escapeLogValue(value: string): string {
  * bytes, one character each (0x00–0xff): bytes above 0x7f are written
  * `\xhh` too, as Apache does, the byte the client sent. Written as is, each
  * byte of a UTF-8 sequence came out as a character of its own (`Ã©`).
- *
- * @example
- * ```ts
- * import { escapeHeaderValue } from "./access_format.ts";
- * escapeHeaderValue("h\xc3\xa9llo"); // 'h\\xc3\\xa9llo'
- * ```
  */
-export function escapeHeaderValue(value: string): string {
+function escapeHeaderValue(value: string): string {
   return BYTES_NEED_ESCAPE.test(value) ? escape(value, 0xff) : value;
 }
 

@@ -38,15 +38,8 @@ export function localTimestamp(ms: number): string {
 
 /**
  * `render` of the whole second, recomputed only when the second changes.
- *
- * @example
- * ```ts
- * import { perSecond } from "./timestamps.ts";
- * const year = perSecond((d) => String(d.getUTCFullYear()));
- * year(Date.now()); // computed once per second, however often it is called
- * ```
  */
-export function perSecond(render: (second: Date) => string): (ms: number) => string {
+function perSecond(render: (second: Date) => string): (ms: number) => string {
   let cachedSecond = NaN;
   let text = "";
   return (ms) => {

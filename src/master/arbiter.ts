@@ -9,7 +9,7 @@
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
-import { ExitCode, type RetireMessage } from "../ipc/protocol.ts";
+import { ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
@@ -75,10 +75,15 @@ const NO_EFFECTS: MasterEffects = {
   ready: () => Promise.resolve(),
 };
 
+// A quick stop's workers exit at once (their access log flushed); one that does not within
+// this is killed.
+const QUICK_STOP_KILL_MS = 1000;
+
 /** SIGINTs closer together than this are one Ctrl-C (see `#stopQuickly`). */
 const SAME_CTRL_C_MS = 500;
-// A handler that held the master longer than a heartbeat period: judge workers a turn later.
-const HELD_MS = 1000;
+// A handler that held the master longer than a heartbeat period (HEARTBEAT_MS): judge workers
+// a turn later.
+const HELD_MS = HEARTBEAT_MS;
 // After the master itself did not run for over HELD_MS (SIGSTOP, a frozen VM or container): no
 // worker is judged for this long, time for each to be heard again.
 const RESUMED_QUIET_MS = 1500;
@@ -271,7 +276,9 @@ export class Arbiter {
     if (this.#phase === "halting") return;
     this.#phase = "stopping";
     this.#log.info(`Shutting down quickly (${signal})`);
-    for (const w of this.workforce.workers.values()) await this.workforce.stop(w, 1000);
+    for (const w of this.workforce.workers.values()) {
+      await this.workforce.stop(w, QUICK_STOP_KILL_MS);
+    }
     await this.#finishIfEmpty();
   }
 

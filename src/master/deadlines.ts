@@ -12,6 +12,10 @@ import { drainSettlesAt } from "./workforce_plan.ts";
 import type { Workforce } from "./workforce.ts";
 import { LAST_WORDS_MS, type WorkerHandle } from "./worker_handle.ts";
 
+// A SIGKILL is not refused, but a process in uninterruptible sleep (a stuck disk) takes it late:
+// sent again after this rather than on every turn of the master loop.
+const SIGKILL_AGAIN_MS = 5000;
+
 /**
  * Applies every deadline due at `now`. Recycling and heartbeat checks of
  * serving workers only apply while `running` (not during the initial start
@@ -34,7 +38,7 @@ export async function enforceDeadlines(
     if (w.killAt !== null && now >= w.killAt) {
       log.warning(`${w.label} did not exit in time: sending SIGKILL`);
       w.process.kill("SIGKILL");
-      w.killAt = now + 5000;
+      w.killAt = now + SIGKILL_AGAIN_MS;
     } else if (isSilentWhileDraining(w, now, s.timeout)) {
       // Blocked while draining (a reload, a recycle, a stop): its listener still takes
       // connections it will never answer, for as long as graceful_timeout.
@@ -43,7 +47,7 @@ export async function enforceDeadlines(
       if (now - bootStart(w) < s.boot_timeout * 1000) continue;
       w.bootError = `no ready within ${s.boot_timeout} s (boot_timeout)`;
       w.process.kill("SIGKILL");
-      w.killAt = now + 5000;
+      w.killAt = now + SIGKILL_AGAIN_MS;
     } else if (w.state === "ready" && w.leaving === null && running) {
       if (heartbeatExpired({ silentMs: now - w.lastSeen }, s.timeout)) {
         await workforce.abort(w);

@@ -23,7 +23,7 @@
  */
 
 /** The signals held: those whose default action would end or stop the master. */
-export const HELD_SIGNALS = ["SIGHUP", "SIGTTIN", "SIGTTOU", "SIGUSR2"] as const;
+const HELD_SIGNALS = ["SIGHUP", "SIGTTIN", "SIGTTOU", "SIGUSR2"] as const;
 
 /** One of {@linkcode HELD_SIGNALS}. */
 export type HeldSignal = (typeof HELD_SIGNALS)[number];

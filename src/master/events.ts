@@ -84,12 +84,12 @@ export class EventQueue {
     this.#clock = clock;
   }
 
-  /** Adds an event; safe to call from a signal listener. */
   /** Events queued and not yet taken. */
   get pending(): number {
     return this.#events.length;
   }
 
+  /** Adds an event; safe to call from a signal listener. */
   push(event: MasterEvent): void {
     this.#events.push(event);
     this.#wake?.();

@@ -21,7 +21,7 @@ import type { Settings } from "../settings/table.ts";
 import { pathExists } from "../platform/path_exists.ts";
 
 /** How long the tree must be quiet before a batch of changes is reported. */
-export const DEBOUNCE_MS = 200;
+const DEBOUNCE_MS = 200;
 
 /** Directory names whose contents never trigger a reload, at any depth. */
 const IGNORED_DIRS = [".git", "node_modules"];

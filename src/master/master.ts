@@ -1,9 +1,9 @@
 /**
- * `herd serve`: the master's entry. Checks the addresses, preloads the app,
- * opens the metrics endpoint (if `metrics_bind` is set), writes the pidfile,
- * opens the control socket, installs signal listeners that only queue
- * events, and runs the {@linkcode Arbiter} until it decides the exit code;
- * then cleans up after itself.
+ * `herd serve`: the master's entry. Installs signal listeners that only
+ * queue events, checks the addresses, preloads the app (in a probe
+ * process), opens the metrics endpoint (if `metrics_bind` is set) and the
+ * control socket, writes the pidfile, and runs the {@linkcode Arbiter} until
+ * it decides the exit code; then cleans up after itself.
  *
  * @module
  */
@@ -75,7 +75,8 @@ export async function runMaster(
   if (unusableLog) return fail(unusableLog, ExitCode.Usage);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
-  // First: until a listener exists, HUP or TERM kills the master silently, TTIN stops it.
+  // First: until a listener exists, TERM, INT and QUIT end the master silently (HUP, TTIN,
+  // TTOU and USR2 are held since main.ts's first line, see early_signals.ts).
   const queue = new EventQueue(systemClock);
   using signals = listenForSignals(queue);
   const stoppedEarly = (signal: MasterSignal) => {

@@ -27,7 +27,7 @@ import { firstLine } from "../error_text.ts";
 import type { Workforce } from "./workforce.ts";
 
 /** The content type of the text exposition format 0.0.4. */
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** How often a master waiting for its predecessor's port tries again. */
 const RETRY_MS = 250;
@@ -83,15 +83,8 @@ export function workforceSnapshot(workforce: Workforce): MetricsSnapshot {
 /**
  * Answers one request to the metrics endpoint. Pure apart from calling
  * `render`, which is only called for a scrape.
- *
- * @example
- * ```ts
- * import { metricsResponse } from "./metrics_server.ts";
- * const res = metricsResponse(new Request("http://x/metrics"), () => "up 1\n");
- * res.status; // 200
- * ```
  */
-export function metricsResponse(req: Request, render: () => string): Response {
+function metricsResponse(req: Request, render: () => string): Response {
   if (new URL(req.url).pathname !== "/metrics") {
     return new Response("Not Found\n", { status: 404 });
   }
@@ -181,11 +174,6 @@ export class MetricsEndpoint {
   private constructor(options: MetricsEndpointOptions) {
     this.#options = options;
     this.#address = parseBind(options.bind);
-  }
-
-  /** True once the endpoint listens. */
-  get listening(): boolean {
-    return this.#server !== null;
   }
 
   /** Stops serving (and stops waiting for the port); idempotent. */

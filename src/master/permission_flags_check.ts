@@ -53,14 +53,8 @@ export async function permissionFlagsProblem(
 /**
  * The first of `flags` this Deno refuses, or null when it takes them all
  * (or `all` grants everything, which needs no flag of the user's).
- *
- * @example
- * ```ts
- * import { refusedPermissionFlag } from "./permission_flags_check.ts";
- * await refusedPermissionFlag(["--allow-env=DATABASE_URL"]); // null
- * ```
  */
-export async function refusedPermissionFlag(
+async function refusedPermissionFlag(
   flags: readonly string[],
   deno: string = Deno.execPath(),
 ): Promise<RefusedFlag | null> {

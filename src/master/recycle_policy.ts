@@ -91,7 +91,7 @@ export function recycleReason(limits: RecycleLimits, usage: WorkerUsage): Recycl
  * periods. A `timeout` of 1 s alone would expire between two on-time
  * heartbeats and kill every healthy worker.
  */
-export const MIN_SILENCE_MS: number = 2.5 * HEARTBEAT_MS;
+const MIN_SILENCE_MS: number = 2.5 * HEARTBEAT_MS;
 
 /**
  * True when a serving worker has been blocked for longer than `timeout`

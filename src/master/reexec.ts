@@ -59,14 +59,8 @@ export function takeUpgradePort(): number | null {
 /**
  * Spawns the new master: `serve` with the original arguments, told our pid
  * and the port we serve on.
- *
- * @example
- * ```ts
- * import { spawnSuccessor } from "./reexec.ts";
- * const child = spawnSuccessor(["app.ts", "--workers", "2"], 8000);
- * ```
  */
-export function spawnSuccessor(args: readonly string[], port: number): Deno.ChildProcess {
+function spawnSuccessor(args: readonly string[], port: number): Deno.ChildProcess {
   const { command, args: argv } = selfCommand(currentRuntime(), ["serve", ...args]);
   return new Deno.Command(command, {
     args: argv,

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { WORKER_COMMAND } from "../ipc/protocol.ts";
 
 /** Permission flags given to a re-executed script. Narrowing them is a data change. */
-export const WORKER_PERMISSIONS: readonly string[] = ["-A"];
+const WORKER_PERMISSIONS: readonly string[] = ["-A"];
 
 /** What the runtime says about how this program runs. */
 export interface SelfRuntime {

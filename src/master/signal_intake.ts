@@ -1,8 +1,9 @@
 /**
  * The master's signal listeners, installed first thing, before the
  * configuration's slow steps (preloading the app, opening sockets). Until
- * then, Deno's default action applies: HUP or TERM would kill the master
- * with no log line, and TTIN or TTOU would stop it.
+ * then, a stop signal takes Deno's default action (the master ends with no
+ * log line, having started nothing), and the others are held by
+ * `early_signals.ts`, which hands them over here.
  *
  * Every signal is queued for the arbiter (a listener never acts). A stop
  * signal (TERM, INT, QUIT) also settles {@linkcode SignalIntake.stopped}, so

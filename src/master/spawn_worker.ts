@@ -1,7 +1,8 @@
 /**
  * Starts one worker process (`__worker`: the worker's entry point, or this
  * program again; see `self_command.ts`), with the parent's environment plus
- * `_HERD_WORKER`, stdin piped and never written (the worker exits on its EOF
+ * `_HERD_WORKER` and its own `OTEL_RESOURCE_ATTRIBUTES` (see
+ * `worker_env.ts`), stdin piped and never written (the worker exits on its EOF
  * when the master dies), stdout and stderr shared with the master.
  *
  * @module
@@ -14,15 +15,8 @@ import { WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
 
 /**
  * The environment of a worker: the parent's plus its identity.
- *
- * @example
- * ```ts
- * import { workerEnv } from "./spawn_worker.ts";
- * workerEnv({ id: 1, token: "t", control: "/tmp/c.sock" }, { PATH: "/bin" });
- * // { PATH: "/bin", _HERD_WORKER: '{"id":1,"token":"t","control":"/tmp/c.sock"}' }
- * ```
  */
-export function workerEnv(
+function workerEnv(
   identity: WorkerIdentity,
   parent: Record<string, string>,
 ): Record<string, string> {

@@ -11,9 +11,9 @@
  * ```ts
  * import { withTelemetryResource } from "./worker_env.ts";
  * withTelemetryResource({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod" }, {
- *   workerId: 2, masterPid: 41, instanceId: "7f1c…",
+ *   workerId: 2, masterPid: 41, instanceId: "7f1c2a",
  * }).OTEL_RESOURCE_ATTRIBUTES;
- * // "deployment.environment=prod,service.instance.id=7f1c…,herd.worker.id=2,herd.master.pid=41"
+ * // "deployment.environment=prod,service.instance.id=7f1c2a,herd.worker.id=2,herd.master.pid=41"
  * ```
  *
  * @module

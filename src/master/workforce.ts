@@ -1,8 +1,9 @@
 /**
  * The workers the master owns and the effects it applies to them: spawn,
- * drain, stop, abort, kill. Each effect logs one line with the worker's id
- * and pid and runs the matching hook. Deciding *when* to apply them is the
- * arbiter's job (with the pure policies); this file only carries them out.
+ * drain, stop, abort, kill. Spawn, drain and abort log a line with the
+ * worker's id and pid, and each effect but `killAll` runs the matching
+ * hooks once per worker. Deciding *when* to apply them is the arbiter's job
+ * (with the pure policies); this file only carries them out.
  *
  * @module
  */
@@ -32,6 +33,10 @@ const RESTART_REASONS: ReadonlySet<ExitReason> = new Set([
   "reload",
   "scale_down",
 ]);
+
+// SIGABRT lets a blocked worker's runtime print where it was stuck; one that cannot even do
+// that is killed after this.
+const ABORT_KILL_MS = 2000;
 
 /** What a {@linkcode Workforce} needs from outside. */
 export interface WorkforceOptions {
@@ -245,7 +250,7 @@ export class Workforce {
     const serving = worker.leaving === null;
     this.#log.error(`WORKER TIMEOUT (pid: ${worker.pid})`);
     await this.hook({ name: "worker_abort", args: [worker.info()] });
-    this.#leave(worker, "timeout", 2000);
+    this.#leave(worker, "timeout", ABORT_KILL_MS);
     worker.aborted = true;
     worker.process.kill("SIGABRT");
     if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });

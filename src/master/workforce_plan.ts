@@ -17,12 +17,14 @@
  * @module
  */
 import type { ExitReason } from "../hooks.ts";
+import { DRAIN_LINGER_MS } from "../ipc/protocol.ts";
 
 /**
  * How long after a worker starts draining its listener may still be open:
- * the worker's linger (300 ms) plus its `shutdown()`.
+ * the worker's linger plus its `shutdown()`. (A worker still receiving an
+ * upload keeps it open longer; the next replacement does not wait for that.)
  */
-export const DRAIN_SETTLE_MS = 500;
+export const DRAIN_SETTLE_MS = DRAIN_LINGER_MS + 200;
 
 /**
  * Clock time when `worker`'s drain has settled ({@linkcode DRAIN_SETTLE_MS}

@@ -126,7 +126,7 @@ export function formatAddress(a: ListenAddress, scheme = "http"): string {
  * @example
  * ```ts
  * import { hostPort } from "./addresses.ts";
- * hostPort({ transport: "tcp", hostname: "::1", port: 80 }); // "[::1]:80"
+ * hostPort({ hostname: "::1", port: 80 }); // "[::1]:80"
  * ```
  */
 export function hostPort(a: { hostname: string; port: number }): string {

@@ -122,14 +122,8 @@ export class ConnectionHeaders {
 /**
  * Sets one header, copying the response first when its headers are
  * immutable (`Response.redirect()`, a response from `fetch()`).
- *
- * @example
- * ```ts
- * import { setHeader } from "./connection_headers.ts";
- * setHeader(Response.redirect("http://example.com/"), "connection", "close");
- * ```
  */
-export function setHeader(res: Response, name: string, value: string): Response {
+function setHeader(res: Response, name: string, value: string): Response {
   try {
     res.headers.set(name, value);
     return res;

@@ -10,8 +10,10 @@
  * reconnect, and the kernel hands the new connection to a sibling worker.
  *
  * The hard deadline (`graceMs`) is not here: `shutdown()` waits for every
- * handler with no limit and cannot be aborted safely (see the behaviour
- * notes), so the worker sets a timer that exits the process.
+ * handler with no limit and cannot be aborted safely (measured on Deno 2.9:
+ * aborting the serve signal after `shutdown()` began threw an uncaught
+ * `BadResource` that ended the process), so the worker sets a timer that
+ * exits the process.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@
  *
  * @module
  */
+import { DRAIN_LINGER_MS } from "../ipc/protocol.ts";
 import { sleep } from "../platform/timer.ts";
 
 /** Options of {@linkcode drainServers}. */
@@ -46,9 +49,6 @@ export interface DrainOptions {
 
 /** How often {@linkcode DrainOptions.receiving} is asked. */
 const RECEIVING_POLL_MS = 50;
-
-/** How long responses say `Connection: close` before the listeners close (measured). */
-export const DRAIN_LINGER_MS = 300;
 
 /**
  * Drains: resolves when every server has shut down, that is when the last

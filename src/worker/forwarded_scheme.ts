@@ -17,7 +17,7 @@
  * @example
  * ```ts
  * import { forwardedSchemeCheck } from "./forwarded_scheme.ts";
- * const mark = forwardedSchemeCheck(["127.0.0.1"]);
+ * const mark = forwardedSchemeCheck(["127.0.0.1"])!;
  * const req = new Request("http://example.com/", { headers: { "x-forwarded-proto": "https" } });
  * mark(req, { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 5000 } });
  * req.url; // "https://example.com/"

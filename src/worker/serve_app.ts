@@ -37,7 +37,7 @@ import { osErrorReason } from "../error_text.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 
 /** The worker slot that owns every Unix socket address. */
-export const UNIX_SOCKET_OWNER = 1;
+const UNIX_SOCKET_OWNER = 1;
 
 /**
  * Appended to a Unix socket's path to name the staging socket worker 1 binds

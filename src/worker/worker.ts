@@ -322,7 +322,7 @@ async function boot(
  * import { guardSettings } from "./worker.ts";
  * guardSettings({ worker_class: "async", worker_connections: 1000, timeout: 30, keepalive: 2,
  *   keepalive_requests: 1000, limit_request_line: 4094, limit_request_fields: 100,
- *   limit_request_field_size: 8190, limit_request_body: 0 }).timeoutS; // 30
+ *   limit_request_field_size: 8190, limit_request_body: 0, forwarded_allow_ips: [] }).timeoutS; // 30
  * ```
  */
 export function guardSettings(
@@ -362,15 +362,8 @@ export type GuardSettings = Pick<
 /**
  * Parses {@linkcode WORKER_ENV}; returns a one-line error instead when it is
  * missing or malformed.
- *
- * @example
- * ```ts
- * import { parseIdentity } from "./worker.ts";
- * parseIdentity('{"id":1,"token":"t","control":"/tmp/c.sock"}'); // { id: 1, ... }
- * parseIdentity(undefined); // "Missing _HERD_WORKER: this command is run by the Herd master"
- * ```
  */
-export function parseIdentity(raw: string | undefined): WorkerIdentity | string {
+function parseIdentity(raw: string | undefined): WorkerIdentity | string {
   if (raw === undefined) return `Missing ${WORKER_ENV}: this command is run by the Herd master`;
   try {
     const value = JSON.parse(raw);

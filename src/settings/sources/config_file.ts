@@ -62,7 +62,7 @@ const TOP_KEYS = [
 let importCount = 0;
 
 /** How long config.ts may take to load (its top-level code, awaits included). */
-export const CONFIG_LOAD_LIMIT_MS = 10_000;
+const CONFIG_LOAD_LIMIT_MS = 10_000;
 
 /**
  * Imports the config module at `path` (absolute). A missing file is a
