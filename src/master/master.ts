@@ -216,7 +216,7 @@ export async function runMaster(
           control,
           stopping: () => arbiter?.stopping ?? false,
         }),
-        ready: () => Promise.resolve(retire(upgradeFrom)),
+        ready: () => Promise.resolve(stopPredecessor(upgradeFrom)),
       },
     });
     try {
@@ -248,7 +248,7 @@ function fail(message: string, code: number): number {
 }
 
 // An upgraded master, once its workers serve, tells its predecessor to drain and exit.
-function retire(predecessor: number | null): void {
+function stopPredecessor(predecessor: number | null): void {
   if (predecessor === null) return;
   getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
   try {

@@ -1,8 +1,9 @@
 /**
- * The master's one-off steps around the loop: the checks that refuse a
- * start (TLS pair, busy addresses), the banner, the
- * `tcp_migrate_req` hint, re-resolving the configuration on HUP, the
- * auto-reload watcher, and removing Unix sockets at exit. Each is an effect with a one-line outcome.
+ * The master's steps around its loop: at start, the checks that refuse a
+ * start (TLS pair, busy addresses), the banner and the `tcp_migrate_req`
+ * hint; on every reload, re-resolving the configuration and moving the
+ * auto-reload watch; at exit, removing Unix sockets. Each is an effect with
+ * a one-line outcome.
  *
  * @module
  */
