@@ -12,7 +12,7 @@
  * @module
  */
 import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
-import { holdEarlySignals } from "./src/master/early_signals.ts";
+import { holdEarlySignals } from "./src/platform/early_signals.ts";
 
 if (import.meta.main) {
   // Before anything else loads: a HUP in the next ~30 ms would otherwise end the master.

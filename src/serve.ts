@@ -22,11 +22,11 @@
  */
 import type { UserConfig } from "./settings/user_config.ts";
 import type { Embedded } from "./embedded.ts";
-import { ExitCode, WORKER_ENV } from "./ipc/protocol.ts";
+import { ExitCode, PROBE_ENV, WORKER_ENV } from "./ipc/protocol.ts";
 import { embeddedApp } from "./worker/load_app.ts";
 import type { FetchHandler } from "./worker/request_guard.ts";
 import { errorMessage } from "./error_text.ts";
-import { holdEarlySignals } from "./master/early_signals.ts";
+import { holdEarlySignals } from "./platform/early_signals.ts";
 
 /** What `serve()` accepts as an app: what `deno serve` accepts as a default export. */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -49,6 +49,13 @@ export async function serve(app: App, config: UserConfig = {}): Promise<never> {
   } catch (error) {
     console.error(`error: ${errorMessage(error)}`);
     return Deno.exit(ExitCode.AppLoadError);
+  }
+  // Run by the master as the import probe: the program's imports loaded with the workers'
+  // permissions (or Deno ended it with the reason on stderr).
+  const probe = Deno.env.get(PROBE_ENV);
+  if (probe !== undefined) {
+    const { runImportProbe } = await import("./worker/import_probe.ts");
+    return Deno.exit(await runImportProbe({ ...JSON.parse(probe), app: "" }));
   }
   if (Deno.env.get(WORKER_ENV) !== undefined) {
     const { runWorker } = await import("./worker/worker.ts");

@@ -61,16 +61,14 @@ export async function runCheck(
     for (const problem of problems) console.error(`error: ${problem}`);
     return 2;
   }
-  if (options.embedded) {
-    // The embedded app was checked when serve() received it.
-    console.log("Configuration OK (config given to serve(), app given to serve())");
-    return 0;
-  }
   const { app } = resolved.settings;
   // Both in throwaway processes: an app's import may never return, end the process, or start
   // timers that throw later. First with every permission, then as a worker: an app that only
-  // the second refuses needs worker_permissions.
-  const anyway = await probeWorkerImport(resolved, workerUser, { everyPermission: true });
+  // the second refuses needs worker_permissions. (A program that calls serve() has loaded its
+  // app with every permission already, to run this check.)
+  const anyway = options.embedded
+    ? null
+    : await probeWorkerImport(resolved, workerUser, { everyPermission: true });
   const inWorker = anyway ?? await probeWorkerImport(resolved, workerUser);
   if (inWorker) {
     const message = anyway === null && inWorker.kind === "import"
@@ -81,9 +79,11 @@ export async function runCheck(
     return 2;
   }
   console.log(
-    `Configuration OK (${resolved.configPath ?? "no config.ts"}, app ${
-      app ?? "embedded default app"
-    })`,
+    options.embedded
+      ? "Configuration OK (config given to serve(), app given to serve())"
+      : `Configuration OK (${resolved.configPath ?? "no config.ts"}, app ${
+        app ?? "embedded default app"
+      })`,
   );
   for (const note of notes) console.error(`note: ${note}`);
   return 0;

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { releaseEarlySignals } from "../master/early_signals.ts";
+import { releaseEarlySignals } from "../platform/early_signals.ts";
 import { resolveSettings } from "../settings/resolve.ts";
 import { readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";

@@ -264,6 +264,24 @@ export const ExitCode = {
  */
 export const PROBE_EXIT = { loaded: 10, import: 11, unreachable: 12 } as const;
 
+/**
+ * Set in the environment of a program that calls `serve()` when the master runs it as the
+ * import probe: `serve()`, reached once the program's own imports loaded, then checks what
+ * the probe checks and exits with a {@linkcode PROBE_EXIT} code instead of serving. Its value
+ * is the probe's arguments, as JSON ({@linkcode ProbeArgs}).
+ */
+export const PROBE_ENV = "_HERD_PROBE";
+
+/** What the import probe loads and checks. */
+export interface ProbeArgs {
+  /** The app to import; empty when there is none to import (a program imported its own). */
+  app: string;
+  /** config.ts, when workers import it (worker hooks); empty otherwise. */
+  config: string;
+  /** `log:PATH` and `control:PATH` entries the workers' user must be able to reach. */
+  paths: string[];
+}
+
 /** One of {@linkcode ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

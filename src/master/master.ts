@@ -104,8 +104,9 @@ export async function runMaster(
   if ("message" in start) return fail(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
-  // An embedded app is already loaded: that is its preload.
-  if (settings.preload && !options.embedded) {
+  // A program that calls serve() loaded its app already, with the master's permissions: the
+  // probe still tells whether its workers can.
+  if (settings.preload) {
     const stop = new AbortController();
     signals.stopped.then(() => stop.abort());
     const problem = await probeWorkerImport(resolved, workerUser, { signal: stop.signal });

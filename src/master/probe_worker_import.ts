@@ -23,16 +23,17 @@
  * @module
  */
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Resolved } from "../settings/resolved.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { logFile } from "../logging/line_writer.ts";
-import { osErrorReason } from "../error_text.ts";
+import { osErrorReason, workerPermissionAdvice } from "../error_text.ts";
 import { after } from "../platform/timer.ts";
 import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime, HERD_MAIN, selfCommand } from "./self_command.ts";
 import { workerLaunch } from "./worker_launch.ts";
 import type { WorkerUser } from "./worker_user.ts";
-import { PROBE_EXIT } from "../ipc/protocol.ts";
+import { PROBE_ENV, PROBE_EXIT, type ProbeArgs } from "../ipc/protocol.ts";
 
 const PROBE = new URL("../worker/import_probe.ts", import.meta.url).href;
 
@@ -73,19 +74,32 @@ export async function probeWorkerImport(
   options: { signal?: AbortSignal; everyPermission?: boolean } = {},
 ): Promise<ProbeProblem | null> {
   const runtime = currentRuntime();
-  if (runtime.standalone || runtime.mainModule !== HERD_MAIN) return null;
+  if (runtime.standalone) return null;
+  // A program that calls serve() imports its app itself: it is run as its own probe.
+  const program = runtime.mainModule === HERD_MAIN ? null : runtime.mainModule;
   const s = resolved.settings;
   if (options.everyPermission) user = { uid: null, gid: null };
   const launch = workerLaunch(resolved, { user, control: controlSocketPath(s), port: s.port });
   const permissions = options.everyPermission ? ["-A"] : launch.runtime!.permissions;
-  const logs = [s.error_log, s.access_log].map(logFile).filter((f) => f !== null)
-    .map((f) => `log:${resolve(Deno.cwd(), f)}`);
-  const { command, args } = selfCommand({ ...launch.runtime!, permissions, mainModule: PROBE }, [
-    s.app ?? "",
-    workerConfigPath(resolved) ?? "",
-    ...logs,
-    `control:${resolve(Deno.cwd(), controlSocketPath(s))}`,
-  ]);
+  const probeArgs: ProbeArgs = {
+    app: program === null ? s.app ?? "" : "",
+    config: workerConfigPath(resolved) ?? "",
+    paths: [
+      ...[s.error_log, s.access_log].map(logFile).filter((f) => f !== null)
+        .map((f) => `log:${resolve(Deno.cwd(), f)}`),
+      `control:${resolve(Deno.cwd(), controlSocketPath(s))}`,
+    ],
+  };
+  const { command, args } = program === null
+    ? selfCommand({ ...launch.runtime!, permissions, mainModule: PROBE }, [
+      probeArgs.app,
+      probeArgs.config,
+      ...probeArgs.paths,
+    ])
+    : selfCommand({ ...launch.runtime!, permissions, mainModule: program }, ["__probe"]);
+  const loading = program === null
+    ? `app "${s.app ?? "(the default app)"}"`
+    : `"${program.startsWith("file:") ? fileURLToPath(program) : program}"`;
   const as = s.user === null || options.everyPermission ? "" : `as user "${s.user}"`;
   let child: Deno.ChildProcess;
   try {
@@ -96,7 +110,10 @@ export async function probeWorkerImport(
       stdin: "piped",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: {
+        NO_COLOR: "1",
+        ...(program === null ? {} : { [PROBE_ENV]: JSON.stringify(probeArgs) }),
+      },
       ...(user.uid !== null ? { uid: user.uid } : {}),
       ...(user.gid !== null ? { gid: user.gid } : {}),
     }).spawn();
@@ -118,7 +135,7 @@ export async function probeWorkerImport(
   });
   const stop = () => child.kill("SIGKILL");
   options.signal?.addEventListener("abort", stop, { once: true });
-  const [{ code }, output] = await Promise.all([child.status, lastBytes(child.stderr)]);
+  const [{ code, signal }, output] = await Promise.all([child.status, lastBytes(child.stderr)]);
   await child.stdin.close().catch(() => {});
   timer.cancel();
   options.signal?.removeEventListener("abort", stop);
@@ -140,7 +157,11 @@ export async function probeWorkerImport(
   const message = ownLine && lines.length > 0
     ? lines.at(-1)!
     : denoError !== undefined
-    ? `Cannot import app "${s.app ?? "(the default app)"}": ${denoError}`
+    ? `Cannot import ${loading}: ${
+      workerPermissionAdvice(denoError.replace(/^Uncaught (\(in promise\) )?/, ""))
+    }`
+    : signal !== null
+    ? `The process loading ${loading} as a worker would was killed by ${signal}`
     : `The app ended the process while loading (exit code ${code}): an app must not call ` +
       "Deno.exit() at import";
   const suffix = as && !message.includes(as) ? ` (${as})` : "";

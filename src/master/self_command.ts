@@ -29,6 +29,13 @@ export interface SelfRuntime {
   permissions?: readonly string[];
 }
 
+/**
+ * The unstable features a worker needs (`reusePort`; a request's signal that aborts only
+ * when its client goes away), given on its command line: deno.json's `"unstable"` is not
+ * there for a program that calls `serve()` from a project of its own.
+ */
+export const UNSTABLE_FLAGS: readonly string[] = ["--unstable-net", "--unstable-no-legacy-abort"];
+
 /** A program and its arguments, ready for `Deno.Command`. */
 export interface SelfCommand {
   command: string;
@@ -45,7 +52,8 @@ export interface SelfCommand {
  *   { standalone: false, execPath: "/usr/bin/deno", mainModule: "file:///srv/main.ts" },
  *   ["__worker"],
  * );
- * // { command: "/usr/bin/deno", args: ["run", "-A", "--no-prompt", "/srv/main.ts", "__worker"] }
+ * // { command: "/usr/bin/deno",
+ * //   args: ["run", "-A", ...UNSTABLE_FLAGS, "--no-prompt", "/srv/main.ts", "__worker"] }
  * ```
  */
 export function selfCommand(runtime: SelfRuntime, tail: readonly string[]): SelfCommand {
@@ -56,7 +64,7 @@ export function selfCommand(runtime: SelfRuntime, tail: readonly string[]): Self
   const permissions = runtime.permissions ?? WORKER_PERMISSIONS;
   return {
     command: runtime.execPath,
-    args: ["run", ...permissions, "--no-prompt", script, ...tail],
+    args: ["run", ...permissions, ...UNSTABLE_FLAGS, "--no-prompt", script, ...tail],
   };
 }
 
@@ -75,7 +83,7 @@ export const WORKER_ENTRY: string = new URL("../worker/entry.ts", import.meta.ur
  * ```ts
  * import { HERD_MAIN, workerCommand } from "./self_command.ts";
  * workerCommand({ standalone: false, execPath: "/usr/bin/deno", mainModule: HERD_MAIN }).args;
- * // ["run", "-A", "--no-prompt", "/…/src/worker/entry.ts", "__worker"]
+ * // ["run", "-A", ...UNSTABLE_FLAGS, "--no-prompt", "/…/src/worker/entry.ts", "__worker"]
  * ```
  */
 export function workerCommand(runtime: SelfRuntime): SelfCommand {

@@ -21,7 +21,7 @@
  * @module
  */
 import { type EventQueue, MASTER_SIGNALS, type MasterSignal } from "./events.ts";
-import { releaseEarlySignals } from "./early_signals.ts";
+import { releaseEarlySignals } from "../platform/early_signals.ts";
 
 const STOP_SIGNALS: ReadonlySet<MasterSignal> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
 

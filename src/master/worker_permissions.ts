@@ -8,7 +8,7 @@
  * | net | each bind (`host:port`; `unix:PATH` and its staging name) and the control socket |
  * | read | Herd's source, the app's directory, config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
  * | write | the log files, the sockets |
- * | env | `_HERD_WORKER`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
+ * | env | `_HERD_WORKER`, `_HERD_PROBE`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
  *
  * This protects against the app's bugs (a path traversal, an SSRF, a leaked
  * variable) and confines what code running in the app can reach. Static
@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { PROBE_ENV, WORKER_ENV } from "../ipc/protocol.ts";
 import { dirname, resolve } from "node:path";
 import { logFile } from "../logging/line_writer.ts";
 import { listenAddresses } from "../settings/addresses.ts";
@@ -119,7 +120,7 @@ export function workerPermissions(
     grant("read", dirname(path(file)));
     grant("write", path(file));
   }
-  grant("env", "_HERD_WORKER", `${settings.env_prefix}_*`, "OTEL_*", "NO_COLOR", "TERM");
+  grant("env", WORKER_ENV, PROBE_ENV, `${settings.env_prefix}_*`, "OTEL_*", "NO_COLOR", "TERM");
 
   for (const flag of extra) {
     const match = /^--allow-([a-z-]+)(?:=(.*))?$/.exec(flag);

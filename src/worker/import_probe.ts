@@ -8,7 +8,9 @@
  *
  * Usage: `deno run <worker permissions> import_probe.ts APP CONFIG [KIND:PATH...]`
  * (APP and CONFIG may be empty; `log:` and `control:` paths must be
- * reachable). Exits with `PROBE_EXIT.loaded` when everything loads (an exit
+ * reachable). A program that calls `serve()` is its own probe instead: run
+ * with `PROBE_ENV` set, it loads its imports and `serve()` calls
+ * {@linkcode runImportProbe}. Exits with `PROBE_EXIT.loaded` when everything loads (an exit
  * code 0 is then the app's own `Deno.exit(0)`); otherwise prints one line on
  * stderr and exits with another `PROBE_EXIT` code (`protocol.ts`).
  *
@@ -22,31 +24,50 @@
  * @module
  */
 import { firstLine } from "../error_text.ts";
-import { PROBE_EXIT } from "../ipc/protocol.ts";
+import { PROBE_EXIT, type ProbeArgs } from "../ipc/protocol.ts";
+import { holdEarlySignals } from "../platform/early_signals.ts";
 import { watchParent } from "./parent_watch.ts";
 import { loadApp } from "./load_app.ts";
 import { loadWorkerHooks } from "./worker_hooks.ts";
 
 if (import.meta.main) {
+  const [app = "", config = "", ...paths] = Deno.args;
+  Deno.exit(await runImportProbe({ app, config, paths }));
+}
+
+/**
+ * Loads and checks what `args` names; prints a problem in one line on stderr. Resolves with
+ * the {@linkcode PROBE_EXIT} code to exit with. Also what `serve()` runs in a program that
+ * the master started as the probe (`PROBE_ENV`), once the program's imports have loaded.
+ *
+ * @example
+ * ```ts
+ * import { runImportProbe } from "./import_probe.ts";
+ * await runImportProbe({ app: "", config: "", paths: [] }); // PROBE_EXIT.loaded
+ * ```
+ */
+export async function runImportProbe(args: ProbeArgs): Promise<number> {
+  // A HUP or TTIN sent to the master's process group (a terminal's hangup, `kill -- -PGID`)
+  // is the master's to queue: the probe must not die of it, and be taken for a failed import.
+  holdEarlySignals();
   // The master may die meanwhile (by SIGKILL): do not outlive it, as a worker would not.
   watchParent({ onGone: () => Deno.exit(1) });
-  const [app = "", config = "", ...paths] = Deno.args;
   try {
-    if (app !== "") await loadApp(app, Deno.cwd());
+    if (args.app !== "") await loadApp(args.app, Deno.cwd());
     // Which profile's hooks does not matter: the import is what may fail.
-    if (config !== "") await loadWorkerHooks({ configPath: config, profile: "" });
+    if (args.config !== "") await loadWorkerHooks({ configPath: args.config, profile: "" });
   } catch (error) {
     console.error(firstLine(error));
-    Deno.exit(PROBE_EXIT.import);
+    return PROBE_EXIT.import;
   }
-  for (const path of paths) {
+  for (const path of args.paths) {
     const problem = unreachable(path);
     if (problem !== null) {
       console.error(problem);
-      Deno.exit(PROBE_EXIT.unreachable);
+      return PROBE_EXIT.unreachable;
     }
   }
-  Deno.exit(PROBE_EXIT.loaded);
+  return PROBE_EXIT.loaded;
 }
 
 // The master creates a log file (and the control socket) and hands it to the workers' user;

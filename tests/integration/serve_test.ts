@@ -1,5 +1,13 @@
 import { assert, assertEquals } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, runHerd, startHerd } from "./_harness.ts";
+import {
+  assertNothingLost,
+  childPids,
+  fixtureApp,
+  loadLoop,
+  runHerd,
+  startHerd,
+  until,
+} from "./_harness.ts";
 
 Deno.test("serve: every worker answers and the master is off the data path", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "--workers", "2"] });
@@ -63,6 +71,23 @@ Deno.test("serve: an app that throws on import stops the master (preload on: exi
   assertEquals((await herd.waitForExit()).code, 4);
   await herd.waitForLog(/^error: .*Fixture crashed on import/);
   assertEquals(herd.lines.filter((l) => l.includes("Booting worker")).length, 0);
+});
+
+Deno.test("serve: a HUP that reaches the preload probe (a hangup of the process group) does not fail the start", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("slow_import.ts"), "-w", "1"],
+    waitReady: false,
+  });
+  let probe: number[] = [];
+  await until(
+    () => (probe = childPids(herd.masterPid, "import_probe")).length === 1,
+    5000,
+    "probe",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  Deno.kill(probe[0], "SIGHUP");
+  await herd.waitForLog(/Ready: 1 worker listening/, { timeoutMs: 10_000 });
+  assertEquals(await fetch(herd.url).then((r) => r.text()), "loaded\n");
 });
 
 Deno.test("serve: preload runs the app's code in a throwaway worker-like process, never in the master", async () => {

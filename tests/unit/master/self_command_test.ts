@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   HERD_MAIN,
   selfCommand,
+  UNSTABLE_FLAGS,
   WORKER_ENTRY,
   workerCommand,
 } from "../../../src/master/self_command.ts";
@@ -15,7 +16,7 @@ Deno.test("selfCommand re-runs the main script with permissions in script mode",
   };
   assertEquals(selfCommand(runtime, ["__worker"]), {
     command: "/usr/local/bin/deno",
-    args: ["run", "-A", "--no-prompt", "/srv/my app/main.ts", "__worker"],
+    args: ["run", "-A", ...UNSTABLE_FLAGS, "--no-prompt", "/srv/my app/main.ts", "__worker"],
   });
 });
 
@@ -29,6 +30,7 @@ Deno.test("selfCommand takes permissions as data", () => {
   assertEquals(selfCommand(runtime, ["serve", "app.ts"]).args, [
     "run",
     "-P=worker",
+    ...UNSTABLE_FLAGS,
     "--no-prompt",
     "/m.ts",
     "serve",
@@ -46,6 +48,7 @@ Deno.test("workerCommand starts Herd's own workers from the worker's entry point
   assertEquals(workerCommand({ ...deno, mainModule: HERD_MAIN }).args, [
     "run",
     "-A",
+    ...UNSTABLE_FLAGS,
     "--no-prompt",
     fileURLToPath(WORKER_ENTRY),
     "__worker",
@@ -54,6 +57,7 @@ Deno.test("workerCommand starts Herd's own workers from the worker's entry point
   assertEquals(workerCommand({ ...deno, mainModule: "file:///srv/svc.ts" }).args, [
     "run",
     "-A",
+    ...UNSTABLE_FLAGS,
     "--no-prompt",
     "/srv/svc.ts",
     "__worker",

@@ -31,7 +31,7 @@ Deno.test("workerPermissions: net on the binds, read on the app, write on the lo
     "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
     "--allow-read=/opt/herd,/srv/site,/srv,/tmp/herd-0/c.sock,/dev/stdin,/srv/logs",
     "--allow-write=/tmp/herd-0/c.sock,/srv/logs/access.log",
-    "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
+    "--allow-env=_HERD_WORKER,_HERD_PROBE,HERD_*,OTEL_*,NO_COLOR,TERM",
   ]);
 });
 
@@ -81,6 +81,6 @@ Deno.test("workerPermissions: a log on a standard stream needs no file permissio
     "--allow-net=127.0.0.1:8080,unix:/tmp/herd-0/c.sock",
     "--allow-read=/opt/herd,/srv/site,/srv,/tmp/herd-0/c.sock,/dev/stdin",
     "--allow-write=/tmp/herd-0/c.sock",
-    "--allow-env=_HERD_WORKER,HERD_*,OTEL_*,NO_COLOR,TERM",
+    "--allow-env=_HERD_WORKER,_HERD_PROBE,HERD_*,OTEL_*,NO_COLOR,TERM",
   ]);
 });

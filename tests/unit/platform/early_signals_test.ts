@@ -6,7 +6,7 @@
  */
 import { assertEquals } from "../../assert.ts";
 
-const MODULE = new URL("../../../src/master/early_signals.ts", import.meta.url).href;
+const MODULE = new URL("../../../src/platform/early_signals.ts", import.meta.url).href;
 
 Deno.test("holdEarlySignals keeps HUP, TTIN and USR2 for releaseEarlySignals, in order", async () => {
   const script = `
