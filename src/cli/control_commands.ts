@@ -164,8 +164,9 @@ async function findMaster(
   if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
   const others = await answeringSockets(userControlDirectory());
   // One on the same port (another host) first; else, when no port was asked for, the only one.
+  // A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
   const samePort = others.filter((o) =>
-    o.endsWith(`_${resolved.settings.port}/${CONTROL_SOCKET_NAME}`)
+    o.split("/").at(-2)!.split("+").some((bind) => bind.endsWith(`_${resolved.settings.port}`))
   );
   const portGiven = resolved.sources.port !== "default" || resolved.sources.bind !== "default";
   const only = samePort.length === 1
@@ -180,10 +181,12 @@ async function findMaster(
       return other;
     }
   }
+  const listed = others.slice(0, 3).map((o) => `"${o}"`).join(", ") +
+    (others.length > 3 ? ` and ${others.length - 3} more` : "");
   const hint = others.length > 0
-    ? `; ${others.length === 1 ? "a master answers" : "masters answer"} at ${
-      others.map((o) => `"${o}"`).join(", ")
-    }: pick one with --control-socket`
+    ? `; ${
+      others.length === 1 ? "a master answers" : "masters answer"
+    } at ${listed}: pick one with --control-socket`
     : "";
   return `No Herd master is running for ${path}${hint}`;
 }

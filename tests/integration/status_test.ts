@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
 
 async function herdCommand(
   args: string[],
@@ -75,6 +75,19 @@ Deno.test("status: finds the master started on another host (the production defa
     /^error: No Herd master is running for .*_1\/control\.sock; masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   assert(other.port !== herd.port);
+});
+
+Deno.test("status --port finds the master on that port that also has a unix: bind", async () => {
+  const env = { XDG_RUNTIME_DIR: await Deno.makeTempDir() };
+  const socket = `${await Deno.makeTempDir({ prefix: "herd-status-unix-" })}/h.sock`;
+  const port = String(freePort());
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "-b", `127.0.0.1:${port}`, "-b", `unix:${socket}`],
+    env,
+  });
+  const found = await herdCommand(["status", "--json", "--port", port], env);
+  assertEquals(found.code, 0, found.err);
+  assertEquals(JSON.parse(found.out).master.pid, herd.masterPid);
 });
 
 Deno.test("reopen-logs: a log directory moved away is made again; an unusable one fails the command", async () => {
