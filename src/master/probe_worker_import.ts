@@ -110,7 +110,10 @@ export async function probeWorkerImport(
       stdin: "piped",
       stdout: "null",
       stderr: "piped",
+      // A worker's environment: the .env file's variables where the master's has none.
       env: {
+        ...launch.env,
+        ...Deno.env.toObject(),
         NO_COLOR: "1",
         ...(program === null ? {} : { [PROBE_ENV]: JSON.stringify(probeArgs) }),
       },

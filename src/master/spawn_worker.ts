@@ -31,6 +31,8 @@ export interface WorkerLaunch {
   uid?: number | null;
   /** `group`: the worker's gid; null or absent keeps the master's. */
   gid?: number | null;
+  /** Variables to add where the master's environment has none (the .env file's). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function spawnWorker(
   const { command, args } = workerCommand(launch.runtime ?? currentRuntime());
   const child = new Deno.Command(command, {
     args,
-    env: workerEnv(identity, telemetryEnvFor(identity.id)),
+    env: workerEnv(identity, { ...launch.env, ...telemetryEnvFor(identity.id) }),
     clearEnv: true,
     stdin: "piped",
     stdout: "inherit",

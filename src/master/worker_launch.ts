@@ -44,7 +44,7 @@ export function workerLaunch(
     // Read only if the worker imports it: only for a worker-side hook.
     configPath: workerConfigPath(resolved),
   });
-  return { runtime: { ...currentRuntime(), permissions }, ...facts.user };
+  return { runtime: { ...currentRuntime(), permissions }, ...facts.user, env: resolved.dotenv };
 }
 
 /**

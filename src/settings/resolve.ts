@@ -235,6 +235,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       origins,
       configPath: file.path,
       envFilePath: dotenv.path,
+      dotenv: added,
       warnings: [
         ...knownToTheLog(processEnv, settings.access_log_format),
         ...dotenv.warnings,

@@ -23,6 +23,12 @@ export interface Resolved {
   configPath: string | null;
   /** Absolute path of the .env file read, or null. */
   envFilePath: string | null;
+  /**
+   * The variables of the .env file that the environment does not set. Workers get them in
+   * their environment, as Uvicorn's `--env-file` gives them to the app (which, with narrow
+   * worker permissions, may read those `worker_permissions` allows).
+   */
+  dotenv: Readonly<Record<string, string>>;
   /** One-line warnings to print at startup (unknown variables, risky values). */
   warnings: string[];
   /**

@@ -179,3 +179,28 @@ Deno.test("timeout: an upload cut at the deadline is its 503, not an app error",
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert(!herd.lines.slice(from).some((l) => /Error in the app/.test(l)), herd.lines.join("\n"));
 });
+
+Deno.test("reload: the .env file's variables reach the app, the environment's first, and a HUP re-reads them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-dotenv-app-" });
+  await Deno.writeTextFile(
+    `${dir}/app.ts`,
+    'export default () => new Response(`${Deno.env.get("DATABASE_URL")} ${Deno.env.get("REGION")}`);\n',
+  );
+  await Deno.writeTextFile(`${dir}/.env`, "DATABASE_URL=postgres://one\nREGION=from-dotenv\n");
+  await using herd = await startHerd({
+    args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-env=DATABASE_URL,REGION"],
+    cwd: dir,
+    env: { REGION: "from-environment" },
+  });
+  assertEquals(await fetch(herd.url).then((r) => r.text()), "postgres://one from-environment");
+  await Deno.writeTextFile(`${dir}/.env`, "DATABASE_URL=postgres://two\n");
+  const [old] = herd.workerPids();
+  const from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/Reload complete/, { from });
+  await herd.waitForLog(new RegExp(`\\(pid: ${old}\\) exited`), { from });
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const body = await fetch(herd.url, { client }).then((r) => r.text());
+  client.close();
+  assertEquals(body, "postgres://two from-environment");
+});

@@ -50,7 +50,7 @@ export const serverSettings = [
     parse: optional(text({ accepted: "a path to a .env file" })),
     default: null,
     doc:
-      "`.env` file to read. Unset: `./.env` if it exists. It never overrides a variable already in the environment.",
+      "`.env` file to read. Unset: `./.env` if it exists. It never overrides a variable already in the environment. Its variables also reach the workers' environment, for the app (which reads them with `worker_permissions`, e.g. `--allow-env=DATABASE_URL`); a HUP re-reads it.",
   }),
   defineSetting({
     name: "env_prefix",

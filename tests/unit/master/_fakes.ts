@@ -99,6 +99,7 @@ export function fakeResolved(overrides: Partial<Settings> = {}): Resolved {
     sources: {} as Resolved["sources"],
     configPath: null,
     envFilePath: null,
+    dotenv: {},
     origins: new Map(),
     warnings: [],
   };
