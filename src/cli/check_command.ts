@@ -74,8 +74,11 @@ export async function runCheck(
     const message = anyway === null && inWorker.kind === "import"
       ? `A worker cannot load what this check loaded with every permission: ${inWorker.message}`
       : inWorker.message;
+    // As serve prints it: the stack (at debug) first, the line that says what to do last.
+    if (resolved.settings.log_level === "debug" && inWorker.output.trim() !== "") {
+      console.error(inWorker.output.trimEnd());
+    }
     console.error(`error: ${message}`);
-    if (resolved.settings.log_level === "debug") console.error(inWorker.output);
     return 2;
   }
   console.log(

@@ -112,6 +112,9 @@ export async function runMaster(
     const problem = await probeWorkerImport(resolved, workerUser, { signal: stop.signal });
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     if (problem) {
+      if (settings.log_level === "debug" && problem.output.trim() !== "") {
+        console.error(problem.output.trimEnd());
+      }
       return fail(
         problem.message,
         problem.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage,

@@ -171,7 +171,8 @@ export async function probeWorkerImport(
   return {
     kind: code === PROBE_EXIT.unreachable ? "unreachable" : "import",
     message: message + suffix,
-    output,
+    // What led to its own line (the stack, at debug), without the line itself.
+    output: ownLine ? lines.slice(0, -1).join("\n") : output,
   };
 }
 

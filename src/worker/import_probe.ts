@@ -57,6 +57,9 @@ export async function runImportProbe(args: ProbeArgs): Promise<number> {
     // Which profile's hooks does not matter: the import is what may fail.
     if (args.config !== "") await loadWorkerHooks({ configPath: args.config, profile: "" });
   } catch (error) {
+    // The app's own stack (for `log_level` debug), then the one line the master reports last.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    if (cause instanceof Error && cause.stack) console.error(cause.stack);
     console.error(firstLine(error));
     return PROBE_EXIT.import;
   }

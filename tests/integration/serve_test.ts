@@ -73,6 +73,17 @@ Deno.test("serve: an app that throws on import stops the master (preload on: exi
   assertEquals(herd.lines.filter((l) => l.includes("Booting worker")).length, 0);
 });
 
+Deno.test("serve and check: an app that throws on import shows its stack only at log_level debug", async () => {
+  const app = fixtureApp("crash_on_import.ts");
+  for (const command of [["serve"], ["check"]]) {
+    const quiet = await runHerd([...command, app, "--port", "0"]);
+    assertEquals(quiet.stderr.split("\n").length, 1, quiet.stderr);
+    const debug = await runHerd([...command, app, "--port", "0", "--log-level", "debug"]);
+    assert(/at file:\/\/.*crash_on_import\.ts:\d+:\d+/.test(debug.stderr), debug.stderr);
+    assert(debug.stderr.split("\n").at(-1)!.startsWith("error: "), debug.stderr);
+  }
+});
+
 Deno.test("serve: a HUP that reaches the preload probe (a hangup of the process group) does not fail the start", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("slow_import.ts"), "-w", "1"],
