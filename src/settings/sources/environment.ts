@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { SETTINGS } from "../table.ts";
+import { settingByName, SETTINGS } from "../table.ts";
 import { envName } from "../setting.ts";
 import type { Origin, RawValue } from "../problems.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
@@ -74,7 +74,9 @@ export function readEnvironment(
     const origin = originOf(variable, options);
     const name = readable.get(variable);
     if (name !== undefined) {
-      values.set(name, { raw, origin });
+      if (isBlank(raw) && !acceptsEmpty(name)) {
+        warnings.push(`Ignored "${variable}" ${where(origin)}: empty, so "${name}" is left unset`);
+      } else values.set(name, { raw, origin });
       continue;
     }
     const setting = SETTINGS.find((s) => envName(s.name, prefix) === variable);
@@ -112,9 +114,27 @@ export function readPlatformVariables(
   const values = new Map<string, RawValue>();
   for (const [variable, name] of Object.entries(PLATFORM_VARIABLES)) {
     const raw = env[variable];
-    if (raw !== undefined) values.set(name, { raw, origin: originOf(variable, options) });
+    if (raw !== undefined && !isBlank(raw)) {
+      values.set(name, { raw, origin: originOf(variable, options) });
+    }
   }
   return values;
+}
+
+// A container platform or compose file passes a variable it has no value for as empty
+// (`HERD_WORKERS=`): unset, for a setting that no empty value means anything to (an empty
+// `HERD_ACCESS_LOG` still turns the access log off).
+function isBlank(raw: string): boolean {
+  return raw.trim() === "";
+}
+
+function acceptsEmpty(name: string): boolean {
+  try {
+    settingByName(name)!.parse("");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function originOf(variable: string, options: { dotenvFile?: string }): Origin {

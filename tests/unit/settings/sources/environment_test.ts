@@ -66,3 +66,14 @@ Deno.test("readPlatformVariables() maps PORT, HOST and WEB_CONCURRENCY, nothing 
   assertEquals(values.get("host")?.raw, "0.0.0.0");
   assertEquals(values.size, 3);
 });
+
+Deno.test("readEnvironment() leaves a setting unset for an empty variable no empty value means anything to", () => {
+  const env = { HERD_WORKERS: "", HERD_TIMEOUT: " ", HERD_ACCESS_LOG: "" };
+  const result = readEnvironment(env, { prefix: "HERD" });
+  assertEquals([...result.values.keys()], ["access_log"], "an empty access_log still means off");
+  assertEquals(result.warnings, [
+    'Ignored "HERD_WORKERS" (environment): empty, so "workers" is left unset',
+    'Ignored "HERD_TIMEOUT" (environment): empty, so "timeout" is left unset',
+  ]);
+  assertEquals(readPlatformVariables({ PORT: "", HOST: "0.0.0.0" }, {}).has("port"), false);
+});
