@@ -28,7 +28,7 @@
  */
 import { releaseEarlySignals } from "../platform/early_signals.ts";
 import { resolveSettings } from "../settings/resolve.ts";
-import { readArgv } from "../settings/sources/argv.ts";
+import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
@@ -187,8 +187,16 @@ async function dispatch(args: string[], context: { embedded?: Embedded }): Promi
     console.error(`error: Unknown command "${args[0]}": did you mean ${mistyped}?`);
     return 2;
   }
-  const json = (command.name === "config" || command.name === "status") &&
-    options.includes("--json");
+  const takesJson = command.name === "config" || command.name === "status";
+  // `--json` is the command's flag, not a setting's: the settings parser cannot suggest it.
+  const jsonTypo = takesJson
+    ? options.find((a) => /^--\w+$/.test(a) && a !== "--json" && didYouMean(a, ["--json"]))
+    : undefined;
+  if (jsonTypo !== undefined && !knownFlags().includes(jsonTypo)) {
+    console.error(`error: Unknown flag "${jsonTypo}": did you mean --json?`);
+    return 2;
+  }
+  const json = takesJson && options.includes("--json");
   const settingArgs = json ? withoutFirst(rest, "--json") : rest;
   return await runResolved(command, { args: settingArgs, json, embedded: context.embedded });
 }

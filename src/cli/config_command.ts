@@ -14,6 +14,8 @@
  *
  * @module
  */
+import { effectiveCpuCount } from "../platform/cpus.ts";
+import { workerCount } from "../master/worker_count.ts";
 import { SETTINGS } from "../settings/table.ts";
 import type { Resolved, Source } from "../settings/resolved.ts";
 
@@ -88,9 +90,15 @@ export function configJson(resolved: Resolved, options: { embedded?: boolean } =
  * ```
  */
 export function configTable(resolved: Resolved, options: { embedded?: boolean } = {}): string {
+  const s = resolved.settings;
   const rows = Object.entries(configEntries(resolved, options)).map(([name, { value, source }]) => [
     name,
-    typeof value === "string" ? value : JSON.stringify(value),
+    // What `auto` comes to on this machine (its CPUs, a cgroup's quota), as serve would start.
+    name === "workers" && value === "auto"
+      ? `auto (${workerCount(s.workers, effectiveCpuCount, s.worker_class)} here)`
+      : typeof value === "string"
+      ? value
+      : JSON.stringify(value),
     source,
   ]);
   const header = ["SETTING", "VALUE", "SOURCE"];

@@ -37,6 +37,8 @@ export interface BannerInfo {
   errorLog: string;
   /** The config.ts in use, `given to serve()` for an embedding program's config, or null. */
   configPath: string | null;
+  /** The app served: its path, `given to serve()`, or null for Herd's default app. */
+  app: string | null;
   /** `text` or `json`; shown only when it is not the default text. */
   logFormat: string;
 }
@@ -86,5 +88,6 @@ export function formatBanner(info: BannerInfo, options: BannerOptions = {}): str
     `${dim("Access log:")} ${logTarget(info.accessLog, "stdout")} · ` +
     `${dim("Error log:")} ${logTarget(info.errorLog, "stderr")}${format}`,
     `${dim("Config:")} ${info.configPath ?? "none (defaults, environment and flags)"}`,
+    `${dim("App:")} ${info.app ?? "Herd's default app (give one: serve app.ts)"}`,
   ];
 }

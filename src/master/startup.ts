@@ -128,6 +128,7 @@ export function printBanner(
     accessLog: s.access_log,
     errorLog: s.error_log,
     configPath: resolved.configPath ?? (shown.embeddedConfig ? "given to serve()" : null),
+    app: shown.embeddedConfig ? "given to serve()" : s.app,
     logFormat: s.log_format,
   }, { color: Deno.stdout.isTerminal() });
   console.log(lines.join("\n"));

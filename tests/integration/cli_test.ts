@@ -81,6 +81,10 @@ Deno.test("an unknown flag gives one line with a suggestion and exit 2", async (
   assertProblems(await herd({ args: ["config", "--wokers", "4"] }), [
     'Unknown flag "--wokers": did you mean --workers?',
   ]);
+  // A command's own flag too.
+  assertProblems(await herd({ args: ["status", "--jsn"] }), [
+    'Unknown flag "--jsn": did you mean --json?',
+  ]);
 });
 
 Deno.test("a mistyped command gives a suggestion", async () => {

@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../../assert.ts";
 import { configEntries, configJson, configTable } from "../../../src/cli/config_command.ts";
+import { effectiveCpuCount } from "../../../src/platform/cpus.ts";
 import { resolveSettings } from "../../../src/settings/resolve.ts";
 import { SETTINGS } from "../../../src/settings/table.ts";
 import type { Resolved } from "../../../src/settings/resolved.ts";
@@ -41,6 +42,9 @@ Deno.test("configTable() aligns one row per setting", async () => {
   const sourceColumn = lines[header].indexOf("SOURCE");
   for (const row of rows) assertEquals(row.length > sourceColumn, true, row);
   assertEquals(rows.find((r) => r.startsWith("port "))?.endsWith("default"), true);
+  // `auto` with what it comes to here, for async workers: the effective CPU count.
+  const workers = rows.find((r) => r.startsWith("workers "))!;
+  assertEquals(/ auto \((\d+) here\) /.exec(workers)?.[1], String(effectiveCpuCount()), workers);
 });
 
 Deno.test("configTable() under serve(app, config) names what was given to serve()", async () => {

@@ -16,6 +16,7 @@ const PRODUCTION: BannerInfo = {
   accessLog: "logs/access.log",
   errorLog: "logs/error.log",
   configPath: "/app/config.ts",
+  app: "app.ts",
   logFormat: "text",
 };
 
@@ -26,6 +27,7 @@ Deno.test("the production banner, plain", () => {
     "Workers: 4 (async)",
     "Access log: logs/access.log · Error log: logs/error.log",
     "Config: /app/config.ts",
+    "App: app.ts",
   ]);
 });
 
@@ -41,6 +43,10 @@ Deno.test("streams, no access log, no config, json and several addresses", () =>
   assertEquals(lines[1], "Listening at: http://127.0.0.1:8000, http://[::1]:8000");
   assertEquals(lines[3], "Access log: off · Error log: stderr (json)");
   assertEquals(lines[4], "Config: none (defaults, environment and flags)");
+  assertEquals(
+    formatBanner({ ...PRODUCTION, app: null })[5],
+    "App: Herd's default app (give one: serve app.ts)",
+  );
   assertEquals(
     formatBanner({ ...PRODUCTION, accessLog: "-" })[3].startsWith("Access log: stdout"),
     true,
