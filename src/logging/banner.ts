@@ -9,13 +9,15 @@
  * for (const line of formatBanner({
  *   version: "0.1.0", pid: 123, addresses: ["0.0.0.0:8080"], workers: 4,
  *   workerClass: "async", env: "production", accessLog: "logs/access.log",
- *   errorLog: "logs/error.log", configPath: "/app/config.ts", logFormat: "text",
+ *   errorLog: "logs/error.log", configPath: "/app/config.ts", app: "app.ts",
+ *   logFormat: "text",
  * })) console.log(line);
  * // Herd 0.1.0 (pid 123) — production
  * // Listening at: http://0.0.0.0:8080
  * // Workers: 4 (async)
  * // Access log: logs/access.log · Error log: logs/error.log
  * // Config: /app/config.ts
+ * // App: app.ts
  * ```
  *
  * @module
@@ -68,7 +70,8 @@ function logTarget(target: string | null, stream: string): string {
  * import { formatBanner } from "./banner.ts";
  * const lines = formatBanner({
  *   version: "0.1.0", pid: 1, addresses: ["[::1]:8000"], workers: 1, workerClass: "async",
- *   env: "development", accessLog: "-", errorLog: "-", configPath: null, logFormat: "text",
+ *   env: "development", accessLog: "-", errorLog: "-", configPath: null, app: null,
+ *   logFormat: "text",
  * }, { color: true });
  * ```
  */
