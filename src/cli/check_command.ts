@@ -24,7 +24,7 @@ import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
 import { logFile } from "../logging/line_writer.ts";
-import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
+import { blockingAncestor, missingParent, pathExists } from "../platform/path_exists.ts";
 import { probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 
@@ -106,6 +106,10 @@ async function pathProblems(
     if (found.exists && !found.isSocket) {
       problems.push(`"control_socket" is "${control}": taken by a file that is not a socket`);
     }
+    // serve makes the socket's own directory, not the ones above it.
+    const dir = resolve(cwd, control, "..");
+    const above = pathExists(dir) ? null : missingParent(dir);
+    if (above !== null) problems.push(`"control_socket" has "${control}": no directory "${above}"`);
   }
   const created: [string, string][] = settings.bind
     .filter((entry) => entry.trim().startsWith("unix:"))

@@ -169,7 +169,18 @@ export async function listenControl(
     }
     await Deno.chmod(parent, 0o711);
   }
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (options.privateDirectory) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  else if (!existed) {
+    // A configured socket gets its own directory made (`/run/herd`), not a path of them: a
+    // mistyped `/srv/hred/run/c.sock` would otherwise leave directories behind, as root.
+    const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
+    await Deno.mkdir(dir, { mode: 0o700 }).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Deno.errors.NotFound(`no directory "${parent}" to make "${dir}" in`);
+      }
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    });
+  }
   // Only a directory that is Herd's: a configured socket may sit in a shared one (/run, /tmp),
   // whose mode is not Herd's to change.
   if (!existed || options.privateDirectory) {

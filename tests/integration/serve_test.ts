@@ -206,6 +206,17 @@ Deno.test("serve: a pidfile or control socket that cannot be made is one line na
   }
 });
 
+Deno.test("serve and check: a control socket makes its own directory, not a path of them", async () => {
+  const base = await Deno.makeTempDir({ prefix: "herd-control-dir-" });
+  const deep = `${base}/missing/run/c.sock`;
+  for (const command of ["serve", "check"]) {
+    const { code, stderr } = await runHerd([command, "-p", "0", "--control-socket", deep]);
+    assertEquals(code, 2, stderr);
+    assert(stderr.includes(`no directory "${base}/missing"`), stderr);
+  }
+  assertEquals([...Deno.readDirSync(base)], [], "nothing was made");
+});
+
 Deno.test("serve: a control socket path that is a regular file is refused, and the file kept", async () => {
   const dir = await Deno.makeTempDir();
   const victim = `${dir}/notes.txt`;
