@@ -173,6 +173,11 @@ export async function runHook<N extends HookName>(
  */
 export function hookFailureLogger(log: Logger): (name: HookName, error: unknown) => void {
   return (name, error) => {
+    // config.ts is imported as `config.ts?load=<n>` (a reload must not get the cached module):
+    // its stack names the file as the user wrote it.
+    if (error instanceof Error && error.stack) {
+      error.stack = error.stack.replace(/(\.[cm]?[jt]sx?)\?load=[\d.]+/g, "$1");
+    }
     // The error as a property: text lines add its stack, JSON lines carry it whole.
     log.error(
       `Hook "${name}" failed: ${errorMessage(error)}`,

@@ -223,6 +223,8 @@ export class Arbiter {
           for (const w of this.workforce.workers.values()) {
             await w.link?.send({ type: "reopen_logs" });
           }
+          // The first line of a rotated error log says how it began.
+          if (problems.length === 0) this.#log.info("Log files reopened (reopen-logs)");
           return problems.length === 0 ? null : problems.join("; ");
         },
       }),

@@ -231,7 +231,8 @@ Deno.test("access log: production writes logs/ in the working directory; reopen-
   const rotated = readLines(`${access}.1`);
   assertEquals(rotated.length, 1);
   assertMatch(rotated[0], /"GET \/before HTTP\/1\.1" 200/);
-  const newErrors = await linesOf(error, 1);
+  const newErrors = await linesOf(error, 2);
+  assertMatch(newErrors[0], /\[INFO\] Log files reopened \(reopen-logs\)$/);
   assert(newErrors.some((l) => /Number of workers: 2 \(was 1\)/.test(l)), newErrors.join("\n"));
   const oldErrors = readLines(`${error}.1`);
   assert(oldErrors.some((l) => /Ready: 1 worker listening/.test(l)));

@@ -35,6 +35,9 @@ Deno.test("hooks: a hook that throws is logged with its name and nothing crashes
   const config = `export default { when_ready: () => { throw new Error("hook boom"); } };\n`;
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], config });
   await herd.waitForLog(/Hook "when_ready" failed: hook boom/);
+  // Its stack names config.ts as written, not the `?load=` URL it was imported by.
+  const at = await herd.waitForLog(/at .*config\.ts/);
+  assert(!at.includes("?load="), at);
   assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
 });
 
