@@ -144,8 +144,8 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     );
   }
   const platform = new Map([
-    ...readPlatformVariables(added, { dotenvFile: dotenvDisplay }),
-    ...readPlatformVariables(env, {}),
+    ...readPlatformVariables(added, { dotenvFile: dotenvDisplay, warnings: dotenvEnv.warnings }),
+    ...readPlatformVariables(env, { warnings: processEnv.warnings }),
   ]);
 
   const profileChoice = decide("env", [

@@ -66,6 +66,12 @@ export interface Setting<N extends string = string, T = unknown> {
   readonly cli?: boolean;
   /** False for settings that cannot come from the environment. Default true. */
   readonly env?: boolean;
+  /**
+   * True when an empty value is the documented way to turn the setting off (`HERD_ACCESS_LOG=`).
+   * For any other setting an empty variable counts as unset, as container platforms pass a
+   * variable they have no value for.
+   */
+  readonly emptyTurnsOff?: boolean;
   /** True when this setting is the positional argument of `serve`/`check`. */
   readonly positional?: boolean;
 }

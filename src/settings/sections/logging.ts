@@ -42,6 +42,7 @@ export const loggingSettings = [
     section: SECTION,
     meta: "PATH",
     parse: optional(text({ accepted: "a file path, - for stdout, or empty for off" })),
+    emptyTurnsOff: true,
     default: { development: "-", production: "logs/access.log" },
     doc:
       "Access log: a file path, `-` for stdout (`/dev/stdout` and `/dev/stderr` name the streams too), or empty (`null` in config.ts) for off.",

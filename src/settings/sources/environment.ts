@@ -74,9 +74,9 @@ export function readEnvironment(
     const origin = originOf(variable, options);
     const name = readable.get(variable);
     if (name !== undefined) {
-      if (isBlank(raw) && !acceptsEmpty(name)) {
-        warnings.push(`Ignored "${variable}" ${where(origin)}: empty, so "${name}" is left unset`);
-      } else values.set(name, { raw, origin });
+      if (!isBlank(raw)) values.set(name, { raw, origin });
+      else if (settingByName(name)!.emptyTurnsOff) values.set(name, { raw: "", origin });
+      else warnings.push(emptyWarning(variable, origin, name));
       continue;
     }
     const setting = SETTINGS.find((s) => envName(s.name, prefix) === variable);
@@ -109,32 +109,27 @@ export function readEnvironment(
  */
 export function readPlatformVariables(
   env: Readonly<Record<string, string>>,
-  options: { dotenvFile?: string },
+  options: { dotenvFile?: string; warnings?: string[] },
 ): Map<string, RawValue> {
   const values = new Map<string, RawValue>();
   for (const [variable, name] of Object.entries(PLATFORM_VARIABLES)) {
     const raw = env[variable];
-    if (raw !== undefined && !isBlank(raw)) {
-      values.set(name, { raw, origin: originOf(variable, options) });
-    }
+    if (raw === undefined) continue;
+    const origin = originOf(variable, options);
+    if (!isBlank(raw)) values.set(name, { raw, origin });
+    else options.warnings?.push(emptyWarning(variable, origin, name));
   }
   return values;
 }
 
 // A container platform or compose file passes a variable it has no value for as empty
-// (`HERD_WORKERS=`): unset, for a setting that no empty value means anything to (an empty
-// `HERD_ACCESS_LOG` still turns the access log off).
+// (`HERD_WORKERS=`): unset, unless an empty value is how the setting is turned off.
 function isBlank(raw: string): boolean {
   return raw.trim() === "";
 }
 
-function acceptsEmpty(name: string): boolean {
-  try {
-    settingByName(name)!.parse("");
-    return true;
-  } catch {
-    return false;
-  }
+function emptyWarning(variable: string, origin: Origin, name: string): string {
+  return `Ignored "${variable}" ${where(origin)}: empty, so "${name}" is left unset`;
 }
 
 function originOf(variable: string, options: { dotenvFile?: string }): Origin {

@@ -67,13 +67,19 @@ Deno.test("readPlatformVariables() maps PORT, HOST and WEB_CONCURRENCY, nothing 
   assertEquals(values.size, 3);
 });
 
-Deno.test("readEnvironment() leaves a setting unset for an empty variable no empty value means anything to", () => {
-  const env = { HERD_WORKERS: "", HERD_TIMEOUT: " ", HERD_ACCESS_LOG: "" };
+Deno.test("readEnvironment() leaves a setting unset for an empty variable, unless empty turns it off", () => {
+  const env = { HERD_WORKERS: "", HERD_APP: " ", HERD_USER: "", HERD_ACCESS_LOG: " " };
   const result = readEnvironment(env, { prefix: "HERD" });
-  assertEquals([...result.values.keys()], ["access_log"], "an empty access_log still means off");
+  assertEquals([...result.values.entries()], [
+    ["access_log", { raw: "", origin: { source: "env", variable: "HERD_ACCESS_LOG" } }],
+  ]);
   assertEquals(result.warnings, [
     'Ignored "HERD_WORKERS" (environment): empty, so "workers" is left unset',
-    'Ignored "HERD_TIMEOUT" (environment): empty, so "timeout" is left unset',
+    'Ignored "HERD_APP" (environment): empty, so "app" is left unset',
+    'Ignored "HERD_USER" (environment): empty, so "user" is left unset',
   ]);
-  assertEquals(readPlatformVariables({ PORT: "", HOST: "0.0.0.0" }, {}).has("port"), false);
+  const warnings: string[] = [];
+  const platform = readPlatformVariables({ PORT: "", HOST: "0.0.0.0" }, { warnings });
+  assertEquals([...platform.keys()], ["host"]);
+  assertEquals(warnings, ['Ignored "PORT" (environment): empty, so "port" is left unset']);
 });
