@@ -161,6 +161,14 @@ async function findMaster(
   const path = controlSocketPath(resolved.settings);
   const first = await connect(path);
   if (first !== null) return first;
+  // During a USR2 upgrade the old master answers at `.oldbin` until the new one listens.
+  const aside = await connect(`${path}.oldbin`);
+  if (aside !== null && typeof aside !== "string") {
+    console.error(
+      `No master at ${path} yet (an upgrade under way?); asking the one at ${aside.path}`,
+    );
+    return aside;
+  }
   if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
   const others = await answeringSockets(userControlDirectory());
   // One on the same port (another host) first; else, when no port was asked for, the only one.

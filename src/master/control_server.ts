@@ -134,6 +134,11 @@ export class ControlEndpoint {
 
   readonly #group: number | null;
   readonly #privateDirectory: boolean;
+  // Made for this socket (the private one, or a configured path's last directory): removed
+  // with it, when empty.
+  #ownDirectory = false;
+  // The socket's inode once moved aside: what close() may remove there, and nothing else.
+  #asideIno: number | null = null;
 
   /**
    * Opens the socket at `path` and starts queueing its peers' frames.
@@ -157,6 +162,9 @@ export class ControlEndpoint {
   ): Promise<ControlEndpoint> {
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.#claim(path);
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    endpoint.#ownDirectory = endpoint.#privateDirectory ||
+      await Deno.stat(dir).then(() => false, () => true);
     endpoint.#listener = await listenControl(path, {
       group: endpoint.#group,
       privateDirectory: endpoint.#privateDirectory,
@@ -190,6 +198,7 @@ export class ControlEndpoint {
     const aside = `${this.#home}.oldbin`;
     await Deno.rename(this.#home, aside);
     this.#path = aside;
+    this.#asideIno = (await Deno.lstat(aside)).ino;
   }
 
   /** Moves the socket back to its configured path (the new master did not take over). */
@@ -198,6 +207,7 @@ export class ControlEndpoint {
     await this.#claim(this.#home);
     await Deno.rename(this.#path, this.#home);
     this.#path = this.#home;
+    this.#asideIno = null;
   }
 
   /** Stops accepting and removes the socket (and its directory, when Herd's own and empty). */
@@ -209,9 +219,12 @@ export class ControlEndpoint {
     if (this.#path === this.#home) this.#listener.close();
     else this.#listener.unref();
     this.#listener = null;
-    await Deno.remove(this.#path).catch(() => {});
+    // Moved aside, the name may have been taken since by a later master's own hand-over.
+    const ours = this.#asideIno === null ||
+      await Deno.lstat(this.#path).then((info) => info.ino === this.#asideIno, () => false);
+    if (ours) await Deno.remove(this.#path).catch(() => {});
     // Not recursive: a successor that listens there keeps its socket (and directory).
-    if (this.#privateDirectory) {
+    if (this.#ownDirectory) {
       await Deno.remove(this.#home.slice(0, this.#home.lastIndexOf("/"))).catch(() => {});
     }
   }

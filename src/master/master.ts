@@ -22,7 +22,7 @@ import { listenForSignals } from "./signal_intake.ts";
 import { freePort } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
-import { removePidfile, writePidfile } from "./pidfile.ts";
+import { mayBeMaster, removePidfile, writePidfile } from "./pidfile.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
@@ -219,6 +219,7 @@ export async function runMaster(
           pidfile: settings.pidfile,
           control,
           stopping: () => arbiter?.stopping ?? false,
+          predecessor: upgradeFrom,
         }),
         ready: () => Promise.resolve(stopPredecessor(upgradeFrom)),
       },
@@ -254,6 +255,10 @@ function fail(message: string, code: number): number {
 // An upgraded master, once its workers serve, tells its predecessor to drain and exit.
 function stopPredecessor(predecessor: number | null): void {
   if (predecessor === null) return;
+  // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's.
+  if (!mayBeMaster(predecessor)) {
+    return getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
+  }
   getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
   try {
     Deno.kill(predecessor, "SIGTERM");

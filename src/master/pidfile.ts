@@ -28,12 +28,22 @@ export async function writePidfile(path: string, pid: number): Promise<void> {
   await Deno.writeTextFile(path, `${pid}\n`);
 }
 
-// Linux's /proc: running, and the same executable as this one (Deno, or this compiled
-// binary). One whose executable cannot be read (another user's) is taken as a master. Without
-// /proc, a stale pidfile cannot be told from a live one without signalling: overwritten.
-function mayBeMaster(pid: number): boolean {
+/**
+ * Whether `pid` may be a Herd master, from Linux's /proc: running (not a zombie), and the same
+ * executable as this process (Deno, or this compiled binary). One whose executable cannot be
+ * read (another user's) is taken as a master. Without /proc it cannot be told without
+ * signalling: false.
+ *
+ * @example
+ * ```ts
+ * import { mayBeMaster } from "./pidfile.ts";
+ * mayBeMaster(Deno.pid); // true
+ * ```
+ */
+export function mayBeMaster(pid: number): boolean {
   try {
-    Deno.statSync(`/proc/${pid}`);
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return false;
   } catch {
     return false;
   }

@@ -165,6 +165,9 @@ export async function probeWorkerImport(
     }`
     : signal !== null
     ? `The process loading ${loading} as a worker would was killed by ${signal}`
+    : program !== null
+    ? `${loading} ended (exit code ${code}) without calling serve(), run as its workers are ` +
+      "(with worker permissions): it must call serve() whatever its arguments"
     : `The app ended the process while loading (exit code ${code}): an app must not call ` +
       "Deno.exit() at import";
   const suffix = as && !message.includes(as) ? ` (${as})` : "";

@@ -9,7 +9,7 @@
 import { errorMessage, osErrorReason } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { ControlEndpoint } from "./control_server.ts";
-import { retirePidfile } from "./pidfile.ts";
+import { mayBeMaster, retirePidfile } from "./pidfile.ts";
 import { currentRuntime, selfCommand } from "./self_command.ts";
 
 /** Set in a new master's environment to the pid of the master it replaces. */
@@ -81,6 +81,8 @@ export interface UpgradeOptions {
   control: ControlEndpoint;
   /** True once this master stops: told to by its successor (it took over), or by anyone. */
   stopping: () => boolean;
+  /** The master this one replaced in an upgrade, or null. */
+  predecessor: number | null;
 }
 
 /**
@@ -107,6 +109,14 @@ export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
   };
   return async () => {
     if (successor) return log.warning("Upgrade ignored: a new master is already starting");
+    // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
+    // "Parent exists").
+    const predecessor = options.predecessor;
+    if (predecessor !== null && mayBeMaster(predecessor)) {
+      return log.warning(
+        `Upgrade ignored: the master this one replaced (pid: ${predecessor}) is still draining`,
+      );
+    }
     try {
       await options.control.handOver();
     } catch (error) {

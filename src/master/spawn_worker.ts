@@ -54,7 +54,12 @@ export function spawnWorker(
   const { command, args } = workerCommand(launch.runtime ?? currentRuntime());
   const child = new Deno.Command(command, {
     args,
-    env: workerEnv(identity, { ...launch.env, ...telemetryEnvFor(identity.id) }),
+    // The .env file's variables where the master's environment has none, its
+    // OTEL_RESOURCE_ATTRIBUTES included.
+    env: workerEnv(
+      identity,
+      telemetryEnvFor(identity.id, { ...launch.env, ...Deno.env.toObject() }),
+    ),
     clearEnv: true,
     stdin: "piped",
     stdout: "inherit",

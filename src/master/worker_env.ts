@@ -63,8 +63,9 @@ export function withTelemetryResource(
 }
 
 /**
- * This process's environment with the resource attributes of worker
- * `workerId` (a fresh instance id each call: each spawn is a new instance).
+ * `env` (by default this process's environment) with the resource
+ * attributes of worker `workerId` (a fresh instance id each call: each
+ * spawn is a new instance).
  *
  * @example
  * ```ts
@@ -72,8 +73,11 @@ export function withTelemetryResource(
  * telemetryEnvFor(1).OTEL_RESOURCE_ATTRIBUTES; // "...,service.instance.id=<uuid>,herd.worker.id=1,..."
  * ```
  */
-export function telemetryEnvFor(workerId: number): Record<string, string> {
-  return withTelemetryResource(Deno.env.toObject(), {
+export function telemetryEnvFor(
+  workerId: number,
+  env: Record<string, string> = Deno.env.toObject(),
+): Record<string, string> {
+  return withTelemetryResource(env, {
     workerId,
     masterPid: Deno.pid,
     instanceId: crypto.randomUUID(),

@@ -18,7 +18,8 @@
 import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { workerConfigPath } from "./master_hooks.ts";
-import { currentRuntime } from "./self_command.ts";
+import { currentRuntime, HERD_MAIN } from "./self_command.ts";
+import { fileURLToPath } from "node:url";
 import type { WorkerLaunch } from "./spawn_worker.ts";
 import { localHerdRoot, workerPermissions } from "./worker_permissions.ts";
 import type { WorkerUser } from "./worker_user.ts";
@@ -37,14 +38,20 @@ export function workerLaunch(
   resolved: Resolved,
   facts: { user: WorkerUser; control: string; port: number },
 ): WorkerLaunch {
+  const runtime = currentRuntime();
+  const program = !runtime.standalone && runtime.mainModule !== HERD_MAIN &&
+      runtime.mainModule.startsWith("file:")
+    ? fileURLToPath(runtime.mainModule)
+    : null;
   const permissions = workerPermissions({ ...resolved.settings, port: facts.port }, {
+    program,
     herdRoot: localHerdRoot(),
     cwd: Deno.cwd(),
     control: facts.control,
     // Read only if the worker imports it: only for a worker-side hook.
     configPath: workerConfigPath(resolved),
   });
-  return { runtime: { ...currentRuntime(), permissions }, ...facts.user, env: resolved.dotenv };
+  return { runtime: { ...runtime, permissions }, ...facts.user, env: resolved.dotenv };
 }
 
 /**

@@ -6,7 +6,7 @@
  * | permission | on |
  * |---|---|
  * | net | each bind (`host:port`; `unix:PATH` and its staging name) and the control socket |
- * | read | Herd's source, the app's directory, config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
+ * | read | Herd's source, the app's directory (a `serve()` program's), config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
  * | write | the log files, the sockets |
  * | env | `_HERD_WORKER`, `_HERD_PROBE`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
  *
@@ -59,6 +59,11 @@ export interface PermissionFacts {
   control: string;
   /** Absolute path of the config.ts workers import for their hooks, or null (see `workerConfigPath`). */
   configPath: string | null;
+  /**
+   * Absolute path of the program that calls `serve()`, whose workers run it again: its
+   * directory is read as an app's is. Null for Herd's own `main.ts`. @default {null}
+   */
+  program?: string | null;
 }
 
 const ALL = ["-A"];
@@ -110,6 +115,7 @@ export function workerPermissions(
   }
   if (facts.herdRoot !== null) grant("read", facts.herdRoot);
   if (settings.app !== null) grant("read", dirname(path(settings.app)));
+  if (facts.program) grant("read", dirname(facts.program));
   // Its directory, not the file alone: a config.ts often imports its hooks from beside it.
   if (facts.configPath !== null) grant("read", dirname(facts.configPath));
   grantUnix(facts.control);

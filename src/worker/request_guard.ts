@@ -119,8 +119,10 @@ export interface RequestGuard extends Disposable {
   /** Requests whose response the app has not given yet (queued ones included). */
   readonly inFlight: number;
   /**
-   * True while a request still waiting for its response has a body, which the app may be
-   * reading: `server.shutdown()` would cut that read (Deno closes half-received requests).
+   * True while the app reads the body of a request it has not answered yet (an upload):
+   * `server.shutdown()` would cut that read (Deno closes half-received requests). A body the
+   * app has not started on does not count: waiting for it would keep the listener taking new
+   * connections for as long as the app takes to answer.
    */
   readonly receivingBodies: boolean;
   /** Counters for a heartbeat. */
@@ -228,7 +230,7 @@ class Guard implements RequestGuard {
 
   get receivingBodies(): boolean {
     for (const entry of this.#inFlight) {
-      if (entry.req !== null && entry.req.body !== null) return true;
+      if (entry.req?.bodyUsed) return true;
     }
     return false;
   }

@@ -18,13 +18,16 @@ async function project(): Promise<string> {
   await Deno.writeTextFile(
     `${dir}/app.ts`,
     'const db = Deno.env.get("DATABASE_URL");\n' +
-      "export default { fetch: () => new Response(`db=${db}\\n`) };\n",
+      'export default { fetch: async (req: Request) => new URL(req.url).pathname === "/file"\n' +
+      '  ? new Response(await Deno.readTextFile(new URL("./data.txt", import.meta.url)))\n' +
+      "  : new Response(`db=${db}\\n`) };\n",
   );
   await Deno.writeTextFile(
     `${dir}/my_service.ts`,
     `import { defineConfig, serve } from "${MOD}";\nimport app from "./app.ts";\n` +
       'await serve(app, defineConfig({ envPrefix: "MYSVC", workers: 1 }));\n',
   );
+  await Deno.writeTextFile(`${dir}/data.txt`, "beside the program\n");
   return dir;
 }
 
@@ -66,6 +69,9 @@ Deno.test("program: given the permission, its workers serve without Herd's deno.
       body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => "");
     }
     assertEquals(body, "db=postgres://db\n");
+    // Its workers read the program's directory, as an app's.
+    const file = await fetch(`http://127.0.0.1:${port}/file`).then((r) => r.text());
+    assertEquals(file, "beside the program\n");
     const check = await run(dir, ["check", "--port", port], env).output();
     const out = new TextDecoder().decode(check.stdout) + new TextDecoder().decode(check.stderr);
     assertEquals(check.code, 0, out);

@@ -184,15 +184,23 @@ Deno.test("reload: the .env file's variables reach the app, the environment's fi
   const dir = await Deno.makeTempDir({ prefix: "herd-dotenv-app-" });
   await Deno.writeTextFile(
     `${dir}/app.ts`,
-    'export default () => new Response(`${Deno.env.get("DATABASE_URL")} ${Deno.env.get("REGION")}`);\n',
+    "export default () => new Response(" +
+      '["DATABASE_URL", "REGION", "OTEL_RESOURCE_ATTRIBUTES"].map((k) => Deno.env.get(k)).join(" "));\n',
   );
-  await Deno.writeTextFile(`${dir}/.env`, "DATABASE_URL=postgres://one\nREGION=from-dotenv\n");
+  await Deno.writeTextFile(
+    `${dir}/.env`,
+    "DATABASE_URL=postgres://one\nREGION=from-dotenv\nOTEL_RESOURCE_ATTRIBUTES=deployment.environment=prod\n",
+  );
   await using herd = await startHerd({
     args: [`${dir}/app.ts`, "-w", "1", "--worker-permissions=--allow-env=DATABASE_URL,REGION"],
     cwd: dir,
     env: { REGION: "from-environment" },
   });
-  assertEquals(await fetch(herd.url).then((r) => r.text()), "postgres://one from-environment");
+  // Herd's own resource attributes are added to the .env file's, not put in their place.
+  assertMatch(
+    await fetch(herd.url).then((r) => r.text()),
+    /^postgres:\/\/one from-environment deployment\.environment=prod,service\.instance\.id=/,
+  );
   await Deno.writeTextFile(`${dir}/.env`, "DATABASE_URL=postgres://two\n");
   const [old] = herd.workerPids();
   const from = herd.lines.length;
@@ -202,5 +210,26 @@ Deno.test("reload: the .env file's variables reach the app, the environment's fi
   const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
   const body = await fetch(herd.url, { client }).then((r) => r.text());
   client.close();
-  assertEquals(body, "postgres://two from-environment");
+  assertMatch(body, /^postgres:\/\/two from-environment service\.instance\.id=/);
+});
+
+Deno.test("signals: TERM stops accepting even while a request with an unread body is in flight", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("routes.ts"), "-w", "1", "--graceful-timeout", "10"],
+  });
+  // The app answers after 2 s and never reads the small body it was sent.
+  const slow = fetch(`${herd.url}/slow?ms=2000`, { method: "POST", body: "tiny" })
+    .then((r) => r.text());
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  herd.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 800)); // past the 300 ms linger
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const late = await fetch(herd.url, { client }).then(
+    (r) => `answered ${r.status}`,
+    () => "refused",
+  );
+  client.close();
+  assertEquals(late, "refused");
+  assertEquals(await slow, "slow done\n");
+  assertEquals((await herd.waitForExit()).code, 0);
 });

@@ -261,6 +261,9 @@ Deno.test("upgrade: a worker replaced mid-upgrade reaches the old master, which 
   Deno.kill(master.pid, "SIGUSR2");
   const started = await master.waitForLine(/started a new master \(pid: (\d+)\)/);
   const successor = Number(/pid: (\d+)/.exec(started)![1]);
+  // Meanwhile status finds the old master at the socket's `.oldbin` name.
+  const during = await master.control("status");
+  assertEquals((during.json as StatusJson).master.pid, master.pid);
   // A crash while the control socket is handed over: the replacement must still reach us.
   Deno.kill(oldWorker, "SIGKILL");
   await master.waitForLine(new RegExp(`\\[${master.pid}\\] .*Booting worker 1`), 5000);
@@ -284,4 +287,26 @@ Deno.test("upgrade: a worker replaced mid-upgrade reaches the old master, which 
   assertEquals((answer.json as StatusJson).master.pid, master.pid);
   const res = await fetch(master.url);
   assertEquals(await res.text(), "loaded\n");
+});
+
+Deno.test("upgrade: a new master refuses USR2 while the one it replaced still drains", async () => {
+  await using master = await startMaster(fixtureApp("routes.ts"), ["-w", "1", "--access-log="]);
+  await master.waitForLine(/Ready: 1 worker listening/);
+  // Keeps the old master draining for 4 s after the hand-over.
+  const slow = fetch(`${master.url}/slow?ms=4000`).then((r) => r.text());
+  await delay(200);
+  Deno.kill(master.pid, "SIGUSR2");
+  const started = await master.waitForLine(/started a new master \(pid: (\d+)\)/);
+  const successor = Number(/pid: (\d+)/.exec(started)![1]);
+  await master.waitForLine(/Upgrade complete: stopping the old master/);
+  Deno.kill(successor, "SIGUSR2");
+  await master.waitForLine(
+    new RegExp(`Upgrade ignored: the master this one replaced \\(pid: ${master.pid}\\) is still`),
+  );
+  assertEquals(await slow, "slow done\n");
+  await within(master.status, 15_000, "the old master exits");
+  // Its exit left the new master's socket alone.
+  const answer = await master.control("status");
+  assertEquals((answer.json as StatusJson).master.pid, successor);
+  Deno.kill(successor, "SIGTERM");
 });
