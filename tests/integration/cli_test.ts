@@ -170,7 +170,8 @@ Deno.test(".env edge cases: quotes, export, comments, empty values and CRLF", as
     assertEquals(config.timeout, { value: 12, source: ".env" });
     assertEquals(config.graceful_timeout, { value: 7, source: ".env" });
     assertEquals(config.access_log_format, { value: "%(h)s # not a comment", source: ".env" });
-    assertEquals(config.pidfile, { value: null, source: ".env" });
+    // `HERD_PIDFILE=` is a variable with no value: the setting is left unset (with a warning).
+    assertEquals(config.pidfile, { value: null, source: "default" });
     assertEquals(config.max_requests, { value: 42, source: ".env" });
   }
 });
