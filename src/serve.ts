@@ -55,7 +55,7 @@ export async function serve(app: App, config: UserConfig = {}): Promise<never> {
   const probe = Deno.env.get(PROBE_ENV);
   if (probe !== undefined) {
     const { runImportProbe } = await import("./worker/import_probe.ts");
-    return Deno.exit(await runImportProbe({ ...JSON.parse(probe), app: "" }));
+    return Deno.exit(await runImportProbe(JSON.parse(probe)));
   }
   if (Deno.env.get(WORKER_ENV) !== undefined) {
     const { runWorker } = await import("./worker/worker.ts");

@@ -20,7 +20,7 @@ async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise
   try {
     for await (const conn of listener) readPeer(new Channel(conn), queue);
   } catch {
-    // The listener was closed (shutdown or USR2 hand-over): stop accepting.
+    // The listener was closed (shutdown): stop accepting.
   }
 }
 
@@ -196,9 +196,10 @@ export class ControlEndpoint {
   async handOver(): Promise<void> {
     if (this.#listener === null || this.#path !== this.#home) return;
     const aside = `${this.#home}.oldbin`;
+    const ino = (await Deno.lstat(this.#home)).ino;
     await Deno.rename(this.#home, aside);
     this.#path = aside;
-    this.#asideIno = (await Deno.lstat(aside)).ino;
+    this.#asideIno = ino;
   }
 
   /** Moves the socket back to its configured path (the new master did not take over). */

@@ -1,9 +1,10 @@
 /**
- * `herd serve`: the master's entry. Installs signal listeners that only
- * queue events, checks the addresses, preloads the app (in a probe
- * process), opens the metrics endpoint (if `metrics_bind` is set) and the
- * control socket, writes the pidfile, and runs the {@linkcode Arbiter} until
- * it decides the exit code; then cleans up after itself.
+ * `herd serve`: the master's entry. Checks the workers' user and permission
+ * flags, prepares the log files, installs signal listeners that only queue
+ * events, checks the addresses, preloads the app (in a probe process), opens
+ * the metrics endpoint (if `metrics_bind` is set) and the control socket,
+ * writes the pidfile, and runs the {@linkcode Arbiter} until it decides the
+ * exit code; then cleans up after itself.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import { listenForSignals } from "./signal_intake.ts";
 import { freePort } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
-import { mayBeMaster, removePidfile, writePidfile } from "./pidfile.ts";
+import { removePidfile, writePidfile } from "./pidfile.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
@@ -255,8 +256,9 @@ function fail(message: string, code: number): number {
 // An upgraded master, once its workers serve, tells its predecessor to drain and exit.
 function stopPredecessor(predecessor: number | null): void {
   if (predecessor === null) return;
-  // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's.
-  if (!mayBeMaster(predecessor)) {
+  // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's. It
+  // started this master: alive, it is still this process's parent.
+  if (Deno.ppid !== predecessor) {
     return getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
   }
   getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);

@@ -37,7 +37,7 @@ export async function writePidfile(path: string, pid: number): Promise<void> {
  * @example
  * ```ts
  * import { mayBeMaster } from "./pidfile.ts";
- * mayBeMaster(Deno.pid); // true
+ * mayBeMaster(Deno.pid); // true on Linux (false without /proc)
  * ```
  */
 export function mayBeMaster(pid: number): boolean {

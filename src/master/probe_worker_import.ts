@@ -5,7 +5,9 @@
  * Two callers: `serve`'s `preload`, so an app that cannot load stops Herd
  * before any worker starts, and `check`, which itself runs with every
  * permission (an app that reads `DATABASE_URL` at import passed it and then
- * failed every worker). The master never runs the app's code itself: a
+ * failed every worker). Herd's master never runs the app's code itself (a
+ * program around `serve()` imports its app itself, and is probed as a
+ * whole): a
  * timer the app starts at import would otherwise throw in the master and
  * take the whole service down, an import that never returns would hang it
  * before its banner, `Deno.exit()` at import would end it silently, and the
@@ -23,15 +25,15 @@
  * @module
  */
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Resolved } from "../settings/resolved.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { osErrorReason, workerPermissionAdvice } from "../error_text.ts";
 import { after } from "../platform/timer.ts";
 import { workerConfigPath } from "./master_hooks.ts";
-import { currentRuntime, HERD_MAIN, selfCommand } from "./self_command.ts";
+import { currentRuntime, programPath, selfCommand } from "./self_command.ts";
 import { workerLaunch } from "./worker_launch.ts";
+import { workerEnvironment } from "./worker_env.ts";
 import type { WorkerUser } from "./worker_user.ts";
 import { PROBE_ENV, PROBE_EXIT, type ProbeArgs } from "../ipc/protocol.ts";
 
@@ -76,7 +78,7 @@ export async function probeWorkerImport(
   const runtime = currentRuntime();
   if (runtime.standalone) return null;
   // A program that calls serve() imports its app itself: it is run as its own probe.
-  const program = runtime.mainModule === HERD_MAIN ? null : runtime.mainModule;
+  const program = programPath(runtime);
   const s = resolved.settings;
   if (options.everyPermission) user = { uid: null, gid: null };
   const launch = workerLaunch(resolved, { user, control: controlSocketPath(s), port: s.port });
@@ -97,9 +99,7 @@ export async function probeWorkerImport(
       ...probeArgs.paths,
     ])
     : selfCommand({ ...launch.runtime!, permissions, mainModule: program }, ["__probe"]);
-  const loading = program === null
-    ? `app "${s.app ?? "(the default app)"}"`
-    : `"${program.startsWith("file:") ? fileURLToPath(program) : program}"`;
+  const loading = program === null ? `app "${s.app ?? "(the default app)"}"` : `"${program}"`;
   const as = s.user === null || options.everyPermission ? "" : `as user "${s.user}"`;
   let child: Deno.ChildProcess;
   try {
@@ -110,10 +110,13 @@ export async function probeWorkerImport(
       stdin: "piped",
       stdout: "null",
       stderr: "piped",
+      // A process group of its own: a terminal's hangup or Ctrl-C, or `kill -- -PGID`, is the
+      // master's to handle (it stops the probe on a stop). A program's imports run before it
+      // could hold a signal itself.
+      detached: true,
       // A worker's environment: the .env file's variables where the master's has none.
       env: {
-        ...launch.env,
-        ...Deno.env.toObject(),
+        ...workerEnvironment(launch.env),
         NO_COLOR: "1",
         ...(program === null ? {} : { [PROBE_ENV]: JSON.stringify(probeArgs) }),
       },

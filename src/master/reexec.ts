@@ -9,7 +9,7 @@
 import { errorMessage, osErrorReason } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { ControlEndpoint } from "./control_server.ts";
-import { mayBeMaster, retirePidfile } from "./pidfile.ts";
+import { retirePidfile } from "./pidfile.ts";
 import { currentRuntime, selfCommand } from "./self_command.ts";
 
 /** Set in a new master's environment to the pid of the master it replaces. */
@@ -81,7 +81,10 @@ export interface UpgradeOptions {
   control: ControlEndpoint;
   /** True once this master stops: told to by its successor (it took over), or by anyone. */
   stopping: () => boolean;
-  /** The master this one replaced in an upgrade, or null. */
+  /**
+   * The master this one replaced in an upgrade, or null. It started this one: while it lives
+   * it is this process's parent (`Deno.ppid`), on any system.
+   */
   predecessor: number | null;
 }
 
@@ -94,7 +97,9 @@ export interface UpgradeOptions {
  * @example
  * ```ts
  * import { upgradeMaster } from "./reexec.ts";
- * // const upgrade = upgradeMaster({ args, port: 8000, pidfile: null, control, stopping });
+ * // const upgrade = upgradeMaster({
+ * //   args, port: 8000, pidfile: null, control, stopping, predecessor: null,
+ * // });
  * // await upgrade();
  * ```
  */
@@ -112,7 +117,7 @@ export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
     // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
     // "Parent exists").
     const predecessor = options.predecessor;
-    if (predecessor !== null && mayBeMaster(predecessor)) {
+    if (predecessor !== null && Deno.ppid === predecessor) {
       return log.warning(
         `Upgrade ignored: the master this one replaced (pid: ${predecessor}) is still draining`,
       );

@@ -107,3 +107,20 @@ export function currentRuntime(): SelfRuntime {
     mainModule: Deno.mainModule,
   };
 }
+
+/**
+ * The program that calls `serve()`, when this is one run as a script: its file path (its URL
+ * when it is not a local file). Null for Herd's own `main.ts` and for a compiled binary.
+ *
+ * @example
+ * ```ts
+ * import { programPath } from "./self_command.ts";
+ * programPath({ standalone: false, execPath: "/usr/bin/deno", mainModule: "file:///srv/svc.ts" });
+ * // "/srv/svc.ts"
+ * ```
+ */
+export function programPath(runtime: SelfRuntime): string | null {
+  if (runtime.standalone || runtime.mainModule === HERD_MAIN) return null;
+  const main = runtime.mainModule;
+  return main.startsWith("file:") ? fileURLToPath(main) : main;
+}

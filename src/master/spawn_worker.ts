@@ -10,7 +10,7 @@
 import type { ExitStatus } from "../hooks.ts";
 import type { WorkerProcess } from "./process_driver.ts";
 import { currentRuntime, type SelfRuntime, workerCommand } from "./self_command.ts";
-import { telemetryEnvFor } from "./worker_env.ts";
+import { telemetryEnvFor, workerEnvironment } from "./worker_env.ts";
 import { WORKER_ENV, type WorkerIdentity } from "../ipc/protocol.ts";
 
 /**
@@ -31,7 +31,7 @@ export interface WorkerLaunch {
   uid?: number | null;
   /** `group`: the worker's gid; null or absent keeps the master's. */
   gid?: number | null;
-  /** Variables to add where the master's environment has none (the .env file's). */
+  /** The .env file's variables the master's environment does not set (or sets empty). */
   env?: Readonly<Record<string, string>>;
 }
 
@@ -54,12 +54,8 @@ export function spawnWorker(
   const { command, args } = workerCommand(launch.runtime ?? currentRuntime());
   const child = new Deno.Command(command, {
     args,
-    // The .env file's variables where the master's environment has none, its
-    // OTEL_RESOURCE_ATTRIBUTES included.
-    env: workerEnv(
-      identity,
-      telemetryEnvFor(identity.id, { ...launch.env, ...Deno.env.toObject() }),
-    ),
+    // With the .env file's variables, its OTEL_RESOURCE_ATTRIBUTES included.
+    env: workerEnv(identity, telemetryEnvFor(identity.id, workerEnvironment(launch.env))),
     clearEnv: true,
     stdin: "piped",
     stdout: "inherit",

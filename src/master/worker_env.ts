@@ -83,3 +83,19 @@ export function telemetryEnvFor(
     instanceId: crypto.randomUUID(),
   });
 }
+
+/**
+ * This process's environment with `dotenv` (the .env file's variables the environment does
+ * not set, or sets empty) over it: what a worker, or the probe standing in for one, is given.
+ *
+ * @example
+ * ```ts
+ * import { workerEnvironment } from "./worker_env.ts";
+ * workerEnvironment({ DATABASE_URL: "postgres://db" }).DATABASE_URL; // "postgres://db"
+ * ```
+ */
+export function workerEnvironment(
+  dotenv: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return { ...Deno.env.toObject(), ...dotenv };
+}

@@ -18,8 +18,7 @@
 import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { workerConfigPath } from "./master_hooks.ts";
-import { currentRuntime, HERD_MAIN } from "./self_command.ts";
-import { fileURLToPath } from "node:url";
+import { currentRuntime, programPath } from "./self_command.ts";
 import type { WorkerLaunch } from "./spawn_worker.ts";
 import { localHerdRoot, workerPermissions } from "./worker_permissions.ts";
 import type { WorkerUser } from "./worker_user.ts";
@@ -39,12 +38,10 @@ export function workerLaunch(
   facts: { user: WorkerUser; control: string; port: number },
 ): WorkerLaunch {
   const runtime = currentRuntime();
-  const program = !runtime.standalone && runtime.mainModule !== HERD_MAIN &&
-      runtime.mainModule.startsWith("file:")
-    ? fileURLToPath(runtime.mainModule)
-    : null;
+  const program = programPath(runtime);
   const permissions = workerPermissions({ ...resolved.settings, port: facts.port }, {
-    program,
+    // A remote program's directory is no local one to read.
+    program: program?.startsWith("/") ? program : null,
     herdRoot: localHerdRoot(),
     cwd: Deno.cwd(),
     control: facts.control,

@@ -129,9 +129,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     explicit: explicitEnvFile ? envFileChoice?.origin : undefined,
   });
   dotenv.problems.forEach((p) => problems.add(p));
-  // A .env file never overrides what the environment already says.
+  // A .env file never overrides what the environment already says (an empty variable says
+  // nothing: it counts as unset).
   const added = Object.fromEntries(
-    Object.entries(dotenv.variables).filter(([key]) => !(key in env)),
+    Object.entries(dotenv.variables).filter(([key]) => (env[key] ?? "").trim() === ""),
   );
   const dotenvEnv = readEnvironment(added, { prefix, dotenvFile: dotenvDisplay });
   // Where settings come from is decided before .env is read: there they would say nothing.

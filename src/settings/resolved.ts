@@ -24,7 +24,7 @@ export interface Resolved {
   /** Absolute path of the .env file read, or null. */
   envFilePath: string | null;
   /**
-   * The variables of the .env file that the environment does not set. Workers get them in
+   * The variables of the .env file that the environment does not set (or sets empty). Workers get them in
    * their environment, as Uvicorn's `--env-file` gives them to the app (which, with narrow
    * worker permissions, may read those `worker_permissions` allows).
    */

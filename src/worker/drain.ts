@@ -39,12 +39,13 @@ export interface DrainOptions {
    */
   lingerMs?: number;
   /**
-   * Polled after the linger: the shutdown waits while it is true. `shutdown()` cuts the
-   * reads of request bodies still arriving (an upload in flight fails), so a worker with
-   * one keeps serving, every response saying `Connection: close`, until it has been read.
-   * The worker's own deadline bounds the wait.
+   * Asked once, after the linger, for a check the shutdown then waits on while it is true
+   * (the request guard's `bodyReadersNow`). `shutdown()` cuts the reads of request bodies
+   * still arriving (an upload in flight fails), so a worker with one keeps serving, every
+   * response saying `Connection: close`, until it is answered. The worker's own deadline
+   * bounds the wait.
    */
-  receiving?: () => boolean;
+  receiving?: () => () => boolean;
 }
 
 /** How often {@linkcode DrainOptions.receiving} is asked. */
@@ -64,6 +65,7 @@ export async function drainServers(options: DrainOptions): Promise<void> {
   const { servers, startDrain, lingerMs = DRAIN_LINGER_MS, receiving } = options;
   startDrain();
   if (lingerMs > 0) await sleep(lingerMs);
-  while (receiving?.()) await sleep(RECEIVING_POLL_MS);
+  const stillReading = receiving?.();
+  while (stillReading?.()) await sleep(RECEIVING_POLL_MS);
   await Promise.all(servers.map((server) => server.shutdown()));
 }

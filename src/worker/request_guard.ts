@@ -30,9 +30,9 @@
  *   limits: { line: 4094, fields: 100, fieldSize: 8190, body: 0 },
  * });
  * const server = Deno.serve({ port: 0, onListen() {} }, guard.handler);
- * // ... later
- * guard.close();
+ * // ... later: close() writes the access-log lines still waiting, so it goes last
  * await server.shutdown();
+ * guard.close();
  * ```
  *
  * @module
@@ -119,12 +119,13 @@ export interface RequestGuard extends Disposable {
   /** Requests whose response the app has not given yet (queued ones included). */
   readonly inFlight: number;
   /**
-   * True while the app reads the body of a request it has not answered yet (an upload):
-   * `server.shutdown()` would cut that read (Deno closes half-received requests). A body the
-   * app has not started on does not count: waiting for it would keep the listener taking new
-   * connections for as long as the app takes to answer.
+   * Takes the requests in flight now whose body the app has started to read (an upload, which
+   * `server.shutdown()` would cut: Deno closes half-received requests), and returns a check
+   * that stays true while one of them is unanswered. Deno tells no more: a body read to its
+   * end counts until answered too. Requests that come later are not counted, so a drain that
+   * waits on it ends however busy the worker stays.
    */
-  readonly receivingBodies: boolean;
+  bodyReadersNow(): () => boolean;
   /** Counters for a heartbeat. */
   stats(rss: number): RequestStats;
   /** From now on every response says `Connection: close`. */
@@ -228,11 +229,9 @@ class Guard implements RequestGuard {
     return this.#inFlight.size;
   }
 
-  get receivingBodies(): boolean {
-    for (const entry of this.#inFlight) {
-      if (entry.req?.bodyUsed) return true;
-    }
-    return false;
+  bodyReadersNow(): () => boolean {
+    const readers = [...this.#inFlight].filter((entry) => entry.req?.bodyUsed);
+    return () => readers.some((entry) => this.#inFlight.has(entry));
   }
 
   readonly #withRequest = (req: Request, info: Deno.ServeHandlerInfo) => {

@@ -176,7 +176,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     drainServers({
       servers,
       startDrain: () => guard.startDrain(),
-      receiving: () => guard.receivingBodies,
+      receiving: () => guard.bodyReadersNow(),
     })
       // A server Deno stopped by itself has shut down at once, its requests' handlers still
       // running (their clients cut off): they finish too, within the same deadline.

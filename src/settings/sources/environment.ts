@@ -129,7 +129,7 @@ function isBlank(raw: string): boolean {
 }
 
 function emptyWarning(variable: string, origin: Origin, name: string): string {
-  return `Ignored "${variable}" ${where(origin)}: empty, so "${name}" is left unset`;
+  return `Ignored "${variable}" ${where(origin)}: empty, so it does not set "${name}"`;
 }
 
 function originOf(variable: string, options: { dotenvFile?: string }): Origin {

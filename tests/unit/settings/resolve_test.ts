@@ -73,6 +73,17 @@ Deno.test("resolveSettings() never lets .env override the environment", async ()
   assertEquals([settings.keepalive, sources.keepalive], [8, ".env"]);
 });
 
+Deno.test("resolveSettings(): an empty variable in the environment does not hide the .env value", async () => {
+  const { settings, sources, dotenv } = await resolved({
+    dotenv: "HERD_TIMEOUT=9\nPORT=3000\nDATABASE_URL=postgres://db\n",
+    env: { HERD_TIMEOUT: "", PORT: " ", DATABASE_URL: "" },
+  });
+  assertEquals([settings.timeout, sources.timeout], [9, ".env"]);
+  assertEquals([settings.port, sources.port], [3000, ".env"]);
+  // And the workers get the .env file's values.
+  assertEquals(dotenv, { HERD_TIMEOUT: "9", PORT: "3000", DATABASE_URL: "postgres://db" });
+});
+
 Deno.test("resolveSettings() decides the profile first, then its defaults and profile values apply", async () => {
   const config = `export default { profiles: { production: { timeout: 60 } } };`;
   const dev = await resolved({ config });

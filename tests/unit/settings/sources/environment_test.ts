@@ -74,12 +74,12 @@ Deno.test("readEnvironment() leaves a setting unset for an empty variable, unles
     ["access_log", { raw: "", origin: { source: "env", variable: "HERD_ACCESS_LOG" } }],
   ]);
   assertEquals(result.warnings, [
-    'Ignored "HERD_WORKERS" (environment): empty, so "workers" is left unset',
-    'Ignored "HERD_APP" (environment): empty, so "app" is left unset',
-    'Ignored "HERD_USER" (environment): empty, so "user" is left unset',
+    'Ignored "HERD_WORKERS" (environment): empty, so it does not set "workers"',
+    'Ignored "HERD_APP" (environment): empty, so it does not set "app"',
+    'Ignored "HERD_USER" (environment): empty, so it does not set "user"',
   ]);
   const warnings: string[] = [];
   const platform = readPlatformVariables({ PORT: "", HOST: "0.0.0.0" }, { warnings });
   assertEquals([...platform.keys()], ["host"]);
-  assertEquals(warnings, ['Ignored "PORT" (environment): empty, so "port" is left unset']);
+  assertEquals(warnings, ['Ignored "PORT" (environment): empty, so it does not set "port"']);
 });
