@@ -44,6 +44,11 @@ export interface MasterEffects {
   reopenLogs(): Promise<string[]>;
   /** Starts a new master from the same program (USR2). */
   upgrade(): Promise<void>;
+  /**
+   * The new master a USR2 started ended while this one still runs (it failed, or was stopped
+   * before it took over): takes the pidfile and control socket back.
+   */
+  takeBack(status: Deno.CommandStatus): Promise<void>;
   /** Called once, when every worker is ready (an upgraded master retires its predecessor). */
   ready(): Promise<void>;
 }
@@ -72,6 +77,7 @@ const NO_EFFECTS: MasterEffects = {
   reloadConfig: () => Promise.resolve({ ok: false, problems: ["Reload is not available"] }),
   reopenLogs: () => Promise.resolve([]),
   upgrade: () => Promise.resolve(),
+  takeBack: () => Promise.resolve(),
   ready: () => Promise.resolve(),
 };
 
@@ -234,6 +240,9 @@ export class Arbiter {
       else return this.#reap(serial, status);
     },
     files_changed: ({ paths }) => this.#filesChanged(paths),
+    // In turn with the signals: a successor that took over sent its TERM first, and this master
+    // is stopping by now.
+    successor_exited: ({ status }) => this.stopping ? undefined : this.#effects.takeBack(status),
   };
 
   #signals: Record<MasterSignal, () => Promise<void>> = {

@@ -38,7 +38,9 @@ export type MasterEvent =
   | { kind: "control"; link: Link; request: ControlRequest }
   | { kind: "exit"; serial: number; status: ExitStatus }
   /** Watched files changed (development auto-reload); absolute paths. */
-  | { kind: "files_changed"; paths: string[] };
+  | { kind: "files_changed"; paths: string[] }
+  /** The new master a USR2 started has ended. */
+  | { kind: "successor_exited"; status: Deno.CommandStatus };
 
 /** Time, behind a seam so the arbiter runs on a fake clock in unit tests. */
 export interface Clock {

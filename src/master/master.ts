@@ -214,12 +214,12 @@ export async function runMaster(
           await handLogsTo(workerUser, [current.settings.error_log, current.settings.access_log]);
           return [...(unusable ? [unusable] : []), ...reopenLogs()];
         },
-        upgrade: upgradeMaster({
+        ...upgradeMaster({
           args,
           port,
           pidfile: settings.pidfile,
           control,
-          stopping: () => arbiter?.stopping ?? false,
+          queue,
           predecessor: upgradeFrom,
         }),
         ready: () => Promise.resolve(stopPredecessor(upgradeFrom)),

@@ -10,6 +10,7 @@ import { errorMessage, osErrorReason } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { ControlEndpoint } from "./control_server.ts";
 import { retirePidfile } from "./pidfile.ts";
+import type { EventQueue } from "./events.ts";
 import { currentRuntime, selfCommand } from "./self_command.ts";
 
 /** Set in a new master's environment to the pid of the master it replaces. */
@@ -79,8 +80,8 @@ export interface UpgradeOptions {
   port: number;
   pidfile: string | null;
   control: ControlEndpoint;
-  /** True once this master stops: told to by its successor (it took over), or by anyone. */
-  stopping: () => boolean;
+  /** Where the new master's exit is told, as a `successor_exited` event. */
+  queue: EventQueue;
   /**
    * The master this one replaced in an upgrade, or null. It started this one: while it lives
    * it is this process's parent (`Deno.ppid`), on any system.
@@ -88,64 +89,82 @@ export interface UpgradeOptions {
   predecessor: number | null;
 }
 
+/** The USR2 handler, and what undoes it when the new master does not take over. */
+export interface Upgrader {
+  /**
+   * Moves the control socket aside, renames the pidfile to `.oldbin`, and starts the new
+   * master; its exit is queued as a `successor_exited` event. One that cannot be started is
+   * undone at once.
+   */
+  upgrade(): Promise<void>;
+  /** Takes the pidfile and control socket back (the arbiter calls it unless it is stopping). */
+  takeBack(status: Deno.CommandStatus): Promise<void>;
+}
+
 /**
- * The USR2 handler: move the control socket aside, rename the pidfile to `.oldbin`, start the
- * new master. If the new master ends before this one was told to stop (it failed, or was
- * stopped before it took over), or cannot be started at all, this master takes both back and
- * keeps serving.
+ * The USR2 effects for the arbiter.
  *
  * @example
  * ```ts
  * import { upgradeMaster } from "./reexec.ts";
- * // const upgrade = upgradeMaster({
- * //   args, port: 8000, pidfile: null, control, stopping, predecessor: null,
+ * // const { upgrade, takeBack } = upgradeMaster({
+ * //   args, port: 8000, pidfile: null, control, queue, predecessor: null,
  * // });
- * // await upgrade();
  * ```
  */
-export function upgradeMaster(options: UpgradeOptions): () => Promise<void> {
+export function upgradeMaster(options: UpgradeOptions): Upgrader {
   const log = getLog("master");
   let successor: Deno.ChildProcess | null = null;
-  const takeBack = async (oldbin: string | null) => {
+  let oldbin: string | null = null;
+  let startedPid = 0;
+  const restore = async () => {
     if (oldbin && options.pidfile) await Deno.rename(oldbin, options.pidfile).catch(() => {});
+    oldbin = null;
     await options.control.takeBack().catch((error) => {
       log.error(`Cannot move the control socket back: ${errorMessage(error)}`);
     });
   };
-  return async () => {
-    if (successor) return log.warning("Upgrade ignored: a new master is already starting");
-    // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
-    // "Parent exists").
-    const predecessor = options.predecessor;
-    if (predecessor !== null && Deno.ppid === predecessor) {
-      return log.warning(
-        `Upgrade ignored: the master this one replaced (pid: ${predecessor}) is still draining`,
-      );
-    }
-    try {
-      await options.control.handOver();
-    } catch (error) {
-      const where = options.control.path;
-      return log.error(`Upgrade refused: cannot move "${where}" aside: ${osErrorReason(error)}`);
-    }
-    const oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
-    try {
-      successor = spawnSuccessor(options.args, options.port);
-    } catch (error) {
-      log.error(`Upgrade failed: cannot start a new master: ${errorMessage(error)}; still serving`);
-      return await takeBack(oldbin);
-    }
-    const pid = successor.pid;
-    log.info(`Upgrading: started a new master (pid: ${pid})`);
-    successor.status.then(async (status) => {
-      successor = null;
-      if (options.stopping()) return;
+  return {
+    upgrade: async () => {
+      if (successor) return log.warning("Upgrade ignored: a new master is already starting");
+      // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
+      // "Parent exists").
+      const predecessor = options.predecessor;
+      if (predecessor !== null && Deno.ppid === predecessor) {
+        return log.warning(
+          `Upgrade ignored: the master this one replaced (pid: ${predecessor}) is still draining`,
+        );
+      }
+      try {
+        await options.control.handOver();
+      } catch (error) {
+        const where = options.control.path;
+        return log.error(`Upgrade refused: cannot move "${where}" aside: ${osErrorReason(error)}`);
+      }
+      oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
+      try {
+        successor = spawnSuccessor(options.args, options.port);
+      } catch (error) {
+        log.error(
+          `Upgrade failed: cannot start a new master: ${errorMessage(error)}; still serving`,
+        );
+        return await restore();
+      }
+      startedPid = successor.pid;
+      log.info(`Upgrading: started a new master (pid: ${startedPid})`);
+      successor.status.then((status) => {
+        successor = null;
+        options.queue.push({ kind: "successor_exited", status });
+      });
+    },
+    takeBack: async (status) => {
       log.error(
         status.success
-          ? `Upgrade abandoned: the new master (pid: ${pid}) exited before taking over; still serving`
+          ? `Upgrade abandoned: the new master (pid: ${startedPid}) exited before taking over; ` +
+            "still serving"
           : `Upgrade failed: the new master exited with code ${status.code}; still serving`,
       );
-      await takeBack(oldbin);
-    });
+      await restore();
+    },
   };
 }

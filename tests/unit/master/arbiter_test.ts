@@ -637,3 +637,25 @@ Deno.test("an effect that throws is logged and the master serves on", async () =
   assertEquals(rig.arbiter.exitCode, null);
   assertEquals(rig.driver.alive().length, 1);
 });
+
+Deno.test("a USR2's new master that ends is taken back from only while this master serves on", async () => {
+  const takenBack: number[] = [];
+  const rig = new Rig({
+    workers: 1,
+    effects: { takeBack: (status) => Promise.resolve(void takenBack.push(status.code)) },
+  });
+  await rig.start();
+  const ended = (code: number) =>
+    rig.arbiter.queue.push({
+      kind: "successor_exited",
+      status: { success: code === 0, code, signal: null },
+    });
+  ended(4);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  assertEquals(takenBack, [4], "a failed new master: taken back");
+  // It took over: its TERM came first, and this master stops rather than take anything back.
+  await rig.signal("SIGTERM");
+  ended(0);
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  assertEquals(takenBack, [4]);
+});
