@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { parentDirectory } from "../platform/path_exists.ts";
 import {
   decodeFrame,
   encodeFrame,
@@ -143,19 +144,21 @@ export async function connectChannel(path: string): Promise<Channel> {
  * @example
  * ```ts
  * import { listenControl } from "./channel.ts";
- * const listener = await listenControl("/tmp/herd-0/x/control.sock", { privateDirectory: true });
+ * const { listener } = await listenControl("/tmp/herd-0/x/control.sock", {
+ *   privateDirectory: true,
+ * });
  * const shared = await listenControl("/run/herd/y.sock", { group: 33 });
  * ```
  */
 export async function listenControl(
   path: string,
   options: { group?: number | null; privateDirectory?: boolean } = {},
-): Promise<Deno.UnixListener> {
-  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+): Promise<ControlListener> {
+  const dir = parentDirectory(path);
   const group = options.group ?? null;
   const existed = await Deno.stat(dir).then(() => true, () => false);
   if (options.privateDirectory) {
-    const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
+    const parent = parentDirectory(dir);
     await Deno.mkdir(parent, { recursive: true, mode: 0o711 });
     // In a shared /tmp anyone may have made it first (a symlink to elsewhere, a directory of
     // theirs, where they could swap the master's socket for their own): only this user's own.
@@ -168,27 +171,38 @@ export async function listenControl(
       );
     }
     await Deno.chmod(parent, 0o711);
-  }
-  if (options.privateDirectory) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  else if (!existed) {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } else if (!existed) {
     // A configured socket gets its own directory made (`/run/herd`), not a path of them: a
     // mistyped `/srv/hred/run/c.sock` would otherwise leave directories behind, as root.
-    const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
     await Deno.mkdir(dir, { mode: 0o700 }).catch((error) => {
       if (error instanceof Deno.errors.NotFound) {
-        throw new Deno.errors.NotFound(`no directory "${parent}" to make "${dir}" in`);
+        throw new Deno.errors.NotFound(
+          `no directory "${parentDirectory(dir)}" to make "${dir}" in`,
+        );
       }
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     });
   }
   // Only a directory that is Herd's: a configured socket may sit in a shared one (/run, /tmp),
   // whose mode is not Herd's to change.
-  if (!existed || options.privateDirectory) {
+  const ownDirectory = !existed || (options.privateDirectory ?? false);
+  if (ownDirectory) {
     await Deno.chmod(dir, group === null ? 0o700 : 0o710);
     if (group !== null) await Deno.chown(dir, null, group);
   }
   const listener = Deno.listen({ transport: "unix", path });
   if (group !== null) await Deno.chown(path, null, group);
   await Deno.chmod(path, group === null ? 0o600 : 0o660);
-  return listener;
+  return { listener, ownDirectory };
+}
+
+/** What {@linkcode listenControl} opened. */
+export interface ControlListener {
+  listener: Deno.UnixListener;
+  /**
+   * True when the socket's directory is Herd's (made here, or the private one): its owner
+   * removes it with the socket, once empty.
+   */
+  ownDirectory: boolean;
 }

@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { parentDirectory } from "../platform/path_exists.ts";
 import type { DataSettings } from "../settings/table.ts";
 import { type LogLevel, type LogRecord, type LogSink, routeLogs, writeToStderr } from "./log.ts";
 import {
@@ -149,15 +150,6 @@ export function configureLogging(options: LoggingOptions): void {
   routeLogs(next.sink, options.settings.log_level);
   closeCurrent();
   closeCurrent = next.close;
-}
-
-// node:path's dirname, for POSIX paths; node:path would load Deno's Node layer in workers.
-function parentDirectory(path: string): string {
-  const trimmed = path.replace(/\/+$/, "");
-  if (trimmed === "") return "/";
-  const slash = trimmed.lastIndexOf("/");
-  if (slash === -1) return ".";
-  return slash === 0 ? "/" : trimmed.slice(0, slash);
 }
 
 /**

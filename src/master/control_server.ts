@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parentDirectory } from "../platform/path_exists.ts";
 import { Channel, listenControl } from "../ipc/channel.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
 import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
@@ -162,14 +163,13 @@ export class ControlEndpoint {
   ): Promise<ControlEndpoint> {
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.#claim(path);
-    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-    endpoint.#ownDirectory = endpoint.#privateDirectory ||
-      await Deno.stat(dir).then(() => false, () => true);
-    endpoint.#listener = await listenControl(path, {
+    const { listener, ownDirectory } = await listenControl(path, {
       group: endpoint.#group,
       privateDirectory: endpoint.#privateDirectory,
     });
-    serveControl(endpoint.#listener, endpoint.#queue);
+    endpoint.#listener = listener;
+    endpoint.#ownDirectory = ownDirectory;
+    serveControl(listener, endpoint.#queue);
     return endpoint;
   }
 
@@ -226,7 +226,7 @@ export class ControlEndpoint {
     if (ours) await Deno.remove(this.#path).catch(() => {});
     // Not recursive: a successor that listens there keeps its socket (and directory).
     if (this.#ownDirectory) {
-      await Deno.remove(this.#home.slice(0, this.#home.lastIndexOf("/"))).catch(() => {});
+      await Deno.remove(parentDirectory(this.#home)).catch(() => {});
     }
   }
 

@@ -27,6 +27,26 @@ export function pathExists(path: string): boolean {
 }
 
 /**
+ * `node:path`'s `dirname`, for POSIX paths: `node:path` would load Deno's Node layer in the
+ * workers, which import this too.
+ *
+ * @example
+ * ```ts
+ * import { parentDirectory } from "./path_exists.ts";
+ * parentDirectory("/run/herd/c.sock"); // "/run/herd"
+ * parentDirectory("/c.sock"); // "/"
+ * parentDirectory("c.sock"); // "."
+ * ```
+ */
+export function parentDirectory(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  const slash = trimmed.lastIndexOf("/");
+  if (slash === -1) return ".";
+  return slash === 0 ? "/" : trimmed.slice(0, slash);
+}
+
+/**
  * The directory `path` would be created in, when that is not a directory
  * (missing, or a file); null when it is one.
  *
@@ -38,8 +58,7 @@ export function pathExists(path: string): boolean {
  * ```
  */
 export function missingParent(path: string): string | null {
-  const slash = path.lastIndexOf("/");
-  const dir = slash === -1 ? "." : path.slice(0, slash) || "/";
+  const dir = parentDirectory(path);
   try {
     return Deno.statSync(dir).isDirectory ? null : dir;
   } catch {

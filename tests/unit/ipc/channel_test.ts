@@ -10,7 +10,7 @@ import { listenControl } from "../../../src/ipc/channel.ts";
 Deno.test("listenControl makes herd-<uid> 0711 and the master's own directory 0700", async () => {
   const root = await Deno.makeTempDir();
   try {
-    const listener = await listenControl(`${root}/herd-x/key/control.sock`, {
+    const { listener } = await listenControl(`${root}/herd-x/key/control.sock`, {
       privateDirectory: true,
     });
     assertEquals((await Deno.stat(`${root}/herd-x`)).mode! & 0o777, 0o711);
