@@ -237,23 +237,21 @@ export class Workforce {
    */
   async stop(worker: WorkerHandle, graceMs: number): Promise<void> {
     const booting = worker.state === "booting";
-    const serving = worker.leaving === null;
-    this.#leave(worker, "shutdown", graceMs);
+    const first = this.#leave(worker, "shutdown", graceMs);
     if (booting || !worker.link) worker.process.kill("SIGKILL");
     else await worker.link.send({ type: "stop" });
-    if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
+    if (first) await this.hook({ name: "worker_exit", args: [worker.info(), "shutdown"] });
   }
 
   /** Kills a blocked worker: SIGABRT now, SIGKILL 2 s later if it is still there. */
   async abort(worker: WorkerHandle): Promise<void> {
-    // A draining worker had its worker_exit call when it was told to leave.
-    const serving = worker.leaving === null;
     this.#log.error(`WORKER TIMEOUT (pid: ${worker.pid})`);
     await this.hook({ name: "worker_abort", args: [worker.info()] });
-    this.#leave(worker, "timeout", ABORT_KILL_MS);
+    const first = this.#leave(worker, "timeout", ABORT_KILL_MS);
     worker.aborted = true;
     worker.process.kill("SIGABRT");
-    if (serving) await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
+    // A draining worker had its worker_exit call when it was told to leave.
+    if (first) await this.hook({ name: "worker_exit", args: [worker.info(), "timeout"] });
   }
 
   /** SIGKILLs every worker at once. */
@@ -261,13 +259,19 @@ export class Workforce {
     for (const w of this.workers.values()) w.process.kill("SIGKILL");
   }
 
-  #leave(worker: WorkerHandle, reason: ExitReason, graceMs: number): void {
+  /**
+   * Marks `worker` leaving, and its deadline; true the first time, when its restart is counted
+   * and its `worker_exit` hook is due (a later stop or abort only hurries it).
+   */
+  #leave(worker: WorkerHandle, reason: ExitReason, graceMs: number): boolean {
     const now = this.#options.clock.now();
-    if (worker.leaving === null) this.countRestart(reason);
+    const first = worker.leaving === null;
+    if (first) this.countRestart(reason);
     worker.state = "draining";
     worker.drainedAt ??= now;
     // The first reason stands: a stop or an abort during a reload's drain is not its cause.
     worker.leaving ??= reason;
     worker.killAt = Math.min(worker.killAt ?? Infinity, now + graceMs);
+    return first;
   }
 }
