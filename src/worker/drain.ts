@@ -46,10 +46,19 @@ export interface DrainOptions {
    * bounds the wait.
    */
   receiving?: () => () => boolean;
+  /**
+   * Waited on, after the shutdown, while it is true: a server Deno stopped by itself has shut
+   * down at once, its requests' handlers still running (their clients cut off).
+   */
+  busy?: () => boolean;
 }
 
-/** How often {@linkcode DrainOptions.receiving} is asked. */
-const RECEIVING_POLL_MS = 50;
+/** How often the checks of {@linkcode DrainOptions} are asked. */
+const POLL_MS = 50;
+
+async function waitWhile(check: () => boolean): Promise<void> {
+  while (check()) await sleep(POLL_MS);
+}
 
 /**
  * Drains: resolves when every server has shut down, that is when the last
@@ -62,10 +71,10 @@ const RECEIVING_POLL_MS = 50;
  * ```
  */
 export async function drainServers(options: DrainOptions): Promise<void> {
-  const { servers, startDrain, lingerMs = DRAIN_LINGER_MS, receiving } = options;
+  const { servers, startDrain, lingerMs = DRAIN_LINGER_MS, receiving, busy } = options;
   startDrain();
   if (lingerMs > 0) await sleep(lingerMs);
-  const stillReading = receiving?.();
-  while (stillReading?.()) await sleep(RECEIVING_POLL_MS);
+  if (receiving) await waitWhile(receiving());
   await Promise.all(servers.map((server) => server.shutdown()));
+  if (busy) await waitWhile(busy);
 }

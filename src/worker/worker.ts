@@ -177,10 +177,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       servers,
       startDrain: () => guard.startDrain(),
       receiving: () => guard.bodyReadersNow(),
+      busy: () => guard.inFlight > 0,
     })
-      // A server Deno stopped by itself has shut down at once, its requests' handlers still
-      // running (their clients cut off): they finish too, within the same deadline.
-      .then(() => untilIdle(guard))
       .then(() => exit.resolve(ExitCode.Ok), (error) => {
         log.error(`Drain failed: ${firstLine(error)}`);
         exit.resolve(ExitCode.Ok);
@@ -461,11 +459,6 @@ function handleUncaught(retire: (why: string) => boolean): void {
 
 /** Unhandled rejections are logged at most once per this many ms (with a count of the rest). */
 const REJECTION_LOG_MS = 10_000;
-
-/** Resolves once no request is in flight (checked every 50 ms). */
-async function untilIdle(guard: RequestGuard): Promise<void> {
-  while (guard.inFlight > 0) await new Promise<void>((resolve) => after(50, resolve));
-}
 
 function finish(code: number, accessLog: AccessLogger | null): number {
   accessLog?.close();
