@@ -25,7 +25,7 @@ import { probeSocket } from "../master/unix_socket.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent, pathExists } from "../platform/path_exists.ts";
-import { probeWorkerImport } from "../master/probe_worker_import.ts";
+import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 
 /**
@@ -75,9 +75,7 @@ export async function runCheck(
       ? `A worker cannot load what this check loaded with every permission: ${inWorker.message}`
       : inWorker.message;
     // As serve prints it: the stack (at debug) first, the line that says what to do last.
-    if (resolved.settings.log_level === "debug" && inWorker.output.trim() !== "") {
-      console.error(inWorker.output.trimEnd());
-    }
+    printProbeOutput(inWorker, resolved.settings.log_level);
     console.error(`error: ${message}`);
     return 2;
   }

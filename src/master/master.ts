@@ -40,7 +40,7 @@ import { workerCount } from "./worker_count.ts";
 import { handLogsTo, workerLaunch } from "./worker_launch.ts";
 import { resolveWorkerUser } from "./worker_user.ts";
 import { permissionFlagsProblem } from "./permission_flags_check.ts";
-import { probeWorkerImport } from "./probe_worker_import.ts";
+import { printProbeOutput, probeWorkerImport } from "./probe_worker_import.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
 import type { Embedded } from "../embedded.ts";
 
@@ -113,9 +113,7 @@ export async function runMaster(
     const problem = await probeWorkerImport(resolved, workerUser, { signal: stop.signal });
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     if (problem) {
-      if (settings.log_level === "debug" && problem.output.trim() !== "") {
-        console.error(problem.output.trimEnd());
-      }
+      printProbeOutput(problem, settings.log_level);
       return fail(
         problem.message,
         problem.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage,

@@ -7,12 +7,11 @@
  * permission (an app that reads `DATABASE_URL` at import passed it and then
  * failed every worker). Herd's master never runs the app's code itself (a
  * program around `serve()` imports its app itself, and is probed as a
- * whole): a
- * timer the app starts at import would otherwise throw in the master and
- * take the whole service down, an import that never returns would hang it
- * before its banner, `Deno.exit()` at import would end it silently, and the
- * app's import-time code would run with the master's `-A`, as root when
- * `user` is set.
+ * whole): a timer the app starts at import would otherwise throw in the
+ * master and take the whole service down, an import that never returns
+ * would hang it before its banner, `Deno.exit()` at import would end it
+ * silently, and the app's import-time code would run with the master's `-A`,
+ * as root when `user` is set.
  *
  * @example
  * ```ts
@@ -180,6 +179,20 @@ export async function probeWorkerImport(
     // What led to its own line (the stack, at debug), without the line itself.
     output: ownLine ? lines.slice(0, -1).join("\n") : output,
   };
+}
+
+/**
+ * Prints what led to `problem` (the app's stack) on stderr at `log_level` debug, before the
+ * caller prints its one line: as `serve` and `check` both report it.
+ *
+ * @example
+ * ```ts
+ * import { printProbeOutput } from "./probe_worker_import.ts";
+ * printProbeOutput({ kind: "import", message: "…", output: "Error: boom\n    at …" }, "debug");
+ * ```
+ */
+export function printProbeOutput(problem: ProbeProblem, logLevel: string): void {
+  if (logLevel === "debug" && problem.output.trim() !== "") console.error(problem.output.trimEnd());
 }
 
 /** The last `max` bytes of `stream`, as text: an app may print without end at import. */
