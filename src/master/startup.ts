@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pathExists } from "../platform/path_exists.ts";
 import { tcpMigrateReq } from "../platform/tcp_migrate_req.ts";
 import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
@@ -264,7 +265,8 @@ export class ReloadWatch implements Disposable {
     const plan = resolved.settings.reload
       ? reloadWatchPlan(resolved.settings, { cwd: Deno.cwd(), configPath: resolved.configPath })
       : null;
-    const key = plan === null ? "" : JSON.stringify(plan);
+    // Which roots exist is part of it: a path created since is watched from this reload on.
+    const key = plan === null ? "" : JSON.stringify([plan, plan.roots.filter(pathExists)]);
     if (key === this.#plan) return;
     const log = getLog("master");
     this[Symbol.dispose]();

@@ -264,7 +264,7 @@ function unwatchable(
   const paths = missing.map((p) => `"${p}"`).join(", ");
   return [
     `"reload_extra_files"${from} has ${paths}, which does not exist: not watched ` +
-    "(create it, then restart Herd)",
+    "(create it, then reload: HUP)",
   ];
 }
 

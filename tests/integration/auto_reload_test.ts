@@ -119,3 +119,20 @@ Deno.test("auto-reload: a reload that adds reload_extra_files watches them from 
   await Deno.writeTextFile(`${extra}/templates.html`, "<p>new</p>\n");
   await herd.waitForLog(/Changed: ".*templates\.html"/, { from, timeoutMs: 5000 });
 });
+
+Deno.test("auto-reload: a reload_extra_files path created later is watched from the next HUP", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-reload-later-" });
+  const later = `${await Deno.makeTempDir({ prefix: "herd-reload-later-dir-" })}/templates`;
+  await Deno.writeTextFile(`${dir}/app.ts`, appSource("v1"));
+  await using herd = await startHerd({
+    args: [`${dir}/app.ts`, "-w", "1", "--reload", "--reload-extra-files", later],
+  });
+  await herd.waitForLog(/"reload_extra_files" .* which does not exist/);
+  await Deno.mkdir(later);
+  let from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/Reload complete/, { from, timeoutMs: 10_000 });
+  from = herd.lines.length;
+  await Deno.writeTextFile(`${later}/page.html`, "<p>new</p>\n");
+  await herd.waitForLog(/Changed: ".*page\.html"/, { from, timeoutMs: 5000 });
+});

@@ -361,7 +361,7 @@ Deno.test("resolveSettings(): a reload_extra_files path that does not exist is a
   });
   assertEquals(r.warnings.filter((w) => w.includes("reload_extra_files")), [
     '"reload_extra_files" from --reload-extra-files (command line) has "templates/missing.html", ' +
-    "which does not exist: not watched (create it, then restart Herd)",
+    "which does not exist: not watched (create it, then reload: HUP)",
   ]);
   // Without reload, nothing is watched: nothing to say.
   const off = await resolved({ args: ["--reload-extra-files", "templates/missing.html"] });
