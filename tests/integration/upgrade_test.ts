@@ -111,6 +111,13 @@ async function collect(stream: ReadableStream<Uint8Array>, onLine: (line: string
   if (pending) onLine(pending);
 }
 
+/** A copy of the hello fixture, for a test to swap for another app before its USR2. */
+async function appCopy(): Promise<string> {
+  const app = `${await Deno.makeTempDir({ prefix: "herd-upgrade-app-" })}/app.ts`;
+  await Deno.copyFile(fixtureApp("hello.ts"), app);
+  return app;
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -188,9 +195,7 @@ Deno.test("upgrade: USR2 under keep-alive load hands port, pidfile and control s
 });
 
 Deno.test("upgrade: when the new master cannot start, the old one keeps everything", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-app-" });
-  const app = `${dir}/app.ts`;
-  await Deno.copyFile(fixtureApp("hello.ts"), app);
+  const app = await appCopy();
   await using master = await startMaster(app, ["-w", "1", "--access-log="]);
   await master.waitForLine(/Ready: 1 worker listening/);
   // The new master preloads the app and stops with exit code 4.
@@ -250,9 +255,7 @@ Deno.test("upgrade: with port 0 the new master keeps the port its predecessor pi
 });
 
 Deno.test("upgrade: a worker replaced mid-upgrade reaches the old master, which takes everything back when the new one is stopped before taking over", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-abandon-" });
-  const app = `${dir}/app.ts`;
-  await Deno.copyFile(fixtureApp("hello.ts"), app);
+  const app = await appCopy();
   await using master = await startMaster(app, ["-w", "1", "--access-log="]);
   await master.waitForLine(/Ready: 1 worker listening/);
   const [oldWorker] = childPids(master.pid);
