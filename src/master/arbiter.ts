@@ -13,7 +13,13 @@ import { ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
-import { countCrash, crashDelayMs, DEFAULT_BACKOFF, isBootFailure } from "./crash_backoff.ts";
+import {
+  countCrash,
+  crashDelayMs,
+  DEFAULT_BACKOFF,
+  isBootFailure,
+  isStoppedFromOutside,
+} from "./crash_backoff.ts";
 import type { BackoffPolicy } from "./crash_backoff.ts";
 import {
   type Clock,
@@ -383,7 +389,11 @@ export class Arbiter {
       ? `was killed by ${status.signal}`
       : `exited with code ${status.code}`;
     if (w.leaving !== null) this.#log.info(`${w.label} ${how} (reason: ${w.leaving})`);
-    else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
+    else if (w.readyAt === null && isStoppedFromOutside(status)) {
+      // Someone stopped it by pid (or the process group) while it booted: not the app's fault.
+      this.workforce.countRestart("signal");
+      this.#log.warning(`${w.label} ${how} while booting, not by the master; replacing it`);
+    } else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
     else if (status.code === 0 && status.signal === null) {
       // A clean exit nobody asked for: stopped from outside (a TERM by pid), not a crash.
       this.#log.warning(`${w.label} ${how} without being asked to; replacing it`);

@@ -60,19 +60,40 @@ export function countCrash(
   return crash.upMs >= policy.resetAfterMs ? 1 : previous + 1;
 }
 
+// What a person or a supervisor sends to stop a process. The master never sends them to a
+// worker that has not booted (it kills those), so they come from elsewhere.
+const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"]);
+
+/**
+ * True when a worker was ended by a stop signal (TERM, INT, QUIT, HUP) from
+ * outside Herd: not the app's failure, so not a boot failure either.
+ *
+ * @example
+ * ```ts
+ * import { isStoppedFromOutside } from "./crash_backoff.ts";
+ * isStoppedFromOutside({ code: 143, signal: "SIGTERM" }); // true
+ * isStoppedFromOutside({ code: 137, signal: "SIGKILL" }); // false
+ * ```
+ */
+export function isStoppedFromOutside(status: ExitStatus): boolean {
+  return status.signal !== null && STOP_SIGNALS.has(status.signal);
+}
+
 /**
  * True when an exit means the worker could not boot: it never reported
- * `ready`, or it exited with an app-load or bind error code.
+ * `ready` (and was not stopped from outside), or it exited with an app-load
+ * or bind error code.
  *
  * @example
  * ```ts
  * import { isBootFailure } from "./crash_backoff.ts";
  * isBootFailure({ code: 4, signal: null }, { ready: true }); // true
+ * isBootFailure({ code: 143, signal: "SIGTERM" }, { ready: false }); // false
  * ```
  */
 export function isBootFailure(status: ExitStatus, worker: { ready: boolean }): boolean {
   if (status.signal === null) {
     if (status.code === ExitCode.AppLoadError || status.code === ExitCode.BindError) return true;
   }
-  return !worker.ready;
+  return !worker.ready && !isStoppedFromOutside(status);
 }

@@ -45,6 +45,21 @@ Deno.test("arbiter halts with WorkerBootError when a worker fails during the ini
   assertEquals(rig.driver.spawned[0].signals, ["SIGKILL"]);
 });
 
+Deno.test("arbiter replaces a booting worker stopped from outside, without halting", async () => {
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 2 });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  await rig.boot(rig.driver.spawned[0]);
+  // `kill -TERM <pid>` of a worker still loading the app, during the master's start.
+  rig.driver.spawned[1].exit({ code: 143, signal: "SIGTERM" });
+  await rig.until(() => rig.driver.spawned.length === 3);
+  await rig.boot(rig.driver.spawned[2]);
+  assertEquals(rig.arbiter.exitCode, null, "the master serves on");
+  assertEquals(rig.arbiter.workforce.restarts.signal, 1);
+  assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0);
+  assert(logs.records.some((r) => /while booting, not by the master/.test(r.message)));
+});
+
 Deno.test("arbiter exits with WorkerBootError when a worker cannot even be started", async () => {
   // Deno.Command throws before any process exists (say, deno not executable by `user`).
   const rig = new Rig({ workers: 2 });

@@ -26,6 +26,9 @@ Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => 
     [1, null, true, false],
     [137, "SIGKILL", true, false],
     [0, null, true, false],
+    [143, "SIGTERM", false, false],
+    [130, "SIGINT", false, false],
+    [137, "SIGKILL", false, true],
   ];
   for (const [code, signal, ready, expected] of table) {
     assertEquals(
