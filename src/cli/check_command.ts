@@ -27,10 +27,13 @@ import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent, pathExists } from "../platform/path_exists.ts";
 import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
+import { ExitCode } from "../ipc/protocol.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
- * the error and returns 2.
+ * the errors and returns the exit code `serve` would stop with for the first
+ * (2 bad configuration, 4 the app failed to load, 5 an address cannot be
+ * listened on), so a deploy script reads both alike.
  *
  * @example
  * ```ts
@@ -49,17 +52,17 @@ export async function runCheck(
   const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), origin);
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
-    return 2;
+    return ExitCode.Usage;
   }
   const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
   const refusedFlags = await permissionFlagsProblem(
     resolved.settings.worker_permissions,
     origin("worker_permissions"),
   );
-  if (refusedFlags) problems.unshift(refusedFlags);
+  if (refusedFlags) problems.unshift({ message: refusedFlags, code: ExitCode.Usage });
   if (problems.length > 0) {
-    for (const problem of problems) console.error(`error: ${problem}`);
-    return 2;
+    for (const { message } of problems) console.error(`error: ${message}`);
+    return problems[0].code;
   }
   const { app } = resolved.settings;
   // Both in throwaway processes: an app's import may never return, end the process, or start
@@ -77,7 +80,7 @@ export async function runCheck(
     // As serve prints it: the stack (at debug) first, the line that says what to do last.
     printProbeOutput(inWorker, resolved.settings.log_level);
     console.error(`error: ${message}`);
-    return 2;
+    return inWorker.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage;
   }
   console.log(
     options.embedded
@@ -90,50 +93,61 @@ export async function runCheck(
   return 0;
 }
 
+/** What serve would refuse, and the exit code it would refuse it with. */
+interface Problem {
+  message: string;
+  code: ExitCode;
+}
+
 // The paths and addresses serve uses at start: refused there before any worker runs, so here
 // too. An address in use is a note: check also runs beside the Herd it is about to replace.
 async function pathProblems(
   settings: Resolved["settings"],
   cwd: string,
-): Promise<{ problems: string[]; notes: string[] }> {
-  const problems: string[] = [];
+): Promise<{ problems: Problem[]; notes: string[] }> {
+  const problems: Problem[] = [];
+  const bad = (message: string) => problems.push({ message, code: ExitCode.Usage });
   const notes: string[] = [];
   const control = settings.control_socket;
   if (control !== null) {
     const found = await probeSocket(resolve(cwd, control));
     if (found.exists && !found.isSocket) {
-      problems.push(`"control_socket" is "${control}": taken by a file that is not a socket`);
+      bad(`"control_socket" is "${control}": taken by a file that is not a socket`);
     }
     // serve makes the socket's own directory, not the ones above it.
     const dir = resolve(cwd, control, "..");
     const above = pathExists(dir) ? null : missingParent(dir);
-    if (above !== null) problems.push(`"control_socket" has "${control}": no directory "${above}"`);
+    if (above !== null) bad(`"control_socket" has "${control}": no directory "${above}"`);
   }
-  const created: [string, string][] = settings.bind
+  const created: [string, string, ExitCode][] = settings.bind
     .filter((entry) => entry.trim().startsWith("unix:"))
-    .map((entry) => ["bind", entry.trim().slice(5)]);
-  if (settings.pidfile) created.push(["pidfile", settings.pidfile]);
-  for (const [name, path] of created) {
+    .map((entry) => ["bind", entry.trim().slice(5), ExitCode.BindError]);
+  if (settings.pidfile) created.push(["pidfile", settings.pidfile, ExitCode.Usage]);
+  for (const [name, path, code] of created) {
     const dir = missingParent(resolve(cwd, path));
-    if (dir !== null) problems.push(`"${name}" has "${path}": no directory "${dir}"`);
+    if (dir !== null) {
+      problems.push({ message: `"${name}" has "${path}": no directory "${dir}"`, code });
+    }
   }
   for (const address of listenAddresses(settings)) {
     if (address.transport !== "tcp" || address.port === 0) continue;
     const state = await probeTcpAddress(address);
-    if (state.kind === "unusable") problems.push(state.problem);
+    if (state.kind === "unusable") {
+      problems.push({ message: state.problem, code: ExitCode.BindError });
+    }
     if (state.kind === "in_use") notes.push(`${state.problem}; serve refuses to start while it is`);
   }
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
-  if (typeof tls === "string") problems.push(tls);
+  if (typeof tls === "string") bad(tls);
   // Log directories are created at start: only a file in the way stops that, or a directory
   // where the file (or the pidfile) goes.
   for (const name of ["error_log", "access_log", "pidfile"] as const) {
     const file = name === "pidfile" ? settings.pidfile : logFile(settings[name]);
     if (file === null || file === "") continue;
     const blocked = blockingAncestor(resolve(cwd, file));
-    if (blocked !== null) problems.push(`"${name}" has "${file}": "${blocked}" is not a directory`);
-    else if (isDirectory(resolve(cwd, file))) problems.push(`"${name}" has "${file}": a directory`);
+    if (blocked !== null) bad(`"${name}" has "${file}": "${blocked}" is not a directory`);
+    else if (isDirectory(resolve(cwd, file))) bad(`"${name}" has "${file}": a directory`);
   }
   return { problems, notes };
 }

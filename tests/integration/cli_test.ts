@@ -268,7 +268,7 @@ const LOAD_APP_EXISTS = await Deno.stat(`${ROOT}src/worker/load_app.ts`).then(
 );
 
 Deno.test({
-  name: "check imports the app and reports OK, or one line and exit 2",
+  name: "check imports the app and reports OK, or one line and the exit code serve would stop with",
   ignore: !LOAD_APP_EXISTS,
   fn: async () => {
     const ok = await herd({
@@ -283,7 +283,7 @@ Deno.test({
       args: ["check", "app.ts"],
       files: { "app.ts": 'throw new Error("no database");' },
     });
-    assertEquals(broken.code, 2);
+    assertEquals(broken.code, 4, "as serve: the app failed to load");
     assertEquals(broken.stderr.trimEnd().split("\n").length, 1, broken.stderr);
     assertMatch(broken.stderr, /^error: .*no database/);
     // What serve would refuse before starting, check refuses too.
@@ -307,7 +307,7 @@ Deno.test({
     // An address of no interface here (TEST-NET-1): serve would stop with exit 5.
     const elsewhere = await herd({ args: ["check", "--bind", "192.0.2.1:8080"] });
     assertEquals([elsewhere.code, elsewhere.stderr], [
-      2,
+      5,
       "error: Cannot listen on 192.0.2.1:8080: Cannot assign requested address\n",
     ]);
     // Busy (another program here): serve would refuse it; check says so and passes, as it also
@@ -334,7 +334,7 @@ Deno.test("check imports the app as a worker would: with the workers' permission
       "export default { fetch: () => new Response(db) };",
   };
   const narrow = await herd({ args: ["check", "app.ts"], files });
-  assertEquals(narrow.code, 2, narrow.stdout);
+  assertEquals(narrow.code, 4, narrow.stdout);
   assertEquals(
     narrow.stderr,
     "error: A worker cannot load what this check loaded with every permission: " +
@@ -356,7 +356,7 @@ Deno.test("check imports the app as a worker would: with the workers' permission
   // A top-level await that never settles runs into boot_timeout (the probe watches its parent,
   // so Deno does not end it first).
   assertEquals([hung.code, hung.stderr], [
-    2,
+    4,
     "error: The app did not finish loading within boot_timeout (1 s): a top-level await " +
     "that never settles, or a loop?\n",
   ]);
@@ -385,7 +385,7 @@ Deno.test("check imports the app as a worker would: with the workers' permission
       args: ["check", "app.ts", "--boot-timeout", "1"],
       files: { "app.ts": `${source}\nexport default () => new Response();` },
     });
-    assertEquals([run.code, run.stderr, run.stdout], [2, line, ""], source);
+    assertEquals([run.code, run.stderr, run.stdout], [4, line, ""], source);
   }
 });
 

@@ -48,7 +48,7 @@ Deno.test("program: an app its workers cannot load is refused by check and by se
     /Requires env access to "DATABASE_URL": .*add "--allow-env=DATABASE_URL" to worker_permissions/;
   const check = await run(dir, ["check", "--port", port]).output();
   const checkErr = new TextDecoder().decode(check.stderr);
-  assertEquals(check.code, 2, checkErr);
+  assertEquals(check.code, 4, checkErr);
   assertMatch(checkErr, hint);
   const serve = await run(dir, ["--port", port]).output();
   const serveErr = new TextDecoder().decode(serve.stderr);

@@ -77,6 +77,7 @@ Deno.test("serve and check: an app that throws on import shows its stack only at
   const app = fixtureApp("crash_on_import.ts");
   for (const command of [["serve"], ["check"]]) {
     const quiet = await runHerd([...command, app, "--port", "0"]);
+    assertEquals(quiet.code, 4, `${command}: ${quiet.stderr}`);
     assertEquals(quiet.stderr.split("\n").length, 1, quiet.stderr);
     const debug = await runHerd([...command, app, "--port", "0", "--log-level", "debug"]);
     assert(/at file:\/\/.*crash_on_import\.ts:\d+:\d+/.test(debug.stderr), debug.stderr);
@@ -204,6 +205,16 @@ Deno.test("serve: a pidfile or control socket that cannot be made is one line na
     assertEquals(stderr.split("\n").length, 1, stderr);
     assert(stderr.startsWith(`error: Cannot `) && stderr.includes(`${what} "/dev/null/x"`), stderr);
   }
+});
+
+Deno.test("serve and check: a unix bind in a missing directory is exit 5 for both", async () => {
+  const base = await Deno.makeTempDir({ prefix: "herd-unix-bind-" });
+  for (const command of ["serve", "check"]) {
+    const { code, stderr } = await runHerd([command, "-b", `unix:${base}/missing/x.sock`]);
+    assertEquals(code, 5, `${command}: ${stderr}`);
+    assert(stderr.includes(`no directory "${base}/missing"`), stderr);
+  }
+  await Deno.remove(base);
 });
 
 Deno.test("serve and check: a control socket makes its own directory, not a path of them", async () => {
