@@ -122,24 +122,30 @@ export async function answerControl(
 }
 
 /**
- * The control socket's listener. A USR2 upgrade hands its path over to the new master
- * ({@linkcode ControlEndpoint.handOver}) and takes it back if that master does not take over
- * ({@linkcode ControlEndpoint.takeBack}). The listener itself stays open throughout, so the
- * workers' channels, and workers this master starts meanwhile, still reach it.
+ * The control socket's listener. It listens at a path of this master's own,
+ * `<path>.<pid>`, which never moves and is the one given to its workers; the
+ * configured path is a second name (a hard link) for the same socket, the one
+ * `status` and `reopen-logs` use. A USR2 upgrade hands that name over to the
+ * new master ({@linkcode ControlEndpoint.handOver}) and takes it back if that
+ * master does not take over ({@linkcode ControlEndpoint.takeBack}); a worker
+ * started just before the hand-over still reaches this master, not the new
+ * one (which would not know it).
  */
 export class ControlEndpoint {
   readonly #home: string;
+  readonly #own: string;
   #path: string;
   #queue: EventQueue;
   #listener: Deno.Listener | null = null;
+  // The socket's inode: what close() may remove under the public name, and nothing else (it
+  // may be a later master's since).
+  #ino: number | null = null;
 
   readonly #group: number | null;
   readonly #privateDirectory: boolean;
   // Made for this socket (the private one, or a configured path's last directory): removed
   // with it, when empty.
   #ownDirectory = false;
-  // The socket's inode once moved aside: what close() may remove there, and nothing else.
-  #asideIno: number | null = null;
 
   /**
    * Opens the socket at `path` and starts queueing its peers' frames.
@@ -163,12 +169,21 @@ export class ControlEndpoint {
   ): Promise<ControlEndpoint> {
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.#claim(path);
-    const { listener, ownDirectory } = await listenControl(path, {
+    await clearLeftovers(path);
+    await endpoint.#claim(endpoint.#own);
+    const { listener, ownDirectory } = await listenControl(endpoint.#own, {
       group: endpoint.#group,
       privateDirectory: endpoint.#privateDirectory,
     });
     endpoint.#listener = listener;
     endpoint.#ownDirectory = ownDirectory;
+    try {
+      endpoint.#ino = (await Deno.lstat(endpoint.#own)).ino;
+      await Deno.link(endpoint.#own, path);
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
     serveControl(listener, endpoint.#queue);
     return endpoint;
   }
@@ -178,51 +193,51 @@ export class ControlEndpoint {
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ) {
     this.#home = path;
+    this.#own = `${path}.${Deno.pid}`;
     this.#path = path;
     this.#queue = options.queue;
     this.#group = options.group ?? null;
     this.#privateDirectory = options.privateDirectory ?? false;
   }
 
-  /** Where the socket is now: its configured path, or `<path>.oldbin` while handed over. */
+  /** Where `status` finds it now: its configured path, or `<path>.oldbin` while handed over. */
   get path(): string {
     return this.#path;
   }
 
+  /** The path this master's workers connect to: its own, which no other master takes. */
+  get workerPath(): string {
+    return this.#own;
+  }
+
   /**
-   * Frees the configured path for a new master: the socket is renamed to `<path>.oldbin` and
-   * keeps listening there (a socket file renamed still reaches its listener).
+   * Frees the configured path for a new master: that name is renamed to `<path>.oldbin`, where
+   * `status` still finds this master. Its workers' path does not move.
    */
   async handOver(): Promise<void> {
     if (this.#listener === null || this.#path !== this.#home) return;
     const aside = `${this.#home}.oldbin`;
-    const ino = (await Deno.lstat(this.#home)).ino;
     await Deno.rename(this.#home, aside);
     this.#path = aside;
-    this.#asideIno = ino;
   }
 
-  /** Moves the socket back to its configured path (the new master did not take over). */
+  /** Moves the socket's name back to its configured path (the new master did not take over). */
   async takeBack(): Promise<void> {
     if (this.#listener === null || this.#path === this.#home) return;
     await this.#claim(this.#home);
     await Deno.rename(this.#path, this.#home);
     this.#path = this.#home;
-    this.#asideIno = null;
   }
 
   /** Stops accepting and removes the socket (and its directory, when Herd's own and empty). */
   async close(): Promise<void> {
     if (!this.#listener) return;
-    // Closing a unix listener makes Deno unlink the path it was opened at, whatever is there
-    // now: handed over, that is the new master's socket. Left open, unref'd, it ends with the
-    // process (Deno.exit unlinks nothing).
-    if (this.#path === this.#home) this.#listener.close();
-    else this.#listener.unref();
+    // Deno unlinks the path a unix listener was opened at when it closes: this master's own.
+    this.#listener.close();
     this.#listener = null;
-    // Moved aside, the name may have been taken since by a later master's own hand-over.
-    const ours = this.#asideIno === null ||
-      await Deno.lstat(this.#path).then((info) => info.ino === this.#asideIno, () => false);
+    await Deno.remove(this.#own).catch(() => {});
+    // The public name may have been taken since by a later master (its own hand-over).
+    const ours = await Deno.lstat(this.#path).then((info) => info.ino === this.#ino, () => false);
     if (ours) await Deno.remove(this.#path).catch(() => {});
     // Not recursive: a successor that listens there keeps its socket (and directory).
     if (this.#ownDirectory) {
@@ -242,5 +257,19 @@ export class ControlEndpoint {
     if (verdict === "not_a_socket") {
       throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
     }
+  }
+}
+
+// The own sockets (`<path>.<pid>`) of masters that crashed: removed when nothing answers there.
+async function clearLeftovers(path: string): Promise<void> {
+  const dir = parentDirectory(path);
+  const prefix = path.slice(dir.length + 1) + ".";
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const rest = entry.name.startsWith(prefix) ? entry.name.slice(prefix.length) : "";
+      if (/^\d+$/.test(rest)) await clearStaleSocket(`${dir}/${entry.name}`);
+    }
+  } catch {
+    // No directory yet (listenControl makes it), or one this user cannot list: nothing to clear.
   }
 }

@@ -172,9 +172,10 @@ export async function runMaster(
       port,
       queue,
       driver: denoProcessDriver({
-        control: () => control.path,
+        control: () => control.workerPath,
         // Per spawn, from the worker's own configuration: a reload may move the app or the certs.
-        launch: (config) => workerLaunch(config, { user: workerUser, control: control.path, port }),
+        launch: (config) =>
+          workerLaunch(config, { user: workerUser, control: control.workerPath, port }),
       }),
       addresses: listenUrls(settings, addresses).join(", "),
       effects: {
