@@ -1,7 +1,7 @@
 /**
  * The few lines the master prints when it starts: what runs, where it
- * listens, and where its logs go. Pure: the caller writes the lines to the
- * error log.
+ * listens, and where its logs go. Pure: the caller shows the lines (on a
+ * terminal, or as lines of the error log).
  *
  * @example
  * ```ts

@@ -12,7 +12,8 @@ import { tcpMigrateReq } from "../platform/tcp_migrate_req.ts";
 import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
-import { formatBanner } from "../logging/banner.ts";
+import { type BannerInfo, formatBanner } from "../logging/banner.ts";
+import { logFile } from "../logging/line_writer.ts";
 import {
   canonicalAddress,
   formatAddress,
@@ -106,7 +107,11 @@ export async function releaseUnixSockets(addresses: readonly ListenAddress[]): P
 }
 
 /**
- * Prints the startup banner on stdout.
+ * Shows the startup banner: on stdout, in colour, when that is a terminal (a
+ * person watching); as INFO lines of the error log otherwise, and also when
+ * the error log is a file, so a log collector reading stdout (JSON access
+ * lines, say) gets no stray text, and the log file says what started, as
+ * Gunicorn's does.
  *
  * @example
  * ```ts
@@ -119,7 +124,7 @@ export function printBanner(
   shown: { addresses: readonly ListenAddress[]; workers: number; embeddedConfig: boolean },
 ): void {
   const s = resolved.settings;
-  const lines = formatBanner({
+  const info: BannerInfo = {
     version: VERSION,
     pid: Deno.pid,
     addresses: listenUrls(s, shown.addresses),
@@ -131,8 +136,13 @@ export function printBanner(
     configPath: resolved.configPath ?? (shown.embeddedConfig ? "given to serve()" : null),
     app: shown.embeddedConfig ? "given to serve()" : s.app,
     logFormat: s.log_format,
-  }, { color: Deno.stdout.isTerminal() });
-  console.log(lines.join("\n"));
+  };
+  const terminal = Deno.stdout.isTerminal();
+  if (terminal) console.log(formatBanner(info, { color: true }).join("\n"));
+  if (!terminal || logFile(s.error_log) !== null) {
+    const log = getLog("master");
+    for (const line of formatBanner(info)) log.info(line);
+  }
 }
 
 /**

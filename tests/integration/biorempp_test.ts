@@ -383,7 +383,12 @@ Deno.test("'Formula: (2 × CPU cores) + 1': BIOREMPP_WORKERS=auto starts that ma
     readyLine: READY,
   });
   const expected = 2 * CPUS + 1;
-  assert(server.stdout.includes(`Workers: ${expected} (sync)`), server.stdout.join("\n"));
+  // The banner, as lines of the error log (stderr in development): stdout is not a terminal.
+  assert(
+    server.stderr.some((l) => l.endsWith(`[INFO] Workers: ${expected} (sync)`)),
+    server.stderr.join("\n"),
+  );
+  assertEquals(server.stdout.filter((l) => l.startsWith("Workers:")), [], "no banner on stdout");
   assertEquals(server.workerPids().length, expected);
   assertEquals(server.stderr.filter((l) => l.startsWith("warning")), []);
 });
@@ -648,9 +653,10 @@ Deno.test("'Minimal Production Configuration' (.env.example as .env): sync, 4 wo
     timeout: 300,
     keepalive: 5,
   });
-  assert(server.stdout.includes("Workers: 4 (sync)"), server.stdout.join("\n"));
-  // The banner names where the configuration came from: main.ts hands it to serve().
-  assert(server.stdout.includes("Config: given to serve()"), server.stdout.join("\n"));
+  // The banner is in the error log file, as Gunicorn's start lines are, and names where the
+  // configuration came from: main.ts hands it to serve().
+  assertMatch(box.read(ERROR_LOG), /\[INFO\] Workers: 4 \(sync\)$/m);
+  assertMatch(box.read(ERROR_LOG), /\[INFO\] Config: given to serve\(\)$/m);
   assertEquals(server.workerPids().length, 4);
   assertEquals((await get(`${server.url}/`)).status, 200);
   assertMatch(
@@ -671,7 +677,7 @@ Deno.test("'Gevent Workers (High Concurrency)' (.env.gevent.example as .env): as
     worker_connections: 1000,
     timeout: 300,
   });
-  assert(server.stdout.includes("Workers: 4 (async)"), server.stdout.join("\n"));
+  assertMatch(box.read(ERROR_LOG), /\[INFO\] Workers: 4 \(async\)$/m);
   assertEquals(server.workerPids().length, 4);
   assertEquals((await get(`${server.url}/api/databases`)).status, 200);
 });
