@@ -388,7 +388,11 @@ export class Arbiter {
     const how = status.signal
       ? `was killed by ${status.signal}`
       : `exited with code ${status.code}`;
-    if (w.leaving !== null) this.#log.info(`${w.label} ${how} (reason: ${w.leaving})`);
+    if (w.leaving !== null) {
+      // Hung while draining for another reason: counted under that one, but said here.
+      const hung = w.aborted && w.leaving !== "timeout" ? "; it hung and was aborted" : "";
+      this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})`);
+    }
     else if (w.readyAt === null && isStoppedFromOutside(status)) {
       // Someone stopped it by pid (or the process group) while it booted: not the app's fault.
       this.workforce.countRestart("signal");

@@ -219,6 +219,7 @@ Deno.test("boot_timeout runs from the worker's configuration, not from a spawn a
 });
 
 Deno.test("a draining worker that goes silent is aborted at timeout, not left to graceful_timeout", async () => {
+  using logs = captureLogs("info");
   // Blocked while draining, its listener would take connections it never answers for 30 s.
   const rig = new Rig({
     workers: 1,
@@ -243,6 +244,13 @@ Deno.test("a draining worker that goes silent is aborted at timeout, not left to
   assertEquals(old.signals, ["SIGABRT"]);
   assertEquals(fresh.signals, []);
   assert(rig.clock.now() < 30_000);
+  // Counted once, under the reason it was leaving for; its exit line says it hung.
+  old.exit({ code: 134, signal: "SIGABRT" });
+  await rig.until(() => logs.records.some((r) => /was killed by SIGABRT/.test(r.message)));
+  assert(
+    logs.records.some((r) => r.message.endsWith("(reason: max_requests; it hung and was aborted)")),
+  );
+  assertEquals(rig.arbiter.workforce.restarts.max_requests, 1);
 });
 
 Deno.test("a worker blocked during a stop is aborted at timeout too", async () => {
