@@ -26,9 +26,11 @@ RUN deno task compile
 # Not distroless: the entrypoint needs a POSIX sh (and the health check bash).
 FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin herd \
-    && install -d -o herd -g herd /app /app/logs
+    && install -d -o herd -g herd /app/logs
 WORKDIR /app
-# The binary and entrypoint stay owned by root: the server cannot rewrite itself.
+# /app, the binary and the entrypoint stay owned by root: the server cannot rewrite
+# or replace them (in a directory of its own it could rename a new file over them).
+# It owns only logs/.
 COPY --from=build /src/dist/herd /app/herd
 COPY --chmod=0755 scripts/entrypoint.sh /app/entrypoint.sh
 # HOST=0.0.0.0: a server bound to 127.0.0.1 in a container is unreachable
@@ -39,9 +41,10 @@ USER 10001
 # The master drains on SIGTERM: workers finish in-flight requests first. Give
 # `docker stop` more than graceful_timeout (30 s): `docker stop -t 45`.
 STOPSIGNAL SIGTERM
-# The image has no curl; bash's /dev/tcp makes the request instead. Kubernetes
-# ignores this and uses its own probes (deploy/kubernetes.yaml).
+# The image has no curl; bash's /dev/tcp makes the request instead, on the port
+# Herd takes (HERD_PORT outranks PORT). Kubernetes ignores this and uses its own
+# probes (deploy/kubernetes.yaml).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${HERD_PORT:-${PORT:-8080}} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/app/entrypoint.sh"]
 CMD ["serve"]

@@ -696,6 +696,8 @@ Deno.test("examples/biorempp/Dockerfile: compiled binary, non-root, BIOREMPP_HOS
     /^ENV BIOREMPP_HOST=0\.0\.0\.0$/,
     /^EXPOSE 8080$/,
     /^USER 10001$/,
+    // It owns logs/ only, not /app, where it could rename a file over the binary.
+    /^ {4}&& install -d -o biorempp -g biorempp \/app\/logs$/,
     /^STOPSIGNAL SIGTERM$/,
     /^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/,
     /^CMD \["serve"\]$/,

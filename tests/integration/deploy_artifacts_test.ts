@@ -96,6 +96,11 @@ Deno.test("Dockerfile: two stages, non-root runtime, the settings the entrypoint
   }
   const user = runtime.find((line) => line.startsWith("USER "));
   assert(user !== undefined && !/^USER (root|0)\b/.test(user), `runtime user: ${user}`);
+  // The runtime user owns logs/ only: owning /app, it could rename a file over the binary.
+  const owned = runtime.join("\n").match(/install -d -o herd -g herd ([^\n&]*)/)?.[1].trim();
+  assertEquals(owned, "/app/logs");
+  // The check asks the port Herd listens on: HERD_PORT outranks PORT.
+  assert(runtime.some((line) => line.includes("${HERD_PORT:-${PORT:-8080}}")));
   const ignored = Deno.readTextFileSync(`${ROOT}.dockerignore`).split("\n");
   for (const path of [".git", ".env", "dist/"]) assert(ignored.includes(path), path);
 });
