@@ -28,6 +28,7 @@ import { blockingAncestor, missingParent, pathExists } from "../platform/path_ex
 import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 import { ExitCode } from "../ipc/protocol.ts";
+import { prepareLogTargets } from "../logging/setup.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
@@ -60,6 +61,11 @@ export async function runCheck(
     origin("worker_permissions"),
   );
   if (refusedFlags) problems.unshift({ message: refusedFlags, code: ExitCode.Usage });
+  // Whether this user can make the log directories and files serve makes, without making them.
+  const unusableLog = problems.length === 0
+    ? await prepareLogTargets(resolved.settings, origin, { dryRun: true })
+    : null;
+  if (unusableLog !== null) problems.push({ message: unusableLog, code: ExitCode.Usage });
   if (problems.length > 0) {
     for (const { message } of problems) console.error(`error: ${message}`);
     return problems[0].code;

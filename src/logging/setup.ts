@@ -159,33 +159,57 @@ export function configureLogging(options: LoggingOptions): void {
  * master calls it at startup for `error_log` and `access_log`, so a bad path
  * is one clear line instead of a worker crash loop.
  *
+ * With `dryRun` (`check`), nothing is made: an existing file is opened for
+ * append, and a missing one (or directory) must be creatable where it goes,
+ * which a file made and removed there at once proves (permissions, a
+ * read-only file system).
+ *
  * @throws {Error} `Cannot open log file "logs/error.log": Permission denied`
  * @example
  * ```ts
  * import { prepareLogTarget } from "./setup.ts";
  * await prepareLogTarget("/tmp/herd-logs/access.log");
+ * await prepareLogTarget("/tmp/herd-logs/access.log", { dryRun: true });
  * ```
  */
-export async function prepareLogTarget(value: string | null): Promise<void> {
+export async function prepareLogTarget(
+  value: string | null,
+  options: { dryRun?: boolean } = {},
+): Promise<void> {
   const path = logFile(value);
   if (path === null) return;
   const directory = parentDirectory(path);
   try {
     // Checked first so an existing directory needs no write permission on its parents.
-    const info = await Deno.stat(directory).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return null;
-      throw error;
-    });
+    const info = await statOrNull(directory);
+    if (info !== null && !info.isDirectory) throw new Error("Not a directory");
+    if (info === null && options.dryRun) {
+      let above = parentDirectory(directory);
+      while (await statOrNull(above) === null) above = parentDirectory(above);
+      return await createAndRemoveIn(above);
+    }
     if (info === null) await Deno.mkdir(directory, { recursive: true });
-    else if (!info.isDirectory) throw new Error("Not a directory");
   } catch (error) {
     throw new Error(`Cannot create log directory "${directory}": ${osErrorReason(error)}`);
   }
   try {
-    (await Deno.open(path, { append: true, create: true })).close();
+    if (options.dryRun && await statOrNull(path) === null) await createAndRemoveIn(directory);
+    else (await Deno.open(path, { append: true, create: true })).close();
   } catch (error) {
     throw new Error(`Cannot open log file "${path}": ${osErrorReason(error)}`);
   }
+}
+
+// Proves this process may create files in `dir`, leaving nothing behind.
+async function createAndRemoveIn(dir: string): Promise<void> {
+  await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".herd-check-" }));
+}
+
+async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  return await Deno.stat(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  });
 }
 
 /**
@@ -202,10 +226,11 @@ export async function prepareLogTarget(value: string | null): Promise<void> {
 export async function prepareLogTargets(
   settings: Pick<DataSettings, "error_log" | "access_log">,
   origin: (name: "error_log" | "access_log") => string = (name) => `"${name}"`,
+  options: { dryRun?: boolean } = {},
 ): Promise<string | null> {
   for (const name of ["error_log", "access_log"] as const) {
     try {
-      await prepareLogTarget(settings[name]);
+      await prepareLogTarget(settings[name], options);
     } catch (error) {
       return `${errorMessage(error)} (${origin(name)})`;
     }

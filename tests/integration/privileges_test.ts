@@ -390,3 +390,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "privileges: check refuses log files its user cannot make or open, as serve does, making nothing",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env } = await sharedDeno();
+    // A container's working directory owned by root, the server run as another user.
+    const dir = await Deno.makeTempDir({ prefix: "herd-ro-cwd-" });
+    await Deno.chmod(dir, 0o755);
+    const run = async (command: string) => {
+      const out = await new Deno.Command(deno, {
+        args: ["run", "-A", MAIN, command, "--port", "0", "-w", "1"],
+        env: { ...env, NO_COLOR: "1", HERD_ENV: "production" },
+        cwd: dir,
+        uid: NOBODY,
+        gid: NOBODY,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      return [out.code, new TextDecoder().decode(out.stderr)];
+    };
+    try {
+      const cannotMake = [
+        2,
+        'error: Cannot create log directory "logs": Permission denied ("error_log" by default)\n',
+      ];
+      assertEquals(await run("check"), cannotMake);
+      assertEquals(await run("serve"), cannotMake);
+      assertEquals([...Deno.readDirSync(dir)], [], "check made nothing, left nothing");
+      await Deno.mkdir(`${dir}/logs`);
+      await Deno.writeTextFile(`${dir}/logs/error.log`, "");
+      const cannotOpen = [
+        2,
+        'error: Cannot open log file "logs/error.log": Permission denied ("error_log" by default)\n',
+      ];
+      assertEquals(await run("check"), cannotOpen);
+      assertEquals(await run("serve"), cannotOpen);
+      assertEquals([...Deno.readDirSync(`${dir}/logs`)].map((e) => e.name), ["error.log"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
