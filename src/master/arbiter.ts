@@ -391,7 +391,10 @@ export class Arbiter {
     if (w.leaving !== null) {
       // Hung while draining for another reason: counted under that one, but said here.
       const hung = w.aborted && w.leaving !== "timeout" ? "; it hung and was aborted" : "";
-      this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})`);
+      // What it served in all (its last heartbeat): a worker recycled under load serves on
+      // while it waits its turn to be replaced.
+      const served = w.stats ? `, ${w.stats.served} requests served` : "";
+      this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
     }
     else if (w.readyAt === null && isStoppedFromOutside(status)) {
       // Someone stopped it by pid (or the process group) while it booted: not the app's fault.

@@ -179,6 +179,10 @@ Deno.test("serve: a parameterless app is told about keep-alive once, not per wor
   assert(count(recycled) >= 2 && count(listening) >= 4, herd.lines.join("\n"));
   const notices = herd.lines.filter((l) => l.includes("The app takes no request"));
   assertEquals(notices.length, 1, herd.lines.join("\n"));
+  // The exit line says what the worker served in all: at least its max_requests.
+  const served = herd.lines.map((l) => / \(reason: max_requests\), (\d+) requests served$/.exec(l))
+    .filter((m) => m !== null).map((m) => Number(m![1]));
+  assert(served.length >= 2 && served.every((n) => n >= 20), herd.lines.join("\n"));
 });
 
 Deno.test("serve: a control socket in an existing directory leaves the directory's mode alone", async () => {

@@ -244,11 +244,14 @@ Deno.test("a draining worker that goes silent is aborted at timeout, not left to
   assertEquals(old.signals, ["SIGABRT"]);
   assertEquals(fresh.signals, []);
   assert(rig.clock.now() < 30_000);
-  // Counted once, under the reason it was leaving for; its exit line says it hung.
+  // Counted once, under the reason it was leaving for; its exit line says it hung, and what it
+  // served in all.
   old.exit({ code: 134, signal: "SIGABRT" });
   await rig.until(() => logs.records.some((r) => /was killed by SIGABRT/.test(r.message)));
   assert(
-    logs.records.some((r) => r.message.endsWith("(reason: max_requests; it hung and was aborted)")),
+    logs.records.some((r) =>
+      r.message.endsWith("(reason: max_requests; it hung and was aborted), 10 requests served")
+    ),
   );
   assertEquals(rig.arbiter.workforce.restarts.max_requests, 1);
 });
