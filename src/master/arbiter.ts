@@ -395,8 +395,7 @@ export class Arbiter {
       // while it waits its turn to be replaced.
       const served = w.stats ? `, ${w.stats.served} requests served` : "";
       this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
-    }
-    else if (w.readyAt === null && isStoppedFromOutside(status)) {
+    } else if (w.readyAt === null && isStoppedFromOutside(status)) {
       // Someone stopped it by pid (or the process group) while it booted: not the app's fault.
       this.workforce.countRestart("signal");
       this.#log.warning(`${w.label} ${how} while booting, not by the master; replacing it`);

@@ -29,7 +29,13 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { type SettingName, SETTINGS, type Settings } from "./table.ts";
 import { CoerceError, defaultFor, envName, type Profile, type Setting } from "./setting.ts";
 import type { Resolution, Source } from "./resolved.ts";
-import { describeOrigin, invalidValue, type Origin, type RawValue } from "./problems.ts";
+import {
+  describeOrigin,
+  formatValue,
+  invalidValue,
+  type Origin,
+  type RawValue,
+} from "./problems.ts";
 import { firstLine } from "../error_text.ts";
 import { checkSettings } from "./checks.ts";
 import { readArgv } from "./sources/argv.ts";
@@ -244,10 +250,42 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...checks.warnings,
         ...unwatchable(settings, cwd, origins),
         ...(overBind === null ? [] : [overBind.warning]),
+        ...platformOutranked(platform, winners, settings.bind.length > 0 ? origins : null),
         ...containerWarnings(settings, prefix, origins),
       ],
     },
   };
+}
+
+/**
+ * A platform's `PORT`, `HOST` or `WEB_CONCURRENCY` that Herd's own configuration outranks, with
+ * another value: on a PaaS the platform routes to its `PORT`, and a config.ts `port` that wins
+ * would make the service unreachable without a word.
+ */
+function platformOutranked(
+  platform: ReadonlyMap<string, RawValue>,
+  winners: ReadonlyMap<string, Decided>,
+  /** The origins of the settings, when a `bind` is in effect (it takes over host and port). */
+  bound: ReadonlyMap<string, Origin> | null,
+): string[] {
+  const warnings: string[] = [];
+  for (const [name, given] of platform) {
+    const winner = winners.get(name);
+    const bind = bound?.get("bind");
+    if (bind !== undefined && name !== "workers" && bound?.get(name) === given.origin) {
+      warnings.push(
+        `Ignored ${describeOrigin(given.origin)}: "bind" from ${describeOrigin(bind)} ` +
+          "outranks it",
+      );
+    }
+    if (winner === undefined || winner.origin === given.origin) continue;
+    if (String(winner.value) === String(given.raw).trim()) continue;
+    warnings.push(
+      `Ignored ${describeOrigin(given.origin)}: "${name}" is ${formatValue(winner.value)} from ` +
+        `${describeOrigin(winner.origin)}, which outranks it`,
+    );
+  }
+  return warnings;
 }
 
 /** `reload_extra_files` that are not there: a path created later would never reload. */

@@ -119,6 +119,17 @@ Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing 
   });
   assertEquals([configured.settings.port, configured.sources.port], [4000, "config.ts"]);
   assertEquals([configured.settings.workers, configured.sources.workers], [2, "cli"]);
+  // Said, not silent: on a PaaS the platform routes to its PORT.
+  assertEquals(configured.warnings.filter((w) => w.startsWith("Ignored")), [
+    'Ignored PORT (environment): "port" is 4000 from port in "config.ts", which outranks it',
+    'Ignored WEB_CONCURRENCY (environment): "workers" is 2 from -w (command line), which outranks it',
+  ]);
+  const bound = await resolved({ env: platform, args: ["-b", "127.0.0.1:5000"] });
+  assertEquals(bound.warnings.filter((w) => w.startsWith("Ignored")), [
+    'Ignored PORT (environment): "bind" from -b (command line) outranks it',
+  ]);
+  const agreeing = await resolved({ env: { PORT: "4000", HERD_PORT: "4000" } });
+  assertEquals(agreeing.warnings.filter((w) => w.startsWith("Ignored")), [], "the same value");
   // Not read when they do not apply, so another program's odd values do not stop Herd.
   const unused = await resolved({
     env: { PORT: "abc", WEB_CONCURRENCY: "x" },
@@ -351,7 +362,11 @@ Deno.test("resolveSettings(): host or port from a higher source than bind outran
   ) {
     const kept = await resolved(scene);
     assertEquals(kept.settings.bind, ["127.0.0.1:9001"], JSON.stringify(scene));
-    assertEquals(kept.warnings.filter((w) => w.includes("outranks")), []);
+    // The platform's PORT is named as unused (a PaaS routes to it); nothing else is said.
+    const said = scene.env?.PORT
+      ? ['Ignored PORT (environment): "bind" from bind in "config.ts" outranks it']
+      : [];
+    assertEquals(kept.warnings.filter((w) => w.includes("outranks")), said);
   }
 });
 
