@@ -46,7 +46,7 @@ import { prepareLogTargets } from "../logging/setup.ts";
  */
 export async function runCheck(
   resolved: Resolved,
-  options: { cwd: string; embedded?: Embedded },
+  options: { cwd: string; embedded?: Embedded; strays?: () => number },
 ): Promise<number> {
   // What serve refuses before starting anything, as this user on this machine.
   const origin = originsOf(resolved);
@@ -88,6 +88,8 @@ export async function runCheck(
     console.error(`error: ${message}`);
     return inWorker.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage;
   }
+  // A promise or timer of config.ts failed meanwhile (reported as it happened).
+  if ((options.strays?.() ?? 0) > 0) return ExitCode.Usage;
   console.log(
     options.embedded
       ? "Configuration OK (config given to serve(), app given to serve())"

@@ -32,6 +32,8 @@ import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
+import { catchStrayErrors, refuseExit } from "../platform/guard_user_code.ts";
+import { getLog } from "../logging/log.ts";
 import { logTarget } from "../logging/line_writer.ts";
 import { VERSION } from "../version.ts";
 import { renderHelp } from "./help.ts";
@@ -50,6 +52,8 @@ interface CommandContext {
   cwd: string;
   /** Set when a program embeds Herd with `serve(app, config)`. */
   embedded?: Embedded;
+  /** How many stray errors (config.ts's timers and promises) were reported so far. */
+  strays: () => number;
 }
 
 /** One command: its usage line, summary and body. */
@@ -79,7 +83,7 @@ const COMMANDS: readonly Command[] = [
     name: "check",
     usage: "check [APP] [flags]",
     summary: "Validate the configuration and import the app, then exit",
-    run: ({ resolved, cwd, embedded }) => runCheck(resolved, { cwd, embedded }),
+    run: ({ resolved, cwd, embedded, strays }) => runCheck(resolved, { cwd, embedded, strays }),
   },
   {
     name: "config",
@@ -211,13 +215,22 @@ async function runResolved(
     console.error(`error: "${command.name}" takes no app, but was given ${formatValue(app.raw)}`);
     return 2;
   }
-  const cwd = Deno.cwd();
-  const resolution = await resolveSettings({
-    args: input.args,
-    env: Deno.env.toObject(),
-    cwd,
-    inlineConfig: input.embedded?.config,
+  // A timer or promise of config.ts (or of a hook) that fails later: the master logs it and
+  // serves on; any other command reports it and fails, as a check must.
+  let strays = 0;
+  using _strays = catchStrayErrors((message, error) => {
+    strays++;
+    if (command.name !== "serve") return console.error(`error: ${message} (config.ts?)`);
+    getLog("master").error(`${message} (config.ts or a hook?); serving on`, { error });
   });
+  const cwd = Deno.cwd();
+  const resolution = await refuseExit("it", () =>
+    resolveSettings({
+      args: input.args,
+      env: Deno.env.toObject(),
+      cwd,
+      inlineConfig: input.embedded?.config,
+    }));
   if (!resolution.ok) {
     for (const problem of resolution.problems) console.error(`error: ${problem}`);
     for (const trace of resolution.traces ?? []) console.error(trace);
@@ -238,9 +251,10 @@ async function runResolved(
       json: input.json,
       cwd,
       embedded: input.embedded,
+      strays: () => strays,
     });
     if (command.quiet && code !== 0) warn();
-    return code;
+    return code === 0 && strays > 0 && command.name !== "serve" ? 2 : code;
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
     console.error(`error: ${firstLine(error)}`);

@@ -429,3 +429,24 @@ Deno.test("check refuses a log file or pidfile that is a directory, as serve doe
     'error: "access_log" has "logs": a directory\nerror: "pidfile" has "run": a directory\n',
   );
 });
+
+Deno.test("check and config: config.ts that calls Deno.exit() or leaves a failing promise is refused", async () => {
+  const exits = { "config.ts": "Deno.exit(0);\nexport default {};" };
+  for (const command of ["check", "config"]) {
+    const run = await herd({ args: [command], files: exits });
+    assertEquals([run.code, run.stderr], [
+      2,
+      'error: Cannot load config file "config.ts": it called Deno.exit(0) while being loaded: ' +
+      "it must not end the process\n",
+    ], command);
+  }
+  const stray = {
+    "config.ts": 'Promise.reject(new Error("no database"));\nexport default {};',
+  };
+  const checked = await herd({ args: ["check"], files: stray });
+  assertEquals([checked.code, checked.stdout, checked.stderr], [
+    2,
+    "",
+    "error: Unhandled promise rejection: no database (config.ts?)\n",
+  ]);
+});

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, startHerd } from "./_harness.ts";
+import { assertNothingLost, fixtureApp, loadLoop, startHerd, until } from "./_harness.ts";
 
 Deno.test("reload: HUP under load replaces every worker with zero failed requests", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
@@ -115,6 +115,43 @@ Deno.test("reload: a HUP that moves an address is refused with the reason; the w
   assertEquals(res.status, 200);
   await res.body?.cancel();
   assertEquals(herd.workerPids(), [worker]);
+});
+
+Deno.test("reload: config.ts code that fails later, or calls Deno.exit(), never ends the master", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-reload-stray-" });
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
+  await using herd = await startHerd({ args: ["--config", config] });
+  const worker = herd.workerPids()[0];
+  // A stray rejection and a timer that throws, read on a HUP: logged, and the reload goes on.
+  await Deno.writeTextFile(
+    config,
+    'Promise.reject(new Error("stray rejection"));\n' +
+      'setTimeout(() => { throw new Error("late throw"); }, 50);\n' +
+      "export default { workers: 1 };\n",
+  );
+  let from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/\[ERROR\] Unhandled promise rejection: stray rejection \(config\.ts/, {
+    from,
+  });
+  await herd.waitForLog(/\[ERROR\] Uncaught error: late throw \(config\.ts/, { from });
+  await herd.waitForLog(/\[INFO\] Reload complete/, { from });
+  // Deno.exit() at import: the reload fails, the workers of the last one keep serving.
+  await Deno.writeTextFile(config, "Deno.exit(0);\nexport default { workers: 1 };\n");
+  await until(
+    () => herd.workerPids().length === 1 && herd.workerPids()[0] !== worker,
+    10_000,
+    "the first reload replaced the worker",
+  );
+  const serving = herd.workerPids();
+  from = herd.lines.length;
+  herd.kill("SIGHUP");
+  await herd.waitForLog(/\[ERROR\] .*called Deno\.exit\(0\) while being loaded/, { from });
+  const res = await fetch(herd.url);
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
+  assertEquals(herd.workerPids(), serving);
 });
 
 /**
