@@ -122,6 +122,7 @@ export class Arbiter {
   /** Until then no worker is judged: the master was paused, and has not heard them since. */
   #quietUntil = 0;
   #exitCode: number | null = null;
+  #haltReason: string | null = null;
   readonly #startedAt = new Date();
   readonly #bootStart: number;
 
@@ -411,8 +412,7 @@ export class Arbiter {
   async #bootFailed(w: WorkerHandle, how: string): Promise<void> {
     const why = w.bootError ?? how;
     if (this.#phase === "starting") {
-      this.#log.error(`${w.label} failed to boot: ${why}`);
-      return await this.#halt();
+      return await this.#halt(`${w.label} failed to boot: ${why}`);
     }
     if (this.#reload && w.generation === this.#reload.to) {
       this.#log.error(`Reload abandoned: ${w.label} failed to boot: ${why}`);
@@ -482,7 +482,14 @@ export class Arbiter {
     }
   }
 
-  async #halt(): Promise<void> {
+  /** Why the start failed (the master's exit code is then 3), or null. */
+  get haltReason(): string | null {
+    return this.#haltReason;
+  }
+
+  async #halt(why: string): Promise<void> {
+    this.#log.error(why);
+    this.#haltReason = why;
     this.#phase = "halting";
     this.#stopCode = ExitCode.WorkerBootError;
     // The others booted, or would have: they are stopped, not failed.
@@ -532,8 +539,10 @@ export class Arbiter {
       await this.workforce.spawn(id);
     } catch (error) {
       const message = errorMessage(error);
+      if (this.#phase === "starting") {
+        return await this.#halt(`Cannot start worker ${id}: ${message}`);
+      }
       this.#log.error(`Cannot start worker ${id}: ${message}`);
-      if (this.#phase === "starting") return await this.#halt();
       this.workforce.countRestart("boot_failure");
       this.#backOff(null);
     }

@@ -12,6 +12,7 @@ import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
+import { logFile } from "../logging/line_writer.ts";
 import { errorMessage, firstLine, osErrorReason } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
@@ -232,6 +233,12 @@ export async function runMaster(
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     const code = await arbiter.run();
     log.info(`Master (pid: ${Deno.pid}) exiting with code ${code}`);
+    // Said where it was started too: with the error log in a file, the terminal (or systemd's
+    // status) would otherwise show a failed start without a word.
+    const logPath = logFile(settings.error_log);
+    if (arbiter.haltReason !== null && logPath !== null) {
+      console.error(`error: ${arbiter.haltReason} (the error log "${logPath}" has the rest)`);
+    }
     return code;
   } finally {
     await control.close();

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import {
   assertNothingLost,
   childPids,
@@ -150,6 +150,24 @@ Deno.test("serve: a worker boot failure stops the master (preload off: exit 3)",
   assertEquals((await herd.waitForExit()).code, 3);
   await herd.waitForLog(/failed to boot: .*Fixture crashed on import/);
   assert(herd.lines.filter((l) => l.includes("Booting worker")).length <= 2, "no fork loop");
+});
+
+Deno.test("serve: with the error log in a file, a failed start still says why on stderr", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-failed-start-" });
+  const log = `${dir}/error.log`;
+  const app = fixtureApp("crash_on_import.ts");
+  const { code, stderr } = await runHerd(
+    ["serve", app, "-p", "0", "-w", "1", "--no-preload", "--error-log", log],
+  );
+  assertEquals(code, 3, stderr);
+  assertMatch(
+    stderr,
+    new RegExp(
+      `^error: Worker 1 \\(pid: \\d+\\) failed to boot: .*Fixture crashed on import.* \\(the error log "${log}" has the rest\\)$`,
+    ),
+  );
+  assertMatch(await Deno.readTextFile(log), /\[ERROR\] Worker 1 .* failed to boot/);
+  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("serve: a parameterless app is told about keep-alive once, not per worker or recycle", async () => {
