@@ -18,7 +18,10 @@
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
-import { probeTcpAddress } from "../master/listener_check.ts";
+import { probeTcpAddress, unixAddressProblem } from "../master/listener_check.ts";
+import { controlPathProblem } from "../master/control_server.ts";
+import { heldPidfile } from "../master/pidfile.ts";
+import { parseBind } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -122,19 +125,34 @@ async function pathProblems(
     if (found.exists && !found.isSocket) {
       bad(`"control_socket" is "${control}": taken by a file that is not a socket`);
     }
+    const tooLong = controlPathProblem(resolve(cwd, control));
+    if (tooLong !== null) bad(`"control_socket" is "${control}": ${tooLong}`);
     // serve makes the socket's own directory, not the ones above it.
     const dir = resolve(cwd, control, "..");
     const above = pathExists(dir) ? null : missingParent(dir);
     if (above !== null) bad(`"control_socket" has "${control}": no directory "${above}"`);
   }
-  const created: [string, string, ExitCode][] = settings.bind
-    .filter((entry) => entry.trim().startsWith("unix:"))
-    .map((entry) => ["bind", entry.trim().slice(5), ExitCode.BindError]);
-  if (settings.pidfile) created.push(["pidfile", settings.pidfile, ExitCode.Usage]);
-  for (const [name, path, code] of created) {
-    const dir = missingParent(resolve(cwd, path));
-    if (dir !== null) {
-      problems.push({ message: `"${name}" has "${path}": no directory "${dir}"`, code });
+  for (const address of listenAddresses(settings)) {
+    if (address.transport !== "unix") continue;
+    const refused = await unixAddressProblem(resolve(cwd, address.path), { clearStale: false });
+    if (refused !== null) problems.push({ message: refused.problem, code: ExitCode.BindError });
+  }
+  const pidfile = settings.pidfile;
+  if (pidfile) {
+    const dir = missingParent(resolve(cwd, pidfile));
+    if (dir !== null) bad(`"pidfile" has "${pidfile}": no directory "${dir}"`);
+    const held = await heldPidfile(resolve(cwd, pidfile));
+    if (held !== null) {
+      bad(`"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?)`);
+    }
+  }
+  if (settings.metrics_bind) {
+    const state = await probeTcpAddress({ transport: "tcp", ...parseBind(settings.metrics_bind) });
+    if (state.kind === "unusable") {
+      problems.push({ message: state.problem, code: ExitCode.BindError });
+    }
+    if (state.kind === "in_use") {
+      notes.push(`"metrics_bind": ${state.problem}; serve refuses to start while it is`);
     }
   }
   for (const address of listenAddresses(settings)) {

@@ -8,7 +8,7 @@
  */
 import { parentDirectory } from "../platform/path_exists.ts";
 import { Channel, listenControl } from "../ipc/channel.ts";
-import { clearStaleSocket } from "./unix_socket.ts";
+import { clearStaleSocket, unixPathTooLong } from "./unix_socket.ts";
 import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { VERSION } from "../version.ts";
@@ -167,6 +167,8 @@ export class ControlEndpoint {
     path: string,
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ): Promise<ControlEndpoint> {
+    const tooLong = controlPathProblem(path);
+    if (tooLong !== null) throw new Error(tooLong);
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.#claim(path);
     await clearLeftovers(path);
@@ -259,6 +261,24 @@ export class ControlEndpoint {
     }
   }
 }
+
+/**
+ * Why `path` cannot be a control socket, or null: with the suffix of a
+ * master's own name (`.<pid>`, up to Linux's largest pid) it must fit a
+ * socket's path.
+ *
+ * @example
+ * ```ts
+ * import { controlPathProblem } from "./control_server.ts";
+ * controlPathProblem("/run/herd/control.sock"); // null
+ * ```
+ */
+export function controlPathProblem(path: string): string | null {
+  return unixPathTooLong(path, `.${LARGEST_PID}`)?.replace(`.${LARGEST_PID}`, ".<pid>") ?? null;
+}
+
+// /proc/sys/kernel/pid_max can be at most 2^22.
+const LARGEST_PID = 4_194_304;
 
 // The own sockets (`<path>.<pid>`) of masters that crashed: removed when nothing answers there.
 async function clearLeftovers(path: string): Promise<void> {

@@ -11,7 +11,8 @@
  */
 import { getLog } from "../logging/log.ts";
 import { hostPort, type ListenAddress } from "../settings/addresses.ts";
-import { clearStaleSocket } from "./unix_socket.ts";
+import { clearStaleSocket, probeSocket, socketVerdict, unixPathTooLong } from "./unix_socket.ts";
+import { UNIX_STAGING_SUFFIX } from "../worker/serve_app.ts";
 import { osErrorReason } from "../error_text.ts";
 import { missingParent } from "../platform/path_exists.ts";
 
@@ -85,27 +86,50 @@ export async function refuseBusyAddresses(
   }
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
-    // The worker that binds it would fail its boot (exit 3) on a directory that is not there.
-    const dir = missingParent(address.path);
-    if (dir !== null) {
-      return {
-        problem: `Cannot listen on unix:${address.path}: no directory "${dir}"`,
-        inUse: false,
-      };
-    }
-    const verdict = await clearStaleSocket(address.path);
-    if (verdict === "in_use") {
-      return { problem: `Address unix:${address.path} is already in use`, inUse: true };
-    }
-    if (verdict === "not_a_socket") {
-      return {
-        problem: `Address unix:${address.path} is taken by a file that is not a socket`,
-        inUse: true,
-      };
-    }
-    if (verdict === "stale") {
-      getLog("master").info(`Removed a stale socket "${address.path}" (nothing answered on it)`);
-    }
+    const refusal = await unixAddressProblem(address.path, { clearStale: true });
+    if (refusal !== null) return refusal;
+  }
+  return null;
+}
+
+/**
+ * Why Herd cannot listen on the Unix socket `path` (its workers would fail
+ * to boot, exit 3), or null: no directory for it, a path too long for a
+ * socket, a file that is not a socket there, or a socket something answers
+ * on. A stale socket is removed when `clearStale` (serve), and is no
+ * problem either way (`check`).
+ *
+ * @example
+ * ```ts
+ * import { unixAddressProblem } from "./listener_check.ts";
+ * await unixAddressProblem("/no/such/dir/h.sock", { clearStale: false });
+ * // { problem: 'Cannot listen on unix:/no/such/dir/h.sock: no directory "/no/such/dir"', inUse: false }
+ * ```
+ */
+export async function unixAddressProblem(
+  path: string,
+  options: { clearStale: boolean },
+): Promise<{ problem: string; inUse: boolean } | null> {
+  const dir = missingParent(path);
+  if (dir !== null) {
+    return { problem: `Cannot listen on unix:${path}: no directory "${dir}"`, inUse: false };
+  }
+  // Worker 1 binds a staging name first, then renames it over the path.
+  const tooLong = unixPathTooLong(path, UNIX_STAGING_SUFFIX);
+  if (tooLong !== null) {
+    return { problem: `Cannot listen on unix:${path}: ${tooLong}`, inUse: false };
+  }
+  const verdict = options.clearStale
+    ? await clearStaleSocket(path)
+    : socketVerdict(await probeSocket(path));
+  if (verdict === "in_use") {
+    return { problem: `Address unix:${path} is already in use`, inUse: true };
+  }
+  if (verdict === "not_a_socket") {
+    return { problem: `Address unix:${path} is taken by a file that is not a socket`, inUse: true };
+  }
+  if (verdict === "stale" && options.clearStale) {
+    getLog("master").info(`Removed a stale socket "${path}" (nothing answered on it)`);
   }
   return null;
 }

@@ -21,11 +21,27 @@
  * ```
  */
 export async function writePidfile(path: string, pid: number): Promise<void> {
-  const held = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-  if (Number.isInteger(held) && held > 0 && held !== pid && mayBeMaster(held)) {
+  const held = await heldPidfile(path, pid);
+  if (held !== null) {
     throw new Deno.errors.AlreadyExists(`it names process ${held}, which is running`);
   }
   await Deno.writeTextFile(path, `${pid}\n`);
+}
+
+/**
+ * The pid in the pidfile at `path` when that process may be a running
+ * master other than `self` (see {@linkcode mayBeMaster}); null when the file
+ * is missing, stale or this process's.
+ *
+ * @example
+ * ```ts
+ * import { heldPidfile } from "./pidfile.ts";
+ * await heldPidfile("/tmp/no-such-herd.pid"); // null
+ * ```
+ */
+export async function heldPidfile(path: string, self = Deno.pid): Promise<number | null> {
+  const held = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+  return Number.isInteger(held) && held > 0 && held !== self && mayBeMaster(held) ? held : null;
 }
 
 /**

@@ -92,3 +92,26 @@ export async function releaseSocket(path: string): Promise<boolean> {
   if (socketVerdict(await probeSocket(path)) !== "stale") return false;
   return await Deno.remove(path).then(() => true, () => false);
 }
+
+// Linux's sun_path: 108 bytes, the last a NUL.
+const SUN_PATH_BYTES = 108;
+
+/**
+ * Why `path` (with `suffix`, a name Herd also binds beside it) cannot name a
+ * Unix socket, too long for `sun_path`; or null.
+ *
+ * @example
+ * ```ts
+ * import { unixPathTooLong } from "./unix_socket.ts";
+ * unixPathTooLong("/tmp/h.sock", ".new"); // null
+ * unixPathTooLong("/tmp/" + "x".repeat(120), ".new");
+ * // 'too long for a socket: with the ".new" Herd adds, 129 bytes (at most 107)'
+ * ```
+ */
+export function unixPathTooLong(path: string, suffix: string): string | null {
+  const bytes = new TextEncoder().encode(path + suffix).length;
+  const most = SUN_PATH_BYTES - 1;
+  return bytes > most
+    ? `too long for a socket: with the "${suffix}" Herd adds, ${bytes} bytes (at most ${most})`
+    : null;
+}

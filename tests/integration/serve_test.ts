@@ -336,3 +336,46 @@ Deno.test("serve: a unix: bind in a directory that does not exist is refused wit
       '("bind" from --bind (command line))',
   );
 });
+
+Deno.test("serve and check agree: too long a socket path, a file at a unix bind, a held pidfile", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-agree-" });
+  const long = `${dir}/${"x".repeat(110)}`;
+  await Deno.writeTextFile(`${dir}/notes.txt`, "keep me\n");
+  // This test runs on the same deno: to the pidfile check it may be a running master.
+  await Deno.writeTextFile(`${dir}/herd.pid`, `${Deno.pid}\n`);
+  const cases: [string[], number, RegExp][] = [
+    [
+      ["-b", `unix:${long}.sock`],
+      5,
+      /too long for a socket: with the "\.new" Herd adds, \d+ bytes \(at most 107\)/,
+    ],
+    [
+      ["-b", `unix:${dir}/notes.txt`],
+      5,
+      /Address unix:.*notes\.txt is taken by a file that is not a socket/,
+    ],
+    [
+      ["-p", "0", "--control-socket", `${long}/c.sock`],
+      2,
+      /too long for a socket: with the "\.<pid>" Herd adds/,
+    ],
+    [
+      ["-p", "0", "--pidfile", `${dir}/herd.pid`],
+      2,
+      new RegExp(`names process ${Deno.pid}, which is running`),
+    ],
+  ];
+  try {
+    for (const [args, code, said] of cases) {
+      for (const command of ["check", "serve"]) {
+        const run = await runHerd([command, ...args]);
+        assertEquals(run.code, code, `${command} ${args.join(" ")}: ${run.stderr}`);
+        assertMatch(run.stderr, said);
+      }
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "keep me\n");
+    assertEquals([...Deno.readDirSync(dir)].length, 2, "nothing made");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
