@@ -90,11 +90,18 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   const exit = Promise.withResolvers<number>();
   // Stdin, the parent pid and the control channel each tell it: say it once.
   let orphaned = false;
+  // Set once serving: an orphan finishes what it has in flight (as Gunicorn's workers do when
+  // their parent changes) and stops listening, so a restarted master can bind.
+  let drainOrphan: ((why: string) => void) | null = null;
   const masterGone = (reason: string) => {
     if (orphaned) return;
     orphaned = true;
-    log.warning(`${reason}; exiting`);
-    exit.resolve(ExitCode.Orphaned);
+    if (drainOrphan === null) {
+      log.warning(`${reason}; exiting`);
+      return exit.resolve(ExitCode.Orphaned);
+    }
+    log.warning(`${reason}; finishing the requests in flight, then exiting`);
+    drainOrphan("the master is gone");
   };
   using _parent = watchParent({ onGone: masterGone });
   try {
@@ -186,6 +193,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       .finally(() => deadline.cancel());
   };
   const graceMs = config.settings.graceful_timeout * 1000;
+  drainOrphan = (why) => drain(graceMs, why);
   // SIGTERM from elsewhere (the master asks by message): the master replaces it at once.
   using _signals = handleSignals(() => {
     askToRetire?.("SIGTERM", true);

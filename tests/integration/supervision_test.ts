@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertNotEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch, assertNotEquals } from "../assert.ts";
 import { fixtureApp, isAlive, startHerd, until } from "./_harness.ts";
 
 Deno.test("supervision: a SIGKILLed worker is replaced and logged with its signal", async () => {
@@ -26,16 +26,24 @@ Deno.test("supervision: a crashing worker is replaced, logged with its exit code
   assertNotEquals(herd.workerPids()[0], before);
 });
 
-Deno.test("supervision: after kill -9 of the master no worker is left and the port is free", async () => {
-  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
+Deno.test("supervision: after kill -9 of the master the workers finish what is in flight, then exit and free the port", async () => {
+  await using herd = await startHerd({ args: [fixtureApp("slow.ts"), "-w", "2"] });
   const workers = herd.workerPids();
   assertEquals(workers.length, 2);
+  const inFlight = fetch(`${herd.url}/slow?ms=1500`).then(async (r) => [r.status, await r.text()]);
+  await herd.waitForLog(/slow request started in \d+/);
   herd.kill("SIGKILL");
   await herd.waitForExit();
-  await until(() => workers.every((pid) => !isAlive(pid)), 2000, "workers to exit");
+  const [status, body] = await inFlight;
+  assertEquals(status, 200, "answered, not cut");
+  assertMatch(String(body), /^slow done by \d+/);
+  await until(() => workers.every((pid) => !isAlive(pid)), 5000, "workers to exit");
   Deno.listen({ hostname: "127.0.0.1", port: herd.port }).close();
   // Each says so once, whichever of stdin, the parent pid and the channel noticed first.
-  const gone = () => herd.lines.filter((l) => /the master is gone; exiting$/.test(l));
+  const gone = () =>
+    herd.lines.filter((l) =>
+      /the master is gone; finishing the requests in flight, then exiting$/.test(l)
+    );
   await until(() => gone().length >= 2, 2000, "each worker's line");
   await new Promise((r) => setTimeout(r, 300));
   assertEquals(gone().length, 2, gone().join("\n"));
