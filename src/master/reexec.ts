@@ -127,6 +127,14 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
   return {
     upgrade: async () => {
       if (successor) return log.warning("Upgrade ignored: a new master is already starting");
+      // The old master exits once the new one serves: as a container's init (pid 1), its exit
+      // ends the container, and the new master with it.
+      if (Deno.pid === 1) {
+        return log.warning(
+          "Upgrade ignored: this master is pid 1 (a container's init), whose exit would end the " +
+            "container; restart or roll out the container instead",
+        );
+      }
       // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
       // "Parent exists").
       const predecessor = options.predecessor;

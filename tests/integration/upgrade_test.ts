@@ -313,3 +313,55 @@ Deno.test("upgrade: a new master refuses USR2 while the one it replaced still dr
   assertEquals((answer.json as StatusJson).master.pid, successor);
   Deno.kill(successor, "SIGTERM");
 });
+
+const UNSHARE = await new Deno.Command("unshare", { args: ["--help"], stdout: "null" }).output()
+  .then((o) => o.success, () => false);
+
+Deno.test({
+  name:
+    "upgrade: a master that is pid 1 (a container's init) refuses USR2 with a line, and serves on",
+  ignore: !UNSHARE || Deno.uid() !== 0,
+  fn: async () => {
+    const port = freePort();
+    // A new pid namespace: the master is its pid 1, as in a container.
+    const child = new Deno.Command("unshare", {
+      args: ["--fork", "--pid", "--mount-proc", Deno.execPath(), "run", "-A", MAIN, "serve"]
+        .concat([fixtureApp("hello.ts"), "-p", String(port), "-w", "1"]),
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const lines: string[] = [];
+    const reading = (async () => {
+      const text = child.stderr.pipeThrough(new TextDecoderStream());
+      for await (const chunk of text) lines.push(...chunk.split("\n"));
+    })();
+    const until = async (re: RegExp) => {
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => re.test(l)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert(lines.some((l) => re.test(l)), lines.join("\n"));
+    };
+    try {
+      await until(/\[1\] \[INFO\] Ready: 1 worker/);
+      // The master's pid outside its namespace: unshare's child.
+      const [host] = childPids(child.pid, MAIN);
+      assert(host !== undefined, "the master runs");
+      Deno.kill(host, "SIGUSR2");
+      await until(/\[1\] \[WARNING\] Upgrade ignored: this master is pid 1/);
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assertEquals(res.status, 200);
+      await res.body?.cancel();
+      Deno.kill(host, "SIGTERM");
+      assertEquals((await child.status).code, 0);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Exited.
+      }
+      await reading;
+    }
+  },
+});
