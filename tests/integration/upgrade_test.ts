@@ -336,6 +336,7 @@ Deno.test({
       const text = child.stderr.pipeThrough(new TextDecoderStream());
       for await (const chunk of text) lines.push(...chunk.split("\n"));
     })();
+    let host: number | undefined;
     const until = async (re: RegExp) => {
       const deadline = Date.now() + 10_000;
       while (!lines.some((l) => re.test(l)) && Date.now() < deadline) {
@@ -346,7 +347,7 @@ Deno.test({
     try {
       await until(/\[1\] \[INFO\] Ready: 1 worker/);
       // The master's pid outside its namespace: unshare's child.
-      const [host] = childPids(child.pid, MAIN);
+      [host] = childPids(child.pid, MAIN);
       assert(host !== undefined, "the master runs");
       Deno.kill(host, "SIGUSR2");
       await until(/\[1\] \[WARNING\] Upgrade ignored: this master is pid 1/);
@@ -356,10 +357,13 @@ Deno.test({
       Deno.kill(host, "SIGTERM");
       assertEquals((await child.status).code, 0);
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Exited.
+      // Killing the namespace's pid 1 ends everything in it; killing unshare would not.
+      for (const pid of [host, child.pid]) {
+        try {
+          if (pid !== undefined) Deno.kill(pid, "SIGKILL");
+        } catch {
+          // Exited.
+        }
       }
       await reading;
     }
