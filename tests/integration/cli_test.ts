@@ -87,6 +87,15 @@ Deno.test("an unknown flag gives one line with a suggestion and exit 2", async (
   ]);
 });
 
+Deno.test("a flag missing its value is one line: the flag after it is not taken for it", async () => {
+  assertProblems(await herd({ args: ["config", "-w", "-p", "26501"] }), [
+    'Missing value for "-w": expected INT|auto',
+  ]);
+  assertProblems(await herd({ args: ["config", "--pidfile", "--workers", "2"] }), [
+    'Missing value for "--pidfile": expected PATH',
+  ]);
+});
+
 Deno.test("a mistyped command gives a suggestion", async () => {
   assertProblems(await herd({ args: ["stauts"] }), [
     'Unknown command "stauts": did you mean status?',

@@ -78,13 +78,7 @@ function isOwnFlag(word: string): boolean {
  * ```
  */
 export function readArgv(args: readonly string[]): ArgvResult {
-  const { tokens } = parseArgs({
-    args: [...args],
-    options: parserOptions(),
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
+  const tokens = tokenize(args);
   const values = new Map<string, RawValue>();
   const problems: string[] = [];
   let skipIndex = -1;
@@ -113,9 +107,7 @@ export function readArgv(args: readonly string[]): ArgvResult {
       } else {
         values.set(setting.name, { raw: negated ? false : token.value ?? true, origin });
       }
-    } else if (token.value === undefined || (!token.inlineValue && isOwnFlag(token.value))) {
-      // `--workers --preload`: the next flag is not a value, whatever parseArgs thinks. Other
-      // words that start with `--` are (`--worker-permissions --allow-env=FOO`).
+    } else if (token.value === undefined) {
       problems.push(`Missing value for "${token.rawName}": expected ${setting.meta ?? "a value"}`);
     } else if (setting.repeatable) {
       const previous = values.get(setting.name)?.raw;
@@ -126,6 +118,43 @@ export function readArgv(args: readonly string[]): ArgvResult {
     }
   }
   return { values, problems };
+}
+
+type Token = ReturnType<typeof parseArgs>["tokens"] extends (infer T)[] | undefined ? T
+  : never;
+
+/**
+ * parseArgs' tokens, except that a value-taking flag followed by one of Herd's flags gets no
+ * value (`-w -p 8000`), and that flag is read as a flag: parseArgs would take `-p` as the value
+ * of `-w`, and `8000` as the APP. Other words that start with `-` stay values
+ * (`--worker-permissions --allow-env=FOO`).
+ */
+function tokenize(args: readonly string[]): Token[] {
+  const out: Token[] = [];
+  let start = 0;
+  parse: while (true) {
+    const { tokens } = parseArgs({
+      args: args.slice(start),
+      options: parserOptions(),
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    });
+    for (const token of tokens) {
+      const index = token.index + start;
+      if (
+        token.kind === "option" && token.value !== undefined && !token.inlineValue &&
+        isOwnFlag(token.value)
+      ) {
+        out.push({ ...token, index, value: undefined, inlineValue: undefined });
+        // The flag taken for a value is the word after this one: parse again from there.
+        start = index + 1;
+        continue parse;
+      }
+      out.push({ ...token, index });
+    }
+    return out;
+  }
 }
 
 function readPositional(value: string, values: Map<string, RawValue>, problems: string[]) {

@@ -87,3 +87,21 @@ Deno.test("readArgv(): a word after a flag is its value unless it is one of Herd
     'Missing value for "--workers": expected INT|auto',
   ]);
 });
+
+Deno.test("readArgv(): a flag missing its value leaves the next flag a flag, with its value", () => {
+  assertEquals(raws(["-w", "-p", "8000"]), {
+    raw: { port: "8000" },
+    problems: ['Missing value for "-w": expected INT|auto'],
+  });
+  assertEquals(raws(["-b", "-w", "2", "app.ts"]), {
+    raw: { workers: "2", app: "app.ts" },
+    problems: ['Missing value for "-b": expected ADDRESS'],
+  });
+  assertEquals(raws(["--pidfile", "--workers", "2", "--timeout", "--port=1"]), {
+    raw: { workers: "2", port: "1" },
+    problems: [
+      'Missing value for "--pidfile": expected PATH',
+      'Missing value for "--timeout": expected SECONDS',
+    ],
+  });
+});
