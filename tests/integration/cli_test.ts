@@ -185,6 +185,28 @@ Deno.test(".env edge cases: quotes, export, comments, empty values and CRLF", as
   }
 });
 
+Deno.test(".env: CR line endings, `export A=`, text after a quote, one line for garbage", async () => {
+  const cr = await configJson({ args: [], files: { ".env": "HERD_WORKERS=3\rHERD_TIMEOUT=6\r" } });
+  assertEquals([cr.workers, cr.timeout], [
+    { value: 3, source: ".env" },
+    { value: 6, source: ".env" },
+  ]);
+  const exported = await herd({ args: ["config"], files: { ".env": "export HERD_WORKERS=\n" } });
+  assertEquals(exported.code, 0);
+  assertEquals(
+    exported.stderr.trimEnd(),
+    'warning: Ignored "HERD_WORKERS" in ".env": empty, so it does not set "workers"',
+  );
+  assertProblems(
+    await herd({ args: ["config"], files: { ".env": 'HERD_WORKERS="3" extra\n' } }),
+    ['".env" line 1: text after the closing quote of "HERD_WORKERS"'],
+  );
+  const garbage = Array.from({ length: 300 }, (_, i) => `line ${i}\n`).join("");
+  const run = await herd({ args: ["config"], files: { ".env": garbage } });
+  assertEquals(run.stderr.trimEnd().split("\n").length, 4);
+  assertMatch(run.stderr, /\nerror: and 297 more problems in "\.env"\n$/);
+});
+
 Deno.test("config --json reports the value and the source from all five sources", async () => {
   const config = await configJson({
     args: ["--max-age", "5"],

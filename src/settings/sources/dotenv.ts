@@ -1,8 +1,9 @@
 /**
  * The `.env` source: reads a dotenv file into variables. The only user of
  * `node:util` `parseEnv`, which handles quotes, `export`, comments, empty
- * values and CRLF; it silently drops lines it cannot read, so this module
- * checks each line itself to report them.
+ * values and CRLF; it silently drops lines it cannot read, and text after a
+ * closing quote, so this module checks each line itself to report them (a
+ * few by line, then a count).
  *
  * The variables are later filtered so that a `.env` file never overrides a
  * variable already in the environment.
@@ -34,7 +35,10 @@ export interface DotenvRead extends DotenvScan {
 }
 
 const LINE_RE = /^(?:export\s+)?([^=\s]*)\s*=\s*(.*)$/;
+const EXPORT_RE = /^(\s*)export\s+/;
 const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Line problems reported one by one; past these, a count (a binary file has one a line). */
+const MAX_LINE_PROBLEMS = 3;
 
 /**
  * Parses dotenv `text`. `file` names the file in problems.
@@ -47,8 +51,9 @@ const KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * ```
  */
 export function scanDotenv(source: string, file: string): DotenvScan {
-  // A byte-order mark (Windows editors) would otherwise hide the first variable.
-  const text = source.replace(/^\uFEFF/, "");
+  // A byte-order mark (Windows editors) would otherwise hide the first variable. A lone CR
+  // (classic Mac) ends a line too: parseEnv would read the whole file as one value.
+  const text = source.replace(/^\uFEFF/, "").replace(/\r(?!\n)/g, "\n");
   const lines = text.split(/\r?\n/);
   const problems: string[] = [];
   // Reported once, as the file's problem: its value is not judged again as the setting's.
@@ -65,9 +70,12 @@ export function scanDotenv(source: string, file: string): DotenvScan {
     }
     const [, key, value] = match;
     if (!KEY_RE.test(key)) {
-      problems.push(`"${file}" line ${i + 1}: invalid variable name "${key}"`);
+      problems.push(`"${file}" line ${i + 1}: invalid variable name ${JSON.stringify(key)}`);
       continue;
     }
+    // parseEnv keeps `export` in the name of an empty variable (`export A=` sets "export A"),
+    // which would then be dropped without the warning `A=` gets.
+    lines[i] = lines[i].replace(EXPORT_RE, "$1");
     const first = firstSeen.get(key);
     if (first === undefined) firstSeen.set(key, i + 1);
     else {
@@ -81,19 +89,36 @@ export function scanDotenv(source: string, file: string): DotenvScan {
       refused.add(key);
       break;
     }
+    // parseEnv drops what follows the closing quote: `A="3" extra` would silently be 3.
+    const closing = end === i ? value : lines[end];
+    const after = closing.slice(closing.lastIndexOf(value[0]) + 1).trim();
+    if (isQuote(value[0]) && after !== "" && !after.startsWith("#")) {
+      problems.push(`"${file}" line ${end + 1}: text after the closing quote of "${key}"`);
+      refused.add(key);
+    }
     i = end;
   }
   const variables: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parseEnv(text))) {
+  for (const [key, value] of Object.entries(parseEnv(lines.join("\n")))) {
     if (value !== undefined && !refused.has(key)) variables[key] = value;
   }
-  return { variables, problems, warnings };
+  return { variables, problems: capped(problems, file), warnings };
+}
+
+function capped(problems: string[], file: string): string[] {
+  if (problems.length <= MAX_LINE_PROBLEMS + 1) return problems;
+  const more = problems.length - MAX_LINE_PROBLEMS;
+  return [...problems.slice(0, MAX_LINE_PROBLEMS), `and ${more} more problems in "${file}"`];
+}
+
+function isQuote(char: string | undefined): boolean {
+  return char === '"' || char === "'" || char === "`";
 }
 
 /** The index of the line that closes a quoted value opened on line `start`. */
 function closingLine(lines: readonly string[], start: number, value: string): number {
   const quote = value[0];
-  if (quote !== '"' && quote !== "'" && quote !== "`") return start;
+  if (!isQuote(quote)) return start;
   if (value.indexOf(quote, 1) !== -1) return start;
   // A quoted value may span lines; it ends at the first line holding the quote.
   for (let j = start + 1; j < lines.length; j++) {
@@ -118,9 +143,9 @@ export async function readDotenv(
   path: string,
   options: { display: string; explicit?: Origin },
 ): Promise<DotenvRead> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     const { display, explicit } = options;
     if (!(error instanceof Deno.errors.NotFound)) {
@@ -129,7 +154,19 @@ export async function readDotenv(
     if (explicit === undefined) return { path: null, variables: {}, problems: [], warnings: [] };
     return failed(`Cannot find env file "${display}" from ${describeOrigin(explicit)}`);
   }
+  const text = textOf(bytes);
+  // A binary file would give a problem for nearly every "line", in unprintable bytes.
+  if (text === null) return failed(`Cannot read env file "${options.display}": not a text file`);
   return { path, ...scanDotenv(text, options.display) };
+}
+
+function textOf(bytes: Uint8Array): string | null {
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return text.includes("\0") ? null : text;
+  } catch {
+    return null;
+  }
 }
 
 function failed(problem: string): DotenvRead {

@@ -97,3 +97,60 @@ Deno.test("scanDotenv() warns of a key set twice: the last value is used", () =>
     '".env" line 4: "HERD_WORKERS" again (first on line 1); the last value is used',
   ]);
 });
+
+Deno.test("scanDotenv() reads a lone CR as a line ending", () => {
+  assertEquals(scanDotenv("HERD_WORKERS=3\rHERD_TIMEOUT=6\r", ".env"), {
+    variables: { HERD_WORKERS: "3", HERD_TIMEOUT: "6" },
+    problems: [],
+    warnings: [],
+  });
+});
+
+Deno.test("scanDotenv() refuses text after a closing quote, but not a comment", () => {
+  const scan = scanDotenv(
+    'HERD_WORKERS="3" extra\nA=\'1\' # one\nB="x\ny" tail\nC="say "hi""\n',
+    ".env",
+  );
+  assertEquals(scan.problems, [
+    '".env" line 1: text after the closing quote of "HERD_WORKERS"',
+    '".env" line 4: text after the closing quote of "B"',
+  ]);
+  assertEquals(scan.variables, { A: "1", C: 'say "hi"' });
+});
+
+Deno.test("scanDotenv() reads `export A=` as `A=`: an empty variable", () => {
+  assertEquals(scanDotenv("export HERD_WORKERS=\n  export A=1\n", ".env").variables, {
+    HERD_WORKERS: "",
+    A: "1",
+  });
+});
+
+Deno.test("scanDotenv() names a few malformed lines, then counts the rest", () => {
+  const scan = scanDotenv("a\nb\nc\nd\ne\nOK=1\n", ".env");
+  assertEquals(scan.problems, [
+    '".env" line 1: expected KEY=VALUE',
+    '".env" line 2: expected KEY=VALUE',
+    '".env" line 3: expected KEY=VALUE',
+    'and 2 more problems in ".env"',
+  ]);
+  // Four are named: a count of one would say no more than the line.
+  assertEquals(scanDotenv("a\nb\nc\nd\n", ".env").problems.length, 4);
+});
+
+Deno.test("readDotenv() refuses a binary file in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = new Uint8Array(3000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
+    await Deno.writeFile(`${dir}/.env`, bytes);
+    assertEquals((await readDotenv(`${dir}/.env`, { display: ".env" })).problems, [
+      'Cannot read env file ".env": not a text file',
+    ]);
+    await Deno.writeTextFile(`${dir}/.env`, "A=1\0\n");
+    assertEquals((await readDotenv(`${dir}/.env`, { display: ".env" })).problems, [
+      'Cannot read env file ".env": not a text file',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
