@@ -23,6 +23,7 @@ import { describeOrigin, type Origin, type RawValue } from "../problems.ts";
 import { firstLine, importFailure } from "../../error_text.ts";
 import { TIMED_OUT, within } from "../../platform/timer.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
+import { notRegularFile } from "./regular_file.ts";
 
 /** What config.ts declares, split by where it applies. */
 export interface ConfigObject {
@@ -82,7 +83,10 @@ export async function loadConfigFile(
   const { display, explicit, limitMs = CONFIG_LOAD_LIMIT_MS } = options;
   const none = { path: null, ...emptyConfig(), traces: [] };
   try {
-    await Deno.stat(path);
+    const notRegular = notRegularFile(await Deno.stat(path));
+    if (notRegular !== null) {
+      return { ...none, problems: [`Cannot read config file "${display}": ${notRegular}`] };
+    }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) {
       return { ...none, problems: [`Cannot read config file "${display}": ${firstLine(error)}`] };

@@ -19,6 +19,7 @@
 import { parseEnv } from "node:util";
 import { describeOrigin, type Origin } from "../problems.ts";
 import { firstLine } from "../../error_text.ts";
+import { notRegularFile } from "./regular_file.ts";
 
 /** Variables read from a dotenv file, one line per malformed line, and per repeated key. */
 export interface DotenvScan {
@@ -145,6 +146,12 @@ export async function readDotenv(
 ): Promise<DotenvRead> {
   let bytes: Uint8Array;
   try {
+    const info = await Deno.stat(path);
+    // The usual way to read no .env at all; it never blocks.
+    const notRegular = path === "/dev/null" ? null : notRegularFile(info);
+    if (notRegular !== null) {
+      return failed(`Cannot read env file "${options.display}": ${notRegular}`);
+    }
     bytes = await Deno.readFile(path);
   } catch (error) {
     const { display, explicit } = options;

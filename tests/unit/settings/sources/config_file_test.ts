@@ -129,3 +129,24 @@ Deno.test("readConfigObject() turns an export that throws when read into one pro
     'Cannot read the default export of "config.ts": no workers for you',
   ]);
 });
+
+Deno.test("loadConfigFile() refuses a FIFO (even through a symlink) and a directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Importing a FIFO would wait for a writer forever.
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/c.ts`] }).output();
+    assertEquals(made.code, 0);
+    await Deno.symlink(`${dir}/c.ts`, `${dir}/link.ts`);
+    for (const name of ["c.ts", "link.ts"]) {
+      const read = await loadConfigFile(`${dir}/${name}`, { display: name, limitMs: 2000 });
+      assertEquals(read.problems, [
+        `Cannot read config file "${name}": a FIFO (named pipe), not a regular file`,
+      ]);
+    }
+    assertEquals((await loadConfigFile(dir, { display: dir })).problems, [
+      `Cannot read config file "${dir}": a directory, not a regular file`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

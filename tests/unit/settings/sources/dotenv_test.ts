@@ -154,3 +154,22 @@ Deno.test("readDotenv() refuses a binary file in one line", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readDotenv() refuses a FIFO, but reads /dev/null as empty", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Reading a FIFO would wait for a writer forever.
+    const made = await new Deno.Command("mkfifo", { args: [`${dir}/.env`] }).output();
+    assertEquals(made.code, 0);
+    assertEquals((await readDotenv(`${dir}/.env`, { display: ".env" })).problems, [
+      'Cannot read env file ".env": a FIFO (named pipe), not a regular file',
+    ]);
+    const none = await readDotenv("/dev/null", {
+      display: "/dev/null",
+      explicit: { source: "cli", flag: "--env-file" },
+    });
+    assertEquals([none.variables, none.problems], [{}, []]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
