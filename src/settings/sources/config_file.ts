@@ -106,8 +106,8 @@ export async function loadConfigFile(
   } catch (error) {
     return {
       ...none,
-      problems: [`Cannot load config file "${display}": ${importFailure(error)}`],
-      traces: error instanceof Error && error.stack ? [error.stack] : [],
+      problems: [`Cannot load config file "${display}": ${withoutQuery(importFailure(error))}`],
+      traces: error instanceof Error && error.stack ? [withoutQuery(error.stack)] : [],
     };
   }
   if (module === TIMED_OUT) {
@@ -120,6 +120,12 @@ export async function loadConfigFile(
     };
   }
   return { path, ...readConfigObject(module.default, display), traces: [] };
+}
+
+// The query that makes each load a new module is Herd's, not the user's: their file is named
+// without it.
+function withoutQuery(text: string): string {
+  return text.replace(/\?load=\d+\.\d+/g, "");
 }
 
 /**

@@ -150,3 +150,21 @@ Deno.test("loadConfigFile() refuses a FIFO (even through a symlink) and a direct
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadConfigFile() names the file without the query that re-imports it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/dep.ts`, "export const y = 1;\n");
+    await Deno.writeTextFile(
+      `${dir}/c.ts`,
+      'import { nope } from "./dep.ts";\nexport default { workers: nope };\n',
+    );
+    const read = await loadConfigFile(`${dir}/c.ts`, { display: "c.ts" });
+    assertEquals(read.problems, [
+      `Cannot load config file "c.ts": The requested module './dep.ts' does not provide an export named 'nope' at file://${dir}/c.ts:1:10`,
+    ]);
+    assertEquals(read.traces.some((trace) => trace.includes("?load=")), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
