@@ -40,7 +40,7 @@ import { firstLine } from "../error_text.ts";
 import { checkSettings } from "./checks.ts";
 import { readArgv } from "./sources/argv.ts";
 import { loadConfigFile, readConfigObject } from "./sources/config_file.ts";
-import { readDotenv } from "./sources/dotenv.ts";
+import { oversizedVariables, readDotenv } from "./sources/dotenv.ts";
 import {
   type EnvironmentResult,
   readEnvironment,
@@ -140,6 +140,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   const added = Object.fromEntries(
     Object.entries(dotenv.variables).filter(([key]) => (env[key] ?? "").trim() === ""),
   );
+  oversizedVariables(added, dotenvDisplay).forEach((p) => problems.add(p));
   const dotenvEnv = readEnvironment(added, { prefix, dotenvFile: dotenvDisplay });
   // Where settings come from is decided before .env is read: there they would say nothing.
   for (const name of ["config", "env_file"] as const) {

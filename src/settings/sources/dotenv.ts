@@ -176,6 +176,41 @@ function textOf(bytes: Uint8Array): string | null {
   }
 }
 
+/**
+ * Linux's MAX_ARG_STRLEN (32 pages) less the final NUL: the most bytes one `KEY=value` of a
+ * process's environment may have, or spawning it fails with "Argument list too long".
+ */
+export const MAX_VARIABLE_BYTES = 131_071;
+
+/**
+ * One problem per variable of `variables` (a .env file's, which reach the workers'
+ * environment) too large for a process's environment on Linux: every worker would fail to
+ * spawn with "Argument list too long", naming no variable.
+ *
+ * @example
+ * ```ts
+ * import { oversizedVariables } from "./dotenv.ts";
+ * oversizedVariables({ BLOB: "x".repeat(140_000) }, ".env", "linux");
+ * // ['Variable BLOB in ".env" is too large for the workers' environment: 140005 bytes as ...']
+ * ```
+ */
+export function oversizedVariables(
+  variables: Readonly<Record<string, string>>,
+  file: string,
+  os: typeof Deno.build.os = Deno.build.os,
+): string[] {
+  if (os !== "linux") return [];
+  const encoder = new TextEncoder();
+  return Object.entries(variables).flatMap(([key, value]) => {
+    const bytes = encoder.encode(`${key}=${value}`).length;
+    if (bytes <= MAX_VARIABLE_BYTES) return [];
+    return [
+      `Variable ${key} in "${file}" is too large for the workers' environment: ${bytes} bytes ` +
+      `as ${key}=VALUE, more than Linux's ${MAX_VARIABLE_BYTES} (MAX_ARG_STRLEN)`,
+    ];
+  });
+}
+
 function failed(problem: string): DotenvRead {
   return { path: null, variables: {}, problems: [problem], warnings: [] };
 }

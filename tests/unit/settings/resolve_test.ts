@@ -382,3 +382,19 @@ Deno.test("resolveSettings(): a reload_extra_files path that does not exist is a
   const off = await resolved({ args: ["--reload-extra-files", "templates/missing.html"] });
   assertEquals(off.warnings.filter((w) => w.includes("reload_extra_files")), []);
 });
+
+Deno.test({
+  name: "resolveSettings() refuses a .env variable too large for a worker's environment",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    // The largest that spawns (131071 bytes as BLOB=...), and one byte more.
+    const fits = `BLOB=${"x".repeat(131_071 - 5)}\n`;
+    assertEquals((await resolved({ dotenv: fits })).dotenv.BLOB.length, 131_066);
+    assertEquals(await problems({ dotenv: `BLOB=${"x".repeat(131_072 - 5)}\n` }), [
+      `Variable BLOB in ".env" is too large for the workers' environment: 131072 bytes as BLOB=VALUE, more than Linux's 131071 (MAX_ARG_STRLEN)`,
+    ]);
+    // The environment's own value is what workers get: the .env one is not passed on.
+    const env = { BLOB: "small" };
+    assertEquals((await resolved({ dotenv: `BLOB=${"x".repeat(140_000)}\n`, env })).dotenv, {});
+  },
+});
