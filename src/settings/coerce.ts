@@ -108,8 +108,8 @@ export function oneOf<const V extends string>(
 }
 
 /**
- * A string, optionally checked against a pattern. The empty string is
- * rejected unless `allowEmpty`.
+ * A string, optionally checked against a pattern. The empty string, and one
+ * of spaces only, is rejected unless `allowEmpty`.
  *
  * @example
  * ```ts
@@ -123,24 +123,31 @@ export function text(
   const accepted = options.accepted ?? "a non-empty string";
   return (raw) => {
     if (typeof raw !== "string") throw new CoerceError(accepted);
-    if (!options.allowEmpty && raw.length === 0) throw new CoerceError(accepted);
+    // The environment takes a blank value as no value: `--error-log ' '` must not name a file " ".
+    if (!options.allowEmpty && isBlank(raw)) throw new CoerceError(accepted);
     if (options.pattern && !options.pattern.test(raw)) throw new CoerceError(accepted);
     return raw;
   };
 }
 
 /**
- * A value that may be unset: `null`, or the empty string from the CLI or
- * the environment, means "off".
+ * A value that may be unset: `null`, or an empty (or blank) string from any
+ * source, means "off".
  *
  * @example
  * ```ts
  * import { optional, text } from "./coerce.ts";
  * optional(text())(""); // null
+ * optional(text())("  "); // null
  * ```
  */
 export function optional<T>(inner: Parser<T>): Parser<T | null> {
-  return (raw) => (raw === null || raw === "" ? null : inner(raw));
+  // Blank as the environment reads it (`HERD_ACCESS_LOG=' '` is off): `--access-log ' '` too.
+  return (raw) => (raw === null || (typeof raw === "string" && isBlank(raw)) ? null : inner(raw));
+}
+
+function isBlank(raw: string): boolean {
+  return raw.trim() === "";
 }
 
 /**

@@ -304,6 +304,23 @@ Deno.test("resolveSettings() takes an empty value as off, not as the default", a
   assertEquals(fromConfig.sources.access_log, "config.ts");
 });
 
+Deno.test("resolveSettings() takes a blank value as the environment does, from every source", async () => {
+  for (
+    const scene of [
+      { args: ["--access-log", " "] },
+      { env: { HERD_ACCESS_LOG: " " } },
+      { dotenv: "HERD_ACCESS_LOG=' '\n" },
+      { config: 'export default { access_log: " " };' },
+    ]
+  ) {
+    assertEquals((await resolved(scene)).settings.access_log, null, JSON.stringify(scene));
+  }
+  // A setting that cannot be off: a blank value names no file either.
+  assertEquals(await problems({ args: ["--error-log", " "] }), [
+    'Invalid value for "error_log": " " from --error-log (command line): expected a file path, or - for stderr',
+  ]);
+});
+
 Deno.test("resolveSettings() under serve(app, config) refuses an app or config file it would ignore", async () => {
   const cwd = await Deno.makeTempDir();
   const inlineConfig = { envPrefix: "MYSVC", workers: 2 };
