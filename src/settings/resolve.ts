@@ -114,12 +114,22 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   if (prefix !== "HERD") {
     // Under another prefix, Herd's own names say nothing: a HERD_WORKERS would be lost silently.
     for (const name of readEnvironment(env, { prefix: "HERD" }).values.keys()) {
+      // Read before config.ts could change the prefix: it chose that config.ts.
+      if (name === "config" && bootPrefix === "HERD") continue;
       processEnv.warnings.push(
         `Ignored variable "${envName(name, "HERD")}" (environment): the prefix is ${prefix}, so ${
           envName(name, prefix)
         } sets "${name}"`,
       );
     }
+  }
+
+  const lateConfig = processEnv.values.get("config");
+  if (prefix !== bootPrefix && lateConfig !== undefined && input.inlineConfig === undefined) {
+    processEnv.warnings.push(
+      `Ignored ${describeOrigin(lateConfig.origin)}: "config" is decided before config.ts ` +
+        `sets the prefix; set ${envName("config", bootPrefix)} or --config`,
+    );
   }
 
   const envFileChoice = decide("env_file", [

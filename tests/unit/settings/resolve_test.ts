@@ -276,6 +276,29 @@ Deno.test("resolveSettings() warns that HERD_* says nothing under another prefix
   ]);
 });
 
+Deno.test("resolveSettings(): under config.ts's prefix, HERD_CONFIG chose it and <PREFIX>_CONFIG is ignored", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "herd_resolve_" });
+  try {
+    await Deno.writeTextFile(
+      `${cwd}/other2.ts`,
+      'export default { envPrefix: "OTH", workers: 5 };',
+    );
+    await Deno.writeTextFile(`${cwd}/other.ts`, "export default { workers: 4 };");
+    const r = await resolveSettings({
+      args: [],
+      env: { HERD_CONFIG: "other2.ts", OTH_CONFIG: "other.ts" },
+      cwd,
+    });
+    assert(r.ok);
+    assertEquals(r.resolved.settings.workers, 5);
+    assertEquals(r.resolved.warnings, [
+      'Ignored OTH_CONFIG (environment): "config" is decided before config.ts sets the prefix; set HERD_CONFIG or --config',
+    ]);
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
 Deno.test("resolveSettings() includes stack traces only at log_level debug", async () => {
   const config = `throw new Error("boom");`;
   const quiet = await resolveIn({ config });
