@@ -62,17 +62,21 @@ const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off"]);
 
 /**
- * A boolean: `true/false`, `1/0`, `yes/no`, `on/off` (any case).
+ * A boolean: `true/false`, `1/0`, `yes/no`, `on/off` (any case), and in
+ * config.ts also the numbers `1` and `0`.
  *
  * @example
  * ```ts
  * import { bool } from "./coerce.ts";
  * bool()("yes"); // true
+ * bool()(0); // false
  * ```
  */
 export function bool(): Parser<boolean> {
   return (raw) => {
     if (typeof raw === "boolean") return raw;
+    // The documented `1/0`, as config.ts writes them: `preload: 1` as well as `preload: "1"`.
+    if (raw === 1 || raw === 0) return raw === 1;
     if (typeof raw === "string") {
       const s = raw.trim().toLowerCase();
       if (TRUE.has(s)) return true;

@@ -96,10 +96,10 @@ export const serverSettings = [
     name: "unix_socket_mode",
     section: SECTION,
     meta: "MODE",
-    parse: text({ pattern: /^0?[0-7]{3}$/, accepted: "an octal file mode, e.g. 0660" }),
+    parse: fileMode,
     default: "0660",
     doc:
-      "File mode of each `unix:PATH` socket Herd creates (octal). The socket is removed on a clean stop.",
+      "File mode of each `unix:PATH` socket Herd creates (octal; in config.ts also a number, `0o660`). The socket is removed on a clean stop.",
   }),
   defineSetting({
     name: "preload",
@@ -201,6 +201,16 @@ function permissionFlags(): Parser<string[]> {
     }
     return flags;
   };
+}
+
+const FILE_MODE = "an octal file mode, e.g. 0660 (0o660 as a number in config.ts)";
+const modeText = text({ pattern: /^0?[0-7]{3}$/, accepted: FILE_MODE });
+
+// config.ts may write a mode as JavaScript does (`0o660`); the setting holds the octal text.
+function fileMode(raw: unknown): string {
+  if (typeof raw !== "number") return modeText(raw);
+  if (!Number.isInteger(raw) || raw < 0 || raw > 0o777) throw new CoerceError(FILE_MODE);
+  return `0${raw.toString(8).padStart(3, "0")}`;
 }
 
 const hostText = text({ accepted: "a host name or IP address" });

@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertMatch } from "../../assert.ts";
 import { resolveSettings } from "../../../src/settings/resolve.ts";
 import type { Resolution, Resolved } from "../../../src/settings/resolved.ts";
+import { defineConfig, type UserConfig } from "../../../src/settings/user_config.ts";
 
 interface Scene {
   config?: string;
@@ -437,4 +438,25 @@ Deno.test({
     const env = { BLOB: "small" };
     assertEquals((await resolved({ dotenv: `BLOB=${"x".repeat(140_000)}\n`, env })).dotenv, {});
   },
+});
+
+Deno.test("resolveSettings() takes a file mode as a number and 1/0 for a boolean from config.ts", async () => {
+  const { settings } = await resolved({
+    config: "export default { unix_socket_mode: 0o600, preload: 0, reload: 1 };",
+  });
+  assertEquals([settings.unix_socket_mode, settings.preload, settings.reload], [
+    "0600",
+    false,
+    true,
+  ]);
+  assertEquals(
+    await problems({ config: "export default { unix_socket_mode: 0o1000, preload: 2 };" }),
+    [
+      'Invalid value for "unix_socket_mode": 512 from unix_socket_mode in "config.ts": expected an octal file mode, e.g. 0660 (0o660 as a number in config.ts)',
+      'Invalid value for "preload": 2 from preload in "config.ts": expected one of true, false, 1, 0, yes, no, on, off',
+    ],
+  );
+  // The config.ts type takes the number too.
+  const typed: UserConfig = defineConfig({ unix_socket_mode: 0o660 });
+  assertEquals(typed.unix_socket_mode, 432);
 });
