@@ -58,6 +58,14 @@ export function parseBind(
     if (path.length === 0) throw new TypeError(`Invalid bind "${entry}": empty unix socket path`);
     return { transport: "unix", path };
   }
+  // Gunicorn's `tcp://` and `fd://` would otherwise be judged as odd IPv6 addresses or ports.
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(e);
+  if (scheme) {
+    throw new TypeError(
+      `Invalid bind "${entry}": the scheme "${scheme[1]}://" is not supported; ` +
+        "write HOST:PORT, [IPV6]:PORT or unix:PATH",
+    );
+  }
   let hostname: string;
   let portText: string | undefined;
   const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(\d*))?$/.exec(e);

@@ -112,6 +112,12 @@ Deno.test("wrong types and out-of-range values name setting, value and source", 
   );
 });
 
+Deno.test("a bind with a scheme says the scheme is not supported, and what is", async () => {
+  assertProblems(await herd({ args: ["config", "-b", "tcp://127.0.0.1:26505"] }), [
+    'Invalid bind "tcp://127.0.0.1:26505" from -b (command line): the scheme "tcp://" is not supported; write HOST:PORT, [IPV6]:PORT or unix:PATH',
+  ]);
+});
+
 Deno.test("an unknown HERD_ variable is a warning with a suggestion", async () => {
   const run = await herd({ args: ["config"], env: { HERD_WORKRS: "2" } });
   assertEquals(run.code, 0);

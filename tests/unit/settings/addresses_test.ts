@@ -62,3 +62,14 @@ Deno.test("listenAddresses() uses host and port when bind is empty", () => {
     { transport: "tcp", hostname: "10.0.0.1", port: 81 },
   ]);
 });
+
+Deno.test("parseBind() says a scheme is not supported, and what is", () => {
+  for (const [entry, scheme] of [["tcp://127.0.0.1:8000", "tcp"], ["fd://3", "fd"]]) {
+    // node:assert's throws() takes the expected error as an object: a string is its own message.
+    assertThrows(() => parseBind(entry), {
+      name: "TypeError",
+      message:
+        `Invalid bind "${entry}": the scheme "${scheme}://" is not supported; write HOST:PORT, [IPV6]:PORT or unix:PATH`,
+    });
+  }
+});
