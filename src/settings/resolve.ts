@@ -26,6 +26,7 @@
  * @module
  */
 import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type SettingName, SETTINGS, type Settings } from "./table.ts";
 import { CoerceError, defaultFor, envName, type Profile, type Setting } from "./setting.ts";
 import type { Resolution, Source } from "./resolved.ts";
@@ -224,6 +225,10 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     origins.set("bind", overBind.origin);
   }
 
+  const appPath = filePathOfApp(settings.app, origins.get("app"));
+  if (typeof appPath === "string") settings.app = appPath;
+  else if (appPath !== null) problems.add(appPath.problem);
+
   // A program around serve() serves its own app (an app named anyway is refused above).
   const appProblem = input.inlineConfig === undefined
     ? await checkAppExists(settings.app, { cwd, origin: origins.get("app") })
@@ -385,6 +390,24 @@ function defaultCopy(setting: Setting<string, unknown>, profile: Profile): unkno
   const value = defaultFor(setting, profile);
   // Defaults are shared table data: hand out copies that callers may change.
   return Array.isArray(value) ? [...value] : value;
+}
+
+/**
+ * The path a `file:` URL app names (null for any other app), so that the workers' read
+ * permission, `check` and the reloader all see a path: the workers were granted the
+ * directory of a path only, and the URL's import failed for want of read access.
+ */
+function filePathOfApp(
+  app: string | null,
+  origin: Origin | undefined,
+): string | { problem: string } | null {
+  if (app === null || !/^file:/i.test(app)) return null;
+  try {
+    return fileURLToPath(app);
+  } catch (error) {
+    const where = origin === undefined ? "" : ` from ${describeOrigin(origin)}`;
+    return { problem: `Invalid value for "app": "${app}"${where}: ${firstLine(error)}` };
+  }
 }
 
 async function checkAppExists(

@@ -426,6 +426,18 @@ Deno.test("check imports the app as a worker would: with the workers' permission
   }
 });
 
+Deno.test("check takes a file: URL app as its path: the workers may read it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd_cli_app_" });
+  try {
+    await Deno.writeTextFile(`${dir}/app.ts`, "export default () => new Response();\n");
+    const run = await herd({ args: ["check", `file://${dir}/app.ts`, "-w", "1", "-p", "26611"] });
+    assertEquals([run.code, run.stderr], [0, ""]);
+    assertEquals(run.stdout, `Configuration OK (no config.ts, app ${dir}/app.ts)\n`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("status and reopen-logs take no app: one line saying so, exit 2", async () => {
   for (const command of ["status", "reopen-logs"]) {
     const run = await herd({ args: [command, "extra"] });

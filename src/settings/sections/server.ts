@@ -19,7 +19,7 @@ export const serverSettings = [
     parse: optional(text({ accepted: "a path to a module" })),
     default: null,
     doc:
-      "Module to serve: its default export is `{ fetch(request, info) }` or a handler function. Unset: the embedded default app. A relative path is taken from the working directory, also in config.ts.",
+      "Module to serve: its default export is `{ fetch(request, info) }` or a handler function. Unset: the embedded default app. A relative path is taken from the working directory, also in config.ts; a `file:` URL as its path.",
   }),
   defineSetting({
     name: "config",

@@ -460,3 +460,18 @@ Deno.test("resolveSettings() takes a file mode as a number and 1/0 for a boolean
   const typed: UserConfig = defineConfig({ unix_socket_mode: 0o660 });
   assertEquals(typed.unix_socket_mode, 432);
 });
+
+Deno.test("resolveSettings() takes a file: URL app as its path", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd_resolve_app_" });
+  try {
+    await Deno.writeTextFile(`${dir}/my app.ts`, "export default () => new Response();\n");
+    const url = `file://${dir}/my%20app.ts`;
+    assertEquals((await resolved({ args: [url] })).settings.app, `${dir}/my app.ts`);
+    assertEquals((await resolved({ env: { HERD_APP: url } })).settings.app, `${dir}/my app.ts`);
+    assertEquals(await problems({ args: ["file://elsewhere/app.ts"] }), [
+      'Invalid value for "app": "file://elsewhere/app.ts" from APP (command line): File URL host must be "localhost" or empty on linux',
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
