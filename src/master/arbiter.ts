@@ -13,6 +13,7 @@ import { ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
+import { MAX_WORKERS } from "../settings/sections/workers.ts";
 import {
   countCrash,
   crashDelayMs,
@@ -373,6 +374,9 @@ export class Arbiter {
       );
     }
     if (previous + delta < 1) return this.#log.warning("Not removing the last worker");
+    if (previous + delta > MAX_WORKERS) {
+      return this.#log.warning(`Not adding a worker: ${MAX_WORKERS} is the most (workers)`);
+    }
     this.target = previous + delta;
     // Kept if the reload is abandoned: the count it goes back to includes this change.
     if (this.#reload) {

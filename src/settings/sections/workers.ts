@@ -9,6 +9,9 @@ import { int, intOrAuto, oneOf, seconds } from "../coerce.ts";
 
 const SECTION = "Workers";
 
+/** The most workers a master runs: the `workers` setting's bound, and TTIN's. */
+export const MAX_WORKERS = 1024;
+
 /** The settings of this section, in documentation order. */
 export const workerSettings = [
   defineSetting({
@@ -16,7 +19,7 @@ export const workerSettings = [
     section: SECTION,
     short: "w",
     meta: "INT|auto",
-    parse: intOrAuto({ min: 1, max: 1024 }),
+    parse: intOrAuto({ min: 1, max: MAX_WORKERS }),
     default: "auto",
     doc:
       "Number of worker processes. `auto`: the effective CPU count (affinity and cgroup quota aware) for `async` workers, (2 × CPUs) + 1 for `sync` workers. `WEB_CONCURRENCY` (set by container platforms) is honoured when no workers count is configured.",

@@ -1,4 +1,5 @@
 import { assert, assertEquals } from "../../assert.ts";
+import { MAX_WORKERS } from "../../../src/settings/sections/workers.ts";
 import { ExitCode } from "../../../src/ipc/protocol.ts";
 import { type FakeProcess, fakeResolved, Rig } from "./_fakes.ts";
 import { captureLogs } from "../../log_records.ts";
@@ -684,4 +685,18 @@ Deno.test("a USR2's new master that ends is taken back from only while this mast
   ended(0);
   await rig.until(() => rig.arbiter.queue.pending === 0);
   assertEquals(takenBack, [4]);
+});
+
+Deno.test("arbiter: TTIN stops at the workers setting's bound, with a line", async () => {
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  rig.arbiter.target = MAX_WORKERS;
+  await rig.signal("SIGTTIN");
+  assertEquals(rig.arbiter.target, MAX_WORKERS);
+  assert(
+    logs.records.some((r) =>
+      r.message === `Not adding a worker: ${MAX_WORKERS} is the most (workers)`
+    ),
+  );
 });
