@@ -24,7 +24,8 @@ import { listenForSignals } from "./signal_intake.ts";
 import { freePort } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
-import { removePidfile, writePidfile } from "./pidfile.ts";
+import { heldPidfile, removePidfile, writePidfile } from "./pidfile.ts";
+import { clearStaleSocket } from "./unix_socket.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
@@ -222,7 +223,13 @@ export async function runMaster(
           queue,
           predecessor: upgradeFrom,
         }),
-        ready: () => Promise.resolve(stopPredecessor(upgradeFrom)),
+        ready: () =>
+          Promise.resolve(
+            stopPredecessor(upgradeFrom, {
+              pidfile: settings.pidfile || null,
+              control: controlPath,
+            }),
+          ),
       },
     });
     try {
@@ -260,12 +267,17 @@ function fail(message: string, code: number): number {
 }
 
 // An upgraded master, once its workers serve, tells its predecessor to drain and exit.
-function stopPredecessor(predecessor: number | null): void {
+function stopPredecessor(
+  predecessor: number | null,
+  leftovers: { pidfile: string | null; control: string },
+): void {
   if (predecessor === null) return;
   // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's. It
   // started this master: alive, it is still this process's parent.
   if (Deno.ppid !== predecessor) {
-    return getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
+    getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
+    // Killed (SIGKILL) rather than stopped, it left its moved-aside names behind.
+    return void clearPredecessorNames(leftovers);
   }
   getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
   try {
@@ -273,4 +285,15 @@ function stopPredecessor(predecessor: number | null): void {
   } catch {
     // Already gone: nothing to retire.
   }
+}
+
+// The `.oldbin` pidfile and control socket of a predecessor that is gone: removed when nothing
+// is there any more (no running master in the pidfile, nothing answering on the socket).
+async function clearPredecessorNames(names: { pidfile: string | null; control: string }) {
+  if (names.pidfile !== null) {
+    const oldbin = `${names.pidfile}.oldbin`;
+    const there = await Deno.lstat(oldbin).then(() => true, () => false);
+    if (there && await heldPidfile(oldbin) === null) await Deno.remove(oldbin).catch(() => {});
+  }
+  await clearStaleSocket(`${names.control}.oldbin`);
 }

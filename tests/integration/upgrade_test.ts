@@ -212,6 +212,27 @@ Deno.test("upgrade: when the new master cannot start, the old one keeps everythi
   );
 });
 
+Deno.test("upgrade: an old master killed during the upgrade leaves no .oldbin names once the new one serves", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-kill-" });
+  const control = `${dir}/control.sock`;
+  await using master = await startMaster(fixtureApp("hello.ts"), ["--control-socket", control]);
+  await master.waitForLine(/Ready: 1 worker|Ready: \d+ workers/);
+  Deno.kill(master.pid, "SIGUSR2");
+  await master.waitForLine(/Upgrading: started a new master/);
+  Deno.kill(master.pid, "SIGKILL");
+  await master.waitForLine(/Upgrade complete: the old master \(pid: \d+\) is gone/);
+  const gone = (path: string) => Deno.lstat(path).then(() => false, () => true);
+  const deadline = Date.now() + 5000;
+  while (!(await gone(`${master.pidfile}.oldbin`) && await gone(`${control}.oldbin`))) {
+    assert(Date.now() < deadline, [...Deno.readDirSync(dir)].map((e) => e.name).join(", "));
+    await delay(50);
+  }
+  assertNotEquals(readPid(master.pidfile), master.pid, "the new master holds the pidfile");
+  const res = await fetch(master.url);
+  assertEquals(res.status, 200);
+  await res.body?.cancel();
+});
+
 Deno.test("signals: QUIT stops at once, cutting in-flight requests, and exits 0", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("slow.ts"), "-w", "2", "--graceful-timeout", "30", "--access-log="],
