@@ -21,7 +21,7 @@ import { Arbiter } from "./arbiter.ts";
 import { ControlEndpoint } from "./control_server.ts";
 import { EventQueue, type MasterSignal, systemClock } from "./events.ts";
 import { listenForSignals } from "./signal_intake.ts";
-import { freePort } from "./listener_check.ts";
+import { freePort, refuseBusyAddresses } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { heldPidfile, removePidfile, writePidfile } from "./pidfile.ts";
@@ -121,6 +121,10 @@ export async function runMaster(
         problem.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage,
       );
     }
+    // Again, now: another master started meanwhile (its preload overlapping this one) would
+    // otherwise share the port with this one through SO_REUSEPORT without a word.
+    const again = upgradeFrom === null ? await refuseBusyAddresses(addresses) : null;
+    if (again !== null) return fail(again.problem, ExitCode.BindError);
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
   let arbiter: Arbiter | null = null;

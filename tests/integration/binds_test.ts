@@ -7,7 +7,7 @@
  * @module
  */
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, freePort, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
 import { pathExists } from "../../src/platform/path_exists.ts";
 
 const IPV6_LOOPBACK = (() => {
@@ -179,4 +179,33 @@ Deno.test("binds: HUP hands the Unix socket to the new worker 1 with no failed r
   const after = await curlUnix(path);
   assert(after !== first, `a new worker serves the socket (${first.trim()} → ${after.trim()})`);
   assert(pids.size >= 2, "both the old and the new worker 1 answered during the reload");
+});
+
+Deno.test("serve: a second master that took the port during this one's preload is found before any worker starts", async () => {
+  const port = freePort();
+  const run = (app: string, bind: string, env: Record<string, string> = {}) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "serve", app, "-b", `${bind}:${port}`, "-w", "1"],
+      env: { NO_COLOR: "1", ...env },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+  // The first preloads for 2 s (its app's import is slow); the second starts meanwhile, with
+  // another bind (so another control socket) on the same port, and serves.
+  const slow = run(fixtureApp("slow_import.ts"), "0.0.0.0", { HERD_TEST_IMPORT_MS: "2000" });
+  await new Promise((r) => setTimeout(r, 300));
+  const fast = run(fixtureApp("hello.ts"), "127.0.0.1");
+  // Not refused, it would serve on: stopped after 10 s, so the test fails instead of hanging.
+  const limit = setTimeout(() => slow.kill("SIGKILL"), 10_000);
+  try {
+    const first = await slow.output();
+    const stderr = new TextDecoder().decode(first.stderr);
+    assertEquals(first.code, 5, stderr);
+    assert(stderr.includes(`Address 0.0.0.0:${port} is already in use`), stderr);
+    assert(!stderr.includes("Booting worker"), stderr);
+  } finally {
+    clearTimeout(limit);
+    fast.kill("SIGTERM");
+    await fast.output();
+  }
 });
