@@ -25,6 +25,13 @@ RUN deno task compile
 # ---- runtime ---------------------------------------------------------------
 # Not distroless: the entrypoint needs a POSIX sh (and the health check bash).
 FROM debian:bookworm-slim
+# tini is pid 1: it reaps orphaned processes (anything the app starts and abandons
+# would otherwise pile up as zombies under the Herd master, which cannot reap what
+# it did not start) and passes every signal on to the master, which then is not
+# pid 1 either (USR2 upgrades need the old master's exit not to end the container).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini=0.19.0-1 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin herd \
     && install -d -o herd -g herd /app/logs
 WORKDIR /app
@@ -46,5 +53,5 @@ STOPSIGNAL SIGTERM
 # probes (deploy/kubernetes.yaml).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${HERD_PORT:-${PORT:-8080}} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["/app/entrypoint.sh"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/app/entrypoint.sh"]
 CMD ["serve"]

@@ -699,7 +699,8 @@ Deno.test("examples/biorempp/Dockerfile: compiled binary, non-root, BIOREMPP_HOS
     // It owns logs/ only, not /app, where it could rename a file over the binary.
     /^ {4}&& install -d -o biorempp -g biorempp \/app\/logs$/,
     /^STOPSIGNAL SIGTERM$/,
-    /^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/,
+    // tini as pid 1 reaps orphans and passes signals on to the master.
+    /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "\/app\/entrypoint\.sh"\]$/,
     /^CMD \["serve"\]$/,
   ];
   for (const re of expected) assert(lines.some((l) => re.test(l)), `no line matching ${re}`);

@@ -88,7 +88,7 @@ Deno.test("Dockerfile: two stages, non-root runtime, the settings the entrypoint
       /^EXPOSE 8080$/,
       /^STOPSIGNAL SIGTERM$/,
       /^HEALTHCHECK .*\/healthz/,
-      /^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/,
+      /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "\/app\/entrypoint\.sh"\]$/,
       /^CMD \["serve"\]$/,
     ]
   ) {
