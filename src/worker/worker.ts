@@ -162,6 +162,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   };
 
   let draining = false;
+  // An orphan's exit code says so (nobody reaps it, but a supervisor of the group may look).
+  const drained = () => exit.resolve(orphaned ? ExitCode.Orphaned : ExitCode.Ok);
   const drain = (graceMs: number, why: string) => {
     if (draining) return;
     draining = true;
@@ -178,7 +180,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
         ? "1 request"
         : `${left} requests`;
       log.warning(`Still busy after ${ownMs} ms of draining; exiting anyway, cutting off ${cut}`);
-      exit.resolve(ExitCode.Ok);
+      drained();
     });
     drainServers({
       servers,
@@ -186,9 +188,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       receiving: () => guard.bodyReadersNow(),
       busy: () => guard.inFlight > 0,
     })
-      .then(() => exit.resolve(ExitCode.Ok), (error) => {
+      .then(drained, (error) => {
         log.error(`Drain failed: ${firstLine(error)}`);
-        exit.resolve(ExitCode.Ok);
+        drained();
       })
       .finally(() => deadline.cancel());
   };

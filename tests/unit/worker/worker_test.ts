@@ -129,7 +129,7 @@ Deno.test("worker: hello, config, ready, serves, heartbeats, drains with exit 0"
   assertEquals(await master.exitCode(5000), ExitCode.Ok);
 });
 
-Deno.test("worker: exits with Orphaned within 2 s when the master's socket closes", async () => {
+Deno.test("worker: drains and exits with Orphaned within 2 s when the master's socket closes", async () => {
   const port = freePort();
   await using master = await FakeMaster.start(settingsWith({ port, access_log: null }), port);
   await master.next("ready");
@@ -137,7 +137,7 @@ Deno.test("worker: exits with Orphaned within 2 s when the master's socket close
   assertEquals(await master.exitCode(2000), ExitCode.Orphaned);
 });
 
-Deno.test("worker: exits with Orphaned within 2 s when its stdin closes", async () => {
+Deno.test("worker: drains and exits with Orphaned within 2 s when its stdin closes", async () => {
   const port = freePort();
   await using master = await FakeMaster.start(settingsWith({ port, access_log: null }), port);
   await master.next("ready");
