@@ -164,6 +164,9 @@ export function configureLogging(options: LoggingOptions): void {
  * which a file made and removed there at once proves (permissions, a
  * read-only file system).
  *
+ * `made` collects what this call created (directories, outermost first, then
+ * the file), for {@linkcode removeIfUnused} after a start that fails.
+ *
  * @throws {Error} `Cannot open log file "logs/error.log": Permission denied`
  * @example
  * ```ts
@@ -174,7 +177,7 @@ export function configureLogging(options: LoggingOptions): void {
  */
 export async function prepareLogTarget(
   value: string | null,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; made?: string[] } = {},
 ): Promise<void> {
   const path = logFile(value);
   if (path === null) return;
@@ -183,20 +186,51 @@ export async function prepareLogTarget(
     // Checked first so an existing directory needs no write permission on its parents.
     const info = await statOrNull(directory);
     if (info !== null && !info.isDirectory) throw new Error("Not a directory");
-    if (info === null && options.dryRun) {
+    if (info === null) {
+      // The missing directories, innermost first, up to the first that exists.
+      const missing = [directory];
       let above = parentDirectory(directory);
-      while (await statOrNull(above) === null) above = parentDirectory(above);
-      return await createAndRemoveIn(above);
+      while (await statOrNull(above) === null) {
+        missing.push(above);
+        above = parentDirectory(above);
+      }
+      if (options.dryRun) return await createAndRemoveIn(above);
+      await Deno.mkdir(directory, { recursive: true });
+      options.made?.push(...missing.reverse());
     }
-    if (info === null) await Deno.mkdir(directory, { recursive: true });
   } catch (error) {
     throw new Error(`Cannot create log directory "${directory}": ${osErrorReason(error)}`);
   }
   try {
-    if (options.dryRun && await statOrNull(path) === null) await createAndRemoveIn(directory);
+    const exists = await statOrNull(path) !== null;
+    if (options.dryRun && !exists) await createAndRemoveIn(directory);
     else (await Deno.open(path, { append: true, create: true })).close();
+    if (!exists && !options.dryRun) options.made?.push(path);
   } catch (error) {
     throw new Error(`Cannot open log file "${path}": ${osErrorReason(error)}`);
+  }
+}
+
+/**
+ * Removes what {@linkcode prepareLogTarget} made (its `made`), innermost
+ * first, as long as it is still empty: a file nothing was written to, a
+ * directory with nothing in it. For a start that failed, whose logs would
+ * otherwise be left behind as empty files.
+ *
+ * @example
+ * ```ts
+ * import { prepareLogTarget, removeIfUnused } from "./setup.ts";
+ * const made: string[] = [];
+ * await prepareLogTarget("/tmp/herd-example-logs/a.log", { made });
+ * await removeIfUnused(made); // both gone again
+ * ```
+ */
+export async function removeIfUnused(made: readonly string[]): Promise<void> {
+  for (const path of [...made].reverse()) {
+    const info = await Deno.lstat(path).catch(() => null);
+    if (info === null || (info.isFile && info.size > 0)) continue;
+    // A directory is removed only when empty (not recursive).
+    await Deno.remove(path).catch(() => {});
   }
 }
 
@@ -226,7 +260,7 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
 export async function prepareLogTargets(
   settings: Pick<DataSettings, "error_log" | "access_log">,
   origin: (name: "error_log" | "access_log") => string = (name) => `"${name}"`,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; made?: string[] } = {},
 ): Promise<string | null> {
   for (const name of ["error_log", "access_log"] as const) {
     try {

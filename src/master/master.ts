@@ -11,7 +11,13 @@
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
-import { configureLogging, flushLogs, prepareLogTargets, reopenLogs } from "../logging/setup.ts";
+import {
+  configureLogging,
+  flushLogs,
+  prepareLogTargets,
+  removeIfUnused,
+  reopenLogs,
+} from "../logging/setup.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { errorMessage, firstLine, osErrorReason } from "../error_text.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
@@ -40,7 +46,7 @@ import {
 } from "./startup.ts";
 import { workerCount } from "./worker_count.ts";
 import { handLogsTo, workerLaunch } from "./worker_launch.ts";
-import { resolveWorkerUser } from "./worker_user.ts";
+import { resolveWorkerUser, type WorkerUser } from "./worker_user.ts";
 import { permissionFlagsProblem } from "./permission_flags_check.ts";
 import { printProbeOutput, probeWorkerImport } from "./probe_worker_import.ts";
 import { guardInspectorSignal } from "../platform/inspector_guard.ts";
@@ -74,10 +80,35 @@ export async function runMaster(
   if (refusedFlags) return fail(refusedFlags, ExitCode.Usage);
   // The production profile logs to `logs/…`: create the directories first,
   // and refuse a start with one line when a log file cannot be opened.
-  const unusableLog = await prepareLogTargets(settings, origin);
-  if (unusableLog) return fail(unusableLog, ExitCode.Usage);
+  const made: string[] = [];
+  const unusableLog = await prepareLogTargets(settings, origin, { made });
+  if (unusableLog !== null) {
+    await removeIfUnused(made);
+    return fail(unusableLog, ExitCode.Usage);
+  }
+  const code = await serveLogged(resolved, args, { ...options, workerUser });
+  // A start that failed leaves no empty log file or directory behind (the error log, with the
+  // banner and the reason in it, stays).
+  if (code !== ExitCode.Ok) await removeIfUnused(made);
+  return code;
+}
+
+// The master's life once its log files exist.
+async function serveLogged(
+  resolved: Resolved,
+  args: string[],
+  options: { embedded?: Embedded; workerUser: WorkerUser },
+): Promise<number> {
+  const { settings } = resolved;
+  const { workerUser } = options;
+  const origin = originsOf(resolved);
   configureLogging({ role: "master", settings });
   const log = getLog("master");
+  // A refused start is said on stderr, and in the error log too when that is a file.
+  const refuse = (message: string, code: number) => {
+    if (logFile(settings.error_log) !== null) log.error(message);
+    return fail(message, code);
+  };
   // First: until a listener exists, TERM, INT and QUIT end the master silently (HUP, TTIN,
   // TTOU and USR2 are held since main.ts's first line, see early_signals.ts).
   const queue = new EventQueue(systemClock);
@@ -104,7 +135,7 @@ export async function runMaster(
     upgrading: upgradeFrom !== null,
     origin,
   });
-  if ("message" in start) return fail(start.message, start.code);
+  if ("message" in start) return refuse(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
   // A program that calls serve() loaded its app already, with the master's permissions: the
@@ -116,7 +147,7 @@ export async function runMaster(
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     if (problem) {
       printProbeOutput(problem, settings.log_level);
-      return fail(
+      return refuse(
         problem.message,
         problem.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage,
       );
@@ -124,7 +155,7 @@ export async function runMaster(
     // Again, now: another master started meanwhile (its preload overlapping this one) would
     // otherwise share the port with this one through SO_REUSEPORT without a word.
     const again = upgradeFrom === null ? await refuseBusyAddresses(addresses) : null;
-    if (again !== null) return fail(again.problem, ExitCode.BindError);
+    if (again !== null) return refuse(again.problem, ExitCode.BindError);
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
   let arbiter: Arbiter | null = null;
@@ -136,7 +167,7 @@ export async function runMaster(
       upgrading: upgradeFrom !== null,
     });
   } catch (error) {
-    return fail(errorMessage(error), ExitCode.BindError);
+    return refuse(errorMessage(error), ExitCode.BindError);
   }
   let control: ControlEndpoint;
   const controlPath = controlSocketPath(settings);
@@ -149,9 +180,9 @@ export async function runMaster(
   } catch (error) {
     await metrics?.close();
     if (error instanceof Deno.errors.AddrInUse) {
-      return fail(errorMessage(error), ExitCode.BindError);
+      return refuse(errorMessage(error), ExitCode.BindError);
     }
-    return fail(
+    return refuse(
       `Cannot open the control socket "${controlPath}" (control_socket): ${osErrorReason(error)}`,
       ExitCode.Usage,
     );
@@ -164,7 +195,7 @@ export async function runMaster(
       try {
         await writePidfile(settings.pidfile, Deno.pid);
       } catch (error) {
-        return fail(
+        return refuse(
           `Cannot write the pidfile "${settings.pidfile}" (pidfile): ${osErrorReason(error)}`,
           ExitCode.Usage,
         );
@@ -239,7 +270,10 @@ export async function runMaster(
     try {
       watch.follow(resolved);
     } catch (error) {
-      return fail(`Cannot watch the app's files (reload): ${osErrorReason(error)}`, ExitCode.Usage);
+      return refuse(
+        `Cannot watch the app's files (reload): ${osErrorReason(error)}`,
+        ExitCode.Usage,
+      );
     }
     if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
     const code = await arbiter.run();

@@ -379,3 +379,28 @@ Deno.test("serve and check agree: too long a socket path, a file at a unix bind,
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("serve: a start that fails leaves no empty log file or directory it made", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-failed-logs-" });
+  try {
+    const { code, stderr } = await runHerd([
+      "serve",
+      fixtureApp("crash_on_import.ts"),
+      "-p",
+      "0",
+      "--access-log",
+      `${dir}/new/sub/access.log`,
+      "--error-log",
+      `${dir}/logs/error.log`,
+    ]);
+    assertEquals(code, 4, stderr);
+    // The error log says why: kept, with its directory; the empty access log goes.
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["logs"]);
+    assertMatch(
+      await Deno.readTextFile(`${dir}/logs/error.log`),
+      /\[ERROR\] Cannot import app .*Fixture crashed on import\n$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
