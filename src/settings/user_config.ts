@@ -7,15 +7,13 @@
 import type { Profile } from "./setting.ts";
 import type { Settings } from "./table.ts";
 
-/** Settings config.ts may also give in JavaScript's own form: a file mode as `0o660`. */
-interface NumericForms {
-  unix_socket_mode: string | number;
-}
-
 /** Settings that config.ts may give, each optional. */
-export type ConfigSettings = Partial<
-  Omit<Settings, "config" | "env_prefix" | keyof NumericForms> & NumericForms
->;
+export type ConfigSettings =
+  & Partial<Omit<Settings, "config" | "env_prefix" | "unix_socket_mode">>
+  & {
+    /** A file mode as text (`"0660"`) or in JavaScript's own form (`0o660`). */
+    unix_socket_mode?: string | number;
+  };
 
 /** What config.ts default-exports. */
 export interface UserConfig extends ConfigSettings {
