@@ -124,6 +124,8 @@ export class Arbiter {
   #quietUntil = 0;
   #exitCode: number | null = null;
   #haltReason: string | null = null;
+  /** Generations one of whose booting workers was stopped from outside. */
+  readonly #stoppedWhileBooting = new Set<number>();
   readonly #startedAt = new Date();
   readonly #bootStart: number;
 
@@ -400,17 +402,33 @@ export class Arbiter {
       // while it waits its turn to be replaced.
       const served = w.stats ? `, ${w.stats.served} requests served` : "";
       this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
-    } else if (w.readyAt === null && isStoppedFromOutside(status)) {
-      // Someone stopped it by pid (or the process group) while it booted: not the app's fault.
+    } else if (
+      w.readyAt === null && isStoppedFromOutside(status) && this.#firstStopWhileBooting(w)
+    ) {
+      // Someone stopped it by pid (or the process group) while it booted: not the app's fault,
+      // once. Twice in a generation none of whose workers has booted, it is (an app that
+      // signals itself on a fatal error): a boot failure, or it would be replaced forever.
       this.workforce.countRestart("signal");
       this.#log.warning(`${w.label} ${how} while booting, not by the master; replacing it`);
-    } else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
+    } else if (w.readyAt === null && isStoppedFromOutside(status)) await this.#bootFailed(w, how);
+    else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
     else if (status.code === 0 && status.signal === null) {
       // A clean exit nobody asked for: stopped from outside (a TERM by pid), not a crash.
       this.#log.warning(`${w.label} ${how} without being asked to; replacing it`);
     } else this.#crashed(w, how + (status.signal === "SIGKILL" ? " (perhaps out of memory?)" : ""));
     await this.workforce.hook({ name: "child_exit", args: [w.info(), status] });
     await this.#finishIfEmpty();
+  }
+
+  // True the first time a worker of `w`'s generation was stopped from outside while none of
+  // that generation has booted yet (or whenever one has).
+  #firstStopWhileBooting(w: WorkerHandle): boolean {
+    const booted = [...this.workforce.workers.values()]
+      .some((other) => other.generation === w.generation && other.readyAt !== null);
+    if (booted) return true;
+    if (this.#stoppedWhileBooting.has(w.generation)) return false;
+    this.#stoppedWhileBooting.add(w.generation);
+    return true;
   }
 
   async #bootFailed(w: WorkerHandle, how: string): Promise<void> {

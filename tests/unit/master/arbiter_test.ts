@@ -61,6 +61,18 @@ Deno.test("arbiter replaces a booting worker stopped from outside, without halti
   assert(logs.records.some((r) => /while booting, not by the master/.test(r.message)));
 });
 
+Deno.test("arbiter: booting workers stopped by a signal twice, none booted, is a boot failure", async () => {
+  // An app that signals itself on a fatal import error: not replaced forever.
+  const rig = new Rig({ workers: 1 });
+  await rig.until(() => rig.driver.spawned.length === 1);
+  rig.driver.spawned[0].exit({ code: 143, signal: "SIGTERM" });
+  await rig.until(() => rig.driver.spawned.length === 2);
+  rig.driver.spawned[1].exit({ code: 143, signal: "SIGTERM" });
+  await rig.until(() => false);
+  assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
+  assertEquals(rig.driver.spawned.length, 2, "no fork loop");
+});
+
 Deno.test("arbiter exits with WorkerBootError when a worker cannot even be started", async () => {
   // Deno.Command throws before any process exists (say, deno not executable by `user`).
   const rig = new Rig({ workers: 2 });
