@@ -32,6 +32,7 @@ import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { heldPidfile, removePidfile, writePidfile } from "./pidfile.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
+import { every } from "../platform/timer.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
@@ -191,6 +192,10 @@ async function serveLogged(
   // refuses, an error) removes what was made: the socket, the pidfile, the metrics listener.
   using watch = new ReloadWatch(queue);
   try {
+    // Names an upgrade's old master left when it was killed, before this start.
+    if (upgradeFrom === null) {
+      await clearPredecessorNames({ pidfile: settings.pidfile || null, control: controlPath });
+    }
     if (settings.pidfile) {
       try {
         await writePidfile(settings.pidfile, Deno.pid);
@@ -323,7 +328,17 @@ function stopPredecessor(
   } catch {
     // Already gone: nothing to retire.
   }
+  // A drain it does not finish (a SIGKILL meanwhile) leaves its names too: once it is gone (this
+  // master reparented), they are cleared if nothing holds them.
+  const gone = every(PREDECESSOR_POLL_MS, () => {
+    if (Deno.ppid === predecessor) return;
+    gone.cancel();
+    void clearPredecessorNames(leftovers);
+  });
 }
+
+/** How often an upgraded master looks whether its predecessor has exited. */
+const PREDECESSOR_POLL_MS = 1000;
 
 // The `.oldbin` pidfile and control socket of a predecessor that is gone: removed when nothing
 // is there any more (no running master in the pidfile, nothing answering on the socket).

@@ -233,6 +233,53 @@ Deno.test("upgrade: an old master killed during the upgrade leaves no .oldbin na
   await res.body?.cancel();
 });
 
+Deno.test("upgrade: an old master killed while it drains leaves no .oldbin names behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-drain-kill-" });
+  const control = `${dir}/control.sock`;
+  await using master = await startMaster(fixtureApp("slow.ts"), ["--control-socket", control]);
+  await master.waitForLine(/Ready: /);
+  // Keeps the old master draining after the hand-over.
+  const slow = fetch(`${master.url}/slow?ms=4000`).then((r) => r.body?.cancel(), () => {});
+  await master.waitForLine(/slow request started/);
+  Deno.kill(master.pid, "SIGUSR2");
+  await master.waitForLine(/Upgrade complete: stopping the old master/);
+  Deno.kill(master.pid, "SIGKILL");
+  const gone = (path: string) => Deno.lstat(path).then(() => false, () => true);
+  const deadline = Date.now() + 5000;
+  while (!(await gone(`${master.pidfile}.oldbin`) && await gone(`${control}.oldbin`))) {
+    assert(Date.now() < deadline, [...Deno.readDirSync(dir)].map((e) => e.name).join(", "));
+    await delay(100);
+  }
+  await slow;
+});
+
+Deno.test("serve: a fresh start clears the stale .oldbin names a killed upgrade left", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-oldbin-" });
+  const control = `${dir}/control.sock`;
+  // What an old master killed mid-upgrade leaves: a pidfile naming a dead process, a socket
+  // nothing answers on.
+  await Deno.writeTextFile(`${dir}/herd.pid.oldbin`, "999999\n");
+  const dead = Deno.listen({ transport: "unix", path: `${dir}/keep.sock` });
+  Deno.linkSync(`${dir}/keep.sock`, `${control}.oldbin`);
+  dead.close();
+  await using herd = await startHerd({
+    args: [
+      fixtureApp("hello.ts"),
+      "-w",
+      "1",
+      "--control-socket",
+      control,
+      "--pidfile",
+      `${dir}/herd.pid`,
+    ],
+  });
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert(
+    !names.includes("herd.pid.oldbin") && !names.includes("control.sock.oldbin"),
+    names.join(),
+  );
+});
+
 Deno.test("signals: QUIT stops at once, cutting in-flight requests, and exits 0", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("slow.ts"), "-w", "2", "--graceful-timeout", "30", "--access-log="],
