@@ -266,7 +266,12 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...checks.warnings,
         ...unwatchable(settings, cwd, origins),
         ...(overBind === null ? [] : [overBind.warning]),
-        ...platformOutranked(platform, winners, settings.bind.length > 0 ? origins : null),
+        ...platformOutranked(
+          platform,
+          winners,
+          settings.bind.length > 0 ? origins : null,
+          settings.bind,
+        ),
         ...containerWarnings(settings, prefix, origins),
       ],
     },
@@ -283,12 +288,16 @@ function platformOutranked(
   winners: ReadonlyMap<string, Decided>,
   /** The origins of the settings, when a `bind` is in effect (it takes over host and port). */
   bound: ReadonlyMap<string, Origin> | null,
+  binds: readonly string[],
 ): string[] {
   const warnings: string[] = [];
   for (const [name, given] of platform) {
     const winner = winners.get(name);
     const bind = bound?.get("bind");
-    if (bind !== undefined && name !== "workers" && bound?.get(name) === given.origin) {
+    if (
+      bind !== undefined && name !== "workers" && bound?.get(name) === given.origin &&
+      !bindUses(binds, name, String(given.raw).trim())
+    ) {
       warnings.push(
         `Ignored ${describeOrigin(given.origin)}: "bind" from ${describeOrigin(bind)} ` +
           "outranks it",
@@ -302,6 +311,19 @@ function platformOutranked(
     );
   }
   return warnings;
+}
+
+// `--bind 0.0.0.0:$PORT`: the platform's value is in the bind, so it is not ignored.
+function bindUses(binds: readonly string[], name: string, value: string): boolean {
+  return binds.some((entry) => {
+    const at = entry.trim().lastIndexOf(":");
+    if (entry.trim().startsWith("unix:") || at === -1) return false;
+    const [host, port] = [
+      entry.trim().slice(0, at).replace(/^\[(.*)\]$/, "$1"),
+      entry.trim().slice(at + 1),
+    ];
+    return name === "port" ? port === value : host === value.replace(/^\[(.*)\]$/, "$1");
+  });
 }
 
 /** `reload_extra_files` that are not there: a path created later would never reload. */

@@ -129,6 +129,9 @@ Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing 
   assertEquals(bound.warnings.filter((w) => w.startsWith("Ignored")), [
     'Ignored PORT (environment): "bind" from -b (command line) outranks it',
   ]);
+  // `--bind 0.0.0.0:$PORT`, the PaaS idiom: the platform's value is used, nothing to say.
+  const same = await resolved({ env: platform, args: ["-b", "0.0.0.0:3000"] });
+  assertEquals(same.warnings.filter((w) => w.startsWith("Ignored")), []);
   const agreeing = await resolved({ env: { PORT: "4000", HERD_PORT: "4000" } });
   assertEquals(agreeing.warnings.filter((w) => w.startsWith("Ignored")), [], "the same value");
   // Not read when they do not apply, so another program's odd values do not stop Herd.
