@@ -167,13 +167,11 @@ export async function readDotenv(
   return { path, ...scanDotenv(text, options.display) };
 }
 
+// NUL bytes mark a binary file. Text in another encoding (Latin-1 from an old editor) is read as
+// UTF-8, its odd bytes replaced, as before: its variables still work.
 function textOf(bytes: Uint8Array): string | null {
-  try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return text.includes("\0") ? null : text;
-  } catch {
-    return null;
-  }
+  if (bytes.includes(0)) return null;
+  return new TextDecoder().decode(bytes);
 }
 
 /**

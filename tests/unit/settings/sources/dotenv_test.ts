@@ -150,6 +150,18 @@ Deno.test("readDotenv() refuses a binary file in one line", async () => {
     assertEquals((await readDotenv(`${dir}/.env`, { display: ".env" })).problems, [
       'Cannot read env file ".env": not a text file',
     ]);
+    // Latin-1 text (an old editor's) is text: read, its odd byte replaced.
+    await Deno.writeFile(
+      `${dir}/.env`,
+      new Uint8Array([
+        ...new TextEncoder().encode("GREETING=caf"),
+        0xe9,
+        0x0a,
+        ...new TextEncoder().encode("HERD_WORKERS=2\n"),
+      ]),
+    );
+    const latin1 = await readDotenv(`${dir}/.env`, { display: ".env" });
+    assertEquals([latin1.problems, latin1.variables.HERD_WORKERS], [[], "2"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
