@@ -274,11 +274,18 @@ export class ControlEndpoint {
  * ```
  */
 export function controlPathProblem(path: string): string | null {
-  return unixPathTooLong(path, `.${LARGEST_PID}`)?.replace(`.${LARGEST_PID}`, ".<pid>") ?? null;
+  const largest = `.${largestPid()}`;
+  return unixPathTooLong(path, largest)?.replace(largest, ".<pid>") ?? null;
 }
 
-// /proc/sys/kernel/pid_max can be at most 2^22.
-const LARGEST_PID = 4_194_304;
+// This system's largest pid; without /proc, Linux's most (2^22).
+function largestPid(): number {
+  try {
+    return Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim()) || 4_194_304;
+  } catch {
+    return 4_194_304;
+  }
+}
 
 // The own sockets (`<path>.<pid>`) of masters that crashed: removed when nothing answers there.
 async function clearLeftovers(path: string): Promise<void> {
