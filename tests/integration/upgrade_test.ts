@@ -262,7 +262,7 @@ Deno.test("serve: a fresh start clears the stale .oldbin names a killed upgrade 
   const dead = Deno.listen({ transport: "unix", path: `${dir}/keep.sock` });
   Deno.linkSync(`${dir}/keep.sock`, `${control}.oldbin`);
   dead.close();
-  await using herd = await startHerd({
+  await using _herd = await startHerd({
     args: [
       fixtureApp("hello.ts"),
       "-w",
