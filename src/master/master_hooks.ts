@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { refuseExitDuring } from "../platform/guard_user_code.ts";
 import {
   hookFailureLogger,
   type HookName,
@@ -103,9 +104,13 @@ export async function runMasterHook(
     log,
   };
   const fn = hook as (...a: unknown[]) => void | Promise<void>;
+  // Its Deno.exit() would end the master without a stop: its workers orphaned, its pidfile and
+  // control socket left behind.
+  const guarded = (...a: unknown[]) =>
+    refuseExitDuring("a hook must not end the master (send it a signal)", () => fn(...a));
   const ran = runHook(
     name,
-    fn as Hooks[typeof name],
+    guarded as Hooks[typeof name],
     [context, ...args] as never,
     hookFailureLogger(log),
   );

@@ -74,6 +74,34 @@ export async function refuseExit<T>(who: string, load: () => Promise<T>): Promis
   }
 }
 
+/**
+ * Runs `call` with `Deno.exit()` turned into a throw of `message`, and
+ * restores it as soon as `call` returns: for code that may go on
+ * asynchronously after that (a hook), while the rest of the process may
+ * need to exit. Only the synchronous part is guarded.
+ *
+ * @example
+ * ```ts
+ * import { refuseExitDuring } from "./guard_user_code.ts";
+ * try {
+ *   refuseExitDuring("a hook must not end the master", () => Deno.exit(0));
+ * } catch (error) {
+ *   console.error((error as Error).message); // it called Deno.exit(0): a hook must not end the master
+ * }
+ * ```
+ */
+export function refuseExitDuring<T>(message: string, call: () => T): T {
+  const exit = Deno.exit;
+  Deno.exit = ((code?: number) => {
+    throw new Error(`it called Deno.exit(${code ?? ""}): ${message}`);
+  }) as typeof Deno.exit;
+  try {
+    return call();
+  } finally {
+    Deno.exit = exit;
+  }
+}
+
 function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split("\n")[0];

@@ -1,4 +1,5 @@
 import { assertEquals } from "../../assert.ts";
+import { captureLogs } from "../../log_records.ts";
 import { runMasterHook, workerConfigPath } from "../../../src/master/master_hooks.ts";
 import { workerCount } from "../../../src/master/worker_count.ts";
 import { effectiveCpuCount } from "../../../src/platform/cpus.ts";
@@ -42,4 +43,19 @@ Deno.test("runMasterHook: a hook sees workers as the number the master runs, not
     args: [],
   });
   assertEquals(seen[1], 3);
+});
+
+Deno.test("runMasterHook: a hook that calls Deno.exit() fails as a hook; the master goes on", async () => {
+  using logs = captureLogs("info");
+  const exit = Deno.exit;
+  const settings: Settings = {
+    ...defaultSettings("development"),
+    when_ready: () => Deno.exit(0),
+  };
+  await runMasterHook({ settings, workers: [] }, { name: "when_ready", args: [] });
+  assertEquals(
+    logs.records.map((r) => r.message),
+    ['Hook "when_ready" failed: it called Deno.exit(0): a hook must not end the master (send it a signal)'],
+  );
+  assertEquals(Deno.exit, exit, "restored");
 });
