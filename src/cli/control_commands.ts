@@ -169,7 +169,7 @@ async function findMaster(
     );
     return aside;
   }
-  if (resolved.settings.control_socket !== null) return `No Herd master is running for ${path}`;
+  if (resolved.settings.control_socket !== null) return noMaster(path);
   const others = await answeringSockets(userControlDirectory());
   // One on the same port (another host) first; else, when no port was asked for, the only one.
   // A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
@@ -196,7 +196,12 @@ async function findMaster(
       others.length === 1 ? "a master answers" : "masters answer"
     } at ${listed}: pick one with --control-socket`
     : "";
-  return `No Herd master is running for ${path}${hint}`;
+  return noMaster(path) + hint;
+}
+
+// A master opens its socket once the app is loaded (the preload, up to boot_timeout).
+function noMaster(path: string): string {
+  return `No Herd master answers at ${path} (a master starting opens it once its app is loaded)`;
 }
 
 // The channel, null when nothing answers, or why the socket is out of reach.

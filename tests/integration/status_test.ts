@@ -42,7 +42,11 @@ Deno.test("status: no master running exits 1 with one line", async () => {
   const env = { XDG_RUNTIME_DIR: await Deno.makeTempDir() };
   const result = await herdCommand(["status", "--host", "127.0.0.1", "--port", "1"], env);
   assertEquals(result.code, 1);
-  assert(/^error: No Herd master is running for .*\.sock\n$/.test(result.err), result.err);
+  assert(
+    /^error: No Herd master answers at .*\.sock \(a master starting opens it once its app is loaded\)\n$/
+      .test(result.err),
+    result.err,
+  );
 });
 
 Deno.test("status: finds the master started on another host (the production default), or lists them", async () => {
@@ -64,7 +68,7 @@ Deno.test("status: finds the master started on another host (the production defa
   assertEquals(elsewhere.code, 1, elsewhere.out);
   assertMatch(
     elsewhere.err,
-    /^error: No Herd master is running for .*_1\/control\.sock; a master answers at ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); a master answers at ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   // Another port, with two masters running: which one is meant cannot be guessed.
   await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
@@ -72,7 +76,7 @@ Deno.test("status: finds the master started on another host (the production defa
   assertEquals(ambiguous.code, 1);
   assertMatch(
     ambiguous.err,
-    /^error: No Herd master is running for .*_1\/control\.sock; masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   assert(other.port !== herd.port);
 });
