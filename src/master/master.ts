@@ -32,7 +32,7 @@ import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { heldPidfile, removePidfile, writePidfile } from "./pidfile.ts";
 import { clearStaleSocket } from "./unix_socket.ts";
-import { every } from "../platform/timer.ts";
+import { every, type Timer } from "../platform/timer.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
@@ -191,10 +191,15 @@ async function serveLogged(
   // From here on, whatever ends the start (a pidfile that cannot be written, a watch the OS
   // refuses, an error) removes what was made: the socket, the pidfile, the metrics listener.
   using watch = new ReloadWatch(queue);
+  // Set once this master, upgraded, has told its predecessor to go.
+  const predecessorWatch: { timer: Timer | null } = { timer: null };
   try {
     // Names an upgrade's old master left when it was killed, before this start.
     if (upgradeFrom === null) {
-      await clearPredecessorNames({ pidfile: settings.pidfile || null, control: controlPath });
+      await clearPredecessorNames(null, {
+        pidfile: settings.pidfile || null,
+        control: controlPath,
+      });
     }
     if (settings.pidfile) {
       try {
@@ -263,13 +268,13 @@ async function serveLogged(
           queue,
           predecessor: upgradeFrom,
         }),
-        ready: () =>
-          Promise.resolve(
-            stopPredecessor(upgradeFrom, {
-              pidfile: settings.pidfile || null,
-              control: controlPath,
-            }),
-          ),
+        ready: () => {
+          predecessorWatch.timer = stopPredecessor(upgradeFrom, {
+            pidfile: settings.pidfile || null,
+            control: controlPath,
+          });
+          return Promise.resolve();
+        },
       },
     });
     try {
@@ -291,6 +296,7 @@ async function serveLogged(
     }
     return code;
   } finally {
+    predecessorWatch.timer?.cancel();
     await control.close();
     await metrics?.close();
     await releaseUnixSockets(addresses);
@@ -309,18 +315,24 @@ function fail(message: string, code: number): number {
   return code;
 }
 
-// An upgraded master, once its workers serve, tells its predecessor to drain and exit.
+// An upgraded master, once its workers serve, tells its predecessor to drain and exit. Returns
+// the watch that clears the names it leaves once it is gone, or null.
 function stopPredecessor(
   predecessor: number | null,
   leftovers: { pidfile: string | null; control: string },
-): void {
-  if (predecessor === null) return;
+): Timer | null {
+  if (predecessor === null) return null;
+  const clear = () =>
+    clearPredecessorNames(predecessor, leftovers).catch((error) =>
+      getLog("master").warning(`Cannot clear the old master's names: ${errorMessage(error)}`)
+    );
   // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's. It
   // started this master: alive, it is still this process's parent.
   if (Deno.ppid !== predecessor) {
     getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
     // Killed (SIGKILL) rather than stopped, it left its moved-aside names behind.
-    return void clearPredecessorNames(leftovers);
+    void clear();
+    return null;
   }
   getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
   try {
@@ -333,20 +345,30 @@ function stopPredecessor(
   const gone = every(PREDECESSOR_POLL_MS, () => {
     if (Deno.ppid === predecessor) return;
     gone.cancel();
-    void clearPredecessorNames(leftovers);
+    void clear();
   });
+  return gone;
 }
 
 /** How often an upgraded master looks whether its predecessor has exited. */
 const PREDECESSOR_POLL_MS = 1000;
 
-// The `.oldbin` pidfile and control socket of a predecessor that is gone: removed when nothing
-// is there any more (no running master in the pidfile, nothing answering on the socket).
-async function clearPredecessorNames(names: { pidfile: string | null; control: string }) {
+// The names a predecessor that is gone may have left: its `.oldbin` pidfile (only while it names
+// that predecessor: this master's own pidfile is renamed there by its own USR2), the `.oldbin`
+// socket and its own `<socket>.<pid>` when nothing answers there. With no predecessor known (a
+// fresh start), an `.oldbin` pidfile naming no running master.
+async function clearPredecessorNames(
+  predecessor: number | null,
+  names: { pidfile: string | null; control: string },
+): Promise<void> {
   if (names.pidfile !== null) {
     const oldbin = `${names.pidfile}.oldbin`;
-    const there = await Deno.lstat(oldbin).then(() => true, () => false);
-    if (there && await heldPidfile(oldbin) === null) await Deno.remove(oldbin).catch(() => {});
+    const named = Number((await Deno.readTextFile(oldbin).catch(() => "")).trim());
+    const stale = predecessor === null
+      ? named > 0 && await heldPidfile(oldbin) === null
+      : named === predecessor;
+    if (stale) await Deno.remove(oldbin).catch(() => {});
   }
   await clearStaleSocket(`${names.control}.oldbin`);
+  if (predecessor !== null) await clearStaleSocket(`${names.control}.${predecessor}`);
 }

@@ -253,6 +253,32 @@ Deno.test("upgrade: an old master killed while it drains leaves no .oldbin names
   await slow;
 });
 
+Deno.test("upgrade: a second USR2 right after the first completes keeps the master's own .oldbin pidfile", async () => {
+  await using master = await startMaster(fixtureApp("slow.ts"));
+  await master.waitForLine(/Ready: /);
+  Deno.kill(master.pid, "SIGUSR2");
+  await master.waitForLine(/Upgrade complete: stopping the old master/);
+  for (let i = 0; i < 100 && isAlive(master.pid); i++) await delay(20);
+  const second = readPid(master.pidfile)!;
+  assertNotEquals(second, master.pid);
+  // Keeps the second master draining for 3 s once it hands over.
+  const from = master.lines.length;
+  const slow = fetch(`${master.url}/slow?ms=3000`).then((r) => r.body?.cancel(), () => {});
+  const started = () => master.lines.slice(from).some((l) => l.includes("slow request started"));
+  for (let i = 0; i < 100 && !started(); i++) await delay(20);
+  // Before the second master's once-a-second look for its gone predecessor's names.
+  Deno.kill(second, "SIGUSR2");
+  const upgrading = new RegExp(`\\[${second}\\] \\[INFO\\] Upgrading: started a new master`);
+  await master.waitForLine(upgrading);
+  // While the second master lives (it hands over, then drains), the .oldbin pidfile is its own.
+  for (let i = 0; i < 40 && isAlive(second); i++) {
+    const oldbin = readPid(`${master.pidfile}.oldbin`);
+    assert(oldbin === second || !isAlive(second), `.oldbin holds ${oldbin}, not ${second}`);
+    await delay(50);
+  }
+  await slow;
+});
+
 Deno.test("serve: a fresh start clears the stale .oldbin names a killed upgrade left", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-oldbin-" });
   const control = `${dir}/control.sock`;
