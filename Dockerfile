@@ -27,8 +27,9 @@ RUN deno task compile
 FROM debian:bookworm-slim
 # tini is pid 1: it reaps orphaned processes (anything the app starts and abandons
 # would otherwise pile up as zombies under the Herd master, which cannot reap what
-# it did not start) and passes every signal on to the master, which then is not
-# pid 1 either (USR2 upgrades need the old master's exit not to end the container).
+# it did not start) and passes every signal on to the master. A container ends
+# with its master, so Herd ignores USR2 here (with a line): roll out a new
+# container to upgrade.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tini=0.19.0-1 \
     && rm -rf /var/lib/apt/lists/*

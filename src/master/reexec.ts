@@ -127,12 +127,13 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
   return {
     upgrade: async () => {
       if (successor) return log.warning("Upgrade ignored: a new master is already starting");
-      // The old master exits once the new one serves: as a container's init (pid 1), its exit
-      // ends the container, and the new master with it.
-      if (Deno.pid === 1) {
+      // The old master exits once the new one serves: as a container's init (pid 1), or the only
+      // child of one (tini), its exit ends the container, and the new master with it.
+      const init = containerInit();
+      if (init !== null) {
         return log.warning(
-          "Upgrade ignored: this master is pid 1 (a container's init), whose exit would end the " +
-            "container; restart or roll out the container instead",
+          `Upgrade ignored: ${init}, so the old master's exit would end the container; ` +
+            "roll out the container instead",
         );
       }
       // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
@@ -175,4 +176,23 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
       await restore();
     },
   };
+}
+
+// Inits that exit with their one child, and so end the container: `docker run --init` is tini.
+const CONTAINER_INITS = new Set(["tini", "docker-init", "dumb-init"]);
+
+// Why this master's exit ends its container, or null: it is the container's init, or the child
+// of an init that exits with it. (Outside a container, pid 1 is systemd or the like, which a
+// master outlives.)
+function containerInit(): string | null {
+  if (Deno.pid === 1) return "this master is pid 1 (a container's init)";
+  if (Deno.ppid !== 1) return null;
+  try {
+    const init = Deno.readTextFileSync("/proc/1/comm").trim();
+    return CONTAINER_INITS.has(init)
+      ? `this master runs under ${init} (the container's init)`
+      : null;
+  } catch {
+    return null;
+  }
 }

@@ -411,55 +411,76 @@ Deno.test("upgrade: a new master refuses USR2 while the one it replaced still dr
 const UNSHARE = await new Deno.Command("unshare", { args: ["--help"], stdout: "null" }).output()
   .then((o) => o.success, () => false);
 
+// A container in a new pid namespace: the master is its pid 1, or the child of an init named
+// `init` (a copy of sh, standing in for tini, which exits with its one child as tini does).
+async function usr2InContainer(init: string | null, refused: RegExp): Promise<void> {
+  const port = freePort();
+  const serve = [Deno.execPath(), "run", "-A", MAIN, "serve"]
+    .concat([fixtureApp("hello.ts"), "-p", String(port), "-w", "1"]);
+  let command = serve;
+  if (init !== null) {
+    const dir = await Deno.makeTempDir({ prefix: "herd-init-" });
+    await Deno.copyFile("/bin/sh", `${dir}/${init}`);
+    command = [`${dir}/${init}`, "-c", `${serve.map((a) => `'${a}'`).join(" ")}; exit $?`];
+  }
+  const child = new Deno.Command("unshare", {
+    args: ["--fork", "--pid", "--mount-proc", ...command],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const reading = (async () => {
+    const text = child.stderr.pipeThrough(new TextDecoderStream());
+    for await (const chunk of text) lines.push(...chunk.split("\n"));
+  })();
+  let host: number | undefined;
+  const until = async (re: RegExp) => {
+    const deadline = Date.now() + 10_000;
+    while (!lines.some((l) => re.test(l)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert(lines.some((l) => re.test(l)), lines.join("\n"));
+  };
+  try {
+    await until(/\[INFO\] Ready: 1 worker/);
+    // The master's pid outside its namespace: unshare's child, or its init's.
+    const top = childPids(child.pid, init ?? MAIN)[0];
+    [host] = init === null ? [top] : childPids(top, MAIN);
+    assert(host !== undefined, "the master runs");
+    Deno.kill(host, "SIGUSR2");
+    await until(refused);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assertEquals(res.status, 200);
+    await res.body?.cancel();
+    Deno.kill(host, "SIGTERM");
+    assertEquals((await child.status).code, 0);
+  } finally {
+    // Killing the namespace's pid 1 ends everything in it; killing unshare would not.
+    for (const pid of [host, child.pid]) {
+      try {
+        if (pid !== undefined) Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Exited.
+      }
+    }
+    await reading;
+  }
+}
+
 Deno.test({
   name:
     "upgrade: a master that is pid 1 (a container's init) refuses USR2 with a line, and serves on",
   ignore: !UNSHARE || Deno.uid() !== 0,
-  fn: async () => {
-    const port = freePort();
-    // A new pid namespace: the master is its pid 1, as in a container.
-    const child = new Deno.Command("unshare", {
-      args: ["--fork", "--pid", "--mount-proc", Deno.execPath(), "run", "-A", MAIN, "serve"]
-        .concat([fixtureApp("hello.ts"), "-p", String(port), "-w", "1"]),
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const lines: string[] = [];
-    const reading = (async () => {
-      const text = child.stderr.pipeThrough(new TextDecoderStream());
-      for await (const chunk of text) lines.push(...chunk.split("\n"));
-    })();
-    let host: number | undefined;
-    const until = async (re: RegExp) => {
-      const deadline = Date.now() + 10_000;
-      while (!lines.some((l) => re.test(l)) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert(lines.some((l) => re.test(l)), lines.join("\n"));
-    };
-    try {
-      await until(/\[1\] \[INFO\] Ready: 1 worker/);
-      // The master's pid outside its namespace: unshare's child.
-      [host] = childPids(child.pid, MAIN);
-      assert(host !== undefined, "the master runs");
-      Deno.kill(host, "SIGUSR2");
-      await until(/\[1\] \[WARNING\] Upgrade ignored: this master is pid 1/);
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      assertEquals(res.status, 200);
-      await res.body?.cancel();
-      Deno.kill(host, "SIGTERM");
-      assertEquals((await child.status).code, 0);
-    } finally {
-      // Killing the namespace's pid 1 ends everything in it; killing unshare would not.
-      for (const pid of [host, child.pid]) {
-        try {
-          if (pid !== undefined) Deno.kill(pid, "SIGKILL");
-        } catch {
-          // Exited.
-        }
-      }
-      await reading;
-    }
-  },
+  fn: () => usr2InContainer(null, /\[1\] \[WARNING\] Upgrade ignored: this master is pid 1/),
+});
+
+Deno.test({
+  name: "upgrade: a master under tini (a container's init) refuses USR2 with a line, and serves on",
+  ignore: !UNSHARE || Deno.uid() !== 0,
+  fn: () =>
+    usr2InContainer(
+      "tini",
+      /\[2\] \[WARNING\] Upgrade ignored: this master runs under tini \(the container's init\)/,
+    ),
 });
