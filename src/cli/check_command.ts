@@ -135,7 +135,11 @@ async function pathProblems(
   for (const address of listenAddresses(settings)) {
     if (address.transport !== "unix") continue;
     const refused = await unixAddressProblem(resolve(cwd, address.path), { clearStale: false });
-    if (refused !== null) problems.push({ message: refused.problem, code: ExitCode.BindError });
+    // Something answering there may be the Herd this check runs beside: a note, as for TCP.
+    if (refused?.answering) notes.push(`${refused.problem}; serve refuses to start while it is`);
+    else if (refused !== null) {
+      problems.push({ message: refused.problem, code: ExitCode.BindError });
+    }
   }
   const pidfile = settings.pidfile;
   if (pidfile) {
@@ -143,7 +147,10 @@ async function pathProblems(
     if (dir !== null) bad(`"pidfile" has "${pidfile}": no directory "${dir}"`);
     const held = await heldPidfile(resolve(cwd, pidfile));
     if (held !== null) {
-      bad(`"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?)`);
+      notes.push(
+        `"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?); ` +
+          "serve refuses to start while it is",
+      );
     }
   }
   if (settings.metrics_bind) {

@@ -109,7 +109,7 @@ export async function refuseBusyAddresses(
 export async function unixAddressProblem(
   path: string,
   options: { clearStale: boolean },
-): Promise<{ problem: string; inUse: boolean } | null> {
+): Promise<{ problem: string; inUse: boolean; answering?: boolean } | null> {
   const dir = missingParent(path);
   if (dir !== null) {
     return { problem: `Cannot listen on unix:${path}: no directory "${dir}"`, inUse: false };
@@ -123,7 +123,7 @@ export async function unixAddressProblem(
     ? await clearStaleSocket(path)
     : socketVerdict(await probeSocket(path));
   if (verdict === "in_use") {
-    return { problem: `Address unix:${path} is already in use`, inUse: true };
+    return { problem: `Address unix:${path} is already in use`, inUse: true, answering: true };
   }
   if (verdict === "not_a_socket") {
     return { problem: `Address unix:${path} is taken by a file that is not a socket`, inUse: true };
