@@ -91,8 +91,9 @@ export function scanDotenv(source: string, file: string): DotenvScan {
       break;
     }
     // parseEnv drops what follows the closing quote: `A="3" extra` would silently be 3.
+    // The first quote that closes it: a quote in a comment after it is the comment's.
     const closing = end === i ? value : lines[end];
-    const after = closing.slice(closing.lastIndexOf(value[0]) + 1).trim();
+    const after = closing.slice(closing.indexOf(value[0], end === i ? 1 : 0) + 1).trim();
     if (isQuote(value[0]) && after !== "" && !after.startsWith("#")) {
       problems.push(`"${file}" line ${end + 1}: text after the closing quote of "${key}"`);
       refused.add(key);

@@ -108,14 +108,19 @@ Deno.test("scanDotenv() reads a lone CR as a line ending", () => {
 
 Deno.test("scanDotenv() refuses text after a closing quote, but not a comment", () => {
   const scan = scanDotenv(
-    'HERD_WORKERS="3" extra\nA=\'1\' # one\nB="x\ny" tail\nC="say "hi""\n',
+    'HERD_WORKERS="3" extra\nA=\'1\' # one\nB="x\ny" tail\nC="say "hi""\n' +
+      "D='value' # don't\nE='a' 'b'\n",
     ".env",
   );
+  // The first quote after the opening one closes the value (a quote in a comment is the
+  // comment's); quotes inside a value of the same kind are ambiguous, so refused.
   assertEquals(scan.problems, [
     '".env" line 1: text after the closing quote of "HERD_WORKERS"',
     '".env" line 4: text after the closing quote of "B"',
+    '".env" line 5: text after the closing quote of "C"',
+    '".env" line 7: text after the closing quote of "E"',
   ]);
-  assertEquals(scan.variables, { A: "1", C: 'say "hi"' });
+  assertEquals(scan.variables, { A: "1", D: "value" });
 });
 
 Deno.test("scanDotenv() reads `export A=` as `A=`: an empty variable", () => {
