@@ -274,8 +274,10 @@ export class ControlEndpoint {
  * ```
  */
 export function controlPathProblem(path: string): string | null {
-  const largest = `.${largestPid()}`;
-  return unixPathTooLong(path, largest)?.replace(largest, ".<pid>") ?? null;
+  // A master's own name, or the name a USR2 moves it to, whichever is longer.
+  const own = `.${largestPid()}`;
+  if (own.length < ".oldbin".length) return unixPathTooLong(path, ".oldbin");
+  return unixPathTooLong(path, own)?.replace(own, ".<pid>") ?? null;
 }
 
 // This system's largest pid; without /proc, Linux's most (2^22).

@@ -93,8 +93,8 @@ export async function releaseSocket(path: string): Promise<boolean> {
   return await Deno.remove(path).then(() => true, () => false);
 }
 
-// Linux's sun_path: 108 bytes, the last a NUL.
-const SUN_PATH_BYTES = 108;
+// sun_path: 108 bytes on Linux, 104 on macOS and the BSDs; the last a NUL.
+const SUN_PATH_BYTES = Deno.build.os === "linux" ? 108 : 104;
 
 /**
  * Why `path` (with `suffix`, a name Herd also binds beside it) cannot name a
@@ -105,7 +105,7 @@ const SUN_PATH_BYTES = 108;
  * import { unixPathTooLong } from "./unix_socket.ts";
  * unixPathTooLong("/tmp/h.sock", ".new"); // null
  * unixPathTooLong("/tmp/" + "x".repeat(120), ".new");
- * // 'too long for a socket: with the ".new" Herd adds, 129 bytes (at most 107)'
+ * // 'too long for a socket: with the ".new" Herd adds, 129 bytes (at most 107)' on Linux
  * ```
  */
 export function unixPathTooLong(path: string, suffix: string): string | null {
