@@ -122,7 +122,7 @@ async function serveLogged(
   // Before the first spawn: every worker inherits the SIGUSR1 block it sets in this thread.
   guardInspectorSignal().then((outcome) => {
     if (!outcome.guarded) log.warning(`SIGUSR1 would open an inspector: ${outcome.reason}`);
-  });
+  }, (error) => log.warning(`SIGUSR1 would open an inspector: ${errorMessage(error)}`));
   for (const warning of resolved.warnings) log.warning(warning);
   const upgradeFrom = takeUpgradeFrom();
   const predecessorPort = takeUpgradePort();
@@ -154,7 +154,8 @@ async function serveLogged(
       );
     }
     // Again, now: another master started meanwhile (its preload overlapping this one) would
-    // otherwise share the port with this one through SO_REUSEPORT without a word.
+    // otherwise share the port with this one through SO_REUSEPORT without a word. This narrows
+    // the window to the workers' boot; it does not close it.
     const again = upgradeFrom === null ? await refuseBusyAddresses(addresses) : null;
     if (again !== null) return refuse(again.problem, ExitCode.BindError);
   }

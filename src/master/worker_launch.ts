@@ -8,8 +8,8 @@
  * ```ts
  * import { workerLaunch } from "./worker_launch.ts";
  * // denoProcessDriver({
- * //   control: () => control.path,
- * //   launch: (resolved) => workerLaunch(resolved, { user, control: control.path, port }),
+ * //   control: () => control.workerPath,
+ * //   launch: (resolved) => workerLaunch(resolved, { user, control: control.workerPath, port }),
  * // });
  * ```
  *

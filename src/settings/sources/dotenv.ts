@@ -179,7 +179,7 @@ function textOf(bytes: Uint8Array): string | null {
  * Linux's MAX_ARG_STRLEN (32 pages) less the final NUL: the most bytes one `KEY=value` of a
  * process's environment may have, or spawning it fails with "Argument list too long".
  */
-export const MAX_VARIABLE_BYTES = 131_071;
+const MAX_VARIABLE_BYTES = 131_071;
 
 /**
  * One problem per variable of `variables` (a .env file's, which reach the workers'
