@@ -237,6 +237,13 @@ export type Frame = WorkerMessage | MasterMessage | ControlRequest | ControlResp
 // ---- exit codes ------------------------------------------------------------
 
 /**
+ * Appended to a Unix socket's path to name the staging socket worker 1 binds
+ * before renaming it into place: the master grants both paths and checks
+ * both fit a socket's path.
+ */
+export const UNIX_STAGING_SUFFIX = ".new";
+
+/**
  * Exit codes with a meaning. A worker exiting with a boot code during the
  * initial start halts the master with {@linkcode ExitCode.WorkerBootError}
  * instead of respawning it in a loop (Gunicorn's rule).

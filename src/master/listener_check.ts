@@ -12,7 +12,7 @@
 import { getLog } from "../logging/log.ts";
 import { hostPort, type ListenAddress } from "../settings/addresses.ts";
 import { clearStaleSocket, probeSocket, socketVerdict, unixPathTooLong } from "./unix_socket.ts";
-import { UNIX_STAGING_SUFFIX } from "../worker/serve_app.ts";
+import { UNIX_STAGING_SUFFIX } from "../ipc/protocol.ts";
 import { osErrorReason } from "../error_text.ts";
 import { missingParent } from "../platform/path_exists.ts";
 

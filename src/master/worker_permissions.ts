@@ -28,13 +28,12 @@
  *
  * @module
  */
-import { PROBE_ENV, WORKER_ENV } from "../ipc/protocol.ts";
+import { PROBE_ENV, UNIX_STAGING_SUFFIX, WORKER_ENV } from "../ipc/protocol.ts";
 import { dirname, resolve } from "node:path";
 import { logFile } from "../logging/line_writer.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { grantsAll } from "../settings/sections/server.ts";
 import type { DataSettings } from "../settings/table.ts";
-import { UNIX_STAGING_SUFFIX } from "../worker/serve_app.ts";
 
 /** The settings {@linkcode workerPermissions} reads. */
 export type PermissionSettings = Pick<

@@ -34,16 +34,10 @@ import { formatAddress, type ListenAddress } from "../settings/addresses.ts";
 import type { DataSettings } from "../settings/table.ts";
 import type { FetchHandler } from "./request_guard.ts";
 import { osErrorReason } from "../error_text.ts";
-import type { TlsPair } from "../ipc/protocol.ts";
+import { type TlsPair, UNIX_STAGING_SUFFIX } from "../ipc/protocol.ts";
 
 /** The worker slot that owns every Unix socket address. */
 const UNIX_SOCKET_OWNER = 1;
-
-/**
- * Appended to a Unix socket's path to name the staging socket worker 1 binds
- * before renaming it into place (its permissions must cover both paths).
- */
-export const UNIX_STAGING_SUFFIX = ".new";
 
 /** Options of {@linkcode serveApp}. */
 export interface ServeAppOptions {
