@@ -26,7 +26,6 @@ import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
-import { logFile } from "../logging/line_writer.ts";
 import { blockingAncestor, missingParent, pathExists } from "../platform/path_exists.ts";
 import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
@@ -58,17 +57,16 @@ export async function runCheck(
     console.error(`error: ${workerUser}`);
     return ExitCode.Usage;
   }
+  // In serve's order, so the first problem's exit code is the one serve would stop with.
   const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
+  // Whether this user can make the log directories and files serve makes, without making them.
+  const unusableLog = await prepareLogTargets(resolved.settings, origin, { dryRun: true });
+  if (unusableLog !== null) problems.unshift({ message: unusableLog, code: ExitCode.Usage });
   const refusedFlags = await permissionFlagsProblem(
     resolved.settings.worker_permissions,
     origin("worker_permissions"),
   );
   if (refusedFlags) problems.unshift({ message: refusedFlags, code: ExitCode.Usage });
-  // Whether this user can make the log directories and files serve makes, without making them.
-  const unusableLog = problems.length === 0
-    ? await prepareLogTargets(resolved.settings, origin, { dryRun: true })
-    : null;
-  if (unusableLog !== null) problems.push({ message: unusableLog, code: ExitCode.Usage });
   if (problems.length > 0) {
     for (const { message } of problems) console.error(`error: ${message}`);
     return problems[0].code;
@@ -173,14 +171,13 @@ async function pathProblems(
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") bad(tls);
-  // Log directories are created at start: only a file in the way stops that, or a directory
-  // where the file (or the pidfile) goes.
-  for (const name of ["error_log", "access_log", "pidfile"] as const) {
-    const file = name === "pidfile" ? settings.pidfile : logFile(settings[name]);
-    if (file === null || file === "") continue;
-    const blocked = blockingAncestor(resolve(cwd, file));
-    if (blocked !== null) bad(`"${name}" has "${file}": "${blocked}" is not a directory`);
-    else if (isDirectory(resolve(cwd, file))) bad(`"${name}" has "${file}": a directory`);
+  // A file in the way of the pidfile, or a directory where it goes (the log files are tried
+  // by prepareLogTargets).
+  const pid = settings.pidfile;
+  if (pid) {
+    const blocked = blockingAncestor(resolve(cwd, pid));
+    if (blocked !== null) bad(`"pidfile" has "${pid}": "${blocked}" is not a directory`);
+    else if (isDirectory(resolve(cwd, pid))) bad(`"pidfile" has "${pid}": a directory`);
   }
   return { problems, notes };
 }

@@ -336,10 +336,12 @@ Deno.test({
       ],
     });
     assertEquals(paths.code, 2);
+    // In serve's order (the log files first), in serve's words.
     assertEquals(paths.stderr.trimEnd().split("\n"), [
+      'error: Cannot create log directory "/etc/passwd/logs": Not a directory ' +
+      '("error_log" from --error-log (command line))',
       `error: "control_socket" is "${Deno.execPath()}": taken by a file that is not a socket`,
       'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
-      'error: "error_log" has "/etc/passwd/logs/e.log": "/etc/passwd" is not a directory',
     ]);
     // An address of no interface here (TEST-NET-1): serve would stop with exit 5.
     const elsewhere = await herd({ args: ["check", "--bind", "192.0.2.1:8080"] });
@@ -475,7 +477,8 @@ Deno.test("check refuses a log file or pidfile that is a directory, as serve doe
   assertEquals(run.code, 2, run.stdout);
   assertEquals(
     run.stderr,
-    'error: "access_log" has "logs": a directory\nerror: "pidfile" has "run": a directory\n',
+    'error: Cannot open log file "logs": Is a directory ("access_log" from --access-log ' +
+      '(command line))\nerror: "pidfile" has "run": a directory\n',
   );
 });
 
