@@ -48,7 +48,7 @@ import {
   readPlatformVariables,
 } from "./sources/environment.ts";
 import { formatVariables } from "../logging/access_format.ts";
-import { hostPort } from "./addresses.ts";
+import { hostPort, parseBind } from "./addresses.ts";
 import { pathExists } from "../platform/path_exists.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { inContainer, loopbackInContainerWarning } from "../platform/container.ts";
@@ -316,13 +316,15 @@ function platformOutranked(
 // `--bind 0.0.0.0:$PORT`: the platform's value is in the bind, so it is not ignored.
 function bindUses(binds: readonly string[], name: string, value: string): boolean {
   return binds.some((entry) => {
-    const at = entry.trim().lastIndexOf(":");
-    if (entry.trim().startsWith("unix:") || at === -1) return false;
-    const [host, port] = [
-      entry.trim().slice(0, at).replace(/^\[(.*)\]$/, "$1"),
-      entry.trim().slice(at + 1),
-    ];
-    return name === "port" ? port === value : host === value.replace(/^\[(.*)\]$/, "$1");
+    try {
+      const address = parseBind(entry);
+      if (address.transport !== "tcp") return false;
+      return name === "port"
+        ? String(address.port) === value
+        : address.hostname === value.replace(/^\[(.*)\]$/, "$1");
+    } catch {
+      return false;
+    }
   });
 }
 
