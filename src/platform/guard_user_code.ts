@@ -61,16 +61,13 @@ export function catchStrayErrors(report: (message: string, error: unknown) => vo
  * ```
  */
 export async function refuseExit<T>(who: string, load: () => Promise<T>): Promise<T> {
-  const exit = Deno.exit;
-  Deno.exit = ((code?: number) => {
-    throw new Error(
-      `${who} called Deno.exit(${code ?? ""}) while being loaded: it must not end the process`,
-    );
-  }) as typeof Deno.exit;
+  const restore = swapExit((call) =>
+    `${who} called ${call} while being loaded: it must not end the process`
+  );
   try {
     return await load();
   } finally {
-    Deno.exit = exit;
+    restore();
   }
 }
 
@@ -91,15 +88,30 @@ export async function refuseExit<T>(who: string, load: () => Promise<T>): Promis
  * ```
  */
 export function refuseExitDuring<T>(message: string, call: () => T): T {
-  const exit = Deno.exit;
-  Deno.exit = ((code?: number) => {
-    throw new Error(`it called Deno.exit(${code ?? ""}): ${message}`);
-  }) as typeof Deno.exit;
+  const restore = swapExit((exit) => `it called ${exit}: ${message}`);
   try {
     return call();
   } finally {
-    Deno.exit = exit;
+    restore();
   }
+}
+
+// Replaces `Deno.exit` and Node's `process.exit` (npm code calls that one) with a throw of
+// `message(call)`; returns what puts them back.
+function swapExit(message: (call: string) => string): () => void {
+  const deno = Deno.exit;
+  // Absent where Deno does not provide Node's globals.
+  const node = globalThis.process as { exit(code?: number): never } | undefined;
+  const nodeExit = node?.exit;
+  const refuse = (name: string) => (code?: number): never => {
+    throw new Error(message(`${name}(${code ?? ""})`));
+  };
+  Deno.exit = refuse("Deno.exit");
+  if (node) node.exit = refuse("process.exit");
+  return () => {
+    Deno.exit = deno;
+    if (node && nodeExit) node.exit = nodeExit;
+  };
 }
 
 function describe(error: unknown): string {

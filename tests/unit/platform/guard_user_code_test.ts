@@ -1,3 +1,4 @@
+import process from "node:process";
 import { assert, assertEquals } from "../../assert.ts";
 import {
   catchStrayErrors,
@@ -40,6 +41,18 @@ Deno.test("refuseExit() turns Deno.exit() into a throw while loading, and restor
   }
   assertEquals(during, "it called Deno.exit(0): a hook must not end the master");
   assertEquals(Deno.exit, exit);
+  // npm code ends a process with Node's process.exit(): refused the same way.
+  const nodeExit = process.exit;
+  let viaNode = "";
+  await refuseExit("config.ts", () => {
+    process.exit(1);
+    return Promise.resolve();
+  }).catch((error) => viaNode = error.message);
+  assertEquals(
+    viaNode,
+    "config.ts called process.exit(1) while being loaded: it must not end the process",
+  );
+  assertEquals(process.exit, nodeExit);
 });
 
 Deno.test("unixPathTooLong() counts bytes, suffix included", () => {
