@@ -182,20 +182,25 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   keep("env_prefix", prefixChoice);
   keep("env_file", envFileChoice);
   keep("env", profileChoice);
+  const herdChoice = (name: string) =>
+    decide(name, [
+      cli.values.get(name),
+      processEnv.values.get(name),
+      dotenvEnv.values.get(name),
+      file.profiles[profile].get(name),
+      file.top.get(name),
+    ]);
+  // A bind of Herd's own takes the place of host and port: the platform's are then unused.
+  const bound = ((herdChoice("bind")?.value as string[] | undefined) ?? []).length > 0;
   for (const { name } of SETTINGS) {
     if (BOOTSTRAP.has(name)) continue;
+    const unused = bound && (name === "host" || name === "port");
     keep(
       name,
-      decide(name, [
-        cli.values.get(name),
-        processEnv.values.get(name),
-        dotenvEnv.values.get(name),
-        file.profiles[profile].get(name),
-        file.top.get(name),
-      ]) ??
+      herdChoice(name) ??
         // PORT, HOST, WEB_CONCURRENCY belong to the platform: read (and judged) only when
         // nothing of Herd's configures the setting.
-        decide(name, [platform.get(name)]),
+        (unused ? undefined : decide(name, [platform.get(name)])),
     );
     // Validated too, so a typo in the other profile shows up before deploy.
     decide(name, [file.profiles[inactive].get(name)]);
@@ -294,8 +299,10 @@ function platformOutranked(
   for (const [name, given] of platform) {
     const winner = winners.get(name);
     const bind = bound?.get("bind");
+    // Unread under a bind (see resolveSettings): its setting has no origin, or, when a host or
+    // port of Herd's outranked the bind, another one.
     if (
-      bind !== undefined && name !== "workers" && bound?.get(name) === given.origin &&
+      bind !== undefined && name !== "workers" && bound?.get(name) === undefined &&
       !bindUses(binds, name, String(given.raw).trim())
     ) {
       warnings.push(

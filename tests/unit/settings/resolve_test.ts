@@ -141,6 +141,11 @@ Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing 
   });
   assertEquals([unused.settings.port, unused.settings.workers], [9000, 2]);
   assertEquals((await problems({ env: { PORT: "abc" } })).length, 1, "judged when it applies");
+  // Under a bind of Herd's own, PORT and HOST are unused: named in a warning, not judged.
+  const underBind = await resolved({ env: { PORT: "abc" }, args: ["-b", "127.0.0.1:5000"] });
+  assertEquals(underBind.warnings.filter((w) => w.startsWith("Ignored")), [
+    'Ignored PORT (environment): "bind" from -b (command line) outranks it',
+  ]);
 });
 
 Deno.test("resolveSettings() takes [::1] as ::1 and refuses worker_permissions Deno does not have", async () => {
