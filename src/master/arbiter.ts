@@ -395,6 +395,8 @@ export class Arbiter {
     const how = status.signal
       ? `was killed by ${status.signal}`
       : `exited with code ${status.code}`;
+    const ready = w.readyAt !== null;
+    const outside = !ready && isStoppedFromOutside(status);
     if (w.leaving !== null) {
       // Hung while draining for another reason: counted under that one, but said here.
       const hung = w.aborted && w.leaving !== "timeout" ? "; it hung and was aborted" : "";
@@ -402,17 +404,13 @@ export class Arbiter {
       // while it waits its turn to be replaced.
       const served = w.stats ? `, ${w.stats.served} requests served` : "";
       this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
-    } else if (
-      w.readyAt === null && isStoppedFromOutside(status) && this.#firstStopWhileBooting(w)
-    ) {
-      // Someone stopped it by pid (or the process group) while it booted: not the app's fault,
-      // once. Twice in a generation none of whose workers has booted, it is (an app that
-      // signals itself on a fatal error): a boot failure, or it would be replaced forever.
+    } else if (isBootFailure(status, { ready, stoppedBefore: outside && this.#stoppedBefore(w) })) {
+      await this.#bootFailed(w, how);
+    } else if (outside) {
+      // Someone stopped it by pid (or the process group) while it booted: not the app's fault.
       this.workforce.countRestart("signal");
       this.#log.warning(`${w.label} ${how} while booting, not by the master; replacing it`);
-    } else if (w.readyAt === null && isStoppedFromOutside(status)) await this.#bootFailed(w, how);
-    else if (isBootFailure(status, { ready: w.readyAt !== null })) await this.#bootFailed(w, how);
-    else if (status.code === 0 && status.signal === null) {
+    } else if (status.code === 0 && status.signal === null) {
       // A clean exit nobody asked for: stopped from outside (a TERM by pid), not a crash.
       this.#log.warning(`${w.label} ${how} without being asked to; replacing it`);
     } else this.#crashed(w, how + (status.signal === "SIGKILL" ? " (perhaps out of memory?)" : ""));
@@ -420,15 +418,15 @@ export class Arbiter {
     await this.#finishIfEmpty();
   }
 
-  // True the first time a worker of `w`'s generation was stopped from outside while none of
-  // that generation has booted yet (or whenever one has).
-  #firstStopWhileBooting(w: WorkerHandle): boolean {
+  // Whether a worker of `w`'s generation was stopped from outside while booting before, with
+  // none of that generation booted; notes this stop for the next.
+  #stoppedBefore(w: WorkerHandle): boolean {
     const booted = [...this.workforce.workers.values()]
       .some((other) => other.generation === w.generation && other.readyAt !== null);
-    if (booted) return true;
-    if (this.#stoppedWhileBooting.has(w.generation)) return false;
+    if (booted) return false;
+    const before = this.#stoppedWhileBooting.has(w.generation);
     this.#stoppedWhileBooting.add(w.generation);
-    return true;
+    return before;
   }
 
   async #bootFailed(w: WorkerHandle, how: string): Promise<void> {

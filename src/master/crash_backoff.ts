@@ -81,19 +81,26 @@ export function isStoppedFromOutside(status: ExitStatus): boolean {
 
 /**
  * True when an exit means the worker could not boot: it never reported
- * `ready` (and was not stopped from outside), or it exited with an app-load
- * or bind error code.
+ * `ready`, or it exited with an app-load or bind error code. A worker stopped
+ * from outside while it booted is not, unless that happened before in its
+ * generation with none of it booted (`stoppedBefore`): an app that signals
+ * itself on a fatal error would otherwise be replaced forever.
  *
  * @example
  * ```ts
  * import { isBootFailure } from "./crash_backoff.ts";
  * isBootFailure({ code: 4, signal: null }, { ready: true }); // true
  * isBootFailure({ code: 143, signal: "SIGTERM" }, { ready: false }); // false
+ * isBootFailure({ code: 143, signal: "SIGTERM" }, { ready: false, stoppedBefore: true }); // true
  * ```
  */
-export function isBootFailure(status: ExitStatus, worker: { ready: boolean }): boolean {
+export function isBootFailure(
+  status: ExitStatus,
+  worker: { ready: boolean; stoppedBefore?: boolean },
+): boolean {
   if (status.signal === null) {
     if (status.code === ExitCode.AppLoadError || status.code === ExitCode.BindError) return true;
   }
-  return !worker.ready && !isStoppedFromOutside(status);
+  if (worker.ready) return false;
+  return !isStoppedFromOutside(status) || (worker.stoppedBefore ?? false);
 }

@@ -18,6 +18,13 @@ Deno.test("countCrash starts again after a worker stayed up", () => {
   assertEquals(countCrash(3, { upMs: 10_000 }), 1);
 });
 
+Deno.test("isBootFailure: a second outside stop while booting, none booted, is one", () => {
+  const term = { code: 143, signal: "SIGTERM" };
+  assertEquals(isBootFailure(term, { ready: false, stoppedBefore: false }), false);
+  assertEquals(isBootFailure(term, { ready: false, stoppedBefore: true }), true);
+  assertEquals(isBootFailure(term, { ready: true, stoppedBefore: true }), false);
+});
+
 Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => {
   const table: [number, string | null, boolean, boolean][] = [
     [1, null, false, true],
