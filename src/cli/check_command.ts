@@ -21,7 +21,7 @@ import { listenAddresses } from "../settings/addresses.ts";
 import { probeTcpAddress, unixAddressProblem } from "../master/listener_check.ts";
 import { controlPathProblem } from "../master/control_server.ts";
 import { heldPidfile } from "../master/pidfile.ts";
-import { parseBind } from "../master/metrics_server.ts";
+import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser } from "../master/worker_user.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -152,7 +152,10 @@ async function pathProblems(
     }
   }
   if (settings.metrics_bind) {
-    const state = await probeTcpAddress({ transport: "tcp", ...parseBind(settings.metrics_bind) });
+    const state = await probeTcpAddress({
+      transport: "tcp",
+      ...metricsAddress(settings.metrics_bind),
+    });
     if (state.kind === "unusable") {
       problems.push({ message: state.problem, code: ExitCode.BindError });
     }

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { parseBind } from "../settings/addresses.ts";
 import { emptyStats, type MetricsSnapshot, renderMetrics } from "../metrics/prometheus.ts";
 import { getLog } from "../logging/log.ts";
 import { firstLine } from "../error_text.ts";
@@ -39,25 +40,21 @@ export interface BindAddress {
 }
 
 /**
- * Splits `metrics_bind` (`HOST:PORT`, IPv6 in brackets); the setting's
- * pattern already checked the shape, so only the port range is left.
+ * The address `metrics_bind` (`HOST:PORT`, IPv6 in brackets) names, read by
+ * the settings' own bind parser (the setting was checked with it already).
  *
- * @throws {RangeError} when the port is above 65535
+ * @throws {TypeError} when it is not a TCP address
  * @example
  * ```ts
- * import { parseBind } from "./metrics_server.ts";
- * parseBind("127.0.0.1:9091"); // { hostname: "127.0.0.1", port: 9091 }
- * parseBind("[::1]:9091"); // { hostname: "::1", port: 9091 }
+ * import { metricsAddress } from "./metrics_server.ts";
+ * metricsAddress("127.0.0.1:9091"); // { hostname: "127.0.0.1", port: 9091 }
+ * metricsAddress("[::1]:9091"); // { hostname: "::1", port: 9091 }
  * ```
  */
-export function parseBind(bind: string): BindAddress {
-  const colon = bind.lastIndexOf(":");
-  const host = bind.slice(0, colon);
-  const port = Number(bind.slice(colon + 1));
-  if (!Number.isInteger(port) || port > 65535) {
-    throw new RangeError(`Invalid metrics port in "${bind}"`);
-  }
-  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port };
+export function metricsAddress(bind: string): BindAddress {
+  const address = parseBind(bind);
+  if (address.transport !== "tcp") throw new TypeError(`Invalid metrics_bind "${bind}"`);
+  return { hostname: address.hostname, port: address.port };
 }
 
 /**
@@ -173,7 +170,7 @@ export class MetricsEndpoint {
 
   private constructor(options: MetricsEndpointOptions) {
     this.#options = options;
-    this.#address = parseBind(options.bind);
+    this.#address = metricsAddress(options.bind);
   }
 
   /** Stops serving (and stops waiting for the port); idempotent. */
