@@ -68,11 +68,14 @@ export const systemClock: Clock = {
     }),
 };
 
+const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
+
 /** A FIFO of {@linkcode MasterEvent}s with a deadline-bounded wait. */
 export class EventQueue {
   #events: MasterEvent[] = [];
   #wake: (() => void) | null = null;
   #clock: Clock;
+  #stop = new AbortController();
 
   /**
    * @example
@@ -91,9 +94,21 @@ export class EventQueue {
     return this.#events.length;
   }
 
+  /**
+   * Aborted by the next stop signal (TERM, INT, QUIT) pushed: what a wait the master loop cannot
+   * leave by itself (a hook) listens to, so a stop is not held up by it.
+   */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
   /** Adds an event; safe to call from a signal listener. */
   push(event: MasterEvent): void {
     this.#events.push(event);
+    if (event.kind === "signal" && STOP_SIGNALS.has(event.signal)) {
+      this.#stop.abort();
+      this.#stop = new AbortController();
+    }
     this.#wake?.();
   }
 

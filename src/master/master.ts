@@ -138,7 +138,11 @@ async function serveLogged(
   });
   if ("message" in start) return refuse(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
-  await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] });
+  await runMasterHook(
+    { settings, workers: [] },
+    { name: "on_starting", args: [] },
+    queue.stopSignal,
+  );
   // A program that calls serve() loaded its app already, with the master's permissions: the
   // probe still tells whether its workers can.
   if (settings.preload) {

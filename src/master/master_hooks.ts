@@ -86,6 +86,8 @@ export type HookCall = { [N in MasterHookName]: { name: N; args: Rest<N> } }[Mas
 export async function runMasterHook(
   state: { settings: Settings; workers: readonly WorkerInfo[] },
   call: HookCall,
+  /** Aborted by a stop signal: the master goes on without the hook (it runs on, unwaited). */
+  interrupt?: AbortSignal,
 ): Promise<void> {
   const { name, args } = call;
   const hook = state.settings[name];
@@ -116,7 +118,18 @@ export async function runMasterHook(
   );
   // The master supervises nothing while it waits for a hook: one that never settles would
   // leave crashed workers unreplaced and stop signals unheard. It runs on, unwaited.
-  if (await within(ran, MASTER_HOOK_LIMIT_MS) === TIMED_OUT) {
+  let onStop: (() => void) | undefined;
+  const stopped = interrupt && new Promise<"stopped">((resolve) => {
+    if (interrupt.aborted) return resolve("stopped");
+    onStop = () => resolve("stopped");
+    interrupt.addEventListener("abort", onStop, { once: true });
+  });
+  const outcome = await within(stopped ? Promise.race([ran, stopped]) : ran, MASTER_HOOK_LIMIT_MS)
+    .finally(() => onStop && interrupt?.removeEventListener("abort", onStop));
+  if (outcome === "stopped") {
+    return log.warning(`Hook "${name}" interrupted by a stop signal; going on without it`);
+  }
+  if (outcome === TIMED_OUT) {
     log.error(
       `Hook "${name}" did not finish within ${MASTER_HOOK_LIMIT_MS / 1000} s; going on without it`,
     );

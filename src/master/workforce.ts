@@ -102,7 +102,11 @@ export class Workforce {
   /** Runs a master hook with the current settings and workers. */
   hook(call: HookCall): Promise<void> {
     const workers = [...this.workers.values()].map((w) => w.info());
-    return runMasterHook({ settings: this.resolved.settings, workers }, call);
+    return runMasterHook(
+      { settings: this.resolved.settings, workers },
+      call,
+      this.#options.queue.stopSignal,
+    );
   }
 
   /**

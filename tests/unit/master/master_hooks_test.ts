@@ -1,4 +1,4 @@
-import { assertEquals } from "../../assert.ts";
+import { assert, assertEquals } from "../../assert.ts";
 import { captureLogs } from "../../log_records.ts";
 import { runMasterHook, workerConfigPath } from "../../../src/master/master_hooks.ts";
 import { workerCount } from "../../../src/master/worker_count.ts";
@@ -58,4 +58,20 @@ Deno.test("runMasterHook: a hook that calls Deno.exit() fails as a hook; the mas
     ['Hook "when_ready" failed: it called Deno.exit(0): a hook must not end the master (send it a signal)'],
   );
   assertEquals(Deno.exit, exit, "restored");
+});
+
+Deno.test("runMasterHook: a stop signal ends the wait for a hook that does not finish", async () => {
+  using logs = captureLogs("info");
+  const settings: Settings = {
+    ...defaultSettings("development"),
+    on_exit: () => new Promise(() => {}),
+  };
+  const stop = new AbortController();
+  const started = performance.now();
+  setTimeout(() => stop.abort(), 50);
+  await runMasterHook({ settings, workers: [] }, { name: "on_exit", args: [] }, stop.signal);
+  assert(performance.now() - started < 5000, "not the hook's 10 s limit");
+  assertEquals(logs.records.map((r) => r.message), [
+    'Hook "on_exit" interrupted by a stop signal; going on without it',
+  ]);
 });
