@@ -131,3 +131,23 @@ function caughtSignals(pid: number): bigint {
     return 0n;
   }
 }
+
+Deno.test("signals: INT during a slow on_starting hook stops the master at once, not after the hook", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-slow-hook-" });
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(
+    config,
+    "export default { on_starting: () => new Promise((r) => setTimeout(r, 8000)) };\n",
+  );
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--config", config],
+    waitReady: false,
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const sent = performance.now();
+  herd.kill("SIGINT");
+  assertEquals((await herd.waitForExit(5000)).code, 0);
+  assert(performance.now() - sent < 4000, "not after the hook's 8 s");
+  await herd.waitForLog(/Hook "on_starting" interrupted by a stop signal/);
+  await herd.waitForLog(/SIGINT before any worker started: exiting/);
+});
