@@ -62,7 +62,7 @@ export function countCrash(
 
 // What a person or a supervisor sends to stop a process. The master never sends them to a
 // worker that has not booted (it kills those), so they come from elsewhere.
-const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"]);
+const OUTSIDE_STOPS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"]);
 
 /**
  * True when a worker was ended by a stop signal (TERM, INT, QUIT, HUP) from
@@ -76,7 +76,7 @@ const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT
  * ```
  */
 export function isStoppedFromOutside(status: ExitStatus): boolean {
-  return status.signal !== null && STOP_SIGNALS.has(status.signal);
+  return status.signal !== null && OUTSIDE_STOPS.has(status.signal);
 }
 
 /**

@@ -68,7 +68,12 @@ export const systemClock: Clock = {
     }),
 };
 
-const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
+/** The signals that stop the master (TERM drains, INT and QUIT stop at once). */
+export const STOP_SIGNALS: ReadonlySet<MasterSignal> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
+
+function isStop(event: MasterEvent): boolean {
+  return event.kind === "signal" && STOP_SIGNALS.has(event.signal);
+}
 
 /** A FIFO of {@linkcode MasterEvent}s with a deadline-bounded wait. */
 export class EventQueue {
@@ -95,8 +100,10 @@ export class EventQueue {
   }
 
   /**
-   * Aborted by the next stop signal (TERM, INT, QUIT) pushed: what a wait the master loop cannot
-   * leave by itself (a hook) listens to, so a stop is not held up by it.
+   * Aborted by a stop signal (TERM, INT, QUIT) from when it is pushed until the loop has taken
+   * every stop queued: what a wait the master loop cannot leave by itself (a hook) listens to,
+   * so no hook run before the loop reaches the stop holds it up. Once taken, a fresh signal
+   * waits for the next stop (a second INT during `on_exit`).
    */
   get stopSignal(): AbortSignal {
     return this.#stop.signal;
@@ -105,10 +112,7 @@ export class EventQueue {
   /** Adds an event; safe to call from a signal listener. */
   push(event: MasterEvent): void {
     this.#events.push(event);
-    if (event.kind === "signal" && STOP_SIGNALS.has(event.signal)) {
-      this.#stop.abort();
-      this.#stop = new AbortController();
-    }
+    if (isStop(event)) this.#stop.abort();
     this.#wake?.();
   }
 
@@ -125,6 +129,8 @@ export class EventQueue {
       stop.abort();
       this.#wake = null;
     }
-    return this.#events.shift() ?? null;
+    const event = this.#events.shift() ?? null;
+    if (this.#stop.signal.aborted && !this.#events.some(isStop)) this.#stop = new AbortController();
+    return event;
   }
 }

@@ -20,10 +20,8 @@
  *
  * @module
  */
-import { type EventQueue, MASTER_SIGNALS, type MasterSignal } from "./events.ts";
+import { type EventQueue, MASTER_SIGNALS, type MasterSignal, STOP_SIGNALS } from "./events.ts";
 import { releaseEarlySignals } from "../platform/early_signals.ts";
-
-const STOP_SIGNALS: ReadonlySet<MasterSignal> = new Set(["SIGTERM", "SIGINT", "SIGQUIT"]);
 
 /** The installed listeners; disposing removes them. */
 export interface SignalIntake extends Disposable {

@@ -151,3 +151,22 @@ Deno.test("signals: INT during a slow on_starting hook stops the master at once,
   await herd.waitForLog(/Hook "on_starting" interrupted by a stop signal/);
   await herd.waitForLog(/SIGINT before any worker started: exiting/);
 });
+
+Deno.test("signals: TERM during a slow pre_fork is not held up by the pre_forks of the workers after it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-slow-fork-" });
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(
+    config,
+    "export default { pre_fork: () => new Promise((r) => setTimeout(r, 30_000)) };\n",
+  );
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "3", "--config", config],
+    waitReady: false,
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const sent = performance.now();
+  herd.kill("SIGTERM");
+  assertEquals((await herd.waitForExit(15_000)).code, 0);
+  // Before: each later worker's pre_fork waited its 10 s limit (~20 s for three workers).
+  assert(performance.now() - sent < 5000, `${Math.round(performance.now() - sent)} ms`);
+});
