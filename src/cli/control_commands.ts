@@ -14,6 +14,7 @@ import { type Channel, connectChannel } from "../ipc/channel.ts";
 import {
   CONTROL_SOCKET_NAME,
   controlSocketPath,
+  movedAsidePath,
   userControlDirectory,
 } from "../ipc/control_path.ts";
 import { after } from "../platform/timer.ts";
@@ -162,7 +163,7 @@ async function findMaster(
   const first = await connect(path);
   if (first !== null) return first;
   // During a USR2 upgrade the old master answers at `.oldbin` until the new one listens.
-  const aside = await connect(`${path}.oldbin`);
+  const aside = await connect(movedAsidePath(path));
   if (aside !== null && typeof aside !== "string") {
     console.error(
       `No master at ${path} yet (an upgrade under way?); asking the one at ${aside.path}`,

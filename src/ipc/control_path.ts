@@ -58,3 +58,31 @@ function hash(s: string): string {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16);
 }
+
+/**
+ * The name a master's control socket moves to while a USR2 upgrade hands
+ * the configured one to the new master: where `status` still finds it.
+ *
+ * @example
+ * ```ts
+ * import { movedAsidePath } from "./control_path.ts";
+ * movedAsidePath("/run/herd/c.sock"); // "/run/herd/c.sock.oldbin"
+ * ```
+ */
+export function movedAsidePath(path: string): string {
+  return `${path}.oldbin`;
+}
+
+/**
+ * The path one master listens at, and gives its workers: it never moves
+ * (the configured path is a second name for it).
+ *
+ * @example
+ * ```ts
+ * import { ownSocketPath } from "./control_path.ts";
+ * ownSocketPath("/run/herd/c.sock", 4242); // "/run/herd/c.sock.4242"
+ * ```
+ */
+export function ownSocketPath(path: string, pid: number): string {
+  return `${path}.${pid}`;
+}

@@ -8,6 +8,7 @@
  */
 import { parentDirectory } from "../platform/path_exists.ts";
 import { Channel, listenControl } from "../ipc/channel.ts";
+import { movedAsidePath, ownSocketPath } from "../ipc/control_path.ts";
 import { clearStaleSocket, unixPathTooLong } from "./unix_socket.ts";
 import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
@@ -171,7 +172,7 @@ export class ControlEndpoint {
     if (tooLong !== null) throw new Error(tooLong);
     const endpoint = new ControlEndpoint(path, options);
     await endpoint.#claim(path);
-    await clearLeftovers(path);
+    await clearGoneMasterSockets(path, null);
     await endpoint.#claim(endpoint.#own);
     const { listener, ownDirectory } = await listenControl(endpoint.#own, {
       group: endpoint.#group,
@@ -195,7 +196,7 @@ export class ControlEndpoint {
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
   ) {
     this.#home = path;
-    this.#own = `${path}.${Deno.pid}`;
+    this.#own = ownSocketPath(path, Deno.pid);
     this.#path = path;
     this.#queue = options.queue;
     this.#group = options.group ?? null;
@@ -218,7 +219,7 @@ export class ControlEndpoint {
    */
   async handOver(): Promise<void> {
     if (this.#listener === null || this.#path !== this.#home) return;
-    const aside = `${this.#home}.oldbin`;
+    const aside = movedAsidePath(this.#home);
     await Deno.rename(this.#home, aside);
     this.#path = aside;
   }
@@ -275,8 +276,9 @@ export class ControlEndpoint {
  */
 export function controlPathProblem(path: string): string | null {
   // A master's own name, or the name a USR2 moves it to, whichever is longer.
-  const own = `.${largestPid()}`;
-  if (own.length < ".oldbin".length) return unixPathTooLong(path, ".oldbin");
+  const own = ownSocketPath("", largestPid());
+  const aside = movedAsidePath("");
+  if (own.length < aside.length) return unixPathTooLong(path, aside);
   return unixPathTooLong(path, own)?.replace(own, ".<pid>") ?? null;
 }
 
@@ -289,8 +291,23 @@ function largestPid(): number {
   }
 }
 
-// The own sockets (`<path>.<pid>`) of masters that crashed: removed when nothing answers there.
-async function clearLeftovers(path: string): Promise<void> {
+/**
+ * Removes what a master that is gone left beside `path`, where nothing answers any more: its
+ * moved-aside name and its own socket (`predecessor`: that master's pid), or (null) every own
+ * socket of a crashed master. A live master's names are left alone.
+ *
+ * @example
+ * ```ts
+ * import { clearGoneMasterSockets } from "./control_server.ts";
+ * await clearGoneMasterSockets("/run/herd/c.sock", 4242);
+ * ```
+ */
+export async function clearGoneMasterSockets(
+  path: string,
+  predecessor: number | null,
+): Promise<void> {
+  await clearStaleSocket(movedAsidePath(path));
+  if (predecessor !== null) return void await clearStaleSocket(ownSocketPath(path, predecessor));
   const dir = parentDirectory(path);
   const prefix = path.slice(dir.length + 1) + ".";
   try {

@@ -30,11 +30,10 @@ import { listenForSignals } from "./signal_intake.ts";
 import { freePort, refuseBusyAddresses } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
-import { heldPidfile, removePidfile, writePidfile } from "./pidfile.ts";
-import { clearStaleSocket } from "./unix_socket.ts";
-import { every, type Timer } from "../platform/timer.ts";
+import { clearRetiredPidfile, removePidfile, writePidfile } from "./pidfile.ts";
+import type { Timer } from "../platform/timer.ts";
 import { denoProcessDriver } from "./process_driver.ts";
-import { takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
+import { stopPredecessor, takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
 import {
   changesFixedSettings,
   hintTcpMigrateReq,
@@ -199,14 +198,9 @@ async function serveLogged(
   // Set once this master, upgraded, has told its predecessor to go.
   const predecessorWatch: { timer: Timer | null } = { timer: null };
   try {
-    // Names an upgrade's old master left when it was killed, before this start.
-    if (upgradeFrom === null) {
-      await clearPredecessorNames(null, {
-        pidfile: settings.pidfile || null,
-        control: controlPath,
-      });
-    }
     if (settings.pidfile) {
+      // One an upgrade's old master left when it was killed (its sockets: ControlEndpoint.open).
+      if (upgradeFrom === null) await clearRetiredPidfile(settings.pidfile, null);
       try {
         await writePidfile(settings.pidfile, Deno.pid);
       } catch (error) {
@@ -305,11 +299,8 @@ async function serveLogged(
     await control.close();
     await metrics?.close();
     await releaseUnixSockets(addresses);
-    if (settings.pidfile) {
-      await removePidfile(settings.pidfile, Deno.pid);
-      // After a USR2 hand-over our pid is in `.oldbin`: the new master owns the pidfile.
-      await removePidfile(`${settings.pidfile}.oldbin`, Deno.pid);
-    }
+    // After a USR2 hand-over our pid is in `.oldbin`: the new master owns the pidfile.
+    if (settings.pidfile) await removePidfile(settings.pidfile, Deno.pid);
     flushLogs();
   }
 }
@@ -318,62 +309,4 @@ function fail(message: string, code: number): number {
   console.error(`error: ${message}`);
   flushLogs();
   return code;
-}
-
-// An upgraded master, once its workers serve, tells its predecessor to drain and exit. Returns
-// the watch that clears the names it leaves once it is gone, or null.
-function stopPredecessor(
-  predecessor: number | null,
-  leftovers: { pidfile: string | null; control: string },
-): Timer | null {
-  if (predecessor === null) return null;
-  const clear = () =>
-    clearPredecessorNames(predecessor, leftovers).catch((error) =>
-      getLog("master").warning(`Cannot clear the old master's names: ${errorMessage(error)}`)
-    );
-  // It may have stopped by itself meanwhile (INT, QUIT), and its pid be another process's. It
-  // started this master: alive, it is still this process's parent.
-  if (Deno.ppid !== predecessor) {
-    getLog("master").info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
-    // Killed (SIGKILL) rather than stopped, it left its moved-aside names behind.
-    void clear();
-    return null;
-  }
-  getLog("master").info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
-  try {
-    Deno.kill(predecessor, "SIGTERM");
-  } catch {
-    // Already gone: nothing to retire.
-  }
-  // A drain it does not finish (a SIGKILL meanwhile) leaves its names too: once it is gone (this
-  // master reparented), they are cleared if nothing holds them.
-  const gone = every(PREDECESSOR_POLL_MS, () => {
-    if (Deno.ppid === predecessor) return;
-    gone.cancel();
-    void clear();
-  });
-  return gone;
-}
-
-/** How often an upgraded master looks whether its predecessor has exited. */
-const PREDECESSOR_POLL_MS = 1000;
-
-// The names a predecessor that is gone may have left: its `.oldbin` pidfile (only while it names
-// that predecessor: this master's own pidfile is renamed there by its own USR2), the `.oldbin`
-// socket and its own `<socket>.<pid>` when nothing answers there. With no predecessor known (a
-// fresh start), an `.oldbin` pidfile naming no running master.
-async function clearPredecessorNames(
-  predecessor: number | null,
-  names: { pidfile: string | null; control: string },
-): Promise<void> {
-  if (names.pidfile !== null) {
-    const oldbin = `${names.pidfile}.oldbin`;
-    const named = Number((await Deno.readTextFile(oldbin).catch(() => "")).trim());
-    const stale = predecessor === null
-      ? named > 0 && await heldPidfile(oldbin) === null
-      : named === predecessor;
-    if (stale) await Deno.remove(oldbin).catch(() => {});
-  }
-  await clearStaleSocket(`${names.control}.oldbin`);
-  if (predecessor !== null) await clearStaleSocket(`${names.control}.${predecessor}`);
 }

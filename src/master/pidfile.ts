@@ -40,8 +40,8 @@ export async function writePidfile(path: string, pid: number): Promise<void> {
  * ```
  */
 export async function heldPidfile(path: string, self = Deno.pid): Promise<number | null> {
-  const held = Number((await Deno.readTextFile(path).catch(() => "")).trim());
-  return Number.isInteger(held) && held > 0 && held !== self && mayBeMaster(held) ? held : null;
+  const held = await readPid(path);
+  return held !== null && held !== self && mayBeMaster(held) ? held : null;
 }
 
 /**
@@ -80,13 +80,18 @@ export function mayBeMaster(pid: number): boolean {
  * ```
  */
 export async function retirePidfile(path: string): Promise<string> {
-  const oldbin = `${path}.oldbin`;
+  const oldbin = retiredPath(path);
   await Deno.rename(path, oldbin);
   return oldbin;
 }
 
+function retiredPath(path: string): string {
+  return `${path}.oldbin`;
+}
+
 /**
- * Removes `path` if it still names `pid`.
+ * Removes the pidfile at `path`, and its `.oldbin` name (where a USR2
+ * hand-over put it), wherever it still names `pid`.
  *
  * @example
  * ```ts
@@ -95,6 +100,36 @@ export async function retirePidfile(path: string): Promise<string> {
  * ```
  */
 export async function removePidfile(path: string, pid: number): Promise<void> {
-  const text = await Deno.readTextFile(path).catch(() => null);
-  if (text !== null && Number(text.trim()) === pid) await Deno.remove(path).catch(() => {});
+  for (const name of [path, retiredPath(path)]) {
+    if (await readPid(name) === pid) await Deno.remove(name).catch(() => {});
+  }
+}
+
+/**
+ * Removes the `.oldbin` pidfile a master that is gone left: one naming
+ * `predecessor` (an upgraded master's, once it has exited), or, with null (a
+ * fresh start), one naming no running master. A later USR2 of this master
+ * puts its own pid there, which is left alone.
+ *
+ * @example
+ * ```ts
+ * import { clearRetiredPidfile } from "./pidfile.ts";
+ * await clearRetiredPidfile("/tmp/herd.pid", null);
+ * ```
+ */
+export async function clearRetiredPidfile(
+  path: string,
+  predecessor: number | null,
+): Promise<void> {
+  const oldbin = retiredPath(path);
+  const named = await readPid(oldbin);
+  if (named === null) return;
+  const gone = predecessor === null ? await heldPidfile(oldbin) === null : named === predecessor;
+  if (gone) await Deno.remove(oldbin).catch(() => {});
+}
+
+// The pid a pidfile holds, or null (missing, unreadable, or not a pid).
+async function readPid(path: string): Promise<number | null> {
+  const pid = Number((await Deno.readTextFile(path).catch(() => "")).trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }

@@ -8,8 +8,9 @@
  */
 import { errorMessage, osErrorReason } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
-import type { ControlEndpoint } from "./control_server.ts";
-import { retirePidfile } from "./pidfile.ts";
+import { clearGoneMasterSockets, type ControlEndpoint } from "./control_server.ts";
+import { clearRetiredPidfile, retirePidfile } from "./pidfile.ts";
+import { every, type Timer } from "../platform/timer.ts";
 import type { EventQueue } from "./events.ts";
 import { currentRuntime, selfCommand } from "./self_command.ts";
 
@@ -139,7 +140,7 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
       // Its socket and pidfile hold the `.oldbin` names until it has drained (as Gunicorn's
       // "Parent exists").
       const predecessor = options.predecessor;
-      if (predecessor !== null && Deno.ppid === predecessor) {
+      if (predecessor !== null && predecessorAlive(predecessor)) {
         return log.warning(
           `Upgrade ignored: the master this one replaced (pid: ${predecessor}) is still draining`,
         );
@@ -177,6 +178,71 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
     },
   };
 }
+
+/**
+ * Whether the master that started this one by USR2 (`predecessor`) still
+ * runs. It started this master, so while it lives it is this process's
+ * parent: that needs no `/proc`, and a pid the system gave to another
+ * process since is not mistaken for it.
+ *
+ * @example
+ * ```ts
+ * import { predecessorAlive } from "./reexec.ts";
+ * predecessorAlive(Deno.ppid); // true
+ * ```
+ */
+export function predecessorAlive(predecessor: number): boolean {
+  return Deno.ppid === predecessor;
+}
+
+/**
+ * An upgraded master, once its workers serve, tells its predecessor to
+ * drain and exit; once it is gone, however it ended (a SIGKILL while it
+ * drained), the names it moved aside are cleared where nothing holds them.
+ * Returns the watch for that (to cancel when this master stops), or null.
+ *
+ * @example
+ * ```ts
+ * import { stopPredecessor } from "./reexec.ts";
+ * const watch = stopPredecessor(null, { pidfile: null, control: "/run/herd/c.sock" }); // null
+ * ```
+ */
+export function stopPredecessor(
+  predecessor: number | null,
+  names: { pidfile: string | null; control: string },
+): Timer | null {
+  if (predecessor === null) return null;
+  const log = getLog("master");
+  const clear = async () => {
+    try {
+      if (names.pidfile !== null) await clearRetiredPidfile(names.pidfile, predecessor);
+      await clearGoneMasterSockets(names.control, predecessor);
+    } catch (error) {
+      log.warning(`Cannot clear the old master's names: ${errorMessage(error)}`);
+    }
+  };
+  // It may have stopped by itself meanwhile (INT, QUIT), or been killed.
+  if (!predecessorAlive(predecessor)) {
+    log.info(`Upgrade complete: the old master (pid: ${predecessor}) is gone`);
+    void clear();
+    return null;
+  }
+  log.info(`Upgrade complete: stopping the old master (pid: ${predecessor})`);
+  try {
+    Deno.kill(predecessor, "SIGTERM");
+  } catch {
+    // Already gone: nothing to retire.
+  }
+  const gone = every(PREDECESSOR_POLL_MS, () => {
+    if (predecessorAlive(predecessor)) return;
+    gone.cancel();
+    void clear();
+  });
+  return gone;
+}
+
+/** How often an upgraded master looks whether its predecessor has exited. */
+const PREDECESSOR_POLL_MS = 1000;
 
 // Inits that exit with their one child, and so end the container: `docker run --init` is tini.
 const CONTAINER_INITS = new Set(["tini", "docker-init", "dumb-init"]);
