@@ -32,7 +32,7 @@ import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
-import { catchStrayErrors, refuseExit } from "../platform/guard_user_code.ts";
+import { catchStrayErrors } from "../platform/guard_user_code.ts";
 import { getLog } from "../logging/log.ts";
 import { logTarget } from "../logging/line_writer.ts";
 import { VERSION } from "../version.ts";
@@ -224,13 +224,12 @@ async function runResolved(
     getLog("master").error(`${message} (config.ts or a hook?); serving on`, { error });
   });
   const cwd = Deno.cwd();
-  const resolution = await refuseExit("it", () =>
-    resolveSettings({
-      args: input.args,
-      env: Deno.env.toObject(),
-      cwd,
-      inlineConfig: input.embedded?.config,
-    }));
+  const resolution = await resolveSettings({
+    args: input.args,
+    env: Deno.env.toObject(),
+    cwd,
+    inlineConfig: input.embedded?.config,
+  });
   if (!resolution.ok) {
     for (const problem of resolution.problems) console.error(`error: ${problem}`);
     for (const trace of resolution.traces ?? []) console.error(trace);

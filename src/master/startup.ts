@@ -12,7 +12,6 @@ import { tcpMigrateReq } from "../platform/tcp_migrate_req.ts";
 import { VERSION } from "../version.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
-import { refuseExit } from "../platform/guard_user_code.ts";
 import { type BannerInfo, formatBanner } from "../logging/banner.ts";
 import { logFile } from "../logging/line_writer.ts";
 import {
@@ -223,13 +222,12 @@ export async function reloadConfig(
   args: readonly string[],
   inlineConfig?: unknown,
 ): ReturnType<MasterEffects["reloadConfig"]> {
-  const resolution = await refuseExit("it", () =>
-    resolveSettings({
-      args,
-      env: Deno.env.toObject(),
-      cwd: Deno.cwd(),
-      inlineConfig,
-    }));
+  const resolution = await resolveSettings({
+    args,
+    env: Deno.env.toObject(),
+    cwd: Deno.cwd(),
+    inlineConfig,
+  });
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
   // A renewed pair is checked before any worker gets it; the workers get it as checked.

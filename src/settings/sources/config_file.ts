@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { refuseExit } from "../../platform/guard_user_code.ts";
 import { fileUrl } from "../../platform/file_url.ts";
 import { SETTINGS } from "../table.ts";
 import type { Profile } from "../setting.ts";
@@ -101,8 +102,9 @@ export async function loadConfigFile(
   try {
     // A new query string makes a new module: a reload must see edits. Bounded: a top-level
     // await that never settles would end the process with Deno's error naming Herd's main.ts.
+    // It runs in the master: a Deno.exit() of its would end Herd, at a reload too.
     const url = `${fileUrl(path)}?load=${Date.now()}.${++importCount}`;
-    module = await within(import(url), limitMs);
+    module = await refuseExit("it", () => within(import(url), limitMs));
   } catch (error) {
     return {
       ...none,
