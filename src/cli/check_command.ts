@@ -139,11 +139,16 @@ async function pathProblems(
       problems.push({ message: refused.problem, code: ExitCode.BindError });
     }
   }
+  // serve writes the pidfile, making no directory for it.
   const pidfile = settings.pidfile;
   if (pidfile) {
-    const dir = missingParent(resolve(cwd, pidfile));
-    if (dir !== null) bad(`"pidfile" has "${pidfile}": no directory "${dir}"`);
-    const held = await heldPidfile(resolve(cwd, pidfile));
+    const path = resolve(cwd, pidfile);
+    const dir = missingParent(path);
+    const blocked = blockingAncestor(path);
+    if (blocked !== null) bad(`"pidfile" has "${pidfile}": "${blocked}" is not a directory`);
+    else if (dir !== null) bad(`"pidfile" has "${pidfile}": no directory "${dir}"`);
+    else if (isDirectory(path)) bad(`"pidfile" has "${pidfile}": a directory`);
+    const held = await heldPidfile(path);
     if (held !== null) {
       notes.push(
         `"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?); ` +
@@ -174,14 +179,6 @@ async function pathProblems(
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") bad(tls);
-  // A file in the way of the pidfile, or a directory where it goes (the log files are tried
-  // by prepareLogTargets).
-  const pid = settings.pidfile;
-  if (pid) {
-    const blocked = blockingAncestor(resolve(cwd, pid));
-    if (blocked !== null) bad(`"pidfile" has "${pid}": "${blocked}" is not a directory`);
-    else if (isDirectory(resolve(cwd, pid))) bad(`"pidfile" has "${pid}": a directory`);
-  }
   return { problems, notes };
 }
 
