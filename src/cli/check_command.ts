@@ -18,7 +18,7 @@
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
-import { probeTcpAddress, unixAddressProblem } from "../master/listener_check.ts";
+import { type AddressState, probeTcpAddress, unixAddressState } from "../master/listener_check.ts";
 import { controlPathProblem } from "../master/control_server.ts";
 import { heldPidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
@@ -130,15 +130,6 @@ async function pathProblems(
     const above = pathExists(dir) ? null : missingParent(dir);
     if (above !== null) bad(`"control_socket" has "${control}": no directory "${above}"`);
   }
-  for (const address of listenAddresses(settings)) {
-    if (address.transport !== "unix") continue;
-    const refused = await unixAddressProblem(resolve(cwd, address.path), { clearStale: false });
-    // Something answering there may be the Herd this check runs beside: a note, as for TCP.
-    if (refused?.answering) notes.push(`${refused.problem}; serve refuses to start while it is`);
-    else if (refused !== null) {
-      problems.push({ message: refused.problem, code: ExitCode.BindError });
-    }
-  }
   // serve writes the pidfile, making no directory for it.
   const pidfile = settings.pidfile;
   if (pidfile) {
@@ -156,25 +147,25 @@ async function pathProblems(
       );
     }
   }
+  // In serve's order: the binds, then the metrics address. One in use may be the Herd this
+  // check runs beside: a note.
+  const states: [string, AddressState][] = [];
+  for (const address of listenAddresses(settings)) {
+    if (address.transport === "unix") {
+      states.push(["", await unixAddressState(resolve(cwd, address.path), { clearStale: false })]);
+    } else if (address.port !== 0) states.push(["", await probeTcpAddress(address)]);
+  }
   if (settings.metrics_bind) {
-    const state = await probeTcpAddress({
-      transport: "tcp",
-      ...metricsAddress(settings.metrics_bind),
-    });
+    const metrics = { transport: "tcp" as const, ...metricsAddress(settings.metrics_bind) };
+    states.push(['"metrics_bind": ', await probeTcpAddress(metrics)]);
+  }
+  for (const [label, state] of states) {
     if (state.kind === "unusable") {
-      problems.push({ message: state.problem, code: ExitCode.BindError });
+      problems.push({ message: label + state.problem, code: ExitCode.BindError });
     }
     if (state.kind === "in_use") {
-      notes.push(`"metrics_bind": ${state.problem}; serve refuses to start while it is`);
+      notes.push(`${label}${state.problem}; serve refuses to start while it is`);
     }
-  }
-  for (const address of listenAddresses(settings)) {
-    if (address.transport !== "tcp" || address.port === 0) continue;
-    const state = await probeTcpAddress(address);
-    if (state.kind === "unusable") {
-      problems.push({ message: state.problem, code: ExitCode.BindError });
-    }
-    if (state.kind === "in_use") notes.push(`${state.problem}; serve refuses to start while it is`);
   }
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);

@@ -86,52 +86,55 @@ export async function refuseBusyAddresses(
   }
   for (const address of addresses) {
     if (address.transport !== "unix") continue;
-    const refusal = await unixAddressProblem(address.path, { clearStale: true });
-    if (refusal !== null) return refusal;
+    const state = await unixAddressState(address.path, { clearStale: true });
+    if (state.kind !== "free") return { problem: state.problem, inUse: state.kind === "in_use" };
   }
   return null;
 }
 
 /**
- * Why Herd cannot listen on the Unix socket `path` (its workers would fail
- * to boot, exit 3), or null: no directory for it, a path too long for a
- * socket, a file that is not a socket there, or a socket something answers
- * on. A stale socket is removed when `clearStale` (serve), and is no
- * problem either way (`check`).
+ * What is on the Unix socket `path` now, as {@linkcode probeTcpAddress} says
+ * it for TCP: `unusable` when its workers could not listen there (no
+ * directory, a path too long for a socket, a file that is not a socket),
+ * `in_use` when something answers on it. A stale socket is free; it is
+ * removed when `clearStale` (serve), and left (`check`) otherwise.
  *
  * @example
  * ```ts
- * import { unixAddressProblem } from "./listener_check.ts";
- * await unixAddressProblem("/no/such/dir/h.sock", { clearStale: false });
- * // { problem: 'Cannot listen on unix:/no/such/dir/h.sock: no directory "/no/such/dir"', inUse: false }
+ * import { unixAddressState } from "./listener_check.ts";
+ * await unixAddressState("/no/such/dir/h.sock", { clearStale: false });
+ * // { kind: "unusable", problem: 'Cannot listen on unix:/no/such/dir/h.sock: no directory "/no/such/dir"' }
  * ```
  */
-export async function unixAddressProblem(
+export async function unixAddressState(
   path: string,
   options: { clearStale: boolean },
-): Promise<{ problem: string; inUse: boolean; answering?: boolean } | null> {
+): Promise<AddressState> {
+  const unusable = (why: string): AddressState => ({
+    kind: "unusable",
+    problem: `Cannot listen on unix:${path}: ${why}`,
+  });
   const dir = missingParent(path);
-  if (dir !== null) {
-    return { problem: `Cannot listen on unix:${path}: no directory "${dir}"`, inUse: false };
-  }
+  if (dir !== null) return unusable(`no directory "${dir}"`);
   // Worker 1 binds a staging name first, then renames it over the path.
   const tooLong = unixPathTooLong(path, UNIX_STAGING_SUFFIX);
-  if (tooLong !== null) {
-    return { problem: `Cannot listen on unix:${path}: ${tooLong}`, inUse: false };
-  }
+  if (tooLong !== null) return unusable(tooLong);
   const verdict = options.clearStale
     ? await clearStaleSocket(path)
     : socketVerdict(await probeSocket(path));
   if (verdict === "in_use") {
-    return { problem: `Address unix:${path} is already in use`, inUse: true, answering: true };
+    return { kind: "in_use", problem: `Address unix:${path} is already in use` };
   }
   if (verdict === "not_a_socket") {
-    return { problem: `Address unix:${path} is taken by a file that is not a socket`, inUse: true };
+    return {
+      kind: "unusable",
+      problem: `Address unix:${path} is taken by a file that is not a socket`,
+    };
   }
   if (verdict === "stale" && options.clearStale) {
     getLog("master").info(`Removed a stale socket "${path}" (nothing answered on it)`);
   }
-  return null;
+  return { kind: "free" };
 }
 
 /**
