@@ -264,9 +264,9 @@ export class ControlEndpoint {
 }
 
 /**
- * Why `path` cannot be a control socket, or null: with the suffix of a
- * master's own name (`.<pid>`, up to Linux's largest pid) it must fit a
- * socket's path.
+ * Why `path` cannot be a control socket, or null: with the longer of the
+ * suffixes Herd gives it (a master's own `.<pid>` up to this system's
+ * largest pid, or `.oldbin` during an upgrade) it must fit a socket's path.
  *
  * @example
  * ```ts
