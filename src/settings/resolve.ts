@@ -191,13 +191,14 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       file.top.get(name),
     ]);
   // A bind of Herd's own takes the place of host and port: the platform's are then unused.
-  const bound = ((herdChoice("bind")?.value as string[] | undefined) ?? []).length > 0;
+  const bindChoice = herdChoice("bind");
+  const bound = ((bindChoice?.value as string[] | undefined) ?? []).length > 0;
   for (const { name } of SETTINGS) {
     if (BOOTSTRAP.has(name)) continue;
     const unused = bound && (name === "host" || name === "port");
     keep(
       name,
-      herdChoice(name) ??
+      (name === "bind" ? bindChoice : herdChoice(name)) ??
         // PORT, HOST, WEB_CONCURRENCY belong to the platform: read (and judged) only when
         // nothing of Herd's configures the setting.
         (unused ? undefined : decide(name, [platform.get(name)])),
