@@ -21,18 +21,24 @@ Deno.test("catchStrayErrors() reports a stray rejection and a throwing timer; th
   assertEquals(seen, ["Unhandled promise rejection: no handler", "Uncaught error: late throw"]);
 });
 
-Deno.test("refuseExit() turns Deno.exit() into a throw while loading, and restores it", async () => {
-  const exit = Deno.exit;
-  let message = "";
-  await refuseExit("config.ts", () => {
-    Deno.exit(3);
-    return Promise.resolve();
-  }).catch((error) => message = error.message);
-  assertEquals(
-    message,
-    "config.ts called Deno.exit(3) while being loaded: it must not end the process",
-  );
-  assertEquals(Deno.exit, exit);
+Deno.test("refuseExit() turns Deno.exit() and process.exit() into throws while loading, and restores them", async () => {
+  const [denoExit, nodeExit] = [Deno.exit, process.exit];
+  // npm code ends a process with Node's process.exit(): refused the same way.
+  for (
+    const [exit, said] of [[() => Deno.exit(3), "Deno.exit(3)"], [
+      () => process.exit(1),
+      "process.exit(1)",
+    ]] as const
+  ) {
+    const message = await refuseExit("config.ts", () => {
+      exit();
+      return Promise.resolve("");
+    }).catch((error) => error.message);
+    assertEquals(
+      message,
+      `config.ts called ${said} while being loaded: it must not end the process`,
+    );
+  }
   let during = "";
   try {
     refuseExitDuring("a hook must not end the master", () => Deno.exit(0));
@@ -40,19 +46,7 @@ Deno.test("refuseExit() turns Deno.exit() into a throw while loading, and restor
     during = (error as Error).message;
   }
   assertEquals(during, "it called Deno.exit(0): a hook must not end the master");
-  assertEquals(Deno.exit, exit);
-  // npm code ends a process with Node's process.exit(): refused the same way.
-  const nodeExit = process.exit;
-  let viaNode = "";
-  await refuseExit("config.ts", () => {
-    process.exit(1);
-    return Promise.resolve();
-  }).catch((error) => viaNode = error.message);
-  assertEquals(
-    viaNode,
-    "config.ts called process.exit(1) while being loaded: it must not end the process",
-  );
-  assertEquals(process.exit, nodeExit);
+  assertEquals([Deno.exit, process.exit], [denoExit, nodeExit], "restored");
 });
 
 Deno.test("unixPathTooLong() counts bytes, suffix included", () => {
