@@ -72,9 +72,7 @@ Deno.test("reload: a HUP that moves the app outside the old read scope boots it 
 });
 
 Deno.test("reload: the master's own log follows a HUP to a new error_log and log_level", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-reload-log-" });
-  const config = `${dir}/config.ts`;
-  await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
+  const { dir, config } = await oneWorkerConfig("herd-reload-log-");
   await using herd = await startHerd({ args: ["--config", config] });
   const errorLog = `${dir}/logs/error.log`;
   await Deno.writeTextFile(
@@ -96,9 +94,7 @@ Deno.test("reload: the master's own log follows a HUP to a new error_log and log
 });
 
 Deno.test("reload: a HUP that moves an address is refused with the reason; the workers keep serving", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-reload-port-" });
-  const config = `${dir}/config.ts`;
-  await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
+  const { config } = await oneWorkerConfig("herd-reload-port-");
   await using herd = await startHerd({ args: ["--config", config] });
   const worker = herd.workerPids()[0];
   // The harness's --host and --port outrank config.ts (and a bind there): move the metrics
@@ -118,9 +114,7 @@ Deno.test("reload: a HUP that moves an address is refused with the reason; the w
 });
 
 Deno.test("reload: config.ts code that fails later, or calls Deno.exit(), never ends the master", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-reload-stray-" });
-  const config = `${dir}/config.ts`;
-  await Deno.writeTextFile(config, `export default { workers: 1 };\n`);
+  const { config } = await oneWorkerConfig("herd-reload-stray-");
   await using herd = await startHerd({ args: ["--config", config] });
   const worker = herd.workerPids()[0];
   // A stray rejection and a timer that throws, read on a HUP: logged, and the reload goes on.
@@ -270,3 +264,11 @@ Deno.test("signals: TERM stops accepting even while a request with an unread bod
   assertEquals(await slow, "slow done\n");
   assertEquals((await herd.waitForExit()).code, 0);
 });
+
+/** A temporary directory holding a config.ts of one worker, for a test to rewrite before a HUP. */
+async function oneWorkerConfig(prefix: string): Promise<{ dir: string; config: string }> {
+  const dir = await Deno.makeTempDir({ prefix: `${prefix}-` });
+  const config = `${dir}/config.ts`;
+  await Deno.writeTextFile(config, "export default { workers: 1 };\n");
+  return { dir, config };
+}
