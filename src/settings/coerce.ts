@@ -11,6 +11,22 @@ const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
 /**
+ * A parser made of `parse` and `type`, the TypeScript text of what it returns
+ * (which the generated `Settings` interface shows, and `deno check` compares
+ * with the type the table derives).
+ *
+ * @example
+ * ```ts
+ * import { parser } from "./coerce.ts";
+ * const anything = parser("number", (raw) => Number(raw));
+ * anything.type; // "number"
+ * ```
+ */
+export function parser<T>(type: string, parse: (raw: unknown) => T): Parser<T> {
+  return Object.assign((raw: unknown) => parse(raw), { type });
+}
+
+/**
  * An integer within `[min, max]`.
  *
  * @example
@@ -24,7 +40,7 @@ export function int(range: { min?: number; max?: number } = {}): Parser<number> 
   const accepted = max === Number.MAX_SAFE_INTEGER
     ? `an integer >= ${min}`
     : `an integer from ${min} to ${max}`;
-  return (raw) => {
+  return parser("number", (raw) => {
     const n = typeof raw === "number"
       ? raw
       : typeof raw === "string" && INT_RE.test(raw.trim())
@@ -32,7 +48,7 @@ export function int(range: { min?: number; max?: number } = {}): Parser<number> 
       : NaN;
     if (!Number.isInteger(n) || n < min || n > max) throw new CoerceError(accepted);
     return n;
-  };
+  });
 }
 
 /**
@@ -47,7 +63,7 @@ export function int(range: { min?: number; max?: number } = {}): Parser<number> 
 export function seconds(range: { min?: number; max?: number } = {}): Parser<number> {
   const { min = 0, max = 86_400 } = range;
   const accepted = `a number of seconds from ${min} to ${max}`;
-  return (raw) => {
+  return parser("number", (raw) => {
     const n = typeof raw === "number"
       ? raw
       : typeof raw === "string" && NUM_RE.test(raw.trim())
@@ -55,7 +71,7 @@ export function seconds(range: { min?: number; max?: number } = {}): Parser<numb
       : NaN;
     if (!Number.isFinite(n) || n < min || n > max) throw new CoerceError(accepted);
     return n;
-  };
+  });
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -73,7 +89,7 @@ const FALSE = new Set(["0", "false", "no", "off"]);
  * ```
  */
 export function bool(): Parser<boolean> {
-  return (raw) => {
+  return parser("boolean", (raw) => {
     if (typeof raw === "boolean") return raw;
     // The documented `1/0`, as config.ts writes them: `preload: 1` as well as `preload: "1"`.
     if (raw === 1 || raw === 0) return raw === 1;
@@ -83,7 +99,7 @@ export function bool(): Parser<boolean> {
       if (FALSE.has(s)) return false;
     }
     throw new CoerceError("one of true, false, 1, 0, yes, no, on, off");
-  };
+  });
 }
 
 /**
@@ -102,13 +118,14 @@ export function oneOf<const V extends string>(
 ): Parser<V> {
   const all = [...values, ...Object.keys(aliases)];
   const accepted = `one of ${all.join(", ")}`;
-  return (raw) => {
+  const type = values.map((v) => JSON.stringify(v)).join(" | ");
+  return parser(type, (raw) => {
     if (typeof raw !== "string") throw new CoerceError(accepted);
     const s = raw.trim().toLowerCase();
     const hit = values.find((v) => v === s) ?? aliases[s];
     if (hit === undefined) throw new CoerceError(accepted);
     return hit;
-  };
+  });
 }
 
 /**
@@ -125,13 +142,13 @@ export function text(
   options: { pattern?: RegExp; accepted?: string; allowEmpty?: boolean } = {},
 ): Parser<string> {
   const accepted = options.accepted ?? "a non-empty string";
-  return (raw) => {
+  return parser("string", (raw) => {
     if (typeof raw !== "string") throw new CoerceError(accepted);
     // The environment takes a blank value as no value: `--error-log ' '` must not name a file " ".
     if (!options.allowEmpty && isBlank(raw)) throw new CoerceError(accepted);
     if (options.pattern && !options.pattern.test(raw)) throw new CoerceError(accepted);
     return raw;
-  };
+  });
 }
 
 /**
@@ -147,7 +164,10 @@ export function text(
  */
 export function optional<T>(inner: Parser<T>): Parser<T | null> {
   // Blank as the environment reads it (`HERD_ACCESS_LOG=' '` is off): `--access-log ' '` too.
-  return (raw) => (raw === null || (typeof raw === "string" && isBlank(raw)) ? null : inner(raw));
+  return parser(
+    `${inner.type} | null`,
+    (raw) => (raw === null || (typeof raw === "string" && isBlank(raw)) ? null : inner(raw)),
+  );
 }
 
 function isBlank(raw: string): boolean {
@@ -165,15 +185,15 @@ function isBlank(raw: string): boolean {
  */
 export function intOrAuto(range: { min?: number; max?: number } = {}): Parser<number | "auto"> {
   const inner = int(range);
-  return (raw) => {
-    if (typeof raw === "string" && raw.trim().toLowerCase() === "auto") return "auto";
+  return parser(`${inner.type} | "auto"`, (raw) => {
+    if (typeof raw === "string" && raw.trim().toLowerCase() === "auto") return "auto" as const;
     try {
       return inner(raw);
     } catch (e) {
       if (e instanceof CoerceError) throw new CoerceError(`${e.accepted}, or auto`);
       throw e;
     }
-  };
+  });
 }
 
 /**
@@ -187,7 +207,9 @@ export function intOrAuto(range: { min?: number; max?: number } = {}): Parser<nu
  * ```
  */
 export function list<T>(item: Parser<T>): Parser<T[]> {
-  return (raw) => {
+  // `(A | B)[]`, not `A | B[]`.
+  const type = /^[\w$.[\]"]+$/.test(item.type) ? `${item.type}[]` : `(${item.type})[]`;
+  return parser(type, (raw) => {
     const items = Array.isArray(raw)
       ? raw.flatMap((r) => (typeof r === "string" ? splitList(r) : [r]))
       : typeof raw === "string"
@@ -197,7 +219,7 @@ export function list<T>(item: Parser<T>): Parser<T[]> {
       throw new CoerceError("a list (an array, or a comma-separated string)");
     }
     return items.map(item);
-  };
+  });
 }
 
 function splitList(s: string): string[] {

@@ -21,9 +21,18 @@ export type ProfileDefault<T> = T | { development: T; production: T };
  * {@linkcode CoerceError} saying what is accepted.
  *
  * Strings come from the CLI, the environment and `.env`; config.ts may give
- * any JavaScript value, so parsers accept both.
+ * any JavaScript value, so parsers accept both. Make one with the helpers of
+ * `coerce.ts`, or give a function its type with `parser()`.
  */
-export type Parser<T> = (raw: unknown) => T;
+export interface Parser<T> {
+  /** The value `raw` stands for. */
+  (raw: unknown): T;
+  /**
+   * `T` as TypeScript source (`number`, `"sync" | "async"`, `string[] | null`): the type
+   * `scripts/gen_settings_doc.ts` writes into the generated `Settings` interface.
+   */
+  readonly type: string;
+}
 
 /** Thrown by a {@linkcode Parser}: `accepted` describes the valid values. */
 export class CoerceError extends Error {

@@ -5,6 +5,7 @@
  * @module
  */
 import { CoerceError, defineSetting } from "../setting.ts";
+import { parser } from "../coerce.ts";
 import type { HookName, Hooks } from "../../hooks.ts";
 
 const SECTION = "Hooks";
@@ -15,11 +16,11 @@ function hook<const N extends HookName>(name: N, doc: string) {
     section: SECTION,
     cli: false,
     env: false,
-    parse: (raw: unknown): Hooks[N] | null => {
+    parse: parser(`Hooks[${JSON.stringify(name)}] | null`, (raw): Hooks[N] | null => {
       if (raw === null || raw === undefined) return null;
       if (typeof raw !== "function") throw new CoerceError("a function");
       return raw as Hooks[N];
-    },
+    }),
     default: null,
     doc,
   });

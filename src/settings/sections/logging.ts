@@ -7,7 +7,7 @@
 import { CoerceError, defineSetting } from "../setting.ts";
 import { parseNetwork } from "../../platform/ip_networks.ts";
 import { parseBind } from "../addresses.ts";
-import { list, oneOf, optional, text } from "../coerce.ts";
+import { list, oneOf, optional, parser, text } from "../coerce.ts";
 
 const SECTION = "Logging";
 
@@ -68,7 +68,7 @@ export const loggingSettings = [
     name: "forwarded_allow_ips",
     section: SECTION,
     meta: "IPS",
-    parse: list(peerEntry),
+    parse: list(parser("string", peerEntry)),
     default: ["127.0.0.1", "::1"],
     doc:
       "Peers (a proxy, a load balancer) whose `X-Forwarded-For` is trusted for the client address in the access log, and whose `X-Forwarded-Proto: https` makes the app's `request.url` https (Gunicorn's `secure_scheme_headers`): IP addresses and CIDR networks (`10.0.0.0/8`). `*` trusts all. A peer on a `unix:` bind is trusted, as in Gunicorn: only local processes the socket's permissions admit can connect.",
@@ -77,7 +77,7 @@ export const loggingSettings = [
     name: "metrics_bind",
     section: SECTION,
     meta: "HOST:PORT",
-    parse: optional(hostPort),
+    parse: optional(parser("string", hostPort)),
     default: null,
     doc: "Serve Prometheus metrics at `/metrics` on this address, from the master. Unset: off.",
   }),

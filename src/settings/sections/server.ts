@@ -4,7 +4,7 @@
  * @module
  */
 import { CoerceError, defineSetting, type Parser } from "../setting.ts";
-import { bool, int, list, oneOf, optional, text } from "../coerce.ts";
+import { bool, int, list, oneOf, optional, parser, text } from "../coerce.ts";
 import { isHostName } from "../addresses.ts";
 
 const SECTION = "Server";
@@ -66,7 +66,7 @@ export const serverSettings = [
     name: "host",
     section: SECTION,
     meta: "HOST",
-    parse: hostName,
+    parse: parser("string", hostName),
     default: { development: "127.0.0.1", production: "0.0.0.0" },
     doc:
       "Interface to listen on, used when `bind` is not set. `HOST` (set by container images) is honoured when no host is configured.",
@@ -96,7 +96,7 @@ export const serverSettings = [
     name: "unix_socket_mode",
     section: SECTION,
     meta: "MODE",
-    parse: fileMode,
+    parse: parser("string", fileMode),
     default: "0660",
     doc:
       "File mode of each `unix:PATH` socket Herd creates (octal; in config.ts also a number, `0o660`). The socket is removed on a clean stop.",
@@ -187,7 +187,7 @@ export function grantsAll(flags: readonly string[]): boolean {
 // Each flag may hold commas (`--allow-net=a.com,b.com`), so a string splits on
 // whitespace, not on commas as other lists do.
 function permissionFlags(): Parser<string[]> {
-  return (raw) => {
+  return parser("string[]", (raw) => {
     const items = Array.isArray(raw) ? raw : typeof raw === "string" ? [raw] : null;
     if (items === null) throw new CoerceError("a list of Deno --allow-* flags, or all");
     if (!items.every((item) => typeof item === "string")) {
@@ -200,7 +200,7 @@ function permissionFlags(): Parser<string[]> {
       }
     }
     return flags;
-  };
+  });
 }
 
 const FILE_MODE = "an octal file mode, e.g. 0660 (0o660 as a number in config.ts)";
