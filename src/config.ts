@@ -1,6 +1,8 @@
 /**
  * What a config.ts imports: {@linkcode defineConfig} and the types of the
- * configuration and its hooks, and nothing else of Herd.
+ * configuration and its hooks, and nothing else of Herd. Each setting's
+ * documentation is on its key of {@linkcode Settings}, so an editor shows it
+ * in `defineConfig({...})`.
  *
  * A worker imports config.ts when it sets a worker-side hook
  * (`post_worker_init`, `pre_request`, `post_request`), so whatever config.ts
@@ -20,6 +22,7 @@
  */
 export { defineConfig } from "./settings/user_config.ts";
 export type { ConfigSettings, UserConfig } from "./settings/user_config.ts";
+export type { Settings } from "./settings/settings_interface.ts";
 export type {
   ExitReason,
   ExitStatus,

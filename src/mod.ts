@@ -15,6 +15,6 @@
 // config.ts importing it loads nothing else of Herd into the workers.
 export * from "./config.ts";
 export { type App, serve } from "./serve.ts";
-export type { DataSettings, Settings } from "./settings/table.ts";
+export type { DataSettings } from "./settings/table.ts";
 export type { FetchHandler } from "./worker/request_guard.ts";
 export { VERSION } from "./version.ts";

@@ -44,7 +44,7 @@ export function configEntries(
   resolved: Resolved,
   options: { embedded?: boolean } = {},
 ): Record<string, ConfigEntry> {
-  const settings = resolved.settings as Record<string, unknown>;
+  const settings: Readonly<Record<string, unknown>> = { ...resolved.settings };
   const sources = resolved.sources as Record<string, Source>;
   const given: Record<string, string> = options.embedded
     ? { app: "app given to serve()", config: "config given to serve()" }

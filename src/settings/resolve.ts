@@ -223,7 +223,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
     SETTINGS.map((
       s,
     ) => [s.name, winners.has(s.name) ? winners.get(s.name)!.value : defaultCopy(s, profile)]),
-  ) as Settings;
+  ) as unknown as Settings;
   const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
   const overBind = addressOverBind(settings, origins, platform);
   if (overBind !== null) {

@@ -2,6 +2,10 @@
  * THE settings table: every setting Herd has, in documentation order, and
  * the {@linkcode Settings} type derived from it.
  *
+ * `Settings` is the interface `scripts/gen_settings_doc.ts` generates from the
+ * table, documented property by property for editors; the type derived here
+ * is what the compiler holds it to (`deno check` fails when they differ).
+ *
  * @example
  * ```ts
  * import { SETTINGS, settingByName } from "./table.ts";
@@ -19,6 +23,10 @@ import { limitSettings } from "./sections/limits.ts";
 import { hookSettings } from "./sections/hooks.ts";
 import { tlsSettings } from "./sections/tls.ts";
 import { developmentSettings } from "./sections/development.ts";
+import type { HookName } from "../hooks.ts";
+import type { Settings } from "./settings_interface.ts";
+
+export type { Settings };
 
 /** Every setting, in documentation order. */
 export const SETTINGS = Object.freeze(
@@ -39,13 +47,20 @@ type Entry = (typeof SETTINGS)[number];
 /** The name of a setting. */
 export type SettingName = Entry["name"];
 
-/** The effective configuration: one typed value per setting. */
-export type Settings = {
+/** The effective configuration as the table types it: one value per setting. */
+type TableSettings = {
   -readonly [E in Entry as E["name"]]: E extends Setting<string, infer T> ? T : never;
 };
 
+// True only when A and B are the same type: each property's type and modifiers, in both directions.
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B ? 1 : 2) ? true
+  : false;
+// Fails `deno check` when the generated interface differs from the table: run `deno task docs`.
+type _SettingsInterfaceIsCurrent = Assert<Same<Settings, TableSettings>>;
+type Assert<T extends true> = T;
+
 /** Settings that are plain data (everything but hooks): what `config --json` prints and workers receive. */
-export type DataSettings = Omit<Settings, import("../hooks.ts").HookName>;
+export type DataSettings = Omit<Settings, HookName>;
 
 const BY_NAME: ReadonlyMap<string, Entry> = new Map(SETTINGS.map((s) => [s.name, s]));
 

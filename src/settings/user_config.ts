@@ -5,7 +5,7 @@
  * @module
  */
 import type { Profile } from "./setting.ts";
-import type { Settings } from "./table.ts";
+import type { Settings } from "./settings_interface.ts";
 
 /** Settings that config.ts may give, each optional. */
 export type ConfigSettings =

@@ -289,7 +289,7 @@ Deno.test("--version names Herd and Deno, before or after the command", async ()
   }
 });
 
-Deno.test("docs/settings.md is in sync with the table", async () => {
+Deno.test("docs/settings.md and the Settings interface are in sync with the table", async () => {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}scripts/gen_settings_doc.ts`, "--check"],
     stdout: "piped",

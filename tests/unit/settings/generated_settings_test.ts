@@ -1,10 +1,11 @@
 /**
  * Tests for what `scripts/gen_settings_doc.ts` generates from the table: each
- * parser's type text.
+ * parser's type text, and the `Settings` interface and the settings page being
+ * current.
  *
  * @module
  */
-import { assertEquals } from "../../assert.ts";
+import { assert, assertEquals } from "../../assert.ts";
 import {
   bool,
   int,
@@ -17,7 +18,8 @@ import {
   seconds,
   text,
 } from "../../../src/settings/coerce.ts";
-import { SETTINGS } from "../../../src/settings/table.ts";
+import { settingByName, SETTINGS } from "../../../src/settings/table.ts";
+import { OUTPUTS, renderSettingsInterface } from "../../../scripts/gen_settings_doc.ts";
 
 Deno.test("each parser words the TypeScript type of what it returns", () => {
   assertEquals(int().type, "number");
@@ -48,4 +50,46 @@ Deno.test("the table's custom parsers carry their type", () => {
   assertEquals(types.forwarded_allow_ips, "string[]");
   assertEquals(types.metrics_bind, "string | null");
   assertEquals(types.post_request, 'Hooks["post_request"] | null');
+});
+
+function assertIncludes(source: string, part: string): void {
+  assert(source.includes(part), `missing:\n${part}`);
+}
+
+Deno.test("the Settings interface documents each setting in table order", () => {
+  const source = renderSettingsInterface();
+  const keys = [...source.matchAll(/^ {2}(\w+): /gm)].map((m) => m[1]);
+  assertEquals(keys, SETTINGS.map((s) => s.name));
+  assertIncludes(
+    source,
+    `   * ${settingByName("workers")!.doc}
+   *
+   * - Default: \`"auto"\`
+   * - Command line: \`-w\`, \`--workers INT|auto\`
+   * - Environment: \`HERD_WORKERS\`
+   * - Accepts: an integer from 1 to 1024, or auto
+   */
+  workers: number | "auto";
+`,
+  );
+  // A hook has neither flag nor variable; its type is the hook's own.
+  assertIncludes(
+    source,
+    "   * - Default: `null`\n   * - Accepts: a function\n   */\n  on_exit:",
+  );
+  assertIncludes(
+    source,
+    `  log_level: "debug" | "info" | "warning" | "error" | "critical";\n`,
+  );
+  assertIncludes(
+    source,
+    `   * - Default: \`'%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'\`\n`,
+  );
+});
+
+Deno.test("the generated files are current (run `deno task docs`)", async () => {
+  for (const { path, render } of OUTPUTS) {
+    const actual = await Deno.readTextFile(new URL(`../../../${path}`, import.meta.url));
+    assertEquals(actual, render(), `${path} is stale: run "deno task docs"`);
+  }
 });
