@@ -13,6 +13,7 @@
  */
 import { WORKER_COMMAND } from "./src/ipc/protocol.ts";
 import { holdEarlySignals } from "./src/platform/early_signals.ts";
+import { exitProcess } from "./src/platform/guard_user_code.ts";
 
 if (import.meta.main) {
   // Before anything else loads: a HUP in the next ~30 ms would otherwise end the master.
@@ -23,5 +24,6 @@ if (import.meta.main) {
   const code = Deno.args[0] === WORKER_COMMAND
     ? await (await import("./src/worker/worker.ts")).runWorker()
     : await (await import("./src/cli/commands.ts")).runCli(Deno.args);
-  Deno.exit(code);
+  // Not Deno.exit: a hook the master stopped waiting for may still be refusing it.
+  exitProcess(code);
 }

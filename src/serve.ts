@@ -27,6 +27,7 @@ import { embeddedApp } from "./worker/load_app.ts";
 import type { FetchHandler } from "./worker/request_guard.ts";
 import { errorMessage } from "./error_text.ts";
 import { holdEarlySignals } from "./platform/early_signals.ts";
+import { exitProcess } from "./platform/guard_user_code.ts";
 
 /** What `serve()` accepts as an app: what `deno serve` accepts as a default export. */
 export type App = FetchHandler | { fetch: FetchHandler };
@@ -62,5 +63,6 @@ export async function serve(app: App, config: UserConfig = {}): Promise<never> {
     return Deno.exit(await runWorker({ embedded }));
   }
   const { runCli } = await import("./cli/commands.ts");
-  return Deno.exit(await runCli([...Deno.args], { embedded }));
+  // Not Deno.exit: a hook the master stopped waiting for may still be refusing it.
+  return exitProcess(await runCli([...Deno.args], { embedded }));
 }

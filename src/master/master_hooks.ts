@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { refuseExitDuring } from "../platform/guard_user_code.ts";
+import { refuseExitUntilDisposed } from "../platform/guard_user_code.ts";
 import {
   hookFailureLogger,
   type HookName,
@@ -105,17 +105,18 @@ export async function runMasterHook(
     workers: state.workers,
     log,
   };
-  const fn = hook as (...a: unknown[]) => void | Promise<void>;
   // Its Deno.exit() would end the master without a stop: its workers orphaned, its pidfile and
-  // control socket left behind.
-  const guarded = (...a: unknown[]) =>
-    refuseExitDuring("a hook must not end the master (send it a signal)", () => fn(...a));
+  // control socket left behind. Refused until it settles, after an `await` too, and after the
+  // master stopped waiting for it (the master's own exit is exitProcess).
+  const refused = refuseExitUntilDisposed((call) =>
+    `it called ${call}: a hook must not end the master (send it a signal)`
+  );
   const ran = runHook(
     name,
-    guarded as Hooks[typeof name],
+    hook as Hooks[typeof name],
     [context, ...args] as never,
     hookFailureLogger(log),
-  );
+  ).finally(() => refused[Symbol.dispose]());
   // The master supervises nothing while it waits for a hook: one that never settles would
   // leave crashed workers unreplaced and stop signals unheard. It runs on, unwaited.
   let onStop: (() => void) | undefined;

@@ -5,6 +5,7 @@
  * timer, a promise rejected with no handler), and `Deno.exit()` ends it at
  * once: in the master either takes every worker down and leaves its pidfile
  * and control socket behind. Workers have their own handling (`worker.ts`).
+ * The program's own exit goes through {@linkcode exitProcess}.
  *
  * @example
  * ```ts
@@ -49,8 +50,7 @@ export function catchStrayErrors(report: (message: string, error: unknown) => vo
 /**
  * Runs `load` with `Deno.exit()` turned into a throw that names `who`, so
  * code that calls it while being loaded fails to load instead of ending the
- * process. Meant for loading a module (nothing else of this process may
- * exit meanwhile): `Deno.exit` is restored when `load` settles.
+ * process: `Deno.exit` is restored when `load` settles.
  *
  * @example
  * ```ts
@@ -61,57 +61,90 @@ export function catchStrayErrors(report: (message: string, error: unknown) => vo
  * ```
  */
 export async function refuseExit<T>(who: string, load: () => Promise<T>): Promise<T> {
-  const restore = swapExit((call) =>
+  using _refused = refuseExitUntilDisposed((call) =>
     `${who} called ${call} while being loaded: it must not end the process`
   );
-  try {
-    return await load();
-  } finally {
-    restore();
-  }
+  return await load();
 }
 
 /**
- * Runs `call` with `Deno.exit()` turned into a throw of `message`, and
- * restores it as soon as `call` returns: for code that may go on
- * asynchronously after that (a hook), while the rest of the process may
- * need to exit. Only the synchronous part is guarded.
+ * Turns `Deno.exit()` and Node's `process.exit()` into a throw of
+ * `message(call)` until disposed: around code that goes on asynchronously (a
+ * hook), so that its exit after an `await` is refused as one before it.
+ * Refusals may overlap (a hook left running while another runs): the exits
+ * are given back when the last is disposed, and meanwhile throw the latest
+ * one's message. What must end the process anyway calls {@linkcode exitProcess}.
  *
  * @example
  * ```ts
- * import { refuseExitDuring } from "./guard_user_code.ts";
- * try {
- *   refuseExitDuring("a hook must not end the master", () => Deno.exit(0));
- * } catch (error) {
- *   console.error((error as Error).message); // it called Deno.exit(0): a hook must not end the master
+ * import { refuseExitUntilDisposed } from "./guard_user_code.ts";
+ * {
+ *   using _refused = refuseExitUntilDisposed((call) => `it called ${call}: not now`);
+ *   try {
+ *     Deno.exit(0);
+ *   } catch (error) {
+ *     console.error((error as Error).message); // it called Deno.exit(0): not now
+ *   }
  * }
  * ```
  */
-export function refuseExitDuring<T>(message: string, call: () => T): T {
-  const restore = swapExit((exit) => `it called ${exit}: ${message}`);
-  try {
-    return call();
-  } finally {
-    restore();
-  }
+export function refuseExitUntilDisposed(message: (call: string) => string): Disposable {
+  const refusal = { message };
+  if (refusals.length === 0) swapExit();
+  refusals.push(refusal);
+  return {
+    [Symbol.dispose]() {
+      const at = refusals.indexOf(refusal);
+      if (at < 0) return; // disposed already
+      refusals.splice(at, 1);
+      if (refusals.length === 0) restoreExit();
+    },
+  };
 }
 
-// Replaces `Deno.exit` and Node's `process.exit` (npm code calls that one) with a throw of
-// `message(call)`; returns what puts them back.
-function swapExit(message: (call: string) => string): () => void {
-  const deno = Deno.exit;
-  // Absent where Deno does not provide Node's globals.
-  const node = globalThis.process as { exit(code?: number): never } | undefined;
+/**
+ * Ends the process with `code` through the real `Deno.exit`, even while a
+ * refusal is in force (a hook the master stopped waiting for, still running):
+ * the program's own exit, once the master has stopped.
+ *
+ * @example
+ * ```ts
+ * import { exitProcess } from "./guard_user_code.ts";
+ * // exitProcess(await runCli(Deno.args));
+ * ```
+ */
+export function exitProcess(code?: number): never {
+  return (swapped?.denoExit ?? Deno.exit)(code);
+}
+
+// The refusals in force, the latest last.
+const refusals: { message: (call: string) => string }[] = [];
+// What the refusals replaced while any is in force: `Deno.exit` and Node's `process.exit` (npm
+// code calls that one; absent where Deno does not provide Node's globals).
+let swapped: { denoExit: Exit; nodeExit: Exit | undefined } | null = null;
+type Exit = (code?: number) => never;
+
+function swapExit(): void {
+  const node = globalThis.process as { exit: Exit } | undefined;
+  const denoExit = Deno.exit;
   const nodeExit = node?.exit;
-  const refuse = (name: string) => (code?: number): never => {
-    throw new Error(message(`${name}(${code ?? ""})`));
+  swapped = { denoExit, nodeExit };
+  // One kept from a refusal's time (`const exit = Deno.exit`) and called after it is the real one.
+  const refuse = (name: string, real: Exit) => (code?: number): never => {
+    const latest = refusals.at(-1);
+    if (latest === undefined) return real(code);
+    throw new Error(latest.message(`${name}(${code ?? ""})`));
   };
-  Deno.exit = refuse("Deno.exit");
-  if (node) node.exit = refuse("process.exit");
-  return () => {
-    Deno.exit = deno;
-    if (node && nodeExit) node.exit = nodeExit;
-  };
+  Deno.exit = refuse("Deno.exit", denoExit);
+  if (node && nodeExit) node.exit = refuse("process.exit", (code) => nodeExit.call(node, code));
+}
+
+function restoreExit(): void {
+  if (swapped === null) return;
+  Deno.exit = swapped.denoExit;
+  const node = globalThis.process as { exit: Exit } | undefined;
+  if (node && swapped.nodeExit) node.exit = swapped.nodeExit;
+  swapped = null;
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
 import { fixtureApp, isAlive, startHerd, until } from "./_harness.ts";
+import { pathExists } from "../../src/platform/path_exists.ts";
 
 Deno.test("hooks: master hooks fire in order with their arguments", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-hooks-" });
@@ -136,4 +137,74 @@ Deno.test("hooks: a master hook that never settles is given up after 10 s; the m
   herd.kill("SIGTERM");
   assertEquals((await herd.waitForExit(20_000)).code, 0);
   await herd.waitForLog(/\[ERROR\] Hook "on_exit" did not finish within 10 s; going on without it/);
+});
+
+const REFUSED = "a hook must not end the master \\(send it a signal\\)";
+
+Deno.test("hooks: a master hook that calls Deno.exit() after an await fails as a hook; the master serves on", async () => {
+  const config = `export default {
+    when_ready: async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      Deno.exit(0);
+    },
+  };\n`;
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], config });
+  await herd.waitForLog(
+    new RegExp(`\\[ERROR\\] Hook "when_ready" failed: it called Deno\\.exit\\(0\\): ${REFUSED}`),
+  );
+  assert(isAlive(herd.masterPid));
+  assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
+});
+
+/**
+ * Starts a master with `on_exit` (source text, which may log "on_exit began") and its own
+ * pidfile and control socket, sends TERM, then `then` once on_exit began; resolves with what
+ * it logged and its exit code, once its pidfile and control socket are asserted gone.
+ */
+async function stopWithOnExit(
+  onExit: string,
+  then?: Deno.Signal,
+): Promise<{ code: number; lines: string[] }> {
+  const dir = await Deno.makeTempDir({ prefix: "herd-on-exit-" });
+  const [pidfile, socket] = [`${dir}/herd.pid`, `${dir}/control.sock`];
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--pidfile", pidfile, "--control-socket", socket],
+    config: `export default { on_exit: ${onExit} };\n`,
+  });
+  assert(pathExists(pidfile) && pathExists(socket));
+  herd.kill("SIGTERM");
+  if (then) {
+    await herd.waitForLog(/on_exit began/);
+    herd.kill(then);
+  }
+  const { code } = await herd.waitForExit(15_000);
+  assertEquals([pathExists(pidfile), pathExists(socket)], [false, false], herd.lines.join("\n"));
+  return { code, lines: herd.lines };
+}
+
+Deno.test("hooks: an on_exit that calls process.exit() after an await fails as a hook; the master exits as it would", async () => {
+  const { code, lines } = await stopWithOnExit(`async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    process.exit(3);
+  }`);
+  assertEquals(code, 0);
+  const failed = new RegExp(`Hook "on_exit" failed: it called process\\.exit\\(3\\): ${REFUSED}`);
+  assert(lines.some((l) => failed.test(l)), lines.join("\n"));
+});
+
+Deno.test("hooks: the master exits as it would while an on_exit it stopped waiting for still may not exit", async () => {
+  // The hook, cut by INT, still runs (and may not exit) when the master ends.
+  const { code, lines } = await stopWithOnExit(
+    `async (master) => {
+      master.log.info("on_exit began");
+      await new Promise((r) => setTimeout(r, 30_000));
+      Deno.exit(3);
+    }`,
+    "SIGINT",
+  );
+  assertEquals(code, 0);
+  assert(
+    lines.some((l) => /Hook "on_exit" interrupted by a stop signal/.test(l)),
+    lines.join("\n"),
+  );
 });

@@ -1,3 +1,4 @@
+import process from "node:process";
 import { assert, assertEquals } from "../../assert.ts";
 import { captureLogs } from "../../log_records.ts";
 import { runMasterHook, workerConfigPath } from "../../../src/master/master_hooks.ts";
@@ -45,27 +46,73 @@ Deno.test("runMasterHook: a hook sees workers as the number the master runs, not
   assertEquals(seen[1], 3);
 });
 
-Deno.test("runMasterHook: a hook that calls Deno.exit() fails as a hook; the master goes on", async () => {
+const REFUSED = "a hook must not end the master (send it a signal)";
+
+Deno.test("runMasterHook: a hook that calls Deno.exit() fails as a hook, after an await too; the master goes on", async () => {
   using logs = captureLogs("info");
-  const exit = Deno.exit;
+  const [denoExit, nodeExit] = [Deno.exit, process.exit];
   const settings: Settings = {
     ...defaultSettings("development"),
     when_ready: () => Deno.exit(0),
+    on_reload: async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      Deno.exit(0);
+    },
+    // npm code ends a process with Node's process.exit().
+    on_exit: async () => {
+      await Promise.resolve();
+      process.exit(3);
+    },
   };
-  await runMasterHook({ settings, workers: [] }, { name: "when_ready", args: [] });
-  assertEquals(
-    logs.records.map((r) => r.message),
-    ['Hook "when_ready" failed: it called Deno.exit(0): a hook must not end the master (send it a signal)'],
-  );
-  assertEquals(Deno.exit, exit, "restored");
+  for (const name of ["when_ready", "on_reload", "on_exit"] as const) {
+    await runMasterHook({ settings, workers: [] }, { name, args: [] });
+  }
+  assertEquals(logs.records.map((r) => r.message), [
+    `Hook "when_ready" failed: it called Deno.exit(0): ${REFUSED}`,
+    `Hook "on_reload" failed: it called Deno.exit(0): ${REFUSED}`,
+    `Hook "on_exit" failed: it called process.exit(3): ${REFUSED}`,
+  ]);
+  assertEquals([Deno.exit, process.exit], [denoExit, nodeExit], "restored");
+});
+
+Deno.test("runMasterHook: a hook the master stopped waiting for may still not exit; the exits come back when the last such hook settles", async () => {
+  using logs = captureLogs("info");
+  const denoExit = Deno.exit;
+  const [first, second] = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+  const settings: Settings = {
+    ...defaultSettings("development"),
+    on_starting: async () => {
+      await first.promise;
+      Deno.exit(0);
+    },
+    on_exit: () => second.promise,
+  };
+  const stop = new AbortController();
+  stop.abort();
+  // Both interrupted at once, both left running.
+  await runMasterHook({ settings, workers: [] }, { name: "on_starting", args: [] }, stop.signal);
+  await runMasterHook({ settings, workers: [] }, { name: "on_exit", args: [] }, stop.signal);
+  assert(Deno.exit !== denoExit, "refused while they run");
+  first.resolve();
+  await new Promise((r) => setTimeout(r, 10));
+  assert(Deno.exit !== denoExit, "refused while one still runs");
+  second.resolve();
+  await new Promise((r) => setTimeout(r, 10));
+  assertEquals(Deno.exit, denoExit, "restored with the last");
+  assertEquals(logs.records.map((r) => r.message), [
+    'Hook "on_starting" interrupted by a stop signal; going on without it',
+    'Hook "on_exit" interrupted by a stop signal; going on without it',
+    `Hook "on_starting" failed: it called Deno.exit(0): ${REFUSED}`,
+  ]);
 });
 
 Deno.test("runMasterHook: a stop signal ends the wait for a hook that does not finish", async () => {
   using logs = captureLogs("info");
   const settings: Settings = {
     ...defaultSettings("development"),
-    on_exit: () => new Promise(() => {}),
+    on_exit: () => hook.promise,
   };
+  const hook = Promise.withResolvers<void>();
   const stop = new AbortController();
   const started = performance.now();
   setTimeout(() => stop.abort(), 50);
@@ -74,4 +121,5 @@ Deno.test("runMasterHook: a stop signal ends the wait for a hook that does not f
   assertEquals(logs.records.map((r) => r.message), [
     'Hook "on_exit" interrupted by a stop signal; going on without it',
   ]);
+  hook.resolve(); // its refusal of Deno.exit() ends with it
 });

@@ -3,7 +3,7 @@ import { assert, assertEquals } from "../../assert.ts";
 import {
   catchStrayErrors,
   refuseExit,
-  refuseExitDuring,
+  refuseExitUntilDisposed,
 } from "../../../src/platform/guard_user_code.ts";
 import { unixPathTooLong } from "../../../src/master/unix_socket.ts";
 import { prepareLogTarget, removeIfUnused } from "../../../src/logging/setup.ts";
@@ -39,14 +39,41 @@ Deno.test("refuseExit() turns Deno.exit() and process.exit() into throws while l
       `config.ts called ${said} while being loaded: it must not end the process`,
     );
   }
-  let during = "";
-  try {
-    refuseExitDuring("a hook must not end the master", () => Deno.exit(0));
-  } catch (error) {
-    during = (error as Error).message;
-  }
-  assertEquals(during, "it called Deno.exit(0): a hook must not end the master");
   assertEquals([Deno.exit, process.exit], [denoExit, nodeExit], "restored");
+});
+
+Deno.test("refuseExitUntilDisposed(): overlapping refusals give the exits back with the last, and say the latest's message", () => {
+  const [denoExit, nodeExit] = [Deno.exit, process.exit];
+  const said = (exit: () => void) => {
+    try {
+      exit();
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const a = refuseExitUntilDisposed((call) => `a: ${call}`);
+  const b = refuseExitUntilDisposed((call) => `b: ${call}`);
+  assertEquals(said(() => process.exit(1)), "b: process.exit(1)");
+  // Out of order: a's end puts nothing back while b holds.
+  a[Symbol.dispose]();
+  assertEquals(said(() => Deno.exit()), "b: Deno.exit()");
+  a[Symbol.dispose]();
+  assertEquals(said(() => Deno.exit(2)), "b: Deno.exit(2)", "disposing twice counts once");
+  b[Symbol.dispose]();
+  assertEquals([Deno.exit, process.exit], [denoExit, nodeExit], "restored");
+});
+
+Deno.test("exitProcess() ends the process with its code while a refusal is in force", async () => {
+  const guard = new URL("../../../src/platform/guard_user_code.ts", import.meta.url).href;
+  const program = `import { exitProcess, refuseExitUntilDisposed } from ${JSON.stringify(guard)};
+    refuseExitUntilDisposed(() => "refused");
+    try { Deno.exit(9); } catch { exitProcess(7); }`;
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", program],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  assertEquals(code, 7);
 });
 
 Deno.test("unixPathTooLong() counts bytes, suffix included", () => {
