@@ -272,6 +272,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...checks.warnings,
         ...unwatchable(settings, cwd, origins),
         ...(overBind === null ? [] : [overBind.warning]),
+        ...unusedUnderBind(settings, origins),
         ...platformOutranked(
           platform,
           winners,
@@ -300,16 +301,20 @@ function platformOutranked(
   for (const [name, given] of platform) {
     const winner = winners.get(name);
     const bind = bound?.get("bind");
-    // Unread under a bind (see resolveSettings): its setting has no origin, or, when a host or
-    // port of Herd's outranked the bind, another one.
+    // Unread under a bind (see resolveSettings), which says where to listen: the host or port
+    // of Herd's own that outranks it is unused too, unless the bind takes it (`-b 0.0.0.0`), and
+    // is named apart (unusedUnderBind).
     if (
-      bind !== undefined && name !== "workers" && bound?.get(name) === undefined &&
-      !bindUses(binds, name, String(given.raw).trim())
+      bind !== undefined && name !== "workers" &&
+      (bound?.get(name) === undefined || !bindTakes(binds, name))
     ) {
-      warnings.push(
-        `Ignored ${describeOrigin(given.origin)}: "bind" from ${describeOrigin(bind)} ` +
-          "outranks it",
-      );
+      if (!bindUses(binds, name, String(given.raw).trim())) {
+        warnings.push(
+          `Ignored ${describeOrigin(given.origin)}: "bind" from ${describeOrigin(bind)} ` +
+            "outranks it",
+        );
+      }
+      continue;
     }
     if (winner === undefined || winner.origin === given.origin) continue;
     if (String(winner.value) === String(given.raw).trim()) continue;
@@ -334,6 +339,48 @@ function bindUses(binds: readonly string[], name: string, value: string): boolea
       return false;
     }
   });
+}
+
+// `-b 0.0.0.0` or `-b :9000`: an entry without a host or a port takes the setting's.
+function bindTakes(binds: readonly string[], name: string): boolean {
+  return binds.some((entry) => {
+    try {
+      // Told apart by parsing with two sets of defaults: what differs came from them.
+      const [a, b] = [
+        parseBind(entry, { hostname: "127.0.0.1", port: 1 }),
+        parseBind(entry, { hostname: "::1", port: 2 }),
+      ];
+      if (a.transport !== "tcp" || b.transport !== "tcp") return false;
+      return name === "port" ? a.port !== b.port : a.hostname !== b.hostname;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A `host` or `port` of Herd's own (from config.ts, `.env`, the environment or a flag) that the
+ * `bind` in effect leaves unused: `-p 9000 -b 127.0.0.1:9001` listens on 9001 alone. Gunicorn
+ * knows only `bind`, and Herd's takes the place of host and port as Gunicorn's does (unless one
+ * of them comes from a higher source: {@linkcode addressOverBind}); the value it sets aside is
+ * named with the bind's, not dropped without a word.
+ */
+function unusedUnderBind(settings: Settings, origins: ReadonlyMap<string, Origin>): string[] {
+  const bind = origins.get("bind");
+  if (settings.bind.length === 0 || bind === undefined) return [];
+  const unused = (["host", "port"] as const).flatMap((name) => {
+    const origin = origins.get(name);
+    const value = settings[name];
+    if (origin === undefined || bindTakes(settings.bind, name)) return [];
+    // Given both ways (`-p 9001 -b 127.0.0.1:9001`): nothing set aside.
+    if (bindUses(settings.bind, name, String(value))) return [];
+    return [`"${name}" ${formatValue(value)} from ${describeOrigin(origin)}`];
+  });
+  if (unused.length === 0) return [];
+  return [
+    `Ignored ${unused.join(" and ")}: "bind" from ${describeOrigin(bind)} sets where to listen ` +
+    `(${settings.bind.join(", ")})`,
+  ];
 }
 
 /** `reload_extra_files` that are not there: a path created later would never reload. */

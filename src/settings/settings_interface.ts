@@ -77,7 +77,7 @@ export interface Settings {
    */
   port: number;
   /**
-   * Addresses to listen on (repeatable, or comma-separated): `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`. Overrides `host` and `port`, unless one of them is given from a higher-precedence source (`--port` over a `bind` in config.ts): then that address is served instead, with a warning.
+   * Addresses to listen on (repeatable, or comma-separated): `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH`. Overrides `host` and `port`, unless one of them is given from a higher-precedence source (`--port` over a `bind` in config.ts): then that address is served instead, with a warning. One it overrides though it was configured too (`-p 9000 -b 127.0.0.1:9001`) is named in a warning.
    *
    * - Default: `[]`
    * - Command line: `-b`, `--bind ADDRESS` (repeatable)

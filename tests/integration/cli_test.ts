@@ -127,6 +127,16 @@ Deno.test("an unknown HERD_ variable is a warning with a suggestion", async () =
   );
 });
 
+Deno.test("a port the bind leaves unused is one warning naming both settings and their sources", async () => {
+  const run = await herd({ args: ["config", "--port", "9000", "--bind", "127.0.0.1:9001"] });
+  assertEquals(run.code, 0);
+  assertEquals(
+    run.stderr.trimEnd(),
+    'warning: Ignored "port" 9000 from --port (command line): "bind" from --bind (command line) ' +
+      "sets where to listen (127.0.0.1:9001)",
+  );
+});
+
 Deno.test("a malformed or unreadable .env is reported with its file", async () => {
   assertProblems(
     await herd({

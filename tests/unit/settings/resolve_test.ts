@@ -419,6 +419,51 @@ Deno.test("resolveSettings(): host or port from a higher source than bind outran
   }
 });
 
+Deno.test("resolveSettings(): a host or port that the bind leaves unused is named with the bind, in one warning", async () => {
+  const unused = (what: string, bind = "-b (command line)", where = "127.0.0.1:9001") =>
+    `Ignored ${what}: "bind" from ${bind} sets where to listen (${where})`;
+  const platform = 'Ignored PORT (environment): "bind" from -b (command line) outranks it';
+  const cases: [Scene, string[]][] = [
+    [{ args: ["-p", "9000", "-b", "127.0.0.1:9001"] }, [
+      unused('"port" 9000 from -p (command line)'),
+    ]],
+    [{ env: { HERD_PORT: "9000" }, args: ["--bind", "127.0.0.1:9001"] }, [
+      unused('"port" 9000 from HERD_PORT (environment)', "--bind (command line)"),
+    ]],
+    [{ config: 'export default { port: 9000, bind: ["127.0.0.1:9001"] };' }, [
+      unused('"port" 9000 from port in "config.ts"', 'bind in "config.ts"'),
+    ]],
+    [{
+      args: ["--host", "0.0.0.0", "-p", "9000", "-b", "127.0.0.1:9001", "-b", "unix:/tmp/h.sock"],
+    }, [
+      unused(
+        '"host" "0.0.0.0" from --host (command line) and "port" 9000 from -p (command line)',
+        "-b (command line)",
+        "127.0.0.1:9001, unix:/tmp/h.sock",
+      ),
+    ]],
+    // The platform's PORT keeps its own words, not those of a port that is unused as well.
+    [{ env: { PORT: "8000" }, args: ["-p", "9000", "-b", "127.0.0.1:9001"] }, [
+      unused('"port" 9000 from -p (command line)'),
+      platform,
+    ]],
+    // Nothing set aside: the bind takes the port (or the host), or says the same.
+    [{ args: ["-p", "9000", "-b", "127.0.0.1"] }, []],
+    [{ args: ["--host", "0.0.0.0", "-b", ":9001"] }, []],
+    [{ args: ["-p", "9001", "--host", "127.0.0.1", "-b", "127.0.0.1:9001"] }, []],
+    [{ args: ["-b", "127.0.0.1:9001"] }, []],
+    // A port the bind takes does outrank the platform's.
+    [{ env: { PORT: "8000" }, args: ["-p", "9000", "-b", "127.0.0.1"] }, [
+      'Ignored PORT (environment): "port" is 9000 from -p (command line), which outranks it',
+    ]],
+  ];
+  for (const [scene, said] of cases) {
+    const r = await resolved(scene);
+    assertEquals(r.settings.bind.length > 0, true, JSON.stringify(scene));
+    assertEquals(r.warnings.filter((w) => w.startsWith("Ignored")), said, JSON.stringify(scene));
+  }
+});
+
 Deno.test("resolveSettings(): a reload_extra_files path that does not exist is a warning (it cannot be watched)", async () => {
   const r = await resolved({
     args: ["--reload", "--reload-extra-files", "templates/missing.html"],
