@@ -19,14 +19,14 @@ import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { type AddressState, probeTcpAddress, unixAddressState } from "../master/listener_check.ts";
-import { controlPathProblem } from "../master/control_server.ts";
+import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
+import { controlSocketPath } from "../ipc/control_path.ts";
 import { heldPidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
-import { resolveWorkerUser } from "../master/worker_user.ts";
-import { probeSocket } from "../master/unix_socket.ts";
+import { resolveWorkerUser, type WorkerUser } from "../master/worker_user.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
-import { blockingAncestor, missingParent, pathExists } from "../platform/path_exists.ts";
+import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
 import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 import { ExitCode } from "../ipc/protocol.ts";
@@ -58,7 +58,7 @@ export async function runCheck(
     return ExitCode.Usage;
   }
   // In serve's order, so the first problem's exit code is the one serve would stop with.
-  const { problems, notes } = await pathProblems(resolved.settings, options.cwd);
+  const { problems, notes } = await pathProblems(resolved.settings, options.cwd, workerUser);
   // Whether this user can make the log directories and files serve makes, without making them.
   const unusableLog = await prepareLogTargets(resolved.settings, origin, { dryRun: true });
   if (unusableLog !== null) problems.unshift({ message: unusableLog, code: ExitCode.Usage });
@@ -113,22 +113,24 @@ interface Problem {
 async function pathProblems(
   settings: Resolved["settings"],
   cwd: string,
+  workerUser: WorkerUser,
 ): Promise<{ problems: Problem[]; notes: string[] }> {
   const problems: Problem[] = [];
   const bad = (message: string) => problems.push({ message, code: ExitCode.Usage });
   const notes: string[] = [];
-  const control = settings.control_socket;
-  if (control !== null) {
-    const found = await probeSocket(resolve(cwd, control));
-    if (found.exists && !found.isSocket) {
-      bad(`"control_socket" is "${control}": taken by a file that is not a socket`);
-    }
-    const tooLong = controlPathProblem(resolve(cwd, control));
-    if (tooLong !== null) bad(`"control_socket" is "${control}": ${tooLong}`);
-    // serve makes the socket's own directory, not the ones above it.
-    const dir = resolve(cwd, control, "..");
-    const above = pathExists(dir) ? null : missingParent(dir);
-    if (above !== null) bad(`"control_socket" has "${control}": no directory "${above}"`);
+  // serve opens the control socket (and makes its directory) before it writes the pidfile.
+  const control = controlSocketPath(settings);
+  try {
+    await ControlEndpoint.tryOpen(control, {
+      group: workerUser.gid,
+      privateDirectory: settings.control_socket === null,
+    });
+  } catch (error) {
+    const refusal = controlSocketRefusal(control, error);
+    // Another master answers there: the one this check may run beside.
+    if (refusal.code === ExitCode.BindError) {
+      notes.push(`${refusal.message}; serve refuses to start while it is`);
+    } else bad(refusal.message);
   }
   // serve writes the pidfile, making no directory for it.
   const pidfile = settings.pidfile;

@@ -14,6 +14,7 @@
  * @module
  */
 import { parentDirectory } from "../platform/path_exists.ts";
+import { DryRun, type FileChanges, realChanges } from "../platform/dry_run.ts";
 import {
   decodeFrame,
   encodeFrame,
@@ -154,15 +155,50 @@ export async function listenControl(
   path: string,
   options: { group?: number | null; privateDirectory?: boolean } = {},
 ): Promise<ControlListener> {
+  const group = options.group ?? null;
+  const ownDirectory = await prepareControlDirectory(path, options, realChanges);
+  const listener = Deno.listen({ transport: "unix", path });
+  if (group !== null) await Deno.chown(path, null, group);
+  await Deno.chmod(path, group === null ? 0o600 : 0o660);
+  return { listener, ownDirectory };
+}
+
+/**
+ * Throws what {@linkcode listenControl} would at `path` with these
+ * `options`, making and changing nothing (`check`): the directories it would
+ * make must be makeable, the ones whose mode it sets this user's, and the
+ * socket's directory must take a new entry.
+ *
+ * @example
+ * ```ts
+ * import { tryListenControl } from "./channel.ts";
+ * await tryListenControl("/tmp/herd-0/x/control.sock", { privateDirectory: true });
+ * ```
+ */
+export async function tryListenControl(
+  path: string,
+  options: { group?: number | null; privateDirectory?: boolean } = {},
+): Promise<void> {
+  const dryRun = new DryRun();
+  await prepareControlDirectory(path, options, dryRun);
+  await dryRun.create(path);
+}
+
+// Makes (or, dry, proves it could make) the socket's directory; true when it is Herd's own.
+async function prepareControlDirectory(
+  path: string,
+  options: { group?: number | null; privateDirectory?: boolean },
+  changes: FileChanges,
+): Promise<boolean> {
   const dir = parentDirectory(path);
   const group = options.group ?? null;
   const existed = await Deno.stat(dir).then(() => true, () => false);
   if (options.privateDirectory) {
     const parent = parentDirectory(dir);
-    await Deno.mkdir(parent, { recursive: true, mode: 0o711 });
+    await changes.mkdir(parent, { recursive: true, mode: 0o711 });
     // In a shared /tmp anyone may have made it first (a symlink to elsewhere, a directory of
     // theirs, where they could swap the master's socket for their own): only this user's own.
-    const found = await Deno.lstat(parent);
+    const found = await changes.lstat(parent);
     if (!found.isDirectory || found.isSymlink || found.uid !== Deno.uid()) {
       throw new Deno.errors.PermissionDenied(
         `"${parent}" is not a directory of this user's own (${
@@ -170,12 +206,12 @@ export async function listenControl(
         }): remove it, or set control_socket`,
       );
     }
-    await Deno.chmod(parent, 0o711);
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await changes.chmod(parent, 0o711);
+    await changes.mkdir(dir, { recursive: true, mode: 0o700 });
   } else if (!existed) {
     // A configured socket gets its own directory made (`/run/herd`), not a path of them: a
     // mistyped `/srv/hred/run/c.sock` would otherwise leave directories behind, as root.
-    await Deno.mkdir(dir, { mode: 0o700 }).catch((error) => {
+    await changes.mkdir(dir, { mode: 0o700 }).catch((error) => {
       if (error instanceof Deno.errors.NotFound) {
         throw new Deno.errors.NotFound(
           `no directory "${parentDirectory(dir)}" to make "${dir}" in`,
@@ -188,13 +224,10 @@ export async function listenControl(
   // whose mode is not Herd's to change.
   const ownDirectory = !existed || (options.privateDirectory ?? false);
   if (ownDirectory) {
-    await Deno.chmod(dir, group === null ? 0o700 : 0o710);
-    if (group !== null) await Deno.chown(dir, null, group);
+    await changes.chmod(dir, group === null ? 0o700 : 0o710);
+    if (group !== null) await changes.chgrp(dir, group);
   }
-  const listener = Deno.listen({ transport: "unix", path });
-  if (group !== null) await Deno.chown(path, null, group);
-  await Deno.chmod(path, group === null ? 0o600 : 0o660);
-  return { listener, ownDirectory };
+  return ownDirectory;
 }
 
 /** What {@linkcode listenControl} opened. */

@@ -26,6 +26,7 @@
  * @module
  */
 import { parentDirectory } from "../platform/path_exists.ts";
+import { createAndRemoveIn } from "../platform/dry_run.ts";
 import type { DataSettings } from "../settings/table.ts";
 import { type LogLevel, type LogRecord, type LogSink, routeLogs, writeToStderr } from "./log.ts";
 import {
@@ -232,11 +233,6 @@ export async function removeIfUnused(made: readonly string[]): Promise<void> {
     // A directory is removed only when empty (not recursive).
     await Deno.remove(path).catch(() => {});
   }
-}
-
-// Proves this process may create files in `dir`, leaving nothing behind.
-async function createAndRemoveIn(dir: string): Promise<void> {
-  await Deno.remove(await Deno.makeTempFile({ dir, prefix: ".herd-check-" }));
 }
 
 async function statOrNull(path: string): Promise<Deno.FileInfo | null> {

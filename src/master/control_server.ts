@@ -7,15 +7,21 @@
  * @module
  */
 import { parentDirectory } from "../platform/path_exists.ts";
-import { Channel, listenControl } from "../ipc/channel.ts";
+import { Channel, listenControl, tryListenControl } from "../ipc/channel.ts";
 import { movedAsidePath, ownSocketPath } from "../ipc/control_path.ts";
-import { clearStaleSocket, unixPathTooLong } from "./unix_socket.ts";
-import type { ControlRequest, ControlResponse } from "../ipc/protocol.ts";
+import {
+  clearStaleSocket,
+  probeSocket,
+  type SocketVerdict,
+  socketVerdict,
+  unixPathTooLong,
+} from "./unix_socket.ts";
+import { type ControlRequest, type ControlResponse, ExitCode } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import { VERSION } from "../version.ts";
 import type { EventQueue, Link } from "./events.ts";
 import type { Workforce } from "./workforce.ts";
-import { errorMessage } from "../error_text.ts";
+import { errorMessage, osErrorReason } from "../error_text.ts";
 
 // Accepts peers until the listener is closed.
 async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
@@ -191,6 +197,27 @@ export class ControlEndpoint {
     return endpoint;
   }
 
+  /**
+   * Throws what {@linkcode ControlEndpoint.open} would at `path`, making,
+   * removing and changing nothing (`check`). A stale socket there is no
+   * problem: `open` replaces it.
+   *
+   * @example
+   * ```ts
+   * import { ControlEndpoint } from "./control_server.ts";
+   * await ControlEndpoint.tryOpen("/tmp/herd-x/c.sock", { privateDirectory: false });
+   * ```
+   */
+  static async tryOpen(
+    path: string,
+    options: { group?: number | null; privateDirectory?: boolean },
+  ): Promise<void> {
+    const tooLong = controlPathProblem(path);
+    if (tooLong !== null) throw new Error(tooLong);
+    refuseTaken(path, socketVerdict(await probeSocket(path)));
+    await tryListenControl(ownSocketPath(path, Deno.pid), options);
+  }
+
   private constructor(
     path: string,
     options: { queue: EventQueue; group?: number | null; privateDirectory?: boolean },
@@ -250,16 +277,20 @@ export class ControlEndpoint {
 
   // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
   async #claim(path: string): Promise<void> {
-    const verdict = await clearStaleSocket(path);
-    if (verdict === "in_use") {
-      throw new Deno.errors.AddrInUse(
-        `Control socket "${path}" is in use: something answers there (another Herd master ` +
-          "running with this configuration?)",
-      );
-    }
-    if (verdict === "not_a_socket") {
-      throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
-    }
+    refuseTaken(path, await clearStaleSocket(path));
+  }
+}
+
+// Throws when `path` holds what the control socket must not replace.
+function refuseTaken(path: string, verdict: SocketVerdict): void {
+  if (verdict === "in_use") {
+    throw new Deno.errors.AddrInUse(
+      `Control socket "${path}" is in use: something answers there (another Herd master ` +
+        "running with this configuration?)",
+    );
+  }
+  if (verdict === "not_a_socket") {
+    throw new Deno.errors.AlreadyExists(`"${path}" is taken by a file that is not a socket`);
   }
 }
 
@@ -280,6 +311,32 @@ export function controlPathProblem(path: string): string | null {
   const aside = movedAsidePath("");
   if (own.length < aside.length) return unixPathTooLong(path, aside);
   return unixPathTooLong(path, own)?.replace(own, ".<pid>") ?? null;
+}
+
+/**
+ * What serve says, and the exit code it stops with, when the control socket
+ * at `path` cannot be opened ({@linkcode ControlEndpoint.open} or
+ * {@linkcode ControlEndpoint.tryOpen} threw `error`): 5 when another master
+ * answers there, else 2.
+ *
+ * @example
+ * ```ts
+ * import { controlSocketRefusal } from "./control_server.ts";
+ * controlSocketRefusal("/run/herd/c.sock", new Deno.errors.PermissionDenied("Permission denied"));
+ * // { message: 'Cannot open the control socket "/run/herd/c.sock" (control_socket): Permission denied', code: 2 }
+ * ```
+ */
+export function controlSocketRefusal(
+  path: string,
+  error: unknown,
+): { message: string; code: ExitCode } {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return { message: errorMessage(error), code: ExitCode.BindError };
+  }
+  return {
+    message: `Cannot open the control socket "${path}" (control_socket): ${osErrorReason(error)}`,
+    code: ExitCode.Usage,
+  };
 }
 
 // This system's largest pid; without /proc, Linux's most (2^22).

@@ -24,7 +24,7 @@ import { effectiveCpuCount } from "../platform/cpus.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { Arbiter } from "./arbiter.ts";
-import { ControlEndpoint } from "./control_server.ts";
+import { ControlEndpoint, controlSocketRefusal } from "./control_server.ts";
 import { EventQueue, type MasterSignal, systemClock } from "./events.ts";
 import { listenForSignals } from "./signal_intake.ts";
 import { freePort, refuseBusyAddresses } from "./listener_check.ts";
@@ -184,13 +184,8 @@ async function serveLogged(
     });
   } catch (error) {
     await metrics?.close();
-    if (error instanceof Deno.errors.AddrInUse) {
-      return refuse(errorMessage(error), ExitCode.BindError);
-    }
-    return refuse(
-      `Cannot open the control socket "${controlPath}" (control_socket): ${osErrorReason(error)}`,
-      ExitCode.Usage,
-    );
+    const refusal = controlSocketRefusal(controlPath, error);
+    return refuse(refusal.message, refusal.code);
   }
   // From here on, whatever ends the start (a pidfile that cannot be written, a watch the OS
   // refuses, an error) removes what was made: the socket, the pidfile, the metrics listener.

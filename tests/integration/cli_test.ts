@@ -350,7 +350,8 @@ Deno.test({
     assertEquals(paths.stderr.trimEnd().split("\n"), [
       'error: Cannot create log directory "/etc/passwd/logs": Not a directory ' +
       '("error_log" from --error-log (command line))',
-      `error: "control_socket" is "${Deno.execPath()}": taken by a file that is not a socket`,
+      `error: Cannot open the control socket "${Deno.execPath()}" (control_socket): ` +
+      `"${Deno.execPath()}" is taken by a file that is not a socket`,
       'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
     ]);
     // An address of no interface here (TEST-NET-1): serve would stop with exit 5.

@@ -1,0 +1,179 @@
+/**
+ * `check` says what `serve` would say, and exits with the code `serve` stops
+ * with: both are run on the same inputs (each in a directory of its own,
+ * with a timeout, killed by pid), and neither may leave anything behind.
+ *
+ * @module
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { fixtureApp, MAIN } from "./_harness.ts";
+
+// serve fails before it listens in every case here; the port is one of this test's.
+const PORT = "28731";
+
+interface Run {
+  code: number;
+  stderr: string;
+}
+
+/**
+ * Runs `main.ts <command> ...args` in `cwd` with `env` (`wrap`: a command line to run it under,
+ * such as unshare), SIGKILLed by pid after `timeoutMs`.
+ */
+async function herd(
+  command: "check" | "serve",
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; wrap?: string[]; timeoutMs?: number },
+): Promise<Run> {
+  const line = [Deno.execPath(), "run", "-A", MAIN, command, ...args];
+  const [program, ...rest] = [...(options.wrap ?? []), ...line];
+  const child = new Deno.Command(program, {
+    args: rest,
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      Deno.kill(child.pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }, options.timeoutMs ?? 30_000);
+  try {
+    const output = await child.output();
+    return { code: output.code, stderr: new TextDecoder().decode(output.stderr).trim() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Both commands on the same inputs: the same exit code, and `said` in both. */
+async function assertAgree(
+  args: string[],
+  expected: { code: number; said: RegExp },
+  options: { cwd: string; env?: Record<string, string>; wrap?: string[] },
+): Promise<void> {
+  for (const command of ["check", "serve"] as const) {
+    const run = await herd(command, args, options);
+    const what = `${command} ${args.join(" ")}: ${run.stderr}`;
+    assertEquals(run.code, expected.code, what);
+    assertMatch(run.stderr, expected.said, what);
+  }
+}
+
+function entries(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+const IS_ROOT = Deno.uid() === 0;
+const UNSHARE = IS_ROOT &&
+  await new Deno.Command("unshare", { args: ["-m", "true"], stderr: "null" }).output()
+    .then((o) => o.success, () => false);
+
+Deno.test("check and serve agree on a control socket that cannot be opened; check makes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-agree-control-" });
+  const app = fixtureApp("hello.ts");
+  const options = { cwd: dir };
+  const opened = (path: string, reason: string) =>
+    new RegExp(
+      `error: Cannot open the control socket "${path}" \\(control_socket\\): ${reason}$`,
+    );
+  try {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "keep me\n");
+    const cases: [string, RegExp][] = [
+      // In a file: its directory cannot be made.
+      [`${dir}/notes.txt/c.sock`, opened(`${dir}/notes.txt/c.sock`, "Not a directory")],
+      // A file where the socket goes.
+      [
+        `${dir}/notes.txt`,
+        opened(`${dir}/notes.txt`, `"${dir}/notes.txt" is taken by a file that is not a socket`),
+      ],
+      // serve makes the socket's directory, not the ones above it.
+      [
+        `${dir}/missing/run/c.sock`,
+        opened(
+          `${dir}/missing/run/c.sock`,
+          `no directory "${dir}/missing" to make "${dir}/missing/run" in`,
+        ),
+      ],
+    ];
+    for (const [path, said] of cases) {
+      await assertAgree([app, "-p", PORT, "--control-socket", path], { code: 2, said }, options);
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "keep me\n");
+    assertEquals(entries(dir), ["notes.txt"], "nothing made, nothing left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "check and serve agree on a derived control directory of another user's, or read-only",
+  ignore: !IS_ROOT,
+  fn: async () => {
+    const runtime = await Deno.makeTempDir({ prefix: "herd-agree-runtime-" });
+    const app = fixtureApp("hello.ts");
+    const derived = `${runtime}/herd-0/127.0.0.1_${PORT}/control.sock`;
+    try {
+      // herd-<uid> planted by another user: serve refuses it, and check says so in its words.
+      await Deno.mkdir(`${runtime}/herd-0`, { mode: 0o755 });
+      await Deno.chown(`${runtime}/herd-0`, 65534, 65534);
+      await assertAgree(["-p", PORT, app], {
+        code: 2,
+        said: new RegExp(
+          `error: Cannot open the control socket "${derived}" \\(control_socket\\): ` +
+            `"${runtime}/herd-0" is not a directory of this user's own \\(owned by uid 65534\\): ` +
+            "remove it, or set control_socket$",
+        ),
+      }, { cwd: runtime, env: { XDG_RUNTIME_DIR: runtime } });
+      assertEquals(entries(`${runtime}/herd-0`), [], "nothing made in it");
+      await Deno.remove(`${runtime}/herd-0`);
+      if (!UNSHARE) return;
+      // A read-only file system (a bind mount of this directory, in a mount namespace of the
+      // two runs' own): herd-<uid> cannot be made, nor a configured socket's directory.
+      const readOnly = ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$@"'];
+      const wrap = [...readOnly, runtime];
+      await assertAgree(["-p", PORT, app], {
+        code: 2,
+        said:
+          /error: Cannot open the control socket ".*" \(control_socket\): Read-only file system$/,
+      }, { cwd: "/", env: { XDG_RUNTIME_DIR: runtime }, wrap });
+      await assertAgree(["-p", PORT, app, "--control-socket", `${runtime}/run/c.sock`], {
+        code: 2,
+        said:
+          /error: Cannot open the control socket ".*c\.sock" \(control_socket\): Read-only file system$/,
+      }, { cwd: "/", wrap });
+      assertEquals(entries(runtime), []);
+    } finally {
+      await Deno.remove(runtime, { recursive: true });
+    }
+  },
+});
+
+Deno.test("check notes a control socket another master answers on; serve refuses it (exit 5)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-agree-live-" });
+  const path = `${dir}/c.sock`;
+  try {
+    using live = Deno.listen({ transport: "unix", path });
+    const args = [fixtureApp("hello.ts"), "-p", PORT, "--control-socket", path];
+    const serve = await herd("serve", args, { cwd: dir });
+    assertEquals(serve.code, 5, serve.stderr);
+    assertMatch(
+      serve.stderr,
+      /error: Control socket ".*c\.sock" is in use: something answers there/,
+    );
+    const check = await herd("check", args, { cwd: dir });
+    assertEquals(check.code, 0, check.stderr);
+    assertMatch(
+      check.stderr,
+      /^note: Control socket ".*c\.sock" is in use: .*; serve refuses to start while it is$/,
+    );
+    live.close();
+    assert(entries(dir).length === 0, entries(dir).join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
