@@ -18,7 +18,7 @@
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
-import { type AddressState, probeTcpAddress, unixAddressState } from "../master/listener_check.ts";
+import { addressStates, probeTcpAddress } from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { heldPidfile } from "../master/pidfile.ts";
@@ -27,16 +27,25 @@ import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser, type WorkerUser } from "../master/worker_user.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
 import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
-import { printProbeOutput, probeWorkerImport } from "../master/probe_worker_import.ts";
+import {
+  printProbeOutput,
+  type ProbeProblem,
+  probeWorkerImport,
+} from "../master/probe_worker_import.ts";
 import { loadTlsPair } from "../master/tls_check.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 import { prepareLogTargets } from "../logging/setup.ts";
 
 /**
  * Imports the app; prints `Configuration OK (…)` and returns 0, or prints
- * the errors and returns the exit code `serve` would stop with for the first
- * (2 bad configuration, 4 the app failed to load, 5 an address cannot be
- * listened on), so a deploy script reads both alike.
+ * the errors, in the order `serve` meets them, and returns the exit code
+ * `serve` would stop with at the first (2 bad configuration, 3 a worker
+ * failed to boot: the app, without `preload`; 4 the app failed to load,
+ * 5 an address cannot be listened on), so a deploy script reads both alike.
+ * What a running Herd holds (an address, the control socket, the pidfile) is
+ * a note, as `check` also runs beside the Herd it is about to replace; when
+ * something else fails, `serve` started now would stop there, and so does
+ * the exit code.
  *
  * @example
  * ```ts
@@ -50,44 +59,31 @@ export async function runCheck(
   resolved: Resolved,
   options: { cwd: string; embedded?: Embedded; strays?: () => number },
 ): Promise<number> {
+  const { settings } = resolved;
   // What serve refuses before starting anything, as this user on this machine.
   const origin = originsOf(resolved);
-  const workerUser = resolveWorkerUser(resolved.settings, Deno.uid(), origin);
+  const workerUser = resolveWorkerUser(settings, Deno.uid(), origin);
   if (typeof workerUser === "string") {
     console.error(`error: ${workerUser}`);
     return ExitCode.Usage;
   }
-  // In serve's order, so the first problem's exit code is the one serve would stop with.
-  const { problems, notes } = await pathProblems(resolved.settings, options.cwd, workerUser);
-  // Whether this user can make the log directories and files serve makes, without making them.
-  const unusableLog = await prepareLogTargets(resolved.settings, origin, { dryRun: true });
-  if (unusableLog !== null) problems.unshift({ message: unusableLog, code: ExitCode.Usage });
-  const refusedFlags = await permissionFlagsProblem(
-    resolved.settings.worker_permissions,
-    origin("worker_permissions"),
-  );
-  if (refusedFlags) problems.unshift({ message: refusedFlags, code: ExitCode.Usage });
-  if (problems.length > 0) {
-    for (const { message } of problems) console.error(`error: ${message}`);
-    return problems[0].code;
+  // serve's steps in its order: what it checks before it preloads the app, then what it opens
+  // after; without preload, the workers load the app once all that is open.
+  const before = await setupProblems(resolved, options.cwd);
+  const after = await openingProblems(settings, options.cwd, workerUser);
+  const problems = [...before, ...after];
+  const at = settings.preload ? before.length : problems.length;
+  // The app is loaded only when serve would get that far.
+  if (!problems.slice(0, at).some(failsAnyway)) {
+    const app = await appProblem(resolved, workerUser, options.embedded !== undefined);
+    if (app !== null) problems.splice(at, 0, app);
   }
-  const { app } = resolved.settings;
-  // Both in throwaway processes: an app's import may never return, end the process, or start
-  // timers that throw later. First with every permission, then as a worker: an app that only
-  // the second refuses needs worker_permissions. (A program that calls serve() has loaded its
-  // app with every permission already, to run this check.)
-  const anyway = options.embedded
-    ? null
-    : await probeWorkerImport(resolved, workerUser, { everyPermission: true });
-  const inWorker = anyway ?? await probeWorkerImport(resolved, workerUser);
-  if (inWorker) {
-    const message = anyway === null && inWorker.kind === "import"
-      ? `A worker cannot load what this check loaded with every permission: ${inWorker.message}`
-      : inWorker.message;
-    // As serve prints it: the stack (at debug) first, the line that says what to do last.
-    printProbeOutput(inWorker, resolved.settings.log_level);
-    console.error(`error: ${message}`);
-    return inWorker.kind === "import" ? ExitCode.AppLoadError : ExitCode.Usage;
+  if (problems.some(failsAnyway)) {
+    for (const problem of problems) {
+      if (problem.probe) printProbeOutput(problem.probe, settings.log_level);
+      console.error(`error: ${problem.message}`);
+    }
+    return problems[0].code;
   }
   // A promise or timer of config.ts failed meanwhile (reported as it happened).
   if ((options.strays?.() ?? 0) > 0) return ExitCode.Usage;
@@ -95,10 +91,12 @@ export async function runCheck(
     options.embedded
       ? "Configuration OK (config given to serve(), app given to serve())"
       : `Configuration OK (${resolved.configPath ?? "no config.ts"}, app ${
-        app ?? "embedded default app"
+        settings.app ?? "embedded default app"
       })`,
   );
-  for (const note of notes) console.error(`note: ${note}`);
+  for (const { message } of problems) {
+    console.error(`note: ${message}; serve refuses to start while it is`);
+  }
   return 0;
 }
 
@@ -106,19 +104,98 @@ export async function runCheck(
 interface Problem {
   message: string;
   code: ExitCode;
+  /**
+   * Held by a running Herd (an address, the control socket, the pidfile): perhaps the one
+   * this check runs beside and is about to replace. A note unless check fails anyway.
+   */
+  held?: boolean;
+  /** The app's probe, whose output (its stack, at debug) goes before the line. */
+  probe?: ProbeProblem;
 }
 
-// The paths and addresses serve uses at start: refused there before any worker runs, so here
-// too. An address in use is a note: check also runs beside the Herd it is about to replace.
-async function pathProblems(
+function failsAnyway(problem: Problem): boolean {
+  return !problem.held;
+}
+
+// What serve checks before it loads the app: the workers' permission flags, the log files,
+// the TLS pair, the addresses.
+async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]> {
+  const { settings } = resolved;
+  const origin = originsOf(resolved);
+  const problems: Problem[] = [];
+  const bad = (message: string) => problems.push({ message, code: ExitCode.Usage });
+  const refusedFlags = await permissionFlagsProblem(
+    settings.worker_permissions,
+    origin("worker_permissions"),
+  );
+  if (refusedFlags) bad(refusedFlags);
+  // Whether this user can make the log directories and files serve makes, without making them.
+  const unusableLog = await prepareLogTargets(settings, origin, { dryRun: true });
+  if (unusableLog !== null) bad(unusableLog);
+  // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
+  const tls = await loadTlsPair(settings);
+  if (typeof tls === "string") bad(tls);
+  const addresses = listenAddresses(settings).map((address) =>
+    address.transport === "unix" ? { ...address, path: resolve(cwd, address.path) } : address
+  );
+  for await (const state of addressStates(addresses, { clearStale: false })) {
+    if (state.kind !== "free") {
+      problems.push({
+        message: state.problem,
+        code: ExitCode.BindError,
+        held: state.kind === "in_use",
+      });
+    }
+  }
+  return problems;
+}
+
+// Whether the app loads: first with every permission, then as a worker would (an app that
+// only the second refuses needs worker_permissions), both in throwaway processes, as an app's
+// import may never return, end the process, or start timers that throw later. A program that
+// calls serve() has loaded its app with every permission already, to run this check.
+async function appProblem(
+  resolved: Resolved,
+  workerUser: WorkerUser,
+  embedded: boolean,
+): Promise<Problem | null> {
+  const anyway = embedded ? null : await probeWorkerImport(resolved, workerUser, {
+    everyPermission: true,
+  });
+  const probe = anyway ?? await probeWorkerImport(resolved, workerUser);
+  if (probe === null) return null;
+  const message = anyway === null && probe.kind === "import"
+    ? `A worker cannot load what this check loaded with every permission: ${probe.message}`
+    : probe.message;
+  // Preloaded, as serve reports it; else the first workers fail to boot, and serve stops.
+  const code = !resolved.settings.preload
+    ? ExitCode.WorkerBootError
+    : probe.kind === "import"
+    ? ExitCode.AppLoadError
+    : ExitCode.Usage;
+  return { message, code, probe };
+}
+
+// What serve opens once the app loaded, in its order: the metrics listener, the control
+// socket, the pidfile.
+async function openingProblems(
   settings: Resolved["settings"],
   cwd: string,
   workerUser: WorkerUser,
-): Promise<{ problems: Problem[]; notes: string[] }> {
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const bad = (message: string) => problems.push({ message, code: ExitCode.Usage });
-  const notes: string[] = [];
-  // serve opens the control socket (and makes its directory) before it writes the pidfile.
+  if (settings.metrics_bind) {
+    const metrics = { transport: "tcp" as const, ...metricsAddress(settings.metrics_bind) };
+    const state = await probeTcpAddress(metrics);
+    if (state.kind !== "free") {
+      problems.push({
+        message: `"metrics_bind": ${state.problem}`,
+        code: ExitCode.BindError,
+        held: state.kind === "in_use",
+      });
+    }
+  }
   const control = controlSocketPath(settings);
   try {
     await ControlEndpoint.tryOpen(control, {
@@ -128,9 +205,7 @@ async function pathProblems(
   } catch (error) {
     const refusal = controlSocketRefusal(control, error);
     // Another master answers there: the one this check may run beside.
-    if (refusal.code === ExitCode.BindError) {
-      notes.push(`${refusal.message}; serve refuses to start while it is`);
-    } else bad(refusal.message);
+    problems.push({ ...refusal, held: refusal.code === ExitCode.BindError });
   }
   // serve writes the pidfile, making no directory for it.
   const pidfile = settings.pidfile;
@@ -143,36 +218,15 @@ async function pathProblems(
     else if (isDirectory(path)) bad(`"pidfile" has "${pidfile}": a directory`);
     const held = await heldPidfile(path);
     if (held !== null) {
-      notes.push(
-        `"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?); ` +
-          "serve refuses to start while it is",
-      );
+      problems.push({
+        message:
+          `"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?)`,
+        code: ExitCode.Usage,
+        held: true,
+      });
     }
   }
-  // In serve's order: the binds, then the metrics address. One in use may be the Herd this
-  // check runs beside: a note.
-  const states: [string, AddressState][] = [];
-  for (const address of listenAddresses(settings)) {
-    if (address.transport === "unix") {
-      states.push(["", await unixAddressState(resolve(cwd, address.path), { clearStale: false })]);
-    } else if (address.port !== 0) states.push(["", await probeTcpAddress(address)]);
-  }
-  if (settings.metrics_bind) {
-    const metrics = { transport: "tcp" as const, ...metricsAddress(settings.metrics_bind) };
-    states.push(['"metrics_bind": ', await probeTcpAddress(metrics)]);
-  }
-  for (const [label, state] of states) {
-    if (state.kind === "unusable") {
-      problems.push({ message: label + state.problem, code: ExitCode.BindError });
-    }
-    if (state.kind === "in_use") {
-      notes.push(`${label}${state.problem}; serve refuses to start while it is`);
-    }
-  }
-  // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
-  const tls = await loadTlsPair(settings);
-  if (typeof tls === "string") bad(tls);
-  return { problems, notes };
+  return problems;
 }
 
 function isDirectory(path: string): boolean {

@@ -79,17 +79,33 @@ export async function probeTcpAddress(address: TcpAddress): Promise<AddressState
 export async function refuseBusyAddresses(
   addresses: readonly ListenAddress[],
 ): Promise<{ problem: string; inUse: boolean } | null> {
-  for (const address of addresses) {
-    if (address.transport !== "tcp" || address.port === 0) continue;
-    const state = await probeTcpAddress(address);
-    if (state.kind !== "free") return { problem: state.problem, inUse: state.kind === "in_use" };
-  }
-  for (const address of addresses) {
-    if (address.transport !== "unix") continue;
-    const state = await unixAddressState(address.path, { clearStale: true });
+  for await (const state of addressStates(addresses, { clearStale: true })) {
     if (state.kind !== "free") return { problem: state.problem, inUse: state.kind === "in_use" };
   }
   return null;
+}
+
+/**
+ * What is on each of `addresses` now, in the order the master checks them
+ * (the TCP ones, then the Unix sockets; port 0 is skipped, any free port
+ * does): {@linkcode probeTcpAddress}, {@linkcode unixAddressState}.
+ *
+ * @example
+ * ```ts
+ * import { addressStates } from "./listener_check.ts";
+ * for await (const state of addressStates([], { clearStale: false })) console.log(state.kind);
+ * ```
+ */
+export async function* addressStates(
+  addresses: readonly ListenAddress[],
+  options: { clearStale: boolean },
+): AsyncGenerator<AddressState> {
+  for (const address of addresses) {
+    if (address.transport === "tcp" && address.port !== 0) yield await probeTcpAddress(address);
+  }
+  for (const address of addresses) {
+    if (address.transport === "unix") yield await unixAddressState(address.path, options);
+  }
 }
 
 /**

@@ -177,3 +177,115 @@ Deno.test("check notes a control socket another master answers on; serve refuses
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Problems that combine: serve stops at the first it meets, so check's exit code is that one's.
+// `dir` holds notes.txt (a file where a directory goes); BUSY is a port this test listens on.
+const BUSY = "28741";
+const COMBINED: { name: string; args: (dir: string) => string[]; code: number }[] = [
+  {
+    name: "the app fails to load, the pidfile's directory is missing",
+    args: (dir) => [CRASH, "--pidfile", `${dir}/missing/herd.pid`],
+    code: 4,
+  },
+  {
+    name: "the app fails to load, the port is in use",
+    args: () => [CRASH, "-p", BUSY],
+    code: 5,
+  },
+  {
+    name: "the app fails to load, the error log's directory cannot be made",
+    args: (dir) => [CRASH, "--error-log", `${dir}/notes.txt/logs/error.log`],
+    code: 2,
+  },
+  {
+    name: "the app fails to load, a file is where the control socket goes",
+    args: (dir) => [CRASH, "--control-socket", `${dir}/notes.txt`],
+    code: 4,
+  },
+  {
+    name: "the app fails to load, a running master holds the pidfile",
+    args: (dir) => [CRASH, "--pidfile", `${dir}/held.pid`],
+    code: 4,
+  },
+  {
+    name: "the app fails to load, the metrics port is in use",
+    args: () => [CRASH, "--metrics-bind", `127.0.0.1:${BUSY}`],
+    code: 4,
+  },
+  {
+    name: "without preload, the app fails to load: the first worker fails to boot",
+    args: () => [CRASH, "--no-preload"],
+    code: 3,
+  },
+  {
+    name: "without preload, the app fails to load, the pidfile's directory is missing",
+    args: (dir) => [CRASH, "--no-preload", "--pidfile", `${dir}/missing/herd.pid`],
+    code: 2,
+  },
+  {
+    name: "a TLS pair that cannot be read, an address not of this machine",
+    args: (dir) => [
+      HELLO,
+      "-b",
+      `192.0.2.1:${PORT}`,
+      "--certfile",
+      `${dir}/none.pem`,
+      "--keyfile",
+      `${dir}/none.key`,
+    ],
+    code: 2,
+  },
+  {
+    name: "the port is in use, the control socket's directory cannot be made",
+    args: (dir) => [HELLO, "-p", BUSY, "--control-socket", `${dir}/notes.txt/c.sock`],
+    code: 5,
+  },
+  {
+    name: "the metrics port is in use, the pidfile's directory is missing",
+    args: (dir) => [
+      HELLO,
+      "--metrics-bind",
+      `127.0.0.1:${BUSY}`,
+      "--pidfile",
+      `${dir}/missing/herd.pid`,
+    ],
+    code: 5,
+  },
+  {
+    name: "a worker_permissions flag Herd refuses, the error log's directory cannot be made",
+    args: (dir) => [
+      HELLO,
+      "--worker-permissions=--allow-all",
+      "--error-log",
+      `${dir}/notes.txt/error.log`,
+    ],
+    code: 2,
+  },
+];
+const CRASH = fixtureApp("crash_on_import.ts");
+const HELLO = fixtureApp("hello.ts");
+
+Deno.test("check exits with the code serve stops with when problems combine", async (t) => {
+  using _busy = Deno.listen({ hostname: "127.0.0.1", port: Number(BUSY) });
+  for (const { name, args, code } of COMBINED) {
+    await t.step(name, async () => {
+      const dir = await Deno.makeTempDir({ prefix: "herd-agree-combined-" });
+      try {
+        await Deno.writeTextFile(`${dir}/notes.txt`, "keep me\n");
+        // This test runs on the same deno: to the pidfile check it may be a running master.
+        await Deno.writeTextFile(`${dir}/held.pid`, `${Deno.pid}\n`);
+        const line = [...args(dir), "-w", "1", ...(args(dir).includes("-p") ? [] : ["-p", PORT])];
+        const check = await herd("check", line, { cwd: dir });
+        const serve = await herd("serve", line, { cwd: dir });
+        assertEquals(
+          [check.code, serve.code],
+          [code, code],
+          `check:\n${check.stderr}\nserve:\n${serve.stderr}`,
+        );
+        assertEquals(entries(dir), ["held.pid", "notes.txt"], "nothing made, nothing left");
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    });
+  }
+});
