@@ -21,12 +21,11 @@ import { listenAddresses } from "../settings/addresses.ts";
 import { addressStates, probeTcpAddress } from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
-import { heldPidfile } from "../master/pidfile.ts";
+import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
 import { resolveWorkerUser, type WorkerUser } from "../master/worker_user.ts";
 import { permissionFlagsProblem } from "../master/permission_flags_check.ts";
-import { blockingAncestor, missingParent } from "../platform/path_exists.ts";
 import {
   printProbeOutput,
   type ProbeProblem,
@@ -184,7 +183,6 @@ async function openingProblems(
   workerUser: WorkerUser,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const bad = (message: string) => problems.push({ message, code: ExitCode.Usage });
   if (settings.metrics_bind) {
     const metrics = { transport: "tcp" as const, ...metricsAddress(settings.metrics_bind) };
     const state = await probeTcpAddress(metrics);
@@ -207,32 +205,15 @@ async function openingProblems(
     // Another master answers there: the one this check may run beside.
     problems.push({ ...refusal, held: refusal.code === ExitCode.BindError });
   }
-  // serve writes the pidfile, making no directory for it.
-  const pidfile = settings.pidfile;
-  if (pidfile) {
-    const path = resolve(cwd, pidfile);
-    const dir = missingParent(path);
-    const blocked = blockingAncestor(path);
-    if (blocked !== null) bad(`"pidfile" has "${pidfile}": "${blocked}" is not a directory`);
-    else if (dir !== null) bad(`"pidfile" has "${pidfile}": no directory "${dir}"`);
-    else if (isDirectory(path)) bad(`"pidfile" has "${pidfile}": a directory`);
-    const held = await heldPidfile(path);
-    if (held !== null) {
-      problems.push({
-        message:
-          `"pidfile" is "${pidfile}": it names process ${held}, which is running (a master?)`,
-        code: ExitCode.Usage,
-        held: true,
-      });
+  // serve writes the pidfile last, making no directory for it.
+  if (settings.pidfile) {
+    try {
+      await writePidfile(resolve(cwd, settings.pidfile), Deno.pid, { dryRun: true });
+    } catch (error) {
+      // Another master's: the one this check may run beside.
+      const held = error instanceof Deno.errors.AlreadyExists;
+      problems.push({ ...pidfileRefusal(settings.pidfile, error), held });
     }
   }
   return problems;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
 }

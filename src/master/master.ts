@@ -30,7 +30,7 @@ import { listenForSignals } from "./signal_intake.ts";
 import { freePort, refuseBusyAddresses } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
-import { clearRetiredPidfile, removePidfile, writePidfile } from "./pidfile.ts";
+import { clearRetiredPidfile, pidfileRefusal, removePidfile, writePidfile } from "./pidfile.ts";
 import type { Timer } from "../platform/timer.ts";
 import { denoProcessDriver } from "./process_driver.ts";
 import { stopPredecessor, takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
@@ -199,10 +199,8 @@ async function serveLogged(
       try {
         await writePidfile(settings.pidfile, Deno.pid);
       } catch (error) {
-        return refuse(
-          `Cannot write the pidfile "${settings.pidfile}" (pidfile): ${osErrorReason(error)}`,
-          ExitCode.Usage,
-        );
+        const refusal = pidfileRefusal(settings.pidfile, error);
+        return refuse(refusal.message, refusal.code);
       }
     }
     printBanner(resolved, { addresses, workers, embeddedConfig: options.embedded !== undefined });

@@ -5,6 +5,10 @@
  *
  * @module
  */
+import { DryRun } from "../platform/dry_run.ts";
+import { parentDirectory } from "../platform/path_exists.ts";
+import { osErrorReason } from "../error_text.ts";
+import { ExitCode } from "../ipc/protocol.ts";
 
 /**
  * Writes `pid` to `path`, unless the file names another process that is
@@ -12,20 +16,61 @@
  * pidfile: overwriting it, then removing it at exit, would leave that master
  * unreachable by its pidfile). A pid the system has given to another program
  * since (after a reboot, in a new container) is stale, and overwritten.
+ * No directory is made for it.
+ *
+ * With `dryRun` (`check`), nothing is written: an existing file is opened
+ * for writing (not truncated), and a missing one must be creatable where it
+ * goes, which a file made and removed there at once proves.
  *
  * @throws {Deno.errors.AlreadyExists} when a running master may hold the file
+ * @throws {Deno.errors.NotFound} `no directory "/run/herd"`
  * @example
  * ```ts
  * import { writePidfile } from "./pidfile.ts";
+ * await writePidfile("/tmp/herd.pid", Deno.pid, { dryRun: true });
  * await writePidfile("/tmp/herd.pid", Deno.pid);
  * ```
  */
-export async function writePidfile(path: string, pid: number): Promise<void> {
+export async function writePidfile(
+  path: string,
+  pid: number,
+  options: { dryRun?: boolean } = {},
+): Promise<void> {
   const held = await heldPidfile(path, pid);
   if (held !== null) {
     throw new Deno.errors.AlreadyExists(`it names process ${held}, which is running`);
   }
-  await Deno.writeTextFile(path, `${pid}\n`);
+  try {
+    if (!options.dryRun) await Deno.writeTextFile(path, `${pid}\n`);
+    else if (await Deno.stat(path).then(() => true, () => false)) {
+      (await Deno.open(path, { write: true })).close();
+    } else await new DryRun().create(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new Deno.errors.NotFound(`no directory "${parentDirectory(path)}"`);
+  }
+}
+
+/**
+ * What serve says, and the exit code it stops with (2), when the pidfile
+ * `pidfile` (as configured) cannot be written: {@linkcode writePidfile}
+ * threw `error`.
+ *
+ * @example
+ * ```ts
+ * import { pidfileRefusal } from "./pidfile.ts";
+ * pidfileRefusal("/run/herd.pid", new Deno.errors.PermissionDenied("Permission denied"));
+ * // { message: 'Cannot write the pidfile "/run/herd.pid" (pidfile): Permission denied', code: 2 }
+ * ```
+ */
+export function pidfileRefusal(
+  pidfile: string,
+  error: unknown,
+): { message: string; code: ExitCode } {
+  return {
+    message: `Cannot write the pidfile "${pidfile}" (pidfile): ${osErrorReason(error)}`,
+    code: ExitCode.Usage,
+  };
 }
 
 /**

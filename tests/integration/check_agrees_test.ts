@@ -73,7 +73,7 @@ const UNSHARE = IS_ROOT &&
   await new Deno.Command("unshare", { args: ["-m", "true"], stderr: "null" }).output()
     .then((o) => o.success, () => false);
 
-Deno.test("check and serve agree on a control socket that cannot be opened; check makes nothing", async () => {
+Deno.test("check and serve agree on a control socket or pidfile they cannot make; check makes nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-agree-control-" });
   const app = fixtureApp("hello.ts");
   const options = { cwd: dir };
@@ -103,15 +103,32 @@ Deno.test("check and serve agree on a control socket that cannot be opened; chec
     for (const [path, said] of cases) {
       await assertAgree([app, "-p", PORT, "--control-socket", path], { code: 2, said }, options);
     }
+    // And the pidfile, which serve writes last, making no directory for it.
+    const written = (path: string, reason: string) =>
+      new RegExp(`error: Cannot write the pidfile "${path}" \\(pidfile\\): ${reason}$`);
+    await Deno.mkdir(`${dir}/run`);
+    const pidfiles: [string, RegExp][] = [
+      [`${dir}/notes.txt/herd.pid`, written(`${dir}/notes.txt/herd.pid`, "Not a directory")],
+      [
+        `${dir}/missing/herd.pid`,
+        written(`${dir}/missing/herd.pid`, `no directory "${dir}/missing"`),
+      ],
+      [`${dir}/run`, written(`${dir}/run`, "Is a directory")],
+    ];
+    for (const [path, said] of pidfiles) {
+      await assertAgree([app, "-p", PORT, "--pidfile", path], { code: 2, said }, options);
+    }
     assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "keep me\n");
-    assertEquals(entries(dir), ["notes.txt"], "nothing made, nothing left");
+    assertEquals(entries(dir), ["notes.txt", "run"], "nothing made, nothing left");
+    assertEquals(entries(`${dir}/run`), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test({
-  name: "check and serve agree on a derived control directory of another user's, or read-only",
+  name:
+    "check and serve agree on a derived control directory of another user's, or read-only; on a read-only pidfile",
   ignore: !IS_ROOT,
   fn: async () => {
     const runtime = await Deno.makeTempDir({ prefix: "herd-agree-runtime-" });
@@ -146,6 +163,10 @@ Deno.test({
         said:
           /error: Cannot open the control socket ".*c\.sock" \(control_socket\): Read-only file system$/,
       }, { cwd: "/", wrap });
+      await assertAgree(["-p", PORT, app, "--pidfile", `${runtime}/herd.pid`], {
+        code: 2,
+        said: /error: Cannot write the pidfile ".*herd\.pid" \(pidfile\): Read-only file system$/,
+      }, { cwd: "/", env: { XDG_RUNTIME_DIR: "/tmp" }, wrap });
       assertEquals(entries(runtime), []);
     } finally {
       await Deno.remove(runtime, { recursive: true });

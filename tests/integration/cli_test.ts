@@ -352,7 +352,7 @@ Deno.test({
       '("error_log" from --error-log (command line))',
       `error: Cannot open the control socket "${Deno.execPath()}" (control_socket): ` +
       `"${Deno.execPath()}" is taken by a file that is not a socket`,
-      'error: "pidfile" has "/no-such-dir/h.pid": no directory "/no-such-dir"',
+      'error: Cannot write the pidfile "/no-such-dir/h.pid" (pidfile): no directory "/no-such-dir"',
     ]);
     // An address of no interface here (TEST-NET-1): serve would stop with exit 5.
     const elsewhere = await herd({ args: ["check", "--bind", "192.0.2.1:8080"] });
@@ -489,7 +489,7 @@ Deno.test("check refuses a log file or pidfile that is a directory, as serve doe
   assertEquals(
     run.stderr,
     'error: Cannot open log file "logs": Is a directory ("access_log" from --access-log ' +
-      '(command line))\nerror: "pidfile" has "run": a directory\n',
+      '(command line))\nerror: Cannot write the pidfile "run" (pidfile): Is a directory\n',
   );
 });
 

@@ -392,6 +392,56 @@ Deno.test({
 });
 
 Deno.test({
+  name: "privileges: check refuses a control socket or pidfile its user cannot make, as serve does",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const { deno, env } = await sharedDeno();
+    // Root's directories, the server run as another user.
+    const dir = await Deno.makeTempDir({ prefix: "herd-ro-run-" });
+    await Deno.chmod(dir, 0o755);
+    await Deno.mkdir(`${dir}/run`, { mode: 0o755 });
+    const run = async (command: string, args: string[]) => {
+      const out = await new Deno.Command(deno, {
+        args: ["run", "-A", MAIN, command, fixtureApp("hello.ts"), "-p", "28732", ...args],
+        env: { ...env, NO_COLOR: "1" },
+        cwd: SHARED,
+        uid: NOBODY,
+        gid: NOBODY,
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      return [out.code, new TextDecoder().decode(out.stderr)];
+    };
+    try {
+      const cases: [string[], string][] = [
+        [
+          ["--control-socket", `${dir}/run/c.sock`],
+          `error: Cannot open the control socket "${dir}/run/c.sock" (control_socket): ` +
+          "Permission denied\n",
+        ],
+        [
+          ["--control-socket", `${dir}/new/c.sock`],
+          `error: Cannot open the control socket "${dir}/new/c.sock" (control_socket): ` +
+          "Permission denied\n",
+        ],
+        [
+          ["--pidfile", `${dir}/run/herd.pid`],
+          `error: Cannot write the pidfile "${dir}/run/herd.pid" (pidfile): Permission denied\n`,
+        ],
+      ];
+      for (const [args, said] of cases) {
+        assertEquals(await run("check", args), [2, said]);
+        assertEquals(await run("serve", args), [2, said]);
+      }
+      assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["run"]);
+      assertEquals([...Deno.readDirSync(`${dir}/run`)], []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "privileges: check refuses log files its user cannot make or open, as serve does, making nothing",
   ignore: Deno.uid() !== 0,
