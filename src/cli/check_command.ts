@@ -18,7 +18,7 @@
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
-import { addressStates, probeTcpAddress } from "../master/listener_check.ts";
+import { addressRefusal, addressStates, probeTcpAddress } from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath } from "../ipc/control_path.ts";
 import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
@@ -140,7 +140,7 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
   for await (const state of addressStates(addresses, { clearStale: false })) {
     if (state.kind !== "free") {
       problems.push({
-        message: state.problem,
+        message: addressRefusal(state, settings, origin),
         code: ExitCode.BindError,
         held: state.kind === "in_use",
       });

@@ -11,6 +11,7 @@
  */
 import { getLog } from "../logging/log.ts";
 import { hostPort, type ListenAddress } from "../settings/addresses.ts";
+import type { Settings } from "../settings/table.ts";
 import { clearStaleSocket, probeSocket, socketVerdict, unixPathTooLong } from "./unix_socket.ts";
 import { UNIX_STAGING_SUFFIX } from "../ipc/protocol.ts";
 import { osErrorReason } from "../error_text.ts";
@@ -63,24 +64,24 @@ export async function probeTcpAddress(address: TcpAddress): Promise<AddressState
 }
 
 /**
- * Checks every address before the workers start and says, in one line, why
- * Herd must not start (exit 5), and whether that is because the address is
- * in use (else this machine cannot listen on it). Null when all is well. A
- * stale Unix socket is removed on the way. An upgrading master (USR2) skips
- * this: its predecessor's workers are meant to be listening.
+ * Checks every address before the workers start and says why Herd must not
+ * start (exit 5): the first that is in use, or that this machine cannot
+ * listen on. Null when all is well. A stale Unix socket is removed on the
+ * way. An upgrading master (USR2) skips this: its predecessor's workers are
+ * meant to be listening.
  *
  * @example
  * ```ts
  * import { refuseBusyAddresses } from "./listener_check.ts";
  * const refusal = await refuseBusyAddresses([{ transport: "unix", path: "/tmp/h.sock" }]);
- * // null, or { problem: 'Address unix:/tmp/h.sock is already in use', inUse: true }
+ * // null, or { kind: "in_use", problem: 'Address unix:/tmp/h.sock is already in use' }
  * ```
  */
 export async function refuseBusyAddresses(
   addresses: readonly ListenAddress[],
-): Promise<{ problem: string; inUse: boolean } | null> {
+): Promise<Exclude<AddressState, { kind: "free" }> | null> {
   for await (const state of addressStates(addresses, { clearStale: true })) {
-    if (state.kind !== "free") return { problem: state.problem, inUse: state.kind === "in_use" };
+    if (state.kind !== "free") return state;
   }
   return null;
 }
@@ -106,6 +107,31 @@ export async function* addressStates(
   for (const address of addresses) {
     if (address.transport === "unix") yield await unixAddressState(address.path, options);
   }
+}
+
+/**
+ * The line that refuses a start at an address that is not free: its problem,
+ * and where the setting that put it there was given (`origin`, see
+ * `originsOf`): an address in use names its port, one this machine cannot
+ * listen on its host (`bind`, when set, gives both).
+ *
+ * @example
+ * ```ts
+ * import { addressRefusal } from "./listener_check.ts";
+ * addressRefusal(
+ *   { kind: "in_use", problem: "Address 127.0.0.1:8080 is already in use" },
+ *   { bind: [] },
+ *   (name) => `"${name}" from --${name} (command line)`,
+ * ); // 'Address 127.0.0.1:8080 is already in use ("port" from --port (command line))'
+ * ```
+ */
+export function addressRefusal(
+  state: Exclude<AddressState, { kind: "free" }>,
+  settings: Pick<Settings, "bind">,
+  origin?: (name: "bind" | "host" | "port") => string,
+): string {
+  const name = settings.bind.length > 0 ? "bind" : state.kind === "in_use" ? "port" : "host";
+  return origin ? `${state.problem} (${origin(name)})` : state.problem;
 }
 
 /**

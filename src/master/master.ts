@@ -27,7 +27,7 @@ import { Arbiter } from "./arbiter.ts";
 import { ControlEndpoint, controlSocketRefusal } from "./control_server.ts";
 import { EventQueue, type MasterSignal, systemClock } from "./events.ts";
 import { listenForSignals } from "./signal_intake.ts";
-import { freePort, refuseBusyAddresses } from "./listener_check.ts";
+import { addressRefusal, freePort, refuseBusyAddresses } from "./listener_check.ts";
 import { runMasterHook } from "./master_hooks.ts";
 import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./metrics_server.ts";
 import { clearRetiredPidfile, pidfileRefusal, removePidfile, writePidfile } from "./pidfile.ts";
@@ -160,7 +160,7 @@ async function serveLogged(
     // otherwise share the port with this one through SO_REUSEPORT without a word. This narrows
     // the window to the workers' boot; it does not close it.
     const again = upgradeFrom === null ? await refuseBusyAddresses(addresses) : null;
-    if (again !== null) return refuse(again.problem, ExitCode.BindError);
+    if (again !== null) return refuse(addressRefusal(again, settings, origin), ExitCode.BindError);
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
   let arbiter: Arbiter | null = null;

@@ -26,7 +26,7 @@ import { resolveSettings } from "../settings/resolve.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
-import { refuseBusyAddresses } from "./listener_check.ts";
+import { addressRefusal, refuseBusyAddresses } from "./listener_check.ts";
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
@@ -66,11 +66,7 @@ export async function refuseStart(
   if (context.upgrading) return { tls };
   const busy = await refuseBusyAddresses(context.addresses);
   if (!busy) return { tls };
-  // Which setting put the address there, for the one line that refuses it: an address in
-  // use names its port, one this machine cannot listen on its host.
-  const name = settings.bind.length > 0 ? "bind" : busy.inUse ? "port" : "host";
-  const from = context.origin ? ` (${context.origin(name)})` : "";
-  return { message: busy.problem + from, code: ExitCode.BindError };
+  return { message: addressRefusal(busy, settings, context.origin), code: ExitCode.BindError };
 }
 
 /**

@@ -358,7 +358,8 @@ Deno.test({
     const elsewhere = await herd({ args: ["check", "--bind", "192.0.2.1:8080"] });
     assertEquals([elsewhere.code, elsewhere.stderr], [
       5,
-      "error: Cannot listen on 192.0.2.1:8080: Cannot assign requested address\n",
+      "error: Cannot listen on 192.0.2.1:8080: Cannot assign requested address " +
+      '("bind" from --bind (command line))\n',
     ]);
     // Busy (another program here): serve would refuse it; check says so and passes, as it also
     // runs beside the Herd it is about to replace.
@@ -367,7 +368,8 @@ Deno.test({
     const taken = await herd({ args: ["check", "--bind", `127.0.0.1:${busyPort}`] });
     assertEquals([taken.code, taken.stderr], [
       0,
-      `note: Address 127.0.0.1:${busyPort} is already in use; serve refuses to start while it is\n`,
+      `note: Address 127.0.0.1:${busyPort} is already in use ("bind" from --bind (command line)); ` +
+      "serve refuses to start while it is\n",
     ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);

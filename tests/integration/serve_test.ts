@@ -381,7 +381,10 @@ Deno.test("serve and check agree: too long a socket path, a file at a unix bind;
     using live = Deno.listen({ transport: "unix", path: `${dir}/live.sock` });
     const busy = await runHerd(["check", "-b", `unix:${dir}/live.sock`]);
     assertEquals(busy.code, 0, busy.stderr);
-    assertMatch(busy.stderr, /note: Address unix:.*live\.sock is already in use; serve refuses/);
+    assertMatch(
+      busy.stderr,
+      /note: Address unix:.*live\.sock is already in use \("bind" from -b \(command line\)\); serve refuses/,
+    );
     live.close();
     assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "keep me\n");
     assertEquals([...Deno.readDirSync(dir)].length, 2, "nothing made (the live socket is gone)");
