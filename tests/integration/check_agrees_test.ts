@@ -6,10 +6,10 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, MAIN } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN } from "./_harness.ts";
 
-// serve fails before it listens in every case here; the port is one of this test's.
-const PORT = "28731";
+// serve fails before it listens in every case here; the port is free when the test starts.
+const PORT = String(freePort());
 
 interface Run {
   code: number;
@@ -201,7 +201,7 @@ Deno.test("check notes a control socket another master answers on; serve refuses
 
 // Problems that combine: serve stops at the first it meets, so check's exit code is that one's.
 // `dir` holds notes.txt (a file where a directory goes); BUSY is a port this test listens on.
-const BUSY = "28741";
+const BUSY = String(freePort());
 const COMBINED: {
   name: string;
   args: (dir: string) => string[];

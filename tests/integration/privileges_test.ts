@@ -12,7 +12,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
 import { inspectorPortOpen, SIGUSR1_BIT, threadSignalMasks } from "../sigusr1.ts";
 
 const SHARED = "/tmp/herd-test-shared-deno";
@@ -400,9 +400,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "herd-ro-run-" });
     await Deno.chmod(dir, 0o755);
     await Deno.mkdir(`${dir}/run`, { mode: 0o755 });
+    // A free port: serve looks at the address before the control socket and the pidfile.
+    const port = String(freePort());
     const run = async (command: string, args: string[]) => {
       const out = await new Deno.Command(deno, {
-        args: ["run", "-A", MAIN, command, fixtureApp("hello.ts"), "-p", "28732", ...args],
+        args: ["run", "-A", MAIN, command, fixtureApp("hello.ts"), "-p", port, ...args],
         env: { ...env, NO_COLOR: "1" },
         cwd: SHARED,
         uid: NOBODY,
