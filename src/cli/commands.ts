@@ -32,7 +32,7 @@ import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { firstLine } from "../error_text.ts";
-import { catchStrayErrors } from "../platform/guard_user_code.ts";
+import { catchStrayErrors, refuseExitUntilDisposed } from "../platform/guard_user_code.ts";
 import { getLog } from "../logging/log.ts";
 import { logTarget } from "../logging/line_writer.ts";
 import { VERSION } from "../version.ts";
@@ -223,6 +223,10 @@ async function runResolved(
     if (command.name !== "serve") return console.error(`error: ${message} (config.ts?)`);
     getLog("master").error(`${message} (config.ts or a hook?); serving on`, { error });
   });
+  // Whatever config.ts or a hook left running (a timer, a promise, a config.ts import that
+  // outlived its time limit) must not end the master either: its Deno.exit() throws, and the
+  // throw is a stray error above. Herd's own exit is exitProcess (main.ts).
+  using _exits = refuseExitUntilDisposed((call) => `${call} refused: only a signal stops Herd`);
   const cwd = Deno.cwd();
   const resolution = await resolveSettings({
     args: input.args,

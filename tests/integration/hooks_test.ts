@@ -156,6 +156,21 @@ Deno.test("hooks: a master hook that calls Deno.exit() after an await fails as a
   assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
 });
 
+Deno.test("hooks: a timer a hook left behind, or config.ts's own, cannot end the master either", async () => {
+  // The hook has settled when its timer fires; config.ts's timer fires after it was loaded.
+  const config = `setTimeout(() => process.exit(5), 300);
+  export default {
+    when_ready: () => { setTimeout(() => Deno.exit(7), 300); },
+  };\n`;
+  await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], config });
+  await herd.waitForLog(
+    /\[ERROR\] Uncaught error: Deno\.exit\(7\) refused: only a signal stops Herd/,
+  );
+  await herd.waitForLog(/\[ERROR\] Uncaught error: process\.exit\(5\) refused: only a signal/);
+  assert(isAlive(herd.masterPid));
+  assertEquals((await fetch(herd.url).then((r) => r.text())).startsWith("hello from"), true);
+});
+
 /**
  * Starts a master with `on_exit` (source text, which may log "on_exit began") and its own
  * pidfile and control socket, sends TERM, then `then` once on_exit began; resolves with what
