@@ -145,6 +145,32 @@ export function checkSettings(input: CheckInput): CheckResult {
     }
   }
 
+  // One path, two uses: the pidfile written into a socket fails (ENXIO), a pidfile in a log
+  // file is the log's start and removed at exit, a control socket on a unix bind answers HTTP
+  // to `status`. Two logs in one file are fine (whole lines, appended).
+  const uses = new Map<string, string>();
+  const named: [string, string | null][] = [
+    ["pidfile", settings.pidfile],
+    ["control_socket", settings.control_socket],
+    ["access_log", logFile(settings.access_log)],
+    ["error_log", logFile(settings.error_log)],
+    ...unixBinds.map((b): [string, string] => ["bind", b.trim().slice("unix:".length)]),
+  ];
+  for (const [name, path] of named) {
+    if (path === null || path === "") continue;
+    const full = resolve(cwd, path);
+    const other = uses.get(full);
+    const logs = other?.endsWith("_log") && name.endsWith("_log");
+    if (other !== undefined && other !== name && !logs) {
+      problems.push(
+        `"${name}"${from(name)} and "${other}"${
+          from(other)
+        } are the same path "${path}": give each its own`,
+      );
+    }
+    if (other === undefined) uses.set(full, name);
+  }
+
   const ceiling = 2 * cpuCount + 1;
   if (typeof settings.workers === "number" && settings.workers > ceiling) {
     warnings.push(

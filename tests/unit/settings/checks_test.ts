@@ -135,3 +135,25 @@ Deno.test("checkSettings() counts localhost as 127.0.0.1 when a bind is listed t
   const settings: Settings = { ...DEFAULTS, bind: ["127.0.0.1:80", "LocalHost:80"] };
   assertEquals(checkSettings({ settings, origins: new Map(), cpuCount: 2 }).warnings.length, 1);
 });
+
+Deno.test("checkSettings() refuses one path for two uses (pidfile, control socket, unix bind, a log)", () => {
+  const check = (settings: Partial<Settings>) =>
+    checkSettings({
+      settings: { ...DEFAULTS, ...settings },
+      origins: new Map([["pidfile", CLI]]),
+      cpuCount: 2,
+      cwd: "/srv",
+    }).problems;
+  assertEquals(check({ pidfile: "run/x", control_socket: "/srv/run/x" }), [
+    '"control_socket" and "pidfile" from --x (command line) are the same path "/srv/run/x": give each its own',
+  ]);
+  assertEquals(check({ bind: ["unix:/srv/h.sock"], control_socket: "h.sock", workers: 1 }), [
+    '"bind" and "control_socket" are the same path "/srv/h.sock": give each its own',
+  ]);
+  assertEquals(check({ pidfile: "logs/e.log", error_log: "logs/e.log" }), [
+    '"error_log" and "pidfile" from --x (command line) are the same path "logs/e.log": give each its own',
+  ]);
+  // Both logs in one file: whole lines, appended by every process.
+  assertEquals(check({ access_log: "logs/all.log", error_log: "/srv/logs/all.log" }), []);
+  assertEquals(check({ pidfile: "herd.pid", control_socket: "herd.sock" }), []);
+});
