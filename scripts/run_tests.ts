@@ -7,7 +7,7 @@
  * run). Tracking each in each test would be easy to forget once; a run's own
  * temporary directory leaves nothing behind even when a test fails halfway
  * or the run is interrupted (a stop is passed on to `deno test`; this waits
- * for it, then cleans up). Herd's own default control-socket directory is under
+ * for it, stops what its tests left running, then cleans up). Herd's own default control-socket directory is under
  * `/tmp` or `XDG_RUNTIME_DIR`, never `TMPDIR`, so tests of it are unaffected.
  *
  * The directory is world-traversable (1777, like `/tmp`), because some tests
@@ -27,7 +27,8 @@
 const root = new URL("..", import.meta.url).pathname;
 const tmp = await shortTempDir();
 
-const args = Deno.args.some((arg) => !arg.startsWith("-")) ? Deno.args : [...Deno.args, "tests/"];
+// A path among the arguments chooses the tests; otherwise all of them (`--filter X` takes a value).
+const args = Deno.args.some(isPath) ? Deno.args : [...Deno.args, "tests/"];
 const child = new Deno.Command(Deno.execPath(), {
   args: ["test", "-A", "--no-check=remote", ...args],
   cwd: root,
@@ -36,7 +37,7 @@ const child = new Deno.Command(Deno.execPath(), {
 
 // A stop is passed on (Ctrl-C reaches deno test already; once more does no harm), and this
 // process stays to remove the directory once deno test has ended.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   Deno.addSignalListener(signal, () => {
     try {
       child.kill(signal);
@@ -47,13 +48,50 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const status = await child.status;
+// A deno test stopped by a signal runs no test's cleanup: the servers its tests started would
+// live on (a HUP, which the terminal sends them too, only reloads a Herd master).
+const left = stopProcessesIn(tmp);
+if (left > 0) console.error(`Stopped ${left} process(es) the tests left running`);
 await Deno.remove(tmp, { recursive: true }).catch((error) => {
   console.error(`Could not remove the tests' temporary directory ${tmp}: ${error}`);
 });
 Deno.exit(status.signal === null ? status.code : 128 + signalNumber(status.signal));
 
+/** SIGKILLs every process whose working directory is under `dir` (Linux); how many. */
+function stopProcessesIn(dir: string): number {
+  let stopped = 0;
+  try {
+    for (const entry of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(entry.name)) continue;
+      try {
+        const cwd = Deno.readLinkSync(`/proc/${entry.name}/cwd`);
+        if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+        Deno.kill(Number(entry.name), "SIGKILL");
+        stopped++;
+      } catch {
+        // Gone meanwhile, or not ours to read.
+      }
+    }
+  } catch {
+    // No /proc: nothing to look through.
+  }
+  return stopped;
+}
+
+function isPath(arg: string): boolean {
+  if (arg.startsWith("-")) return false;
+  try {
+    Deno.statSync(new URL(arg, `file://${root}`));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function signalNumber(signal: Deno.Signal): number {
-  return ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Partial<Record<Deno.Signal, number>>)[signal] ??
+  return ({ SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Partial<
+    Record<Deno.Signal, number>
+  >)[signal] ??
     1;
 }
 
