@@ -277,7 +277,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
           platform,
           winners,
           settings.bind.length > 0 ? origins : null,
-          settings.bind,
+          settings,
         ),
         ...containerWarnings(settings, prefix, origins),
       ],
@@ -295,8 +295,9 @@ function platformOutranked(
   winners: ReadonlyMap<string, Decided>,
   /** The origins of the settings, when a `bind` is in effect (it takes over host and port). */
   bound: ReadonlyMap<string, Origin> | null,
-  binds: readonly string[],
+  settings: Pick<Settings, "bind" | "host" | "port">,
 ): string[] {
+  const binds = settings.bind;
   const warnings: string[] = [];
   for (const [name, given] of platform) {
     const winner = winners.get(name);
@@ -309,9 +310,15 @@ function platformOutranked(
       (bound?.get(name) === undefined || !bindTakes(binds, name))
     ) {
       if (!bindUses(binds, name, String(given.raw).trim())) {
+        // `-b 127.0.0.1` takes a port all the same: say which, or PORT seems to be it.
+        const taken = bindTakes(binds, name)
+          ? `; its entries without a ${name} take "${name}" ${
+            formatValue(settings[name as "host" | "port"])
+          }`
+          : "";
         warnings.push(
           `Ignored ${describeOrigin(given.origin)}: "bind" from ${describeOrigin(bind)} ` +
-            "outranks it",
+            `outranks it${taken}`,
         );
       }
       continue;

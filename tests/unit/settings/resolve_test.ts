@@ -129,6 +129,11 @@ Deno.test("resolveSettings() honours PORT and WEB_CONCURRENCY only when nothing 
   assertEquals(bound.warnings.filter((w) => w.startsWith("Ignored")), [
     'Ignored PORT (environment): "bind" from -b (command line) outranks it',
   ]);
+  // A bind entry without a port takes Herd's own (the default here), not the platform's.
+  const portless = await resolved({ env: platform, args: ["-b", "127.0.0.1"] });
+  assertEquals(portless.warnings.filter((w) => w.startsWith("Ignored")), [
+    'Ignored PORT (environment): "bind" from -b (command line) outranks it; its entries without a port take "port" 8080',
+  ]);
   // `--bind 0.0.0.0:$PORT`, the PaaS idiom: the platform's value is used, nothing to say.
   const same = await resolved({ env: platform, args: ["-b", "0.0.0.0:3000"] });
   assertEquals(same.warnings.filter((w) => w.startsWith("Ignored")), []);
