@@ -12,7 +12,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
+import { fixtureApp, MAIN, startHerd } from "./_harness.ts";
 import { inspectorPortOpen, SIGUSR1_BIT, threadSignalMasks } from "../sigusr1.ts";
 
 const SHARED = "/tmp/herd-test-shared-deno";
@@ -36,6 +36,27 @@ async function sharedDeno(): Promise<{ deno: string; env: Record<string, string>
   assert(cached.success, new TextDecoder().decode(cached.stderr));
   await new Deno.Command("chmod", { args: ["-R", "a+rX", SHARED] }).output();
   return { deno, env };
+}
+
+/**
+ * Runs `main.ts <args>` as nobody with the shared deno, in `cwd`, `env` added to its own
+ * (`NO_COLOR` set): its exit code and stderr.
+ */
+async function runAsNobody(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<[number, string]> {
+  const { deno, env } = await sharedDeno();
+  const out = await new Deno.Command(deno, {
+    args: ["run", "-A", MAIN, ...args],
+    env: { ...env, NO_COLOR: "1", ...options.env },
+    cwd: options.cwd,
+    uid: NOBODY,
+    gid: NOBODY,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return [out.code, new TextDecoder().decode(out.stderr)];
 }
 
 function uidOf(pid: number): number {
@@ -395,25 +416,13 @@ Deno.test({
   name: "privileges: check refuses a control socket or pidfile its user cannot make, as serve does",
   ignore: Deno.uid() !== 0,
   fn: async () => {
-    const { deno, env } = await sharedDeno();
     // Root's directories, the server run as another user.
     const dir = await Deno.makeTempDir({ prefix: "herd-ro-run-" });
     await Deno.chmod(dir, 0o755);
     await Deno.mkdir(`${dir}/run`, { mode: 0o755 });
-    // A free port: serve looks at the address before the control socket and the pidfile.
-    const port = String(freePort());
-    const run = async (command: string, args: string[]) => {
-      const out = await new Deno.Command(deno, {
-        args: ["run", "-A", MAIN, command, fixtureApp("hello.ts"), "-p", port, ...args],
-        env: { ...env, NO_COLOR: "1" },
-        cwd: SHARED,
-        uid: NOBODY,
-        gid: NOBODY,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      return [out.code, new TextDecoder().decode(out.stderr)];
-    };
+    // Port 0: serve looks at no address before the control socket and the pidfile.
+    const run = (command: string, args: string[]) =>
+      runAsNobody([command, fixtureApp("hello.ts"), "--port", "0", ...args], { cwd: SHARED });
     try {
       const cases: [string[], string][] = [
         [
@@ -448,22 +457,14 @@ Deno.test({
     "privileges: check refuses log files its user cannot make or open, as serve does, making nothing",
   ignore: Deno.uid() !== 0,
   fn: async () => {
-    const { deno, env } = await sharedDeno();
     // A container's working directory owned by root, the server run as another user.
     const dir = await Deno.makeTempDir({ prefix: "herd-ro-cwd-" });
     await Deno.chmod(dir, 0o755);
-    const run = async (command: string) => {
-      const out = await new Deno.Command(deno, {
-        args: ["run", "-A", MAIN, command, "--port", "0", "-w", "1"],
-        env: { ...env, NO_COLOR: "1", HERD_ENV: "production" },
+    const run = (command: string) =>
+      runAsNobody([command, "--port", "0", "-w", "1"], {
         cwd: dir,
-        uid: NOBODY,
-        gid: NOBODY,
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      return [out.code, new TextDecoder().decode(out.stderr)];
-    };
+        env: { HERD_ENV: "production" },
+      });
     try {
       const cannotMake = [
         2,
