@@ -64,6 +64,7 @@ export function checkSettings(input: CheckInput): CheckResult {
   };
 
   const seen = new Set<string>();
+  const unixPaths: string[] = [];
   for (const entry of settings.bind) {
     let address;
     try {
@@ -83,6 +84,7 @@ export function checkSettings(input: CheckInput): CheckResult {
       );
       continue;
     }
+    if (address.transport === "unix") unixPaths.push(address.path);
     const key = JSON.stringify(canonicalAddress(address));
     if (seen.has(key)) {
       warnings.push(`"bind"${from("bind")} lists the address of "${entry.trim()}" twice`);
@@ -154,7 +156,7 @@ export function checkSettings(input: CheckInput): CheckResult {
     ["control_socket", settings.control_socket],
     ["access_log", logFile(settings.access_log)],
     ["error_log", logFile(settings.error_log)],
-    ...unixBinds.map((b): [string, string] => ["bind", b.trim().slice("unix:".length)]),
+    ...unixPaths.map((path): [string, string] => ["bind", path]),
   ];
   for (const [name, path] of named) {
     if (path === null || path === "") continue;
