@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { DryRun } from "../platform/dry_run.ts";
-import { parentDirectory } from "../platform/path_exists.ts";
+import { createAndRemoveIn } from "../platform/dry_run.ts";
+import { parentDirectory, pathExists } from "../platform/path_exists.ts";
 import { osErrorReason } from "../error_text.ts";
 import { ExitCode } from "../ipc/protocol.ts";
 
@@ -42,9 +42,8 @@ export async function writePidfile(
   }
   try {
     if (!options.dryRun) await Deno.writeTextFile(path, `${pid}\n`);
-    else if (await Deno.stat(path).then(() => true, () => false)) {
-      (await Deno.open(path, { write: true })).close();
-    } else await new DryRun().create(path);
+    else if (pathExists(path)) (await Deno.open(path, { write: true })).close();
+    else await createAndRemoveIn(parentDirectory(path));
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     throw new Deno.errors.NotFound(`no directory "${parentDirectory(path)}"`);
