@@ -7,7 +7,8 @@
  * It also generates `src/settings/settings_interface.ts`, the public
  * `Settings` interface: one property per setting, typed by its parser's
  * `type`, with its doc, default, flag and variable as JSDoc, so that an
- * editor shows them on config.ts's keys. `deno check` fails when that
+ * editor shows them on config.ts's keys, and `SettingsInputForms`, the other
+ * forms config.ts may give (each parser's `input`). `deno check` fails when that
  * interface and the type `table.ts` derives from the table differ.
  *
  * ```sh
@@ -66,9 +67,11 @@ Container platforms: \`PORT\`, \`HOST\` and \`WEB_CONCURRENCY\` set \`port\`, \`
 \`workers\` when nothing else configures them.
 
 Value forms: booleans accept \`true/false\`, \`1/0\`, \`yes/no\`, \`on/off\` (on the command line,
-\`--name\` / \`--no-name\`); lists are arrays in \`config.ts\` and comma-separated elsewhere (a
-repeatable flag may also be given several times); for settings that may be unset, an empty
-string unsets them (\`null\` in \`config.ts\`). Every value, from every source, is checked by the
+\`--name\` / \`--no-name\`; in \`config.ts\` also the numbers \`1\` and \`0\`); lists are arrays in
+\`config.ts\` (one comma-separated string works too) and comma-separated elsewhere (a repeatable
+flag may also be given several times); for settings that may be unset, an empty string unsets
+them (\`null\` in \`config.ts\`). \`defineConfig\` types each of these forms (the generated
+\`SettingsInputForms\` lists the ones beyond a setting's own type). Every value, from every source, is checked by the
 same validator, and every problem is reported at once, naming the setting, the value and where
 it came from.
 
@@ -152,7 +155,23 @@ export function renderSettingsInterface(): string {
   SETTINGS.forEach((setting, i) => {
     lines.push(...jsDoc(settingComment(setting)), `  ${setting.name}: ${types[i]};`);
   });
-  lines.push("}");
+  lines.push(
+    "}",
+    "",
+    "/**",
+    " * The other forms config.ts may give a setting, beyond its {@linkcode Settings} type: a",
+    " * list as one comma-separated string, a boolean as `1` or `0`, an alias. `ConfigSettings`",
+    " * accepts them; each is turned into the setting's type as the command line's would be.",
+    " */",
+    "export interface SettingsInputForms {",
+    ...SETTINGS.flatMap((setting) =>
+      setting.parse.input === undefined ? [] : [
+        `  /** Also accepted for {@linkcode Settings.${setting.name}}. */`,
+        `  ${setting.name}: ${setting.parse.input};`,
+      ]
+    ),
+    "}",
+  );
   return `${lines.join("\n")}\n`;
 }
 

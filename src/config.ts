@@ -22,7 +22,7 @@
  */
 export { defineConfig } from "./settings/user_config.ts";
 export type { ConfigSettings, UserConfig } from "./settings/user_config.ts";
-export type { Settings } from "./settings/settings_interface.ts";
+export type { Settings, SettingsInputForms } from "./settings/settings_interface.ts";
 export type {
   ExitReason,
   ExitStatus,

@@ -13,17 +13,26 @@ const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 /**
  * A parser made of `parse` and `type`, the TypeScript text of what it returns
  * (which the generated `Settings` interface shows, and `deno check` compares
- * with the type the table derives).
+ * with the type the table derives), and `input`, the text of any other form
+ * config.ts may give (see {@linkcode Parser.input}).
  *
  * @example
  * ```ts
  * import { parser } from "./coerce.ts";
  * const anything = parser("number", (raw) => Number(raw));
  * anything.type; // "number"
+ * parser("string", (raw) => String(raw), "number").input; // "number"
  * ```
  */
-export function parser<T>(type: string, parse: (raw: unknown) => T): Parser<T> {
-  return Object.assign((raw: unknown) => parse(raw), { type });
+export function parser<T>(
+  type: string,
+  parse: (raw: unknown) => T,
+  input?: string,
+): Parser<T> {
+  return Object.assign(
+    (raw: unknown) => parse(raw),
+    input === undefined ? { type } : { type, input },
+  );
 }
 
 /**
@@ -99,7 +108,7 @@ export function bool(): Parser<boolean> {
       if (FALSE.has(s)) return false;
     }
     throw new CoerceError("one of true, false, 1, 0, yes, no, on, off");
-  });
+  }, "0 | 1");
 }
 
 /**
@@ -118,14 +127,15 @@ export function oneOf<const V extends string>(
 ): Parser<V> {
   const all = [...values, ...Object.keys(aliases)];
   const accepted = `one of ${all.join(", ")}`;
-  const type = values.map((v) => JSON.stringify(v)).join(" | ");
-  return parser(type, (raw) => {
+  const union = (words: readonly string[]) => words.map((w) => JSON.stringify(w)).join(" | ");
+  const aliasWords = Object.keys(aliases);
+  return parser(union(values), (raw) => {
     if (typeof raw !== "string") throw new CoerceError(accepted);
     const s = raw.trim().toLowerCase();
     const hit = values.find((v) => v === s) ?? aliases[s];
     if (hit === undefined) throw new CoerceError(accepted);
     return hit;
-  });
+  }, aliasWords.length > 0 ? union(aliasWords) : undefined);
 }
 
 /**
@@ -167,6 +177,7 @@ export function optional<T>(inner: Parser<T>): Parser<T | null> {
   return parser(
     `${inner.type} | null`,
     (raw) => (raw === null || (typeof raw === "string" && isBlank(raw)) ? null : inner(raw)),
+    inner.input,
   );
 }
 
@@ -219,7 +230,7 @@ export function list<T>(item: Parser<T>): Parser<T[]> {
       throw new CoerceError("a list (an array, or a comma-separated string)");
     }
     return items.map(item);
-  });
+  }, "string");
 }
 
 function splitList(s: string): string[] {

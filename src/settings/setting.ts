@@ -32,6 +32,13 @@ export interface Parser<T> {
    * `scripts/gen_settings_doc.ts` writes into the generated `Settings` interface.
    */
   readonly type: string;
+  /**
+   * The other forms config.ts may give, as TypeScript source, when the parser takes more
+   * than `type` there: `string` for a list written as one comma-separated string, `0 | 1`
+   * for a boolean, an alias (`"gevent"`). The generated `SettingsInputForms` lists them, and
+   * `ConfigSettings` accepts them.
+   */
+  readonly input?: string;
 }
 
 /** Thrown by a {@linkcode Parser}: `accepted` describes the valid values. */

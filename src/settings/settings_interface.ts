@@ -492,3 +492,33 @@ export interface Settings {
    */
   on_exit: Hooks["on_exit"] | null;
 }
+
+/**
+ * The other forms config.ts may give a setting, beyond its {@linkcode Settings} type: a
+ * list as one comma-separated string, a boolean as `1` or `0`, an alias. `ConfigSettings`
+ * accepts them; each is turned into the setting's type as the command line's would be.
+ */
+export interface SettingsInputForms {
+  /** Also accepted for {@linkcode Settings.env}. */
+  env: "dev" | "prod";
+  /** Also accepted for {@linkcode Settings.bind}. */
+  bind: string;
+  /** Also accepted for {@linkcode Settings.unix_socket_mode}. */
+  unix_socket_mode: number;
+  /** Also accepted for {@linkcode Settings.preload}. */
+  preload: 0 | 1;
+  /** Also accepted for {@linkcode Settings.allow_root}. */
+  allow_root: 0 | 1;
+  /** Also accepted for {@linkcode Settings.worker_permissions}. */
+  worker_permissions: string;
+  /** Also accepted for {@linkcode Settings.worker_class}. */
+  worker_class: "gevent" | "eventlet";
+  /** Also accepted for {@linkcode Settings.log_level}. */
+  log_level: "warn" | "fatal";
+  /** Also accepted for {@linkcode Settings.forwarded_allow_ips}. */
+  forwarded_allow_ips: string;
+  /** Also accepted for {@linkcode Settings.reload}. */
+  reload: 0 | 1;
+  /** Also accepted for {@linkcode Settings.reload_extra_files}. */
+  reload_extra_files: string;
+}

@@ -5,15 +5,19 @@
  * @module
  */
 import type { Profile } from "./setting.ts";
-import type { Settings } from "./settings_interface.ts";
+import type { Settings, SettingsInputForms } from "./settings_interface.ts";
 
-/** Settings that config.ts may give, each optional. */
-export type ConfigSettings =
-  & Partial<Omit<Settings, "config" | "env_prefix" | "unix_socket_mode">>
-  & {
-    /** A file mode as text (`"0660"`) or in JavaScript's own form (`0o660`). */
-    unix_socket_mode?: string | number;
-  };
+/**
+ * Settings that config.ts may give, each optional, in its type or one of its other forms
+ * (`bind: "0.0.0.0:8000"`, `preload: 1`, `worker_class: "gevent"`). Not `config` and
+ * `env_prefix`, which decide which config.ts is read and how. Mapped over
+ * {@linkcode Settings}, so an editor shows each key's documentation.
+ */
+export type ConfigSettings = {
+  [K in keyof Settings as Exclude<K, "config" | "env_prefix">]?:
+    | Settings[K]
+    | (K extends keyof SettingsInputForms ? SettingsInputForms[K] : never);
+};
 
 /** What config.ts default-exports. */
 export interface UserConfig extends ConfigSettings {

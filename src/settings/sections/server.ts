@@ -96,7 +96,7 @@ export const serverSettings = [
     name: "unix_socket_mode",
     section: SECTION,
     meta: "MODE",
-    parse: parser("string", fileMode),
+    parse: parser("string", fileMode, "number"),
     default: "0660",
     doc:
       "File mode of each `unix:PATH` socket Herd creates (octal; in config.ts also a number, `0o660`). The socket is removed on a clean stop.",
@@ -200,7 +200,7 @@ function permissionFlags(): Parser<string[]> {
       }
     }
     return flags;
-  });
+  }, "string");
 }
 
 const FILE_MODE = "an octal file mode, e.g. 0660 (0o660 as a number in config.ts)";
