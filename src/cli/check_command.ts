@@ -69,7 +69,7 @@ export async function runCheck(
   // serve's steps in its order: what it checks before it preloads the app, then what it opens
   // after; without preload, the workers load the app once all that is open.
   const before = await setupProblems(resolved, options.cwd);
-  const after = await openingProblems(settings, options.cwd, workerUser);
+  const after = await openingProblems(settings, options.cwd, workerUser, origin);
   const problems = [...before, ...after];
   const at = settings.preload ? before.length : problems.length;
   // The app is loaded only when serve would get that far.
@@ -181,6 +181,7 @@ async function openingProblems(
   settings: Resolved["settings"],
   cwd: string,
   workerUser: WorkerUser,
+  origin: ReturnType<typeof originsOf>,
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   if (settings.metrics_bind) {
@@ -188,7 +189,7 @@ async function openingProblems(
     const state = await probeTcpAddress(metrics);
     if (state.kind !== "free") {
       problems.push({
-        message: `"metrics_bind": ${state.problem}`,
+        message: `${state.problem} (${origin("metrics_bind")})`,
         code: ExitCode.BindError,
         held: state.kind === "in_use",
       });

@@ -39,28 +39,44 @@ export type AddressState =
  */
 export async function probeTcpAddress(address: TcpAddress): Promise<AddressState> {
   const { hostname, port } = address;
-  const inUse = {
-    kind: "in_use",
-    problem: `Address ${hostPort(address)} is already in use`,
-  } as const;
   // Listening first: an address that is not this machine's fails here, rather than being
   // connected to wherever it is.
   try {
     Deno.listen({ hostname, port }).close();
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) return inUse;
-    return {
-      kind: "unusable",
-      problem: `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`,
-    };
+    return listenFailure(address, error);
   }
   // A plain listen succeeds beside another SO_REUSEPORT server: a connect finds it.
   try {
     (await Deno.connect({ hostname: connectHost(hostname), port })).close();
-    return inUse;
+    return { kind: "in_use", problem: `Address ${hostPort(address)} is already in use` };
   } catch {
     return { kind: "free" };
   }
+}
+
+/**
+ * Why a listen on `address` failed with `error`, in {@linkcode probeTcpAddress}'s words, so a
+ * listener opened without a probe first (the metrics endpoint) says what `check` says.
+ *
+ * @example
+ * ```ts
+ * import { listenFailure } from "./listener_check.ts";
+ * listenFailure({ transport: "tcp", hostname: "127.0.0.1", port: 9091 }, new Deno.errors.AddrInUse());
+ * // { kind: "in_use", problem: "Address 127.0.0.1:9091 is already in use" }
+ * ```
+ */
+export function listenFailure(
+  address: TcpAddress,
+  error: unknown,
+): Exclude<AddressState, { kind: "free" }> {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return { kind: "in_use", problem: `Address ${hostPort(address)} is already in use` };
+  }
+  return {
+    kind: "unusable",
+    problem: `Cannot listen on ${hostPort(address)}: ${osErrorReason(error)}`,
+  };
 }
 
 /**

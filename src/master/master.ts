@@ -172,7 +172,7 @@ async function serveLogged(
       upgrading: upgradeFrom !== null,
     });
   } catch (error) {
-    return refuse(errorMessage(error), ExitCode.BindError);
+    return refuse(`${errorMessage(error)} (${origin("metrics_bind")})`, ExitCode.BindError);
   }
   let control: ControlEndpoint;
   const controlPath = controlSocketPath(settings);

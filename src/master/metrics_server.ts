@@ -24,7 +24,7 @@
 import { parseBind } from "../settings/addresses.ts";
 import { emptyStats, type MetricsSnapshot, renderMetrics } from "../metrics/prometheus.ts";
 import { getLog } from "../logging/log.ts";
-import { firstLine } from "../error_text.ts";
+import { listenFailure } from "./listener_check.ts";
 import type { Workforce } from "./workforce.ts";
 
 /** The content type of the text exposition format 0.0.4. */
@@ -197,8 +197,8 @@ export class MetricsEndpoint {
         this.#retry = setTimeout(() => this.#listen(), RETRY_MS);
         return;
       }
-      const why = firstLine(error);
-      throw new Error(`Cannot serve metrics on "${this.#options.bind}": ${why}`);
+      // In check's words (a probe's), so both say the same of a busy or foreign address.
+      throw new Error(listenFailure({ transport: "tcp", ...this.#address }, error).problem);
     }
   }
 }

@@ -279,8 +279,6 @@ const COMBINED: {
       `${dir}/missing/herd.pid`,
     ],
     code: 5,
-    // serve says what the metrics listener threw.
-    sameWords: false,
   },
   {
     name: "a worker_permissions flag Herd refuses, the error log's directory cannot be made",
