@@ -31,7 +31,9 @@ export interface WorkerInfo {
 
 /**
  * Why a worker left. `signal`: it drained on its own, told by something other than its master
- * (a SIGTERM from elsewhere, or its server stopped by itself), and was replaced.
+ * (a SIGTERM from elsewhere), and was replaced. `server_stopped`: Deno's server stopped
+ * accepting connections by itself (an accept failed, with no file descriptor left say), so it
+ * drained and was replaced.
  */
 export type ExitReason =
   | "max_requests"
@@ -41,6 +43,7 @@ export type ExitReason =
   | "crash"
   | "boot_failure"
   | "signal"
+  | "server_stopped"
   | "reload"
   | "scale_down"
   | "shutdown";

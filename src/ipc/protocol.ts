@@ -130,15 +130,17 @@ export interface BootErrorMessage {
 /**
  * A serving worker asks to be replaced: an uncaught error left it in a state no one can vouch
  * for (`draining` false: it serves on until its replacement is ready, then is drained as a
- * recycled one is), or it was sent SIGTERM by something other than the master (`draining`
- * true: it drains already, so its replacement starts at once).
+ * recycled one is), or it drains already, so its replacement starts at once (`draining` true):
+ * it was sent SIGTERM by something other than the master (`reason` `signal`), or its server
+ * stopped accepting connections by itself (`server_stopped`).
  */
-export interface RetireMessage {
-  type: "retire";
-  /** Why, in a few words, for the master's log line. */
-  why: string;
-  draining: boolean;
-}
+export type RetireMessage =
+  & {
+    type: "retire";
+    /** Why, in a few words, for the master's log line. */
+    why: string;
+  }
+  & ({ draining: false } | { draining: true; reason: "signal" | "server_stopped" });
 
 /** Messages a worker sends. */
 export type WorkerMessage =

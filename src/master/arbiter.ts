@@ -487,7 +487,7 @@ export class Arbiter {
     if (message.draining) {
       // Marked to retire already (a reload, a recycle): it is gone now, not once replaced.
       this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
-      await this.workforce.drain(w, w.retire ?? "signal");
+      await this.workforce.drain(w, w.retire ?? message.reason);
     } else if (w.retire !== null) {
       // Its replacement is on its way already.
       this.#log.warning(`${w.label}: ${message.why}; it is being replaced already`);

@@ -30,6 +30,7 @@ const RESTART_REASONS: ReadonlySet<ExitReason> = new Set([
   "crash",
   "boot_failure",
   "signal",
+  "server_stopped",
   "reload",
   "scale_down",
 ]);

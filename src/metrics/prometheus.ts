@@ -44,6 +44,7 @@ const EXIT_REASONS = Object.keys(
     crash: 0,
     boot_failure: 0,
     signal: 0,
+    server_stopped: 0,
     reload: 0,
     scale_down: 0,
     shutdown: 0,

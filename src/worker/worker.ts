@@ -29,6 +29,7 @@ import {
   type ConfigMessage,
   ExitCode,
   type Frame,
+  type RetireMessage,
   WORKER_ENV,
   type WorkerIdentity,
 } from "../ipc/protocol.ts";
@@ -120,7 +121,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     return ExitCode.Usage;
   }
   // Until it serves, a fault is a boot failure (exit); then the master is asked to replace it.
-  let askToRetire: ((why: string, draining: boolean) => boolean) | null = null;
+  let askToRetire: ((why: string, draining: DrainingReason | false) => boolean) | null = null;
   handleUncaught((why) => askToRetire?.(why, false) ?? false);
 
   const bootError = async (code: ExitCode, text: string) => {
@@ -156,7 +157,13 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   let retireAsked = false;
   askToRetire = (why, draining) => {
     if (orphaned) return false;
-    if (!retireAsked) channel.send({ type: "retire", why, draining });
+    if (!retireAsked) {
+      channel.send(
+        draining === false
+          ? { type: "retire", why, draining }
+          : { type: "retire", why, draining: true, reason: draining },
+      );
+    }
     retireAsked = true;
     return true;
   };
@@ -198,7 +205,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   drainOrphan = (why) => drain(graceMs, why);
   // SIGTERM from elsewhere (the master asks by message): the master replaces it at once.
   using _signals = handleSignals(() => {
-    askToRetire?.("SIGTERM", true);
+    askToRetire?.("SIGTERM", "signal");
     drain(graceMs, "SIGTERM");
   });
   // Only now: a SIGTERM from here on drains (the master may send one to a worker it still
@@ -219,21 +226,27 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   followMaster(frames, onFrame).then(() =>
     masterGone("Control channel closed: the master is gone")
   );
-  // Deno ends a server's accept loop by itself when a request the app upgraded
-  // (Deno.upgradeWebSocket) is answered with anything but the upgrade: another response, a
-  // throw, or Herd's 503 at `timeout`. The worker would look healthy and serve no one: it
-  // lets its handlers finish and leaves, to be replaced at once. Not as a crash: it booted and
-  // served, and a client repeating such a request would otherwise push the master's backoff.
+  // Deno ends a server's accept loop by itself: when a request the app upgraded
+  // (Deno.upgradeWebSocket) is answered with anything but the upgrade (another response, a
+  // throw, or Herd's 503 at `timeout`), and when an accept fails (no file descriptor left,
+  // EMFILE: the listener is closed, for good, even once connections are freed). The worker
+  // would look healthy and serve no one: it lets its handlers finish and leaves, to be
+  // replaced at once. Not as a crash: it booted and served, and a client repeating such a
+  // request would otherwise push the master's backoff.
+  const stopped = (why: string) => {
+    if (draining) return;
+    log.error(
+      `The server stopped accepting connections by itself (${why}): the worker exits to be replaced`,
+    );
+    askToRetire?.("its server stopped accepting connections", "server_stopped");
+    drain(graceMs, "its server stopped");
+  };
   for (const server of servers) {
-    server.finished.then(() => {
-      if (draining) return;
-      log.error(
-        "The server stopped accepting connections by itself (Deno does when a request the app " +
-          "upgraded to a WebSocket is answered otherwise): the worker exits to be replaced",
-      );
-      askToRetire?.("its server stopped accepting connections", true);
-      drain(graceMs, "its server stopped");
-    });
+    server.finished.then(
+      () =>
+        stopped("Deno does when a request the app upgraded to a WebSocket is answered otherwise"),
+      (error) => stopped(firstLine(error)),
+    );
   }
 
   const code = await exit.promise;
@@ -243,6 +256,9 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   channel.close();
   return finish(code, accessLog);
 }
+
+/** Why a worker that drains on its own asks to be replaced (see `RetireMessage`). */
+type DrainingReason = Extract<RetireMessage, { draining: true }>["reason"];
 
 interface Booted {
   guard: RequestGuard;

@@ -7,7 +7,14 @@
  * @module
  */
 import { assert, assertEquals } from "../assert.ts";
-import { assertNothingLost, fixtureApp, type Herd, loadLoop, startHerd } from "./_harness.ts";
+import {
+  assertNothingLost,
+  fixtureApp,
+  freePort,
+  type Herd,
+  loadLoop,
+  startHerd,
+} from "./_harness.ts";
 import {
   latin1,
   rawExchange,
@@ -189,4 +196,52 @@ Deno.test("hostile: limit_request_line, _fields and _field_size answer 414 and 4
     assertEquals(fine.status, 200, fine.text);
   });
   assertEquals(herd.workerPids(), before);
+});
+
+const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "hostile: a worker out of file descriptors (EMFILE) is replaced, not left deaf",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // Deno's accept loop ends for good on EMFILE: the worker's listener is closed, and stays so
+    // once connections are freed. Its limit is lowered from outside, as a flood of connections
+    // under a low `ulimit -n` would leave it; its replacement starts with the master's limit.
+    const metrics = `127.0.0.1:${freePort()}`;
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", metrics],
+    });
+    const [worker] = herd.workerPids();
+    const from = herd.lines.length;
+    const limited = await new Deno.Command("prlimit", {
+      args: ["--pid", String(worker), "--nofile=64:64"],
+    }).output();
+    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    const conns: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        try {
+          conns.push(await Deno.connect({ hostname: "127.0.0.1", port: herd.port }));
+        } catch {
+          break; // The worker's listener is gone, and its replacement not listening yet.
+        }
+      }
+      await herd.waitForLog(
+        /The server stopped accepting connections by itself \(.*Too many open files.*\): the worker exits to be replaced/,
+        { from },
+      );
+      await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+    } finally {
+      for (const conn of conns) conn.close();
+    }
+    const [replacement] = herd.workerPids();
+    assert(replacement !== worker, "replaced");
+    assertEquals(await (await fetch(herd.url)).text(), `hello from ${replacement}\n`);
+    const scrape = await (await fetch(`http://${metrics}/metrics`)).text();
+    assert(
+      scrape.includes('herd_worker_restarts_total{reason="server_stopped"} 1'),
+      scrape.split("\n").filter((l) => l.includes("restarts")).join("\n"),
+    );
+  },
 });
