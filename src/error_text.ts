@@ -27,6 +27,36 @@ export function errorMessage(error: unknown): string {
 }
 
 /**
+ * What an app threw, as text, whatever it threw, for a log line: an Error's
+ * stack (its message when the stack is no string), another value as
+ * {@linkcode errorMessage} gives it. Never throws: a request must be answered
+ * and logged even when the app throws a revoked Proxy, or an Error whose
+ * `stack` was set to a number or whose getters throw.
+ *
+ * @example
+ * ```ts
+ * import { thrownText } from "./error_text.ts";
+ * thrownText(new Error("boom")).startsWith("Error: boom"); // true
+ * const { proxy, revoke } = Proxy.revocable({}, {});
+ * revoke();
+ * thrownText(proxy); // "a value that cannot be shown (a revoked Proxy?)"
+ * ```
+ */
+export function thrownText(value: unknown): string {
+  try {
+    if (!(value instanceof Error)) return errorMessage(value);
+    const stack = value.stack;
+    return typeof stack === "string" ? stack : `${value.name}: ${value.message}`;
+  } catch {
+    try {
+      return String(value);
+    } catch {
+      return "a value that cannot be shown (a revoked Proxy?)";
+    }
+  }
+}
+
+/**
  * The reason in a Deno I/O error's message, without the `(os error N)`
  * Deno appends and what follows it (the call and the path, which the
  * caller's message names already).

@@ -39,7 +39,7 @@
  */
 import type { RequestStats } from "../ipc/protocol.ts";
 import { hookFailureLogger, type Hooks, runHook, type WorkerContext } from "../hooks.ts";
-import { errorMessage, workerPermissionAdvice } from "../error_text.ts";
+import { thrownText, workerPermissionAdvice } from "../error_text.ts";
 import { getLog } from "../logging/log.ts";
 import type { AccessLogger } from "../logging/access_log.ts";
 import { ConnectionHeaders } from "./connection_headers.ts";
@@ -431,12 +431,9 @@ class Guard implements RequestGuard {
     // Answered 503 already: a failure now (its body read cut at the deadline) is the timeout's.
     if (entry.timedOut) return timeoutResponse(this.#timeoutMs);
     if (entry.bodyTooLarge) return limitResponse(413, "Content Too Large");
+    // Whatever was thrown, the request is answered: describing it must not throw.
     const detail = workerPermissionAdvice(
-      error instanceof NotAResponse
-        ? error.message
-        : error instanceof Error
-        ? (error.stack ?? error.message)
-        : errorMessage(error),
+      isNotAResponse(error) ? error.message : thrownText(error),
     );
     log.error(`Error in the app for ${this.#describe(entry)}: ${detail}`);
     return new Response("Internal Server Error\n", {
@@ -485,8 +482,24 @@ function isSendable(value: unknown): value is Response {
 /** The app answered something Deno cannot send; its stack would only show Herd's frames. */
 class NotAResponse extends TypeError {}
 
+function isNotAResponse(error: unknown): error is NotAResponse {
+  try {
+    return error instanceof NotAResponse;
+  } catch {
+    return false; // A revoked Proxy: `instanceof` throws.
+  }
+}
+
 /** What the app answered instead of a Response (or `Response.error()`), as an error to log. */
 function notAResponse(value: unknown): NotAResponse {
+  try {
+    return describeNotAResponse(value);
+  } catch {
+    return new NotAResponse("The app answered a value that cannot be inspected, not a Response");
+  }
+}
+
+function describeNotAResponse(value: unknown): NotAResponse {
   if (value instanceof Response) {
     let why = "an object that is no real Response";
     try {

@@ -24,7 +24,13 @@
  * @module
  */
 import { connectChannel } from "../ipc/channel.ts";
-import { errorMessage, firstLine, osErrorReason, workerPermissionAdvice } from "../error_text.ts";
+import {
+  errorMessage,
+  firstLine,
+  osErrorReason,
+  thrownText,
+  workerPermissionAdvice,
+} from "../error_text.ts";
 import {
   type ConfigMessage,
   ExitCode,
@@ -450,10 +456,15 @@ function handleSignals(onTerm: () => void): Disposable {
  */
 function handleUncaught(retire: (why: string) => boolean): void {
   const describe = (error: unknown) => {
-    const stack = error instanceof Error ? error.stack ?? "" : "";
-    const where = /^\s+at (.+)$/m.exec(stack)?.[1];
-    const line = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
-    return { text: `${workerPermissionAdvice(line)}${where ? ` (at ${where})` : ""}`, stack };
+    try {
+      const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
+      const where = /^\s+at (.+)$/m.exec(stack)?.[1];
+      const line = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+      return { text: `${workerPermissionAdvice(line)}${where ? ` (at ${where})` : ""}`, stack };
+    } catch {
+      // Something odd was thrown (a revoked Proxy, a message that is no string): still one line.
+      return { text: thrownText(error).split("\n")[0], stack: "" };
+    }
   };
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();

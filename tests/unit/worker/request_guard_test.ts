@@ -104,6 +104,54 @@ Deno.test("a throwing handler gives 500 and the next request is served", async (
   assertEquals(calls, 3);
 });
 
+Deno.test("whatever the app throws or answers, it is a 500 and a sync worker serves on", async () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const numberStack = () => Object.assign(new Error("odd"), { stack: 123 });
+  const app = (req: Request): Response | Promise<Response> => {
+    switch (new URL(req.url).pathname) {
+      case "/throw-revoked":
+        throw revoked();
+      case "/reject-revoked":
+        return Promise.reject(revoked());
+      case "/throw-number-stack":
+        throw numberStack();
+      case "/reject-number-stack":
+        return Promise.reject(numberStack());
+      case "/answer-revoked":
+        return revoked() as Response;
+      case "/resolve-revoked":
+        return Promise.resolve(revoked() as Response);
+      default:
+        return new Response("fine");
+    }
+  };
+  using logs = captureLogs();
+  // sync with no timeout: a request left unanswered would hold the worker's one slot forever.
+  await using s = serveGuarded(app, { workerClass: "sync" });
+  const paths = [
+    "/throw-revoked",
+    "/reject-revoked",
+    "/throw-number-stack",
+    "/reject-number-stack",
+    "/answer-revoked",
+    "/resolve-revoked",
+  ];
+  for (const path of paths) {
+    const res = await fetch(`${s.url}${path}`, { signal: AbortSignal.timeout(5000) });
+    assertEquals(res.status, 500, path);
+    await res.body?.cancel();
+  }
+  assertEquals(await (await fetch(`${s.url}/ok`)).text(), "fine");
+  assertEquals(s.guard.inFlight, 0);
+  const errors = logs.records.filter((r) => r.level === "error").map((r) => r.message);
+  assertEquals(errors.length, paths.length, errors.join("\n"));
+  assert(errors.every((e) => e.startsWith("Error in the app for GET ")), errors.join("\n"));
+});
+
 Deno.test("stats count served requests by class and duration", async () => {
   const app = (req: Request) =>
     new Response(null, { status: new URL(req.url).pathname === "/missing" ? 404 : 204 });
