@@ -18,6 +18,7 @@ import { effectiveCpuCount } from "../platform/cpus.ts";
 import { workerCount } from "../master/worker_count.ts";
 import { SETTINGS } from "../settings/table.ts";
 import type { Resolved, Source } from "../settings/resolved.ts";
+import type { Origin } from "../settings/problems.ts";
 
 /** One row of the effective configuration. */
 export interface ConfigEntry {
@@ -79,7 +80,9 @@ export function configJson(resolved: Resolved, options: { embedded?: boolean } =
 
 /**
  * `config`: an aligned table of setting, value and source, under a line
- * naming the config.ts and .env files read.
+ * naming the config.ts and .env files read. A source in the environment or
+ * `.env` names its variable (`env PORT`, `env HERD_PORT`); a `bind` set aside
+ * for a `host` or `port` of a higher source names what outranked it.
  *
  * @example
  * ```ts
@@ -91,6 +94,16 @@ export function configJson(resolved: Resolved, options: { embedded?: boolean } =
  */
 export function configTable(resolved: Resolved, options: { embedded?: boolean } = {}): string {
   const s = resolved.settings;
+  const outranked = resolved.outrankedBind;
+  const sourceCell = (name: string, source: ConfigEntry["source"]) => {
+    const cell = sourcePlace(source, resolved.origins.get(name));
+    if (name !== "bind" || outranked === undefined) return cell;
+    // Its value is the default's, but not by default: say what set it aside, as the warning does.
+    const bindSource = options.embedded && outranked.origin.source === "config.ts"
+      ? "serve()"
+      : outranked.origin.source;
+    return `${cell}: "${outranked.by}" outranks ${sourcePlace(bindSource, outranked.origin)}`;
+  };
   const rows = Object.entries(configEntries(resolved, options)).map(([name, { value, source }]) => [
     name,
     // What `auto` comes to on this machine (its CPUs, a cgroup's quota), as serve would start.
@@ -99,7 +112,7 @@ export function configTable(resolved: Resolved, options: { embedded?: boolean } 
       : typeof value === "string"
       ? value
       : JSON.stringify(value),
-    source,
+    sourceCell(name, source),
   ]);
   const header = ["SETTING", "VALUE", "SOURCE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -113,4 +126,11 @@ export function configTable(resolved: Resolved, options: { embedded?: boolean } 
     line(header),
     ...rows.map(line),
   ].join("\n");
+}
+
+// PORT or HERD_PORT, WEB_CONCURRENCY or HERD_WORKERS: two variables can set one setting, so the
+// variable read is named, as error messages name it.
+function sourcePlace(source: ConfigEntry["source"], origin: Origin | undefined): string {
+  if (origin === undefined || (origin.source !== "env" && origin.source !== ".env")) return source;
+  return `${source} ${origin.variable}`;
 }

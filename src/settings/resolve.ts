@@ -226,6 +226,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   ) as unknown as Settings;
   const origins = new Map([...winners].map(([name, { origin }]) => [name, origin]));
   const overBind = addressOverBind(settings, origins, platform);
+  const outrankedBind = overBind && { by: overBind.by, origin: origins.get("bind")! };
   if (overBind !== null) {
     settings.bind = [];
     origins.set("bind", overBind.origin);
@@ -262,6 +263,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       settings,
       sources,
       origins,
+      ...(outrankedBind ? { outrankedBind } : {}),
       configPath: file.path,
       envFilePath: dotenv.path,
       dotenv: added,
@@ -427,7 +429,7 @@ function addressOverBind(
   settings: Settings,
   origins: ReadonlyMap<string, Origin>,
   platform: ReadonlyMap<string, RawValue>,
-): { origin: Origin; warning: string } | null {
+): { by: "host" | "port"; origin: Origin; warning: string } | null {
   const bind = origins.get("bind");
   if (settings.bind.length === 0 || bind === undefined) return null;
   const rank = (name: "host" | "port") => {
@@ -440,6 +442,7 @@ function addressOverBind(
   const origin = origins.get(name)!;
   const listening = hostPort({ hostname: settings.host, port: settings.port });
   return {
+    by: name,
     origin,
     warning: `"${name}" from ${describeOrigin(origin)} outranks "bind" from ${
       describeOrigin(bind)

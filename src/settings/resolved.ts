@@ -19,6 +19,12 @@ export interface Resolved {
   sources: Record<SettingName, Source>;
   /** Where each value not left at its default was written (see {@linkcode originsOf}). */
   origins: ReadonlyMap<string, Origin>;
+  /**
+   * A `bind` set aside for a `host` or `port` of a higher source (`--port` over `HERD_BIND`):
+   * which of them outranked it, and where the bind was written. `bind`'s own origin is then
+   * the winner's, so that `config` can say why `bind` is empty.
+   */
+  outrankedBind?: { by: "host" | "port"; origin: Origin };
   /** Absolute path of the config.ts in use, or null when there is none. */
   configPath: string | null;
   /** Absolute path of the .env file read, or null. */
