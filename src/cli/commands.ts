@@ -27,7 +27,7 @@
  * @module
  */
 import { releaseEarlySignals } from "../platform/early_signals.ts";
-import { resolveSettings } from "../settings/resolve.ts";
+import { displayPath, resolveSettings } from "../settings/resolve.ts";
 import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
@@ -216,18 +216,30 @@ async function runResolved(
     return 2;
   }
   // A timer or promise of config.ts (or of a hook) that fails later: the master logs it and
-  // serves on; any other command reports it and fails, as a check must.
+  // serves on; any other command reports it and fails, as a check must. It is named as other
+  // config errors name it, by its path: one that fails while resolution reads the file (a
+  // rejected promise) waits for resolution to say which file that was.
+  const cwd = Deno.cwd();
   let strays = 0;
+  let suspect: string | undefined;
+  const held: [string, unknown][] = [];
+  const report = (message: string, error: unknown) => {
+    if (command.name !== "serve") return console.error(`error: ${message} (${suspect}?)`);
+    getLog("master").error(`${message} (${suspect} or a hook?); serving on`, { error });
+  };
   using _strays = catchStrayErrors((message, error) => {
     strays++;
-    if (command.name !== "serve") return console.error(`error: ${message} (config.ts?)`);
-    getLog("master").error(`${message} (config.ts or a hook?); serving on`, { error });
+    if (suspect === undefined) held.push([message, error]);
+    else report(message, error);
   });
+  const suspected = (configPath: string | null) => {
+    suspect = configPath === null ? "config.ts" : `from "${displayPath(cwd, configPath)}"`;
+    for (const [message, error] of held.splice(0)) report(message, error);
+  };
   // Whatever config.ts or a hook left running (a timer, a promise, a config.ts import that
   // outlived its time limit) must not end the master either: its Deno.exit() throws, and the
   // throw is a stray error above. Herd's own exit is exitProcess (main.ts).
   using _exits = refuseExitUntilDisposed((call) => `${call} refused: only a signal stops Herd`);
-  const cwd = Deno.cwd();
   const resolution = await resolveSettings({
     args: input.args,
     env: Deno.env.toObject(),
@@ -237,9 +249,11 @@ async function runResolved(
   if (!resolution.ok) {
     for (const problem of resolution.problems) console.error(`error: ${problem}`);
     for (const trace of resolution.traces ?? []) console.error(trace);
+    suspected(resolution.configPath);
     return 2;
   }
   const { resolved } = resolution;
+  suspected(resolved.configPath);
   // `serve` logs them to the error log too: once is enough when that is this stderr.
   const logged = command.name === "serve" &&
     logTarget(resolved.settings.error_log, "stderr") === "stderr";

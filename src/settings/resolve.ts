@@ -252,7 +252,12 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
 
   if (problems.size > 0) {
     const traces = settings.log_level === "debug" ? file.traces : [];
-    return { ok: false, problems: [...problems], ...(traces.length ? { traces } : {}) };
+    return {
+      ok: false,
+      problems: [...problems],
+      ...(traces.length ? { traces } : {}),
+      configPath: file.path,
+    };
   }
   const sources = Object.fromEntries(
     SETTINGS.map((s) => [s.name, (origins.get(s.name)?.source ?? "default") as Source]),
@@ -539,7 +544,17 @@ function containerWarnings(
     .filter((w): w is string => w !== null).slice(0, 1);
 }
 
-function displayPath(cwd: string, path: string): string {
+/**
+ * `path` as messages show it: relative to `cwd` when inside it, else absolute.
+ *
+ * @example
+ * ```ts
+ * import { displayPath } from "./resolve.ts";
+ * displayPath("/srv/app", "/srv/app/config.ts"); // "config.ts"
+ * displayPath("/srv/app", "/etc/herd/config.ts"); // "/etc/herd/config.ts"
+ * ```
+ */
+export function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);
   return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
 }

@@ -52,6 +52,8 @@ export type Resolution =
     problems: string[];
     /** Stack traces behind the problems; present only when `log_level` is debug. */
     traces?: string[];
+    /** Absolute path of the config.ts imported, or null when none was (to name its strays). */
+    configPath: string | null;
   };
 
 /**

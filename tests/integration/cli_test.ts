@@ -512,6 +512,16 @@ Deno.test("check and config: config.ts that calls Deno.exit() or leaves a failin
   assertEquals([checked.code, checked.stdout, checked.stderr], [
     2,
     "",
-    "error: Unhandled promise rejection: no database (config.ts?)\n",
+    'error: Unhandled promise rejection: no database (from "config.ts"?)\n',
+  ]);
+  // Named by its path, as other config errors are: a timer that throws later, another file.
+  // (Its next turn: check must still be running, and without an app it ends within 50 ms.)
+  const late = {
+    "conf/late.ts": 'setTimeout(() => { throw new Error("late boom") });\nexport default {};',
+  };
+  const timer = await herd({ args: ["check", "-c", "conf/late.ts"], files: late });
+  assertEquals([timer.code, timer.stderr], [
+    2,
+    'error: Uncaught error: late boom (from "conf/late.ts"?)\n',
   ]);
 });
