@@ -20,7 +20,8 @@ import {
 import { after } from "../platform/timer.ts";
 import { probeSocket } from "../master/unix_socket.ts";
 import type { ControlRequest, ControlResponse, WorkerStatus } from "../ipc/protocol.ts";
-import type { Resolved } from "../settings/resolved.ts";
+import { originsOf, type Resolved } from "../settings/resolved.ts";
+import { hostPort } from "../settings/addresses.ts";
 
 /**
  * Prints the running master's workers; exit 1 when no master answers.
@@ -192,17 +193,33 @@ async function findMaster(
   }
   const listed = others.slice(0, 3).map((o) => `"${o}"`).join(", ") +
     (others.length > 3 ? ` and ${others.length - 3} more` : "");
+  if (!portGiven) {
+    const hint = others.length > 0
+      ? `; ${
+        others.length === 1 ? "a master answers" : "masters answer"
+      } at ${listed}: pick one with --control-socket`
+      : "";
+    return noMaster(path) + hint;
+  }
+  // The address asked for has no master: that is the answer, the others are only a hint.
   const hint = others.length > 0
-    ? `; ${
-      others.length === 1 ? "a master answers" : "masters answer"
-    } at ${listed}: pick one with --control-socket`
+    ? `; ${others.length === 1 ? "another master answers" : "other masters answer"} at ${listed}`
     : "";
-  return noMaster(path) + hint;
+  return `No Herd master runs for ${askedFor(resolved)}: ${noMaster(path, "nothing")}${hint}`;
 }
 
 // A master opens its socket once the app is loaded (the preload, up to boot_timeout).
-function noMaster(path: string): string {
-  return `No Herd master answers at ${path} (a master starting opens it once its app is loaded)`;
+function noMaster(path: string, who = "No Herd master"): string {
+  return `${who} answers at ${path} (a master starting opens it once its app is loaded)`;
+}
+
+// The address the user named and where (`127.0.0.1:8000 ("port" from --port (command line))`).
+function askedFor(resolved: Resolved): string {
+  const { settings } = resolved;
+  const [address, name] = settings.bind.length > 0
+    ? [settings.bind.join(", "), "bind" as const]
+    : [hostPort({ hostname: settings.host, port: settings.port }), "port" as const];
+  return `${address} (${originsOf(resolved)(name)})`;
 }
 
 // The channel, null when nothing answers, or why the socket is out of reach.

@@ -43,7 +43,7 @@ Deno.test("status: no master running exits 1 with one line", async () => {
   const result = await herdCommand(["status", "--host", "127.0.0.1", "--port", "1"], env);
   assertEquals(result.code, 1);
   assert(
-    /^error: No Herd master answers at .*\.sock \(a master starting opens it once its app is loaded\)\n$/
+    /^error: No Herd master runs for 127\.0\.0\.1:1 \("port" from --port \(command line\)\): nothing answers at .*\.sock \(a master starting opens it once its app is loaded\)\n$/
       .test(result.err),
     result.err,
   );
@@ -63,12 +63,13 @@ Deno.test("status: finds the master started on another host (the production defa
     found.err,
     /^No master at .*127\.0\.0\.1_\d+\/control\.sock; asking the one at .*127\.0\.0\.2_\d+\/control\.sock\n$/,
   );
-  // A port that was asked for is not answered by the only master, on another port.
+  // A port that was asked for is not answered by the only master, on another port: no master
+  // runs there, which is said first; the other is named, not offered as the one to pick.
   const elsewhere = await herdCommand(["status", "--port", "1"], env);
   assertEquals(elsewhere.code, 1, elsewhere.out);
   assertMatch(
     elsewhere.err,
-    /^error: No Herd master answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); a master answers at ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master runs for 127\.0\.0\.1:1 \("port" from --port \(command line\)\): nothing answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); another master answers at ".*127\.0\.0\.2_\d+\/control\.sock"\n$/,
   );
   // Another port, with two masters running: which one is meant cannot be guessed.
   await using other = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"], env });
@@ -76,7 +77,14 @@ Deno.test("status: finds the master started on another host (the production defa
   assertEquals(ambiguous.code, 1);
   assertMatch(
     ambiguous.err,
-    /^error: No Herd master answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
+    /^error: No Herd master runs for 127\.0\.0\.1:1 \("port" from --port \(command line\)\): nothing answers at .*_1\/control\.sock \(a master starting opens it once its app is loaded\); other masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock"\n$/,
+  );
+  // No address named: which master is meant is the user's to say.
+  const unnamed = await herdCommand(["reopen-logs"], env);
+  assertEquals(unnamed.code, 1);
+  assertMatch(
+    unnamed.err,
+    /^error: No Herd master answers at .*_8080\/control\.sock \(a master starting opens it once its app is loaded\); masters answer at ".*127\.0\.0\.1_\d+\/control\.sock", ".*127\.0\.0\.2_\d+\/control\.sock": pick one with --control-socket\n$/,
   );
   assert(other.port !== herd.port);
 });
