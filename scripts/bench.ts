@@ -47,7 +47,7 @@
  * @module
  */
 import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./script_args.ts";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import { median } from "./bench/median.ts";
 import {
@@ -199,18 +199,15 @@ const VARIANTS: Variant[] = [
 const EVEN_SPLIT = 0.6;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      workers: { type: "string", default: "2" },
-      rounds: { type: "string", default: "3" },
-      seconds: { type: "string", default: "5" },
-      connections: { type: "string", default: "64" },
-      threads: { type: "string", default: "2" },
-      app: { type: "string", default: DEFAULT_APP },
-      "access-log-format": { type: "string" },
-      write: { type: "boolean", default: false },
-    },
+  const values = parseScriptArgs("bench", {
+    workers: { type: "string", default: "2" },
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "64" },
+    threads: { type: "string", default: "2" },
+    app: { type: "string", default: DEFAULT_APP },
+    "access-log-format": { type: "string" },
+    write: { type: "boolean", default: false },
   });
   const workers = Number(values.workers);
   const rounds = Number(values.rounds);

@@ -22,7 +22,7 @@
  */
 import { tcpMigrateReq } from "../src/platform/tcp_migrate_req.ts";
 import { machineDescription, writeDocSection } from "./bench/doc_section.ts";
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./script_args.ts";
 import { haveWrk, runWrk, type WrkResult } from "./bench/wrk.ts";
 import { freePort, startServer, stopServer } from "./bench/processes.ts";
 
@@ -168,13 +168,10 @@ async function writeDocs(report: string): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      seconds: { type: "string", default: "8" },
-      connections: { type: "string", default: "64" },
-      write: { type: "boolean", default: false },
-    },
+  const values = parseScriptArgs("bench:recycle", {
+    seconds: { type: "string", default: "8" },
+    connections: { type: "string", default: "64" },
+    write: { type: "boolean", default: false },
   });
   if (!(await haveWrk())) {
     console.error("error: wrk is not installed (apt-get install wrk)");

@@ -20,7 +20,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./script_args.ts";
 import { pathExists } from "../src/platform/path_exists.ts";
 
 /** The targets of a release (`compile:all`), as `deno compile --target` names them. */
@@ -149,14 +149,11 @@ async function run(args: string[], cwd: string): Promise<{ code: number; stderr:
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      all: { type: "boolean", default: false },
-      "out-dir": { type: "string", default: "dist" },
-      "no-check": { type: "boolean", default: false },
-    },
-  });
+  const values = parseScriptArgs("compile", {
+    all: { type: "boolean", default: false },
+    "out-dir": { type: "string", default: "dist" },
+    "no-check": { type: "boolean", default: false },
+  }, argv);
   const root = new URL("..", import.meta.url).pathname;
   const denortBin = Deno.env.get("DENORT_BIN") || null;
   if (denortBin !== null && !pathExists(denortBin)) {

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./script_args.ts";
 import { openTarget } from "./hostile/herd_target.ts";
 import { mulberry32, mutatedRequest } from "./hostile/mutations.ts";
 import { rawExchange } from "./hostile/raw_exchange.ts";
@@ -37,17 +37,14 @@ interface FuzzReport {
   workersAfter: number[];
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    url: { type: "string" },
-    seconds: { type: "string", default: "20" },
-    connections: { type: "string", default: "4" },
-    workers: { type: "string", default: "2" },
-    seed: { type: "string" },
-    "wait-ms": { type: "string", default: "1000" },
-    json: { type: "boolean", default: false },
-  },
+const values = parseScriptArgs("fuzz", {
+  url: { type: "string" },
+  seconds: { type: "string", default: "20" },
+  connections: { type: "string", default: "4" },
+  workers: { type: "string", default: "2" },
+  seed: { type: "string" },
+  "wait-ms": { type: "string", default: "1000" },
+  json: { type: "boolean", default: false },
 });
 const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const seconds = Number(values.seconds);

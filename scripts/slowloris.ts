@@ -16,20 +16,17 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "./script_args.ts";
 import { rssMb } from "./bench/processes.ts";
 import { openTarget, type Target } from "./hostile/herd_target.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    url: { type: "string" },
-    connections: { type: "string", default: "500" },
-    seconds: { type: "string", default: "20" },
-    "interval-ms": { type: "string", default: "3000" },
-    workers: { type: "string", default: "2" },
-    "herd-args": { type: "string", default: "" },
-  },
+const values = parseScriptArgs("bench:slowloris", {
+  url: { type: "string" },
+  connections: { type: "string", default: "500" },
+  seconds: { type: "string", default: "20" },
+  "interval-ms": { type: "string", default: "3000" },
+  workers: { type: "string", default: "2" },
+  "herd-args": { type: "string", default: "" },
 });
 const slowCount = Number(values.connections);
 const seconds = Number(values.seconds);

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseScriptArgs } from "../script_args.ts";
 import { type AccessLogWriter, createRequestGuard } from "../../src/worker/request_guard.ts";
 import { openAccessLog } from "../../src/logging/access_log.ts";
 import { compileAccessFormat } from "../../src/logging/access_format.ts";
@@ -64,13 +64,10 @@ function serve(mode: Mode, port: number, format: string, logFile: string): void 
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      rounds: { type: "string", default: "3" },
-      seconds: { type: "string", default: "5" },
-      format: { type: "string", default: DEFAULTS.access_log_format },
-    },
+  const values = parseScriptArgs("bench:access-log", {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "5" },
+    format: { type: "string", default: DEFAULTS.access_log_format },
   });
   if (!(await haveWrk())) {
     console.error("error: wrk is not installed (apt-get install wrk)");
