@@ -14,6 +14,14 @@
  * hint on every response would cost more than the rest of Herd's request
  * path together.
  *
+ * The app's own word stands: a response that has its own `Keep-Alive`, or
+ * says `Connection: close`, gets no hint. And the app's Response is changed
+ * only for the request it answers: an app may answer many requests with one
+ * bodiless Response it keeps (a 204, a 404), and the `Connection: close` of
+ * one connection's last request must not stay on it for every later one. So
+ * a changed Response carries the app's own values of the two headers, put
+ * back when it comes through again.
+ *
  * Without connection info (an app that takes no request, served without
  * Deno building one), connections cannot be told apart: no `Keep-Alive`
  * hint is sent and `keepalive_requests` does not apply; only a draining
@@ -94,14 +102,26 @@ export class ConnectionHeaders {
    * ```
    */
   apply(res: Response, info: { readonly remoteAddr: Deno.Addr } | null): Response {
+    // A kept Response Herd changed for an earlier request: the app's own headers first.
+    const changed = (res as Changed)[APP_HEADERS];
+    if (changed !== undefined) restore(res as Changed, changed);
     if (this.#keepAlive === null || this.draining) return setHeader(res, "connection", "close");
     if (info === null) return res;
     const remote = info.remoteAddr;
     // A Unix-socket peer has no port to tell its connections apart: advertise on every response.
-    if (remote.transport !== "tcp") return setHeader(res, "keep-alive", this.#keepAlive);
+    if (remote.transport !== "tcp") return this.#hint(res, this.#keepAlive);
     const seen = this.#countRequest(remote.port);
     if (seen === 0) return setHeader(res, "connection", "close");
-    return seen === 1 ? setHeader(res, "keep-alive", this.#keepAlive) : res;
+    return seen === 1 ? this.#hint(res, this.#keepAlive) : res;
+  }
+
+  /** The `Keep-Alive` hint, unless the app gave its own or closes the connection. */
+  #hint(res: Response, keepAlive: string): Response {
+    const headers = res.headers;
+    if (headers.has("keep-alive") || /\bclose\b/i.test(headers.get("connection") ?? "")) {
+      return res;
+    }
+    return setHeader(res, "keep-alive", keepAlive);
   }
 
   /** Counts one request on the connection: its number, or 0 when it is the last one allowed. */
@@ -119,18 +139,39 @@ export class ConnectionHeaders {
   }
 }
 
+// The app's own `Connection` and `Keep-Alive` (null: absent) on a Response Herd changed. A
+// property of the Response, not a WeakMap entry: reading it on every response costs nothing
+// measurable, and only a changed Response gets one.
+const APP_HEADERS = Symbol("herd.appConnectionHeaders");
+type AppHeaders = readonly [connection: string | null, keepAlive: string | null];
+type Changed = Response & { [APP_HEADERS]?: AppHeaders };
+
 /**
  * Sets one header, copying the response first when its headers are
- * immutable (`Response.redirect()`, a response from `fetch()`).
+ * immutable (`Response.redirect()`, a response from `fetch()`). A Response
+ * changed in place remembers the app's own values, for {@linkcode restore}.
  */
-function setHeader(res: Response, name: string, value: string): Response {
+function setHeader(res: Changed, name: string, value: string): Response {
+  const headers = res.headers;
+  const own: AppHeaders = [headers.get("connection"), headers.get("keep-alive")];
   try {
-    res.headers.set(name, value);
-    return res;
+    headers.set(name, value);
   } catch {
     // TypeError from an immutable header guard: copying is the only way to change it.
     const copy = new Response(res.body, res);
     copy.headers.set(name, value);
     return copy;
   }
+  res[APP_HEADERS] = own;
+  return res;
+}
+
+/** Puts back the app's own connection headers on a Response {@linkcode setHeader} changed. */
+function restore(res: Changed, [connection, keepAlive]: AppHeaders): void {
+  const headers = res.headers;
+  if (connection === null) headers.delete("connection");
+  else headers.set("connection", connection);
+  if (keepAlive === null) headers.delete("keep-alive");
+  else headers.set("keep-alive", keepAlive);
+  res[APP_HEADERS] = undefined;
 }

@@ -84,3 +84,41 @@ Deno.test("an app that takes the request keeps per-connection keep-alive with He
   assertEquals(first.headers.get("keep-alive"), "timeout=5, max=2");
   assertEquals((await client.get("/")).headers.get("connection"), "close");
 });
+
+Deno.test("a Response the app keeps and answers again carries only this request's headers", async () => {
+  // One bodiless Response for every request, as apps keep a 204 or a 404.
+  const kept = new Response(null, { status: 404 });
+  await using s = serveGuarded(() => kept, { keepaliveS: 5, keepaliveRequests: 2 });
+  const seen = [];
+  for (let connection = 0; connection < 2; connection++) {
+    using client = await RawClient.connect(s.port);
+    for (let i = 0; i < 2; i++) {
+      const res = await client.get("/");
+      seen.push([res.status, res.headers.get("keep-alive"), res.headers.get("connection")]);
+    }
+  }
+  // The first connection's last response closed it; the second starts afresh.
+  assertEquals(seen, [
+    [404, "timeout=5, max=2", null],
+    [404, null, "close"],
+    [404, "timeout=5, max=2", null],
+    [404, null, "close"],
+  ]);
+});
+
+Deno.test("the app's own Keep-Alive or Connection: close gets no hint from Herd", async () => {
+  const app = (req: Request) =>
+    new URL(req.url).pathname === "/own"
+      ? new Response("own", { headers: { "keep-alive": "timeout=99, max=5" } })
+      : new Response("closing", { headers: { connection: "close" } });
+  await using s = serveGuarded(app, { keepaliveS: 5, keepaliveRequests: 0 });
+  {
+    using client = await RawClient.connect(s.port);
+    const own = await client.get("/own");
+    assertEquals(own.headers.get("keep-alive"), "timeout=99, max=5");
+  }
+  using client = await RawClient.connect(s.port);
+  const closing = await client.get("/close");
+  assertEquals(closing.headers.get("keep-alive"), null);
+  assertEquals(closing.headers.get("connection"), "close");
+});
