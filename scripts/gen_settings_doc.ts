@@ -49,9 +49,11 @@ Each setting may be given in several places. Precedence, rising (a later source 
 2. \`config.ts\`, top level: \`export default defineConfig({ workers: 4 })\`;
 3. \`config.ts\`, \`profiles.<profile>\`: values for one profile only;
 4. the \`.env\` file (\`./.env\` if it exists, or \`env_file\`), which never overrides a variable
-   already in the environment;
+   the environment gives a value; an empty one (or one of spaces) counts as unset, so the
+   \`.env\` value applies;
 5. the process environment: \`HERD_<NAME>\` (the prefix is set by \`--env-prefix\` or by
-   \`envPrefix\` in \`config.ts\`);
+   \`envPrefix\` in \`config.ts\`); an empty variable is ignored, with a warning, except
+   \`HERD_ACCESS_LOG=\`, which turns the access log off;
 6. the command line.
 
 A few settings are decided before the others, because the others depend on them:
