@@ -132,7 +132,9 @@ export function limitStreamedBody(
   req: Request,
   options: { limit: number; onExceeded: () => void },
 ): Request {
-  if (req.body === null || req.headers.has("content-length")) return req;
+  // The header first: reading `req.body` makes Deno take the body as the app's, and it then no
+  // longer answers `Connection: close` for a body the app left unread.
+  if (req.headers.has("content-length") || req.body === null) return req;
   const { limit, onExceeded } = options;
   let seen = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({

@@ -83,3 +83,18 @@ Deno.test("limits of 0 are off", async () => {
   using client = await RawClient.connect(s.port);
   assertEquals((await client.get(`/${"a".repeat(5000)}`)).status, 200);
 });
+
+Deno.test("with limit_request_body on, a body the app leaves unread still closes its connection", async () => {
+  // Deno answers `Connection: close` when a body was not read: the client cannot reuse a
+  // connection with the rest of it unsent. Herd's limit must not take that away.
+  await using s = serveGuarded(() => new Response("ignored your body"), {
+    limits: { line: 0, fields: 0, fieldSize: 0, body: 1_000_000 },
+  });
+  using client = await RawClient.connect(s.port);
+  await client.send(
+    "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n" + "a".repeat(1000),
+  );
+  const res = await client.read();
+  assertEquals(res.status, 200);
+  assertEquals(res.headers.get("connection"), "close");
+});
