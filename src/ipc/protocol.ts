@@ -128,11 +128,13 @@ export interface BootErrorMessage {
 }
 
 /**
- * A serving worker asks to be replaced: an uncaught error left it in a state no one can vouch
- * for (`draining` false: it serves on until its replacement is ready, then is drained as a
- * recycled one is), or it drains already, so its replacement starts at once (`draining` true):
- * it was sent SIGTERM by something other than the master (`reason` `signal`), or its server
- * stopped accepting connections by itself (`server_stopped`).
+ * A serving worker asks to be replaced. It serves on until its replacement is ready, then is
+ * drained as a recycled one is (`draining` false), when an uncaught error left it in a state
+ * no one can vouch for (`reason` `crash`: the replacement waits out the crash backoff), or a
+ * `sync` worker's request ran past `timeout` and still holds its one slot (`timeout`). Or it
+ * drains already, so its replacement starts at once (`draining` true): it was sent SIGTERM by
+ * something other than the master (`signal`), or its server stopped accepting connections by
+ * itself (`server_stopped`).
  */
 export type RetireMessage =
   & {
@@ -140,7 +142,10 @@ export type RetireMessage =
     /** Why, in a few words, for the master's log line. */
     why: string;
   }
-  & ({ draining: false } | { draining: true; reason: "signal" | "server_stopped" });
+  & (
+    | { draining: false; reason: "crash" | "timeout" }
+    | { draining: true; reason: "signal" | "server_stopped" }
+  );
 
 /** Messages a worker sends. */
 export type WorkerMessage =

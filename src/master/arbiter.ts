@@ -477,7 +477,8 @@ export class Arbiter {
   /**
    * A serving worker asks to be replaced. One that drains already (a SIGTERM from elsewhere) is
    * let go at once, so its replacement starts now, not once it has finished; one that serves on
-   * (an uncaught error) is replaced first and drained then, as a recycled worker is.
+   * (an uncaught error, a sync worker's request past timeout) is replaced first and drained
+   * then, as a recycled worker is.
    */
   async #retireAsked(link: Link, message: RetireMessage): Promise<void> {
     const w = this.workforce.byLink(link);
@@ -495,10 +496,11 @@ export class Arbiter {
       this.#log.warning(
         `${w.label} asks to be replaced (${message.why}): starting its replacement`,
       );
-      w.retire = "crash";
+      w.retire = message.reason;
       // An app that fails on every request would otherwise churn workers as fast as they boot:
-      // the crash backoff holds the replacement back, while this worker serves on.
-      this.#backOff(w);
+      // the crash backoff holds the replacement back, while this worker serves on. (A sync
+      // worker's timeout is paced by the timeout itself.)
+      if (message.reason === "crash") this.#backOff(w);
     }
   }
 

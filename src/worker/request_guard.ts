@@ -103,6 +103,12 @@ export interface RequestGuardOptions {
   recycleAt?: { served: number; notify: () => void };
   /** Called as each request is answered, with `performance.now()` (the heartbeat's `ifDue`). */
   answered?: (now: number) => void;
+  /**
+   * Called (once) when a `sync` worker's running request passes `timeout`: it is answered 503,
+   * but its handler still runs and keeps the worker's one slot until it returns, so the worker
+   * asks to be replaced, as Gunicorn kills a sync worker at its timeout.
+   */
+  syncStuck?: () => void;
 }
 
 /** A guarded handler and what the worker reads or drives around it. */
@@ -176,6 +182,7 @@ class Guard implements RequestGuard {
   readonly #recycleAt: number;
   readonly #recycleDue: () => void;
   readonly #answered: (now: number) => void;
+  #syncStuck: (() => void) | null;
   readonly #counters = new RequestCounters();
   // Oldest first, so the sweep and oldestMs look only at the front.
   readonly #inFlight = new InFlightList();
@@ -205,6 +212,7 @@ class Guard implements RequestGuard {
     this.#recycleAt = options.recycleAt?.served ?? 0;
     this.#recycleDue = options.recycleAt?.notify ?? (() => {});
     this.#answered = options.answered ?? (() => {});
+    this.#syncStuck = options.syncStuck ?? null;
     this.readsRequest = app.length > 0 || this.#limitCheck !== null || this.#bodyLimit > 0 ||
       this.#hooks !== null || this.#accessLog !== null;
     this.handler = this.readsRequest ? this.#withRequest : this.#withoutRequest;
@@ -316,7 +324,7 @@ class Guard implements RequestGuard {
     entry.inHook = true;
     runHook("pre_request", hooks.preRequest, [hooks.context, req], hookFailed).then(() => {
       entry.inHook = false;
-      if (entry.timedOut) return;
+      if (entry.timedOut) return this.#release();
       const res = this.#call(entry);
       if (res !== undefined) entry.resolve!(res);
     });
@@ -345,9 +353,9 @@ class Guard implements RequestGuard {
   #settle(entry: InFlight, res: Response): void {
     if (!isSendable(res)) res = this.#failure(entry, notAResponse(res));
     if (entry.timedOut) {
-      // Already answered 503: release what the late response holds.
+      // Already answered 503: release what the late response holds, and a sync worker's slot.
       res.body?.cancel().catch(() => {});
-      return;
+      return this.#release();
     }
     entry.resolve!(this.#done(entry, res));
   }
@@ -356,6 +364,11 @@ class Guard implements RequestGuard {
     this.#inFlight.delete(entry);
     if (this.#sync) queueMicrotask(() => this.#next());
     return this.#complete(entry, res);
+  }
+
+  /** A timed-out request's handler has returned: a `sync` worker's slot is free again. */
+  #release(): void {
+    if (this.#sync) queueMicrotask(() => this.#next());
   }
 
   /** Starts the next queued request of a `sync` worker (a microtask, so no recursion). */
@@ -411,14 +424,22 @@ class Guard implements RequestGuard {
     return res;
   }
 
+  #stuck(): void {
+    const stuck = this.#syncStuck;
+    this.#syncStuck = null;
+    stuck?.();
+  }
+
   /** Why `entry` is answered 503 for `timeout`, and where it was. */
   #timeoutLine(entry: InFlight): string {
     const seconds = this.#timeoutMs / 1000;
     const where = entry.inHook
       ? ", its pre_request hook still running"
-      : entry.running
-      ? ""
-      : ", still waiting its turn in this sync worker";
+      : !entry.running
+      ? ", still waiting its turn in this sync worker"
+      : this.#sync
+      ? ", its handler still running (this sync worker is replaced)"
+      : "";
     return `No response within ${seconds} s to ${this.#describe(entry)}${where}: answered 503`;
   }
 
@@ -454,8 +475,10 @@ class Guard implements RequestGuard {
       this.#counters.timedOut++;
       if (first === null) first = this.#timeoutLine(entry);
       else others++;
-      // A hung request must not wedge a sync worker: its slot is released once answered.
-      if (this.#sync && entry.running) queueMicrotask(() => this.#next());
+      // One request at a time holds past a timeout too: the handler still runs, so the slot
+      // stays taken until it returns (#release), and the worker asks to be replaced, so that a
+      // handler that never returns cannot hold it for good.
+      if (this.#sync && entry.running) this.#stuck();
       entry.resolve?.(this.#complete(entry, timeoutResponse(this.#timeoutMs)));
     }
     // One line a sweep: a stuck upstream times out requests by the thousand.

@@ -127,8 +127,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
     return ExitCode.Usage;
   }
   // Until it serves, a fault is a boot failure (exit); then the master is asked to replace it.
-  let askToRetire: ((why: string, draining: DrainingReason | false) => boolean) | null = null;
-  handleUncaught((why) => askToRetire?.(why, false) ?? false);
+  let askToRetire: ((why: string, reason: RetireReason) => boolean) | null = null;
+  handleUncaught((why) => askToRetire?.(why, "crash") ?? false);
 
   const bootError = async (code: ExitCode, text: string) => {
     // The master logs it, with this worker's id and pid: logging it here too printed it twice.
@@ -147,6 +147,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
       embedded: options.embedded,
       recycleDue: () => beatNow(),
       answered: (now) => beatIfDue(now),
+      syncStuck: () =>
+        askToRetire?.("a request ran past timeout and still holds its one slot", "timeout"),
     }).catch((error) => error as Error),
     exit.promise,
   ]);
@@ -161,13 +163,13 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   }
   const { guard, servers, addresses, accessLog } = booted;
   let retireAsked = false;
-  askToRetire = (why, draining) => {
+  askToRetire = (why, reason) => {
     if (orphaned) return false;
     if (!retireAsked) {
       channel.send(
-        draining === false
-          ? { type: "retire", why, draining }
-          : { type: "retire", why, draining: true, reason: draining },
+        reason === "crash" || reason === "timeout"
+          ? { type: "retire", why, draining: false, reason }
+          : { type: "retire", why, draining: true, reason },
       );
     }
     retireAsked = true;
@@ -263,8 +265,8 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   return finish(code, accessLog);
 }
 
-/** Why a worker that drains on its own asks to be replaced (see `RetireMessage`). */
-type DrainingReason = Extract<RetireMessage, { draining: true }>["reason"];
+/** Why a worker asks to be replaced (see `RetireMessage`). */
+type RetireReason = RetireMessage["reason"];
 
 interface Booted {
   guard: RequestGuard;
@@ -299,7 +301,12 @@ function openLog<T>(
 async function boot(
   identity: WorkerIdentity,
   config: ConfigMessage,
-  options: { embedded?: Embedded; recycleDue: () => void; answered: (now: number) => void },
+  options: {
+    embedded?: Embedded;
+    recycleDue: () => void;
+    answered: (now: number) => void;
+    syncStuck: () => void;
+  },
 ): Promise<Booted> {
   const { embedded } = options;
   const { settings } = config;
@@ -331,6 +338,7 @@ async function boot(
     accessLog,
     recycleAt: { served: config.maxRequests ?? 0, notify: options.recycleDue },
     answered: options.answered,
+    syncStuck: options.syncStuck,
   });
   const port = settings.port === 0 ? config.port : settings.port;
   const { servers, addresses } = serveApp({

@@ -79,3 +79,26 @@ Deno.test("enforcement: max_requests recycles workers under load with zero failu
   const result = await load;
   assertNothingLost(result);
 });
+
+Deno.test("enforcement: a sync worker whose request runs past timeout answers 503 and is replaced", async () => {
+  // Gunicorn kills a sync worker at its timeout; Herd answers 503, keeps the one slot held while
+  // the handler still runs (no second request beside it), and replaces the worker.
+  await using herd = await startHerd({
+    args: [fixtureApp("slow.ts"), "-w", "1", "-k", "sync", "--timeout", "1"],
+  });
+  const [worker] = herd.workerPids();
+  const from = herd.lines.length;
+  const res = await fetch(`${herd.url}/slow?ms=4000`);
+  assertEquals(res.status, 503);
+  await res.body?.cancel();
+  await herd.waitForLog(
+    /Worker 1 \(pid: \d+\) asks to be replaced \(a request ran past timeout and still holds its one slot\): starting its replacement/,
+    { from },
+  );
+  await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+  const fast = await fetch(herd.url);
+  const replacement = Number(fast.headers.get("x-pid"));
+  await fast.body?.cancel();
+  assert(replacement !== worker, "served by the replacement");
+  await herd.waitForLog(/exited with code 0 \(reason: timeout\)/, { from, timeoutMs: 40_000 });
+});

@@ -599,7 +599,7 @@ Deno.test("a worker asking to be replaced is, replacement first; one that asks a
     rig.arbiter.queue.push({
       kind: "message",
       link: rig.links.get(process)!,
-      message: { type: "retire", why: "an uncaught error", draining: false },
+      message: { type: "retire", why: "an uncaught error", draining: false, reason: "crash" },
     });
   const [first] = rig.driver.spawned;
   retire(first);
@@ -616,6 +616,34 @@ Deno.test("a worker asking to be replaced is, replacement first; one that asks a
   rig.clock.time += 150;
   await rig.until(() => rig.driver.spawned.length === 3);
   assertEquals(rig.arbiter.workforce.restarts.crash, 1);
+});
+
+Deno.test("a sync worker whose request ran past timeout is replaced, replacement first, with no backoff", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const retire = (process: FakeProcess) =>
+    rig.arbiter.queue.push({
+      kind: "message",
+      link: rig.links.get(process)!,
+      message: {
+        type: "retire",
+        why: "a request ran past timeout",
+        draining: false,
+        reason: "timeout",
+      },
+    });
+  const [first] = rig.driver.spawned;
+  retire(first);
+  await rig.until(() => rig.driver.spawned.length === 2);
+  assertEquals(first.signals, [], "it serves on until its replacement is ready");
+  const second = rig.driver.spawned[1];
+  await rig.boot(second);
+  await rig.until(() => rig.links.get(first)!.sent.at(-1)?.type === "drain");
+  // Its replacement hangs too, at once: replaced at once, the timeout paces it.
+  retire(second);
+  await rig.until(() => rig.driver.spawned.length === 3);
+  assertEquals(rig.arbiter.workforce.restarts.timeout, 1);
+  assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
 });
 
 Deno.test("a stop over a stop, or over a reload's drain, calls worker_exit once per worker and keeps its first reason", async () => {

@@ -68,6 +68,43 @@ Deno.test("sync waiting time counts toward timeout", async () => {
   release.resolve();
 });
 
+Deno.test("sync past timeout: 503, but the next request waits for the handler; the worker asks to be replaced", async () => {
+  const events: string[] = [];
+  let running = 0;
+  let most = 0;
+  const app = async (req: Request) => {
+    const name = new URL(req.url).pathname.slice(1);
+    most = Math.max(most, ++running);
+    events.push(`start ${name}`);
+    await new Promise((r) => setTimeout(r, name === "slow" ? 800 : 10));
+    events.push(`end ${name}`);
+    running--;
+    return new Response(name);
+  };
+  let stuck = 0;
+  await using s = serveGuarded(app, {
+    workerClass: "sync",
+    timeoutS: 0.3,
+    syncStuck: () => stuck++,
+  });
+  const status = async (path: string) => {
+    const res = await fetch(`${s.url}${path}`);
+    await res.body?.cancel();
+    return res.status;
+  };
+  const slow = status("/slow");
+  await new Promise((r) => setTimeout(r, 50));
+  // Queued behind the slow one, it times out in the queue: never run beside it.
+  assertEquals(await Promise.all([slow, status("/queued")]), [503, 503]);
+  assertEquals(stuck, 1);
+  // Once the slow handler has returned, the slot is free again.
+  while (!events.includes("end slow")) await new Promise((r) => setTimeout(r, 20));
+  assertEquals(await status("/after"), 200);
+  assertEquals(events, ["start slow", "end slow", "start after", "end after"]);
+  assertEquals(most, 1);
+  assertEquals(stuck, 1, "asked once");
+});
+
 Deno.test("async answers 503 with Retry-After past worker_connections", async () => {
   const release = Promise.withResolvers<void>();
   const app = async () => {
@@ -289,10 +326,15 @@ Deno.test("a timed-out request is one warning saying where it was", async () => 
   assertEquals(
     sync,
     sync.length === 1
-      ? ["No response within 0.2 s to GET /first: answered 503 (and 1 more request, also 503)"]
+      ? [
+        "No response within 0.2 s to GET /first, its handler still running (this sync worker " +
+        "is replaced): answered 503 (and 1 more request, also 503)",
+      ]
       : [
-        "No response within 0.2 s to GET /first: answered 503",
-        "No response within 0.2 s to GET /second: answered 503",
+        "No response within 0.2 s to GET /first, its handler still running (this sync worker " +
+        "is replaced): answered 503",
+        "No response within 0.2 s to GET /second, still waiting its turn in this sync worker: " +
+        "answered 503",
       ],
   );
 });
