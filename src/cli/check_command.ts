@@ -20,7 +20,8 @@ import { originsOf, type Resolved } from "../settings/resolved.ts";
 import { listenAddresses } from "../settings/addresses.ts";
 import { addressRefusal, addressStates, probeTcpAddress } from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
-import { controlSocketPath } from "../ipc/control_path.ts";
+import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
+import { probeSocket } from "../master/unix_socket.ts";
 import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
@@ -44,7 +45,9 @@ import { prepareLogTargets } from "../logging/setup.ts";
  * What a running Herd holds (an address, the control socket, the pidfile) is
  * a note, as `check` also runs beside the Herd it is about to replace; when
  * something else fails, `serve` started now would stop there, and so does
- * the exit code.
+ * the exit code. An address is taken for the running Herd's only when a
+ * master answers at the control socket these settings name: another
+ * program's is `serve`'s refusal, and `check`'s.
  *
  * @example
  * ```ts
@@ -142,11 +145,21 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
       problems.push({
         message: addressRefusal(state, settings, origin),
         code: ExitCode.BindError,
-        held: state.kind === "in_use",
+        held: state.kind === "in_use" && await masterAnswers(settings),
       });
     }
   }
   return problems;
+}
+
+/**
+ * Whether a Herd master answers at the control socket `settings` name (or where an upgrade
+ * moves it aside): then an address in use is that master's, which this check may be run to
+ * replace.
+ */
+async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
+  const path = controlSocketPath(settings);
+  return (await probeSocket(path)).answers || (await probeSocket(movedAsidePath(path))).answers;
 }
 
 // Whether the app loads: first with every permission, then as a worker would (an app that
@@ -191,7 +204,7 @@ async function openingProblems(
       problems.push({
         message: `${state.problem} (${origin("metrics_bind")})`,
         code: ExitCode.BindError,
-        held: state.kind === "in_use",
+        held: state.kind === "in_use" && await masterAnswers(settings),
       });
     }
   }

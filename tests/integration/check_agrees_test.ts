@@ -6,7 +6,7 @@
  * @module
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, freePort, MAIN } from "./_harness.ts";
+import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
 
 // serve fails before it listens in every case here; the port is free when the test starts.
 const PORT = String(freePort());
@@ -194,6 +194,35 @@ Deno.test("check notes a control socket another master answers on; serve refuses
     );
     live.close();
     assert(entries(dir).length === 0, entries(dir).join(", "));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check notes an address a running Herd master holds, but refuses another program's", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-agree-held-" });
+  try {
+    await using running = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"] });
+    const args = [fixtureApp("hello.ts"), "--host", "127.0.0.1", "-p", String(running.port)];
+    const check = await herd("check", args, { cwd: dir });
+    assertEquals(check.code, 0, check.stderr);
+    // (Then its control socket, also the running master's.)
+    assertMatch(
+      check.stderr.split("\n")[0],
+      /^note: Address 127\.0\.0\.1:\d+ is already in use \("port" from -p \(command line\)\); serve refuses to start while it is$/,
+    );
+    const serve = await herd("serve", args, { cwd: dir });
+    assertEquals(serve.code, 5, serve.stderr);
+    // The same port held by a program that is no Herd master: both refuse it.
+    using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = String((other.addr as Deno.NetAddr).port);
+    const otherArgs = [fixtureApp("hello.ts"), "--host", "127.0.0.1", "-p", port];
+    for (const command of ["check", "serve"] as const) {
+      const run = await herd(command, otherArgs, { cwd: dir });
+      assertEquals(run.code, 5, `${command}: ${run.stderr}`);
+      assertMatch(run.stderr, /^error: Address 127\.0\.0\.1:\d+ is already in use /m);
+    }
+    assertEquals(entries(dir), [], "nothing made");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -377,14 +377,16 @@ Deno.test("serve and check agree: too long a socket path, a file at a unix bind;
     const noted = await runHerd(["check", ...held]);
     assertEquals(noted.code, 0, noted.stderr);
     assertMatch(noted.stderr, new RegExp(`^note: .*names process ${Deno.pid}, which is running`));
-    // So is a unix bind something answers on (the running Herd's).
+    // A unix bind another program answers on (no Herd master): refused by both.
     using live = Deno.listen({ transport: "unix", path: `${dir}/live.sock` });
-    const busy = await runHerd(["check", "-b", `unix:${dir}/live.sock`]);
-    assertEquals(busy.code, 0, busy.stderr);
-    assertMatch(
-      busy.stderr,
-      /note: Address unix:.*live\.sock is already in use \("bind" from -b \(command line\)\); serve refuses/,
-    );
+    for (const command of ["check", "serve"]) {
+      const busy = await runHerd([command, "-b", `unix:${dir}/live.sock`]);
+      assertEquals(busy.code, 5, busy.stderr);
+      assertMatch(
+        busy.stderr,
+        /error: Address unix:.*live\.sock is already in use \("bind" from -b \(command line\)\)/,
+      );
+    }
     live.close();
     assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "keep me\n");
     assertEquals([...Deno.readDirSync(dir)].length, 2, "nothing made (the live socket is gone)");
