@@ -219,6 +219,7 @@ Deno.test({
     }).output();
     assert(limited.success, new TextDecoder().decode(limited.stderr));
     const conns: Deno.TcpConn[] = [];
+    let replacement = 0;
     try {
       for (let i = 0; i < 100; i++) {
         try {
@@ -231,11 +232,11 @@ Deno.test({
         /The server stopped accepting connections by itself \(.*Too many open files.*\): the worker exits to be replaced/,
         { from },
       );
-      await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+      const listening = await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+      replacement = Number(/pid: (\d+)/.exec(listening)![1]);
     } finally {
       for (const conn of conns) conn.close();
     }
-    const [replacement] = herd.workerPids();
     assert(replacement !== worker, "replaced");
     assertEquals(await (await fetch(herd.url)).text(), `hello from ${replacement}\n`);
     const scrape = await (await fetch(`http://${metrics}/metrics`)).text();
