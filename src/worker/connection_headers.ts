@@ -19,8 +19,9 @@
  * only for the request it answers: an app may answer many requests with one
  * bodiless Response it keeps (a 204, a 404), and the `Connection: close` of
  * one connection's last request must not stay on it for every later one. So
- * a changed Response carries the app's own values of the two headers, put
- * back when it comes through again.
+ * a Response changed in place is marked, and when it comes through again it
+ * is answered as a copy with the app's own header (the original may still
+ * wait to be sent, for a request answered at the same moment).
  *
  * Without connection info (an app that takes no request, served without
  * Deno building one), connections cannot be told apart: no `Keep-Alive`
@@ -102,9 +103,10 @@ export class ConnectionHeaders {
    * ```
    */
   apply(res: Response, info: { readonly remoteAddr: Deno.Addr } | null): Response {
-    // A kept Response Herd changed for an earlier request: the app's own headers first.
-    const changed = (res as Changed)[APP_HEADERS];
-    if (changed !== undefined) restore(res as Changed, changed);
+    // A kept Response Herd changed for an earlier request, which may not be sent yet: this
+    // request gets a copy with the app's own header back.
+    const changed = (res as Changed)[CHANGED];
+    if (changed !== undefined) res = appsOwn(res, changed);
     if (this.#keepAlive === null || this.draining) return setHeader(res, "connection", "close");
     if (info === null) return res;
     const remote = info.remoteAddr;
@@ -118,10 +120,10 @@ export class ConnectionHeaders {
   /** The `Keep-Alive` hint, unless the app gave its own or closes the connection. */
   #hint(res: Response, keepAlive: string): Response {
     const headers = res.headers;
-    if (headers.has("keep-alive") || /\bclose\b/i.test(headers.get("connection") ?? "")) {
-      return res;
-    }
-    return setHeader(res, "keep-alive", keepAlive);
+    if (headers.has("keep-alive")) return res;
+    const connection = headers.get("connection");
+    if (connection !== null && connection.toLowerCase().includes("close")) return res;
+    return setHeader(res, "keep-alive", keepAlive, null);
   }
 
   /** Counts one request on the connection: its number, or 0 when it is the last one allowed. */
@@ -139,39 +141,45 @@ export class ConnectionHeaders {
   }
 }
 
-// The app's own `Connection` and `Keep-Alive` (null: absent) on a Response Herd changed. A
-// property of the Response, not a WeakMap entry: reading it on every response costs nothing
-// measurable, and only a changed Response gets one.
-const APP_HEADERS = Symbol("herd.appConnectionHeaders");
-type AppHeaders = readonly [connection: string | null, keepAlive: string | null];
-type Changed = Response & { [APP_HEADERS]?: AppHeaders };
+// On a Response Herd changed in place: the header it set, and the app's own value of it (null:
+// absent). A property of the Response, not a WeakMap entry: reading it on every response costs
+// nothing measurable, and only a changed Response gets one.
+const CHANGED = Symbol("herd.changedConnectionHeader");
+type Change = readonly [name: string, own: string | null];
+type Changed = Response & { [CHANGED]?: Change };
 
 /**
  * Sets one header, copying the response first when its headers are
  * immutable (`Response.redirect()`, a response from `fetch()`). A Response
- * changed in place remembers the app's own values, for {@linkcode restore}.
+ * changed in place is marked with what it was (`own`: the app's value, when
+ * the caller has read it), so that it is never changed again, only copied.
  */
-function setHeader(res: Changed, name: string, value: string): Response {
-  const headers = res.headers;
-  const own: AppHeaders = [headers.get("connection"), headers.get("keep-alive")];
+function setHeader(
+  res: Changed,
+  name: string,
+  value: string,
+  own: string | null = res.headers.get(name),
+): Response {
   try {
-    headers.set(name, value);
+    res.headers.set(name, value);
   } catch {
     // TypeError from an immutable header guard: copying is the only way to change it.
     const copy = new Response(res.body, res);
     copy.headers.set(name, value);
     return copy;
   }
-  res[APP_HEADERS] = own;
+  res[CHANGED] = [name, own];
   return res;
 }
 
-/** Puts back the app's own connection headers on a Response {@linkcode setHeader} changed. */
-function restore(res: Changed, [connection, keepAlive]: AppHeaders): void {
-  const headers = res.headers;
-  if (connection === null) headers.delete("connection");
-  else headers.set("connection", connection);
-  if (keepAlive === null) headers.delete("keep-alive");
-  else headers.set("keep-alive", keepAlive);
-  res[APP_HEADERS] = undefined;
+/**
+ * A copy of a Response {@linkcode setHeader} changed, with the app's own value of that header:
+ * the original may still wait to be sent with the other request's. Only a bodiless Response can
+ * be answered twice (a body is sent once), so the copy is cheap.
+ */
+function appsOwn(res: Response, [name, own]: Change): Response {
+  const copy = new Response(res.body, res);
+  if (own === null) copy.headers.delete(name);
+  else copy.headers.set(name, own);
+  return copy;
 }

@@ -122,3 +122,30 @@ Deno.test("the app's own Keep-Alive or Connection: close gets no hint from Herd"
   assertEquals(closing.headers.get("keep-alive"), null);
   assertEquals(closing.headers.get("connection"), "close");
 });
+
+Deno.test("a kept Response answered to two connections at the same moment gets each its own headers", async () => {
+  const kept = new Response(null, { status: 204 });
+  let gate = Promise.withResolvers<void>();
+  // Both requests wait on the same gate, so both answers settle in one turn, before Deno sends.
+  await using s = serveGuarded(async () => (await gate.promise, kept), {
+    keepaliveS: 5,
+    keepaliveRequests: 2,
+  });
+  using first = await RawClient.connect(s.port);
+  using second = await RawClient.connect(s.port);
+  const opening = first.get("/");
+  gate.resolve();
+  assertEquals((await opening).headers.get("keep-alive"), "timeout=5, max=2");
+  gate = Promise.withResolvers<void>();
+  // The first connection's last request (Connection: close), the second's first (the hint).
+  const last = first.get("/");
+  const fresh = second.get("/");
+  await new Promise((r) => setTimeout(r, 50));
+  gate.resolve();
+  const [a, b] = await Promise.all([last, fresh]);
+  assertEquals([a.headers.get("connection"), a.headers.get("keep-alive")], ["close", null]);
+  assertEquals([b.headers.get("connection"), b.headers.get("keep-alive")], [
+    null,
+    "timeout=5, max=2",
+  ]);
+});
