@@ -19,7 +19,7 @@
  *    |<------- config {settings} --|                                  |
  *    |-- ready {addresses} ------->|  (after Deno.serve's onListen)    |
  *    |-- heartbeat {stats} ------->|  every HEARTBEAT_MS              |
- *    |-- retire {why,draining} --->|  (replace me: a fault, a SIGTERM) |
+ *    |-- retire {why,reason} ----->|  (replace me: a fault, a SIGTERM) |
  *    |<------- drain {reason} -----|  (or stop, reopen_logs)          |
  *    |                             |<-------- request {command} ------|
  *    |                             |--------- response {...} -------->|
@@ -129,23 +129,35 @@ export interface BootErrorMessage {
 
 /**
  * A serving worker asks to be replaced. It serves on until its replacement is ready, then is
- * drained as a recycled one is (`draining` false), when an uncaught error left it in a state
- * no one can vouch for (`reason` `crash`: the replacement waits out the crash backoff), or a
- * `sync` worker's request ran past `timeout` and still holds its one slot (`timeout`). Or it
- * drains already, so its replacement starts at once (`draining` true): it was sent SIGTERM by
- * something other than the master (`signal`), or its server stopped accepting connections by
- * itself (`server_stopped`).
+ * drained as a recycled one is, when an uncaught error left it in a state no one can vouch for
+ * (`crash`: the replacement waits out the crash backoff), or a `sync` worker's request ran past
+ * `timeout` and still holds its one slot (`timeout`). Or it drains already, so its replacement
+ * starts at once ({@linkcode drainsAlready}): it was sent SIGTERM by something other than the
+ * master (`signal`), or its server stopped accepting connections by itself (`server_stopped`).
  */
-export type RetireMessage =
-  & {
-    type: "retire";
-    /** Why, in a few words, for the master's log line. */
-    why: string;
-  }
-  & (
-    | { draining: false; reason: "crash" | "timeout" }
-    | { draining: true; reason: "signal" | "server_stopped" }
-  );
+export interface RetireMessage {
+  type: "retire";
+  /** Why, in a few words, for the master's log line. */
+  why: string;
+  reason: "crash" | "timeout" | "signal" | "server_stopped";
+}
+
+/**
+ * Whether a worker asking to be replaced for `reason` drains already (see
+ * {@linkcode RetireMessage}).
+ *
+ * @example
+ * ```ts
+ * import { drainsAlready } from "./protocol.ts";
+ * drainsAlready("signal"); // true
+ * drainsAlready("crash"); // false: it serves on until replaced
+ * ```
+ */
+export function drainsAlready(
+  reason: RetireMessage["reason"],
+): reason is "signal" | "server_stopped" {
+  return reason === "signal" || reason === "server_stopped";
+}
 
 /** Messages a worker sends. */
 export type WorkerMessage =

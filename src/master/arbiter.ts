@@ -9,7 +9,7 @@
  * @module
  */
 import type { ExitStatus } from "../hooks.ts";
-import { ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
+import { drainsAlready, ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
@@ -485,10 +485,11 @@ export class Arbiter {
     if (!w || w.state !== "ready" || w.leaving !== null) return;
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     w.lastSeen = this.#clock.now();
-    if (message.draining) {
+    const { reason } = message;
+    if (drainsAlready(reason)) {
       // Marked to retire already (a reload, a recycle): it is gone now, not once replaced.
       this.#log.warning(`${w.label} is draining on its own (${message.why}): replacing it now`);
-      await this.workforce.drain(w, w.retire ?? message.reason);
+      await this.workforce.drain(w, w.retire ?? reason);
     } else if (w.retire !== null) {
       // Its replacement is on its way already.
       this.#log.warning(`${w.label}: ${message.why}; it is being replaced already`);
@@ -496,11 +497,11 @@ export class Arbiter {
       this.#log.warning(
         `${w.label} asks to be replaced (${message.why}): starting its replacement`,
       );
-      w.retire = message.reason;
+      w.retire = reason;
       // An app that fails on every request would otherwise churn workers as fast as they boot:
       // the crash backoff holds the replacement back, while this worker serves on. (A sync
       // worker's timeout is paced by the timeout itself.)
-      if (message.reason === "crash") this.#backOff(w);
+      if (reason === "crash") this.#backOff(w);
     }
   }
 

@@ -165,13 +165,7 @@ export async function runWorker(options: { embedded?: Embedded } = {}): Promise<
   let retireAsked = false;
   askToRetire = (why, reason) => {
     if (orphaned) return false;
-    if (!retireAsked) {
-      channel.send(
-        reason === "crash" || reason === "timeout"
-          ? { type: "retire", why, draining: false, reason }
-          : { type: "retire", why, draining: true, reason },
-      );
-    }
+    if (!retireAsked) channel.send({ type: "retire", why, reason });
     retireAsked = true;
     return true;
   };

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../assert.ts";
 import { MAX_WORKERS } from "../../../src/settings/sections/workers.ts";
-import { ExitCode } from "../../../src/ipc/protocol.ts";
+import { ExitCode, type RetireMessage } from "../../../src/ipc/protocol.ts";
 import { type FakeProcess, fakeResolved, Rig } from "./_fakes.ts";
 import { captureLogs } from "../../log_records.ts";
 import { LAST_WORDS_MS } from "../../../src/master/worker_handle.ts";
@@ -592,15 +592,19 @@ Deno.test("arbiter takes two SIGINTs within 500 ms as one Ctrl-C (a wrapper forw
   assertEquals(rig.arbiter.exitCode, ExitCode.Error, "a real second Ctrl-C forces the exit");
 });
 
+/** `process` asks to be replaced, for `reason`. */
+function askToRetire(rig: Rig, process: FakeProcess, reason: RetireMessage["reason"]): void {
+  rig.arbiter.queue.push({
+    kind: "message",
+    link: rig.links.get(process)!,
+    message: { type: "retire", why: `a test's ${reason}`, reason },
+  });
+}
+
 Deno.test("a worker asking to be replaced is, replacement first; one that asks again at once waits out the crash backoff", async () => {
   const rig = new Rig({ workers: 1 });
   await rig.start();
-  const retire = (process: FakeProcess) =>
-    rig.arbiter.queue.push({
-      kind: "message",
-      link: rig.links.get(process)!,
-      message: { type: "retire", why: "an uncaught error", draining: false, reason: "crash" },
-    });
+  const retire = (process: FakeProcess) => askToRetire(rig, process, "crash");
   const [first] = rig.driver.spawned;
   retire(first);
   await rig.until(() => rig.driver.spawned.length === 2);
@@ -621,17 +625,7 @@ Deno.test("a worker asking to be replaced is, replacement first; one that asks a
 Deno.test("a sync worker whose request ran past timeout is replaced, replacement first, with no backoff", async () => {
   const rig = new Rig({ workers: 1 });
   await rig.start();
-  const retire = (process: FakeProcess) =>
-    rig.arbiter.queue.push({
-      kind: "message",
-      link: rig.links.get(process)!,
-      message: {
-        type: "retire",
-        why: "a request ran past timeout",
-        draining: false,
-        reason: "timeout",
-      },
-    });
+  const retire = (process: FakeProcess) => askToRetire(rig, process, "timeout");
   const [first] = rig.driver.spawned;
   retire(first);
   await rig.until(() => rig.driver.spawned.length === 2);
