@@ -30,8 +30,10 @@ export interface WorkerInfo {
 }
 
 /**
- * Why a worker left. `signal`: it drained on its own, told by something other than its master
- * (a SIGTERM from elsewhere), and was replaced. `server_stopped`: Deno's server stopped
+ * Why a worker left. `timeout`: it was blocked for `timeout` and killed, or, for a `sync`
+ * worker, a request ran past `timeout` and it was replaced (the `WORKER TIMEOUT` log line tells
+ * the first). `signal`: it drained on its own, told by something other than its master (a
+ * SIGTERM from elsewhere), and was replaced. `server_stopped`: Deno's server stopped
  * accepting connections by itself (an accept failed, with no file descriptor left say), so it
  * drained and was replaced.
  */

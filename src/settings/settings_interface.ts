@@ -203,7 +203,7 @@ export interface Settings {
    */
   worker_connections: number;
   /**
-   * A request not answered within this gets `503`; a worker blocked for this long (its event loop silent: no heartbeat for `timeout` + 1 s) is killed and replaced. 0 disables both.
+   * A request not answered within this gets `503` (a `sync` worker, whose one slot its handler still holds, is then replaced); a worker blocked for this long (its event loop silent: no heartbeat for `timeout` + 1 s) is killed and replaced. 0 disables both.
    *
    * - Default: `30`
    * - Command line: `-t`, `--timeout SECONDS`

@@ -438,9 +438,13 @@ class Guard implements RequestGuard {
       : !entry.running
       ? ", still waiting its turn in this sync worker"
       : this.#sync
-      ? ", its handler still running (this sync worker is replaced)"
+      ? ", its handler still running"
       : "";
-    return `No response within ${seconds} s to ${this.#describe(entry)}${where}: answered 503`;
+    // It holds a sync worker's one slot until it returns: the worker asks to be replaced.
+    const replaced = this.#sync && entry.running ? " (this sync worker is replaced)" : "";
+    return `No response within ${seconds} s to ${
+      this.#describe(entry)
+    }${where}${replaced}: answered 503`;
   }
 
   /** The request in a log line: method and URL, when it was built. */

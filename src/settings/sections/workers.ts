@@ -50,7 +50,7 @@ export const workerSettings = [
     parse: seconds(),
     default: 30,
     doc:
-      "A request not answered within this gets `503`; a worker blocked for this long (its event loop silent: no heartbeat for `timeout` + 1 s) is killed and replaced. 0 disables both.",
+      "A request not answered within this gets `503` (a `sync` worker, whose one slot its handler still holds, is then replaced); a worker blocked for this long (its event loop silent: no heartbeat for `timeout` + 1 s) is killed and replaced. 0 disables both.",
   }),
   defineSetting({
     name: "graceful_timeout",

@@ -320,6 +320,16 @@ Deno.test("a timed-out request is one warning saying where it was", async () => 
     await lines({ hooks: { context, preRequest: () => new Promise<void>(() => {}) } }, ["/hook"]),
     ["No response within 0.2 s to GET /hook, its pre_request hook still running: answered 503"],
   );
+  assertEquals(
+    await lines({
+      workerClass: "sync",
+      hooks: { context, preRequest: () => new Promise<void>(() => {}) },
+    }, ["/hook"]),
+    [
+      "No response within 0.2 s to GET /hook, its pre_request hook still running " +
+      "(this sync worker is replaced): answered 503",
+    ],
+  );
   // One line a sweep, however many time out in it: the oldest, and how many more.
   const sync = await lines({ workerClass: "sync" }, ["/first", "/second"]);
   // (Both arrive within a millisecond or two; should a sweep fall between them, two lines.)
