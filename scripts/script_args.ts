@@ -43,7 +43,9 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
   options: O,
   args: string[] = Deno.args,
 ): ReturnType<typeof parseArgs<{ args: string[]; options: O }>>["values"] {
-  if (args.includes("--help") || args.includes("-h")) {
+  // Only before `--`: what follows is passed on (bench:slowloris --herd-args -- --help).
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (own.includes("--help") || own.includes("-h")) {
     console.log(scriptUsage(task, options));
     Deno.exit(0);
   }

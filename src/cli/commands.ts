@@ -233,7 +233,10 @@ async function runResolved(
     else report(message, error);
   });
   const suspected = (configPath: string | null) => {
-    suspect = configPath === null ? "config.ts" : `from "${displayPath(cwd, configPath)}"`;
+    // No config file read: the program's own code (serve()'s config) is what runs then.
+    suspect = configPath === null
+      ? "from the program's own code"
+      : `from "${displayPath(cwd, configPath)}"`;
     for (const [message, error] of held.splice(0)) report(message, error);
   };
   // Whatever config.ts or a hook left running (a timer, a promise, a config.ts import that
