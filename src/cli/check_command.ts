@@ -22,6 +22,7 @@ import { addressRefusal, addressStates, probeTcpAddress } from "../master/listen
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
 import { probeSocket } from "../master/unix_socket.ts";
+import { mastersOnPort } from "./control_commands.ts";
 import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
@@ -140,12 +141,13 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
   const addresses = listenAddresses(settings).map((address) =>
     address.transport === "unix" ? { ...address, path: resolve(cwd, address.path) } : address
   );
+  let master: Promise<boolean> | undefined;
   for await (const state of addressStates(addresses, { clearStale: false })) {
     if (state.kind !== "free") {
       problems.push({
         message: addressRefusal(state, settings, origin),
         code: ExitCode.BindError,
-        held: state.kind === "in_use" && await masterAnswers(settings),
+        held: state.kind === "in_use" && await (master ??= masterAnswers(settings)),
       });
     }
   }
@@ -153,13 +155,21 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
 }
 
 /**
- * Whether a Herd master answers at the control socket `settings` name (or where an upgrade
- * moves it aside): then an address in use is that master's, which this check may be run to
- * replace.
+ * Whether a Herd master of this user answers for `settings`: at the control socket they name
+ * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving the same
+ * port (started with another host or bind spelling). Then an address in use is that master's,
+ * which this check may be run to replace.
  */
 async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
   const path = controlSocketPath(settings);
-  return (await probeSocket(path)).answers || (await probeSocket(movedAsidePath(path))).answers;
+  if ((await probeSocket(path)).answers || (await probeSocket(movedAsidePath(path))).answers) {
+    return true;
+  }
+  if (settings.control_socket !== null) return false;
+  for (const address of listenAddresses(settings)) {
+    if (address.transport === "tcp" && (await mastersOnPort(address.port)).length > 0) return true;
+  }
+  return false;
 }
 
 // Whether the app loads: first with every permission, then as a worker would (an app that

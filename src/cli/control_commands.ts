@@ -175,9 +175,7 @@ async function findMaster(
   const others = await answeringSockets(userControlDirectory());
   // One on the same port (another host) first; else, when no port was asked for, the only one.
   // A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
-  const samePort = others.filter((o) =>
-    o.split("/").at(-2)!.split("+").some((bind) => bind.endsWith(`_${resolved.settings.port}`))
-  );
+  const samePort = others.filter((o) => servesPort(o, resolved.settings.port));
   const portGiven = resolved.sources.port !== "default" || resolved.sources.bind !== "default";
   const only = samePort.length === 1
     ? samePort[0]
@@ -233,6 +231,25 @@ async function connect(path: string): Promise<{ channel: Channel; path: string }
     return `Permission denied on the control socket "${path}": run this as the user ` +
       `that started the master${owner === null ? "" : ` (uid ${owner})`}`;
   }
+}
+
+/**
+ * The control sockets of this user's masters that answer and serve `port` on one of their
+ * binds (whatever the host: `-p 8080` finds a master started with `-b 0.0.0.0:8080`).
+ *
+ * @example
+ * ```ts
+ * import { mastersOnPort } from "./control_commands.ts";
+ * await mastersOnPort(8080); // ["/tmp/herd-1000/127.0.0.1_8080/control.sock"], or []
+ * ```
+ */
+export async function mastersOnPort(port: number): Promise<string[]> {
+  return (await answeringSockets(userControlDirectory())).filter((o) => servesPort(o, port));
+}
+
+// A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
+function servesPort(socketPath: string, port: number): boolean {
+  return socketPath.split("/").at(-2)!.split("+").some((bind) => bind.endsWith(`_${port}`));
 }
 
 // The sockets a master answers on in `dir` (this user's directory, one directory per master).

@@ -213,6 +213,11 @@ Deno.test("check notes an address a running Herd master holds, but refuses anoth
     );
     const serve = await herd("serve", args, { cwd: dir });
     assertEquals(serve.code, 5, serve.stderr);
+    // The same master, named by another host for its port: still the running Herd's.
+    const anyHost = [fixtureApp("hello.ts"), "--host", "0.0.0.0", "-p", String(running.port)];
+    const noted = await herd("check", anyHost, { cwd: dir });
+    assertEquals(noted.code, 0, noted.stderr);
+    assertMatch(noted.stderr, /^note: Address 0\.0\.0\.0:\d+ is already in use /);
     // The same port held by a program that is no Herd master: both refuse it.
     using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = String((other.addr as Deno.NetAddr).port);
