@@ -21,10 +21,17 @@
  * ```
  */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error !== "object" || error === null) return String(error);
-  return Deno.inspect(error, { depth: 2, breakLength: Infinity, colors: false });
+  try {
+    if (error instanceof Error) return String(error.message);
+    if (typeof error !== "object" || error === null) return String(error);
+    return Deno.inspect(error, { depth: 2, breakLength: Infinity, colors: false });
+  } catch {
+    // Anything may be thrown: a revoked Proxy, an Error whose `message` getter throws.
+    return UNSHOWABLE;
+  }
 }
+
+const UNSHOWABLE = "a value that cannot be shown (a revoked Proxy, or getters that throw)";
 
 /**
  * What an app threw, as text, whatever it threw, for a log line: an Error's
@@ -39,7 +46,7 @@ export function errorMessage(error: unknown): string {
  * thrownText(new Error("boom")).startsWith("Error: boom"); // true
  * const { proxy, revoke } = Proxy.revocable({}, {});
  * revoke();
- * thrownText(proxy); // "a value that cannot be shown (a revoked Proxy?)"
+ * thrownText(proxy); // "a value that cannot be shown (a revoked Proxy, or getters that throw)"
  * ```
  */
 export function thrownText(value: unknown): string {
@@ -51,7 +58,7 @@ export function thrownText(value: unknown): string {
     try {
       return String(value);
     } catch {
-      return "a value that cannot be shown (a revoked Proxy?)";
+      return UNSHOWABLE;
     }
   }
 }

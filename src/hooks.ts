@@ -139,7 +139,9 @@ export type WorkerHookName = (typeof WORKER_HOOKS)[number];
 
 /**
  * Calls a hook if it is set. A throw or rejection is reported through
- * `onError` with the hook's name, never propagated.
+ * `onError` with the hook's name, never propagated: the returned promise
+ * never rejects (a request waits on `pre_request`'s), even when `onError`
+ * itself fails on what was thrown.
  *
  * @example
  * ```ts
@@ -159,7 +161,11 @@ export async function runHook<N extends HookName>(
     // deno-lint-ignore no-explicit-any
     await (hook as (...a: any[]) => MaybePromise)(...args);
   } catch (error) {
-    onError(name, error);
+    try {
+      onError(name, error);
+    } catch {
+      // The reporter failed on this value too: nothing more can be said of it.
+    }
   }
 }
 
@@ -178,15 +184,22 @@ export async function runHook<N extends HookName>(
  */
 export function hookFailureLogger(log: Logger): (name: HookName, error: unknown) => void {
   return (name, error) => {
-    // config.ts is imported as `config.ts?load=<n>` (a reload must not get the cached module):
-    // its stack names the file as the user wrote it.
-    if (error instanceof Error && error.stack) {
-      error.stack = error.stack.replace(/(\.[cm]?[jt]sx?)\?load=[\d.]+/g, "$1");
+    // The error as a property (text lines add its stack, JSON lines carry it whole), when it
+    // is a real Error with a stack to show: anything may be thrown.
+    let withStack: Error | null = null;
+    try {
+      if (error instanceof Error && typeof error.stack === "string") {
+        // config.ts is imported as `config.ts?load=<n>` (a reload must not get the cached
+        // module): its stack names the file as the user wrote it.
+        error.stack = error.stack.replace(/(\.[cm]?[jt]sx?)\?load=[\d.]+/g, "$1");
+        withStack = error;
+      }
+    } catch {
+      // A revoked Proxy, a stack getter that throws: the message alone.
     }
-    // The error as a property: text lines add its stack, JSON lines carry it whole.
     log.error(
       `Hook "${name}" failed: ${errorMessage(error)}`,
-      error instanceof Error ? { error } : {},
+      withStack ? { error: withStack } : {},
     );
   };
 }

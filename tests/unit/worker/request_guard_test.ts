@@ -219,6 +219,51 @@ Deno.test("pre_request and post_request run around the app when set", async () =
   assertEquals(seen, ["pre /h", "app", "post 200"]);
 });
 
+Deno.test("a pre_request or post_request hook that throws anything is one error line; the request is served", async () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const odd = [
+    revoked,
+    () => Object.assign(new Error("odd"), { stack: 123 }),
+    () =>
+      Object.defineProperty(new Error("odd"), "stack", {
+        get: () => {
+          throw new Error("no");
+        },
+      }),
+    () =>
+      Object.defineProperty(new Error("odd"), "message", {
+        get: () => {
+          throw new Error("no");
+        },
+      }),
+  ];
+  const context = { id: 1, pid: Deno.pid, generation: 0, log: null as never };
+  using logs = captureLogs("error");
+  let i = 0;
+  // sync with no timeout: a request left unanswered would hold the worker's one slot forever.
+  await using s = serveGuarded(() => new Response("served"), {
+    workerClass: "sync",
+    hooks: {
+      context,
+      preRequest: () => Promise.reject(odd[i % odd.length]()),
+      postRequest: () => {
+        throw odd[i++ % odd.length]();
+      },
+    },
+  });
+  for (let n = 0; n < odd.length; n++) {
+    const res = await fetch(s.url, { signal: AbortSignal.timeout(5000) });
+    assertEquals(await res.text(), "served");
+  }
+  const lines = logs.records.map((r) => r.message);
+  assertEquals(lines.length, 2 * odd.length, lines.join("\n"));
+  assert(lines.every((l) => /^Hook "(pre|post)_request" failed: /.test(l)), lines.join("\n"));
+});
+
 Deno.test("the worker is told once, at its max_requests, so the master can recycle at once", async () => {
   const notified: number[] = [];
   let served = 0;
