@@ -22,15 +22,40 @@ import { VERSION } from "../version.ts";
 import type { EventQueue, Link } from "./events.ts";
 import type { Workforce } from "./workforce.ts";
 import { errorMessage, osErrorReason } from "../error_text.ts";
+import { after } from "../platform/timer.ts";
 
-// Accepts peers until the listener is closed.
+// Accepts peers until the listener is closed. A failed accept (no file descriptor left: EMFILE
+// under a flood of connections) leaves the listener open: it is tried again a moment later, as
+// hyper's server does, for the workers report, and replacements announce themselves, through it.
 async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
-  try {
-    for await (const conn of listener) readPeer(new Channel(conn), queue);
-  } catch {
-    // The listener was closed (shutdown): stop accepting.
+  let failing = false;
+  while (true) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (error) {
+      // The listener was closed (shutdown, an upgrade's hand-over): stop accepting.
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      if (!failing) {
+        getLog("master").error(
+          `Control socket: cannot accept a connection (${osErrorReason(error)}); ` +
+            `trying again every ${ACCEPT_RETRY_MS} ms`,
+        );
+      }
+      failing = true;
+      await new Promise<void>((resolve) => after(ACCEPT_RETRY_MS, resolve));
+      continue;
+    }
+    if (failing) getLog("master").info("Control socket: accepting connections again");
+    failing = false;
+    readPeer(new Channel(conn), queue);
   }
 }
+
+/** How long the control socket waits after a failed accept before the next. */
+const ACCEPT_RETRY_MS = 250;
 
 async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
   let role: "unknown" | "worker" | "control" = "unknown";

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
+import { controlSocketPath } from "../../src/ipc/control_path.ts";
 
 async function herdCommand(
   args: string[],
@@ -128,4 +129,45 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
     failed.err,
     `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log" from --access-log (command line))\n`,
   );
+});
+
+const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "status: a master out of file descriptors accepts control connections again once freed",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // Workers report, and replacements announce themselves, through the control socket: a
+    // master that stopped accepting on EMFILE could not replace any worker again.
+    await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"] });
+    const path = controlSocketPath({
+      control_socket: null,
+      bind: [],
+      host: "127.0.0.1",
+      port: herd.port,
+    });
+    const limited = await new Deno.Command("prlimit", {
+      args: ["--pid", String(herd.masterPid), "--nofile=64:64"],
+    }).output();
+    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    const from = herd.lines.length;
+    const held: Deno.UnixConn[] = [];
+    try {
+      for (let i = 0; i < 100; i++) held.push(await Deno.connect({ transport: "unix", path }));
+      await herd.waitForLog(/Control socket: cannot accept a connection \(Too many open files\)/, {
+        from,
+      });
+    } finally {
+      for (const conn of held) conn.close();
+    }
+    await herd.waitForLog(/Control socket: accepting connections again/, { from });
+    const where = ["--host", "127.0.0.1", "--port", String(herd.port)];
+    const status = await herdCommand(["status", ...where]);
+    assertEquals(status.code, 0, status.err);
+    // A replacement reaches the master too.
+    const [worker] = herd.workerPids();
+    Deno.kill(worker, "SIGKILL");
+    await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from: herd.lines.length });
+  },
 });
