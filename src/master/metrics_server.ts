@@ -25,6 +25,7 @@ import { parseBind } from "../settings/addresses.ts";
 import { emptyStats, type MetricsSnapshot, renderMetrics } from "../metrics/prometheus.ts";
 import { getLog } from "../logging/log.ts";
 import { listenFailure } from "./listener_check.ts";
+import { errorMessage, firstLine } from "../error_text.ts";
 import type { Workforce } from "./workforce.ts";
 
 /** The content type of the text exposition format 0.0.4. */
@@ -187,8 +188,9 @@ export class MetricsEndpoint {
     if (this.#closed) return;
     const { snapshot, waitForPort = false, onListen } = this.#options;
     const render = () => renderMetrics(snapshot());
+    let server: Deno.HttpServer;
     try {
-      this.#server = Deno.serve({
+      server = Deno.serve({
         ...this.#address,
         onListen: () => onListen?.(`http://${this.#options.bind}/metrics`),
       }, (req) => metricsResponse(req, render));
@@ -200,5 +202,33 @@ export class MetricsEndpoint {
       // In check's words (a probe's), so both say the same of a busy or foreign address.
       throw new Error(listenFailure({ transport: "tcp", ...this.#address }, error).problem);
     }
+    this.#server = server;
+    // Deno's server stops for good when an accept fails (no file descriptor left: a flood of
+    // scrapers or a slowloris on this port): listen again a moment later, on the same address.
+    server.finished.catch((error) => {
+      if (this.#closed || this.#server !== server) return;
+      this.#server = null;
+      getLog("master").error(
+        `Metrics endpoint stopped accepting connections (${firstLine(error)}); ` +
+          `listening again in ${RELISTEN_MS} ms`,
+      );
+      this.#relisten();
+    });
+  }
+
+  /** Listens again after {@linkcode RELISTEN_MS}, and again after each failure. */
+  #relisten(): void {
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      try {
+        this.#listen();
+      } catch (error) {
+        getLog("master").error(`${errorMessage(error)}; trying again in ${RELISTEN_MS} ms`);
+        this.#relisten();
+      }
+    }, RELISTEN_MS);
   }
 }
+
+/** How long the metrics endpoint waits to listen again after its server stopped. */
+const RELISTEN_MS = 1000;

@@ -127,3 +127,44 @@ Deno.test("metrics: a busy metrics address is a one-line startup error", async (
   );
   assert(!herd.lines.some((line) => /Booting worker/.test(line)), "no worker started");
 });
+
+const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "metrics: an endpoint whose server stopped on EMFILE listens again once freed",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    const bind = `127.0.0.1:${freePort()}`;
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", bind],
+    });
+    const limited = await new Deno.Command("prlimit", {
+      args: ["--pid", String(herd.masterPid), "--nofile=64:64"],
+    }).output();
+    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    const from = herd.lines.length;
+    const [hostname, port] = bind.split(":");
+    const held: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        try {
+          held.push(await Deno.connect({ hostname, port: Number(port) }));
+        } catch {
+          break; // Its listener is closed already.
+        }
+      }
+      await herd.waitForLog(
+        /Metrics endpoint stopped accepting connections \(.*Too many open files.*\); listening again in 1000 ms/,
+        { from },
+      );
+    } finally {
+      for (const conn of held) conn.close();
+    }
+    await herd.waitForLog(/Metrics at http:\/\//, { from });
+    const scrape = await fetch(`http://${bind}/metrics`);
+    assertEquals(scrape.status, 200);
+    assert((await scrape.text()).includes("herd_workers"));
+    assert(!herd.lines.slice(from).some((l) => /Unhandled promise rejection/.test(l)));
+  },
+});
