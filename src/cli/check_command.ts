@@ -17,8 +17,13 @@
  */
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
-import { listenAddresses } from "../settings/addresses.ts";
-import { addressRefusal, addressStates, probeTcpAddress } from "../master/listener_check.ts";
+import { hostPort, listenAddresses } from "../settings/addresses.ts";
+import {
+  addressRefusal,
+  addressStates,
+  connectHost,
+  probeTcpAddress,
+} from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -155,6 +160,24 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
 }
 
 /**
+ * Whether what listens on the metrics address is a Herd master's metrics endpoint (its
+ * `/metrics` has Herd's families): the running Herd's, which this check may be run to replace,
+ * and not another program's, which `serve` would be refused.
+ */
+async function servesHerdMetrics(address: { hostname: string; port: number }): Promise<boolean> {
+  const url = `http://${hostPort({ ...address, hostname: connectHost(address.hostname) })}/metrics`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(METRICS_PROBE_MS) });
+    return (await res.text()).includes("herd_workers");
+  } catch {
+    return false;
+  }
+}
+
+/** How long check waits for a busy metrics address to answer `/metrics`. */
+const METRICS_PROBE_MS = 1000;
+
+/**
  * Whether a Herd master of this user answers for `settings`: at the control socket they name
  * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving the same
  * port (started with another host or bind spelling). Then an address in use is that master's,
@@ -214,7 +237,7 @@ async function openingProblems(
       problems.push({
         message: `${state.problem} (${origin("metrics_bind")})`,
         code: ExitCode.BindError,
-        held: state.kind === "in_use" && await masterAnswers(settings),
+        held: state.kind === "in_use" && await servesHerdMetrics(metrics),
       });
     }
   }

@@ -211,8 +211,18 @@ export function freePort(hostname: string): number {
   return port;
 }
 
-// A wildcard address cannot be connected to; its loopback twin reaches the same listeners.
-function connectHost(hostname: string): string {
+/**
+ * The host to connect to for a listener on `hostname`: a wildcard address
+ * cannot be connected to; its loopback twin reaches the same listeners.
+ *
+ * @example
+ * ```ts
+ * import { connectHost } from "./listener_check.ts";
+ * connectHost("0.0.0.0"); // "127.0.0.1"
+ * connectHost("::"); // "::1"
+ * ```
+ */
+export function connectHost(hostname: string): string {
   if (hostname === "0.0.0.0") return "127.0.0.1";
   if (hostname === "::") return "::1";
   return hostname;

@@ -202,7 +202,10 @@ Deno.test("check notes a control socket another master answers on; serve refuses
 Deno.test("check notes an address a running Herd master holds, but refuses another program's", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-agree-held-" });
   try {
-    await using running = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "1"] });
+    const runningMetrics = `127.0.0.1:${freePort()}`;
+    await using running = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", runningMetrics],
+    });
     const args = [fixtureApp("hello.ts"), "--host", "127.0.0.1", "-p", String(running.port)];
     const check = await herd("check", args, { cwd: dir });
     assertEquals(check.code, 0, check.stderr);
@@ -218,6 +221,23 @@ Deno.test("check notes an address a running Herd master holds, but refuses anoth
     const noted = await herd("check", anyHost, { cwd: dir });
     assertEquals(noted.code, 0, noted.stderr);
     assertMatch(noted.stderr, /^note: Address 0\.0\.0\.0:\d+ is already in use /);
+    // Its metrics port, too, is the running master's: a note.
+    const withMetrics = await herd("check", [...args, "--metrics-bind", runningMetrics], {
+      cwd: dir,
+    });
+    assertEquals(withMetrics.code, 0, withMetrics.stderr);
+    assertMatch(withMetrics.stderr, /^note: Address .* \("metrics_bind" from --metrics-bind/m);
+    // A metrics port another program holds, beside the running master: both refuse it.
+    using scraped = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const metricsArgs = [
+      ...args,
+      "--metrics-bind",
+      `127.0.0.1:${(scraped.addr as Deno.NetAddr).port}`,
+    ];
+    for (const command of ["check", "serve"] as const) {
+      const run = await herd(command, metricsArgs, { cwd: dir });
+      assertEquals(run.code, 5, `${command}: ${run.stderr}`);
+    }
     // The same port held by a program that is no Herd master: both refuse it.
     using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = String((other.addr as Deno.NetAddr).port);
