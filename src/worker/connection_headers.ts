@@ -103,6 +103,9 @@ export class ConnectionHeaders {
    * ```
    */
   apply(res: Response, info: { readonly remoteAddr: Deno.Addr } | null): Response {
+    // A frozen Response: even reading its headers fails (Deno's getter writes to it), so it is
+    // sent as the app made it, as Deno alone would send it.
+    if (!Object.isExtensible(res)) return res;
     // A kept Response Herd changed for an earlier request, which may not be sent yet: this
     // request gets a copy with the app's own header back.
     const changed = (res as Changed)[CHANGED];

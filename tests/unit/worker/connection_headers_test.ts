@@ -149,3 +149,14 @@ Deno.test("a kept Response answered to two connections at the same moment gets e
     "timeout=5, max=2",
   ]);
 });
+
+Deno.test("a frozen Response the app answers is sent as it is, as Deno alone sends it", async () => {
+  // Deno's own headers getter writes to the Response: a frozen one cannot even be read.
+  const frozen = Object.freeze(new Response(null, { status: 204 }));
+  await using s = serveGuarded(() => frozen, { keepaliveS: 0 });
+  using client = await RawClient.connect(s.port);
+  for (let i = 0; i < 2; i++) {
+    const res = await client.get("/");
+    assertEquals([res.status, res.headers.get("connection")], [204, null]);
+  }
+});
