@@ -26,7 +26,8 @@ export interface ScriptOption {
 /**
  * `args` parsed against `options` for the script `deno task <task>` runs.
  * `--help` (or `-h`) prints the usage and exits 0; an unknown option, a
- * missing value or a stray argument prints one line and exits 2.
+ * missing value, a stray argument or a value that is not a number for an
+ * option whose default is one prints one line and exits 2.
  *
  * @example
  * ```ts
@@ -50,7 +51,20 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
     Deno.exit(0);
   }
   try {
-    return parseArgs({ args, options }).values;
+    const { values } = parseArgs({ args, options });
+    // An option whose default is a number takes a number: `--rounds abc` would run a whole
+    // benchmark to print NaN.
+    for (const [name, option] of Object.entries(options)) {
+      const value = (values as Record<string, unknown>)[name];
+      const numeric = typeof option.default === "string" && NUMBER.test(option.default);
+      if (numeric && typeof value === "string" && !NUMBER.test(value)) {
+        console.error(
+          `error: --${name} takes a number, not "${value}" (default ${option.default})`,
+        );
+        Deno.exit(2);
+      }
+    }
+    return values;
   } catch (error) {
     // parseArgs' own errors have a code; anything else is a bug, with its stack.
     if (!String((error as { code?: unknown })?.code).startsWith("ERR_PARSE_ARGS_")) throw error;
@@ -61,6 +75,8 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
     Deno.exit(2);
   }
 }
+
+const NUMBER = /^\d+(\.\d+)?$/;
 
 /**
  * The `--help` text: one line per option, with its default.

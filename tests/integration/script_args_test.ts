@@ -52,4 +52,11 @@ Deno.test("a bad option to a task's script is one line and exit 2", async () => 
   assertEquals([unknown.code, unknown.stderr.split("\n").length], [2, 2]);
   assertMatch(unknown.stderr, /^error: Unknown option '--bogus'/);
   assert(!STACK_LINE.test(unknown.stderr), unknown.stderr);
+  // A number option given something else: refused before anything runs, not a NaN report.
+  const notANumber = await task(["bench", "--rounds", "abc"]);
+  assertEquals([notANumber.code, notANumber.stdout, notANumber.stderr], [
+    2,
+    "",
+    'error: --rounds takes a number, not "abc" (default 3)\n',
+  ]);
 });
