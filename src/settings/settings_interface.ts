@@ -374,7 +374,7 @@ export interface Settings {
    */
   limit_request_field_size: number;
   /**
-   * Largest request body; larger gets `413` before the body is read. 0: unlimited.
+   * Largest request body: a larger `Content-Length` gets `413` before the body is read; a chunked body gets `413` once the app has read past the limit (one the app never reads is not counted). 0: unlimited.
    *
    * - Default: `0`
    * - Command line: `--limit-request-body BYTES`

@@ -44,6 +44,7 @@ export const limitSettings = [
     meta: "BYTES",
     parse: int({ min: 0 }),
     default: 0,
-    doc: "Largest request body; larger gets `413` before the body is read. 0: unlimited.",
+    doc:
+      "Largest request body: a larger `Content-Length` gets `413` before the body is read; a chunked body gets `413` once the app has read past the limit (one the app never reads is not counted). 0: unlimited.",
   }),
 ] as const;
