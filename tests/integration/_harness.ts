@@ -373,3 +373,27 @@ export async function loadLoop(
   client.close();
   return result;
 }
+
+/** Whether `prlimit` (util-linux) is here, to lower a running process's limits. */
+export const HAVE_PRLIMIT: boolean = await new Deno.Command("prlimit", {
+  args: ["--version"],
+  stdout: "null",
+}).output().then((o) => o.success, () => false);
+
+/**
+ * Lowers the open-file limit of the running process `pid` to `n` (soft and hard), as a flood of
+ * connections against a low `ulimit -n` would leave it. Needs {@linkcode HAVE_PRLIMIT}.
+ *
+ * @example
+ * ```ts
+ * import { limitOpenFiles } from "./_harness.ts";
+ * await limitOpenFiles(12345, 64);
+ * ```
+ */
+export async function limitOpenFiles(pid: number, n: number): Promise<void> {
+  const out = await new Deno.Command("prlimit", {
+    args: ["--pid", String(pid), `--nofile=${n}:${n}`],
+  })
+    .output();
+  if (!out.success) throw new Error(`prlimit failed: ${new TextDecoder().decode(out.stderr)}`);
+}

@@ -11,7 +11,9 @@ import {
   assertNothingLost,
   fixtureApp,
   freePort,
+  HAVE_PRLIMIT,
   type Herd,
+  limitOpenFiles,
   loadLoop,
   startHerd,
 } from "./_harness.ts";
@@ -198,9 +200,6 @@ Deno.test("hostile: limit_request_line, _fields and _field_size answer 414 and 4
   assertEquals(herd.workerPids(), before);
 });
 
-const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
-
 Deno.test({
   name: "hostile: a worker out of file descriptors (EMFILE) is replaced, not left deaf",
   ignore: !HAVE_PRLIMIT,
@@ -214,10 +213,7 @@ Deno.test({
     });
     const [worker] = herd.workerPids();
     const from = herd.lines.length;
-    const limited = await new Deno.Command("prlimit", {
-      args: ["--pid", String(worker), "--nofile=64:64"],
-    }).output();
-    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    await limitOpenFiles(worker, 64);
     const conns: Deno.TcpConn[] = [];
     let replacement = 0;
     try {

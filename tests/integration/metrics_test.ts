@@ -8,7 +8,7 @@
  * @module
  */
 import { assert, assertEquals } from "../assert.ts";
-import { fixtureApp, freePort, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, HAVE_PRLIMIT, limitOpenFiles, startHerd } from "./_harness.ts";
 
 /** Samples by `name{labels}` (labels in the order rendered). */
 type Samples = Map<string, number>;
@@ -128,9 +128,6 @@ Deno.test("metrics: a busy metrics address is a one-line startup error", async (
   assert(!herd.lines.some((line) => /Booting worker/.test(line)), "no worker started");
 });
 
-const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
-
 Deno.test({
   name: "metrics: an endpoint whose server stopped on EMFILE listens again once freed",
   ignore: !HAVE_PRLIMIT,
@@ -139,10 +136,7 @@ Deno.test({
     await using herd = await startHerd({
       args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", bind],
     });
-    const limited = await new Deno.Command("prlimit", {
-      args: ["--pid", String(herd.masterPid), "--nofile=64:64"],
-    }).output();
-    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    await limitOpenFiles(herd.masterPid, 64);
     const from = herd.lines.length;
     const [hostname, port] = bind.split(":");
     const held: Deno.TcpConn[] = [];

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { fixtureApp, freePort, MAIN, startHerd } from "./_harness.ts";
+import { fixtureApp, freePort, HAVE_PRLIMIT, limitOpenFiles, MAIN, startHerd } from "./_harness.ts";
 import { controlSocketPath } from "../../src/ipc/control_path.ts";
 
 async function herdCommand(
@@ -131,9 +131,6 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
   );
 });
 
-const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
-
 Deno.test({
   name: "status: a master out of file descriptors accepts control connections again once freed",
   ignore: !HAVE_PRLIMIT,
@@ -147,10 +144,7 @@ Deno.test({
       host: "127.0.0.1",
       port: herd.port,
     });
-    const limited = await new Deno.Command("prlimit", {
-      args: ["--pid", String(herd.masterPid), "--nofile=64:64"],
-    }).output();
-    assert(limited.success, new TextDecoder().decode(limited.stderr));
+    await limitOpenFiles(herd.masterPid, 64);
     const from = herd.lines.length;
     const held: Deno.UnixConn[] = [];
     try {
