@@ -26,7 +26,7 @@ export interface ScriptOption {
 /**
  * `args` parsed against `options` for the script `deno task <task>` runs.
  * `--help` (or `-h`) prints the usage and exits 0; an unknown option, a
- * missing value, a stray argument or a value that is not a number for an
+ * missing value, a stray argument or a value that is not a positive number for an
  * option whose default is one prints one line and exits 2.
  *
  * @example
@@ -52,14 +52,14 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
   }
   try {
     const { values } = parseArgs({ args, options });
-    // An option whose default is a number takes a number: `--rounds abc` would run a whole
+    // An option whose default is a positive number takes one: `--rounds abc` would run a whole
     // benchmark to print NaN.
     for (const [name, option] of Object.entries(options)) {
       const value = (values as Record<string, unknown>)[name];
       const numeric = typeof option.default === "string" && NUMBER.test(option.default);
       if (numeric && typeof value === "string" && !NUMBER.test(value)) {
         console.error(
-          `error: --${name} takes a number, not "${value}" (default ${option.default})`,
+          `error: --${name} takes a positive number, not "${value}" (default ${option.default})`,
         );
         Deno.exit(2);
       }
@@ -76,7 +76,9 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
   }
 }
 
-const NUMBER = /^\d+(\.\d+)?$/;
+// A positive number: every number option of the task scripts counts something (rounds,
+// seconds, connections, workers).
+const NUMBER = /^(?!0+(\.0+)?$)\d+(\.\d+)?$/;
 
 /**
  * The `--help` text: one line per option, with its default.

@@ -29,6 +29,9 @@ import { after } from "../platform/timer.ts";
 // hyper's server does, for the workers report, and replacements announce themselves, through it.
 async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
   let failing = false;
+  // Under steady pressure accepts fail and succeed by turns: one line per episode, at most one
+  // a FAILURE_LOG_MS, not one pair per retry.
+  let loggedAt = -Infinity;
   while (true) {
     let conn: Deno.Conn;
     try {
@@ -38,13 +41,14 @@ async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise
       if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
         return;
       }
-      if (!failing) {
+      if (!failing && performance.now() - loggedAt >= FAILURE_LOG_MS) {
+        loggedAt = performance.now();
+        failing = true;
         getLog("master").error(
           `Control socket: cannot accept a connection (${osErrorReason(error)}); ` +
             `trying again every ${ACCEPT_RETRY_MS} ms`,
         );
       }
-      failing = true;
       await new Promise<void>((resolve) => after(ACCEPT_RETRY_MS, resolve));
       continue;
     }
@@ -56,6 +60,8 @@ async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise
 
 /** How long the control socket waits after a failed accept before the next. */
 const ACCEPT_RETRY_MS = 250;
+/** The shortest time between two lines about failed accepts. */
+const FAILURE_LOG_MS = 10_000;
 
 async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
   let role: "unknown" | "worker" | "control" = "unknown";

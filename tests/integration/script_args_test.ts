@@ -57,6 +57,11 @@ Deno.test("a bad option to a task's script is one line and exit 2", async () => 
   assertEquals([notANumber.code, notANumber.stdout, notANumber.stderr], [
     2,
     "",
-    'error: --rounds takes a number, not "abc" (default 3)\n',
+    'error: --rounds takes a positive number, not "abc" (default 3)\n',
+  ]);
+  const zero = await task(["bench", "--rounds", "0"]);
+  assertEquals([zero.code, zero.stderr], [
+    2,
+    'error: --rounds takes a positive number, not "0" (default 3)\n',
   ]);
 });
