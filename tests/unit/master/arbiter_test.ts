@@ -592,28 +592,35 @@ Deno.test("arbiter takes two SIGINTs within 500 ms as one Ctrl-C (a wrapper forw
   assertEquals(rig.arbiter.exitCode, ExitCode.Error, "a real second Ctrl-C forces the exit");
 });
 
-/** `process` asks to be replaced, for `reason`. */
-function askToRetire(rig: Rig, process: FakeProcess, reason: RetireMessage["reason"]): void {
-  rig.arbiter.queue.push({
-    kind: "message",
-    link: rig.links.get(process)!,
-    message: { type: "retire", why: `a test's ${reason}`, reason },
-  });
-}
-
-Deno.test("a worker asking to be replaced is, replacement first; one that asks again at once waits out the crash backoff", async () => {
+/**
+ * One worker asks to be replaced for `reason`: its replacement starts first, while it serves
+ * on, then it is drained. Returns the rig and the replacement, ready and serving.
+ */
+async function replacedFirst(
+  reason: RetireMessage["reason"],
+): Promise<{ rig: Rig; retire: (process: FakeProcess) => void; replacement: FakeProcess }> {
   const rig = new Rig({ workers: 1 });
   await rig.start();
-  const retire = (process: FakeProcess) => askToRetire(rig, process, "crash");
+  const retire = (process: FakeProcess) =>
+    rig.arbiter.queue.push({
+      kind: "message",
+      link: rig.links.get(process)!,
+      message: { type: "retire", why: `a test's ${reason}`, reason },
+    });
   const [first] = rig.driver.spawned;
   retire(first);
   await rig.until(() => rig.driver.spawned.length === 2);
   assertEquals(first.signals, [], "it serves on until its replacement is ready");
-  const second = rig.driver.spawned[1];
-  await rig.boot(second);
+  const replacement = rig.driver.spawned[1];
+  await rig.boot(replacement);
   await rig.until(() => rig.links.get(first)!.sent.at(-1)?.type === "drain");
+  return { rig, retire, replacement };
+}
+
+Deno.test("a worker asking to be replaced is, replacement first; one that asks again at once waits out the crash backoff", async () => {
+  const { rig, retire, replacement } = await replacedFirst("crash");
   // The replacement fails at once too: its own replacement is held back (100 ms, doubling).
-  retire(second);
+  retire(replacement);
   await rig.until(() => rig.arbiter.queue.pending === 0);
   await rig.arbiter.step();
   assertEquals(rig.driver.spawned.length, 2, "no replacement before the backoff");
@@ -623,18 +630,9 @@ Deno.test("a worker asking to be replaced is, replacement first; one that asks a
 });
 
 Deno.test("a sync worker whose request ran past timeout is replaced, replacement first, with no backoff", async () => {
-  const rig = new Rig({ workers: 1 });
-  await rig.start();
-  const retire = (process: FakeProcess) => askToRetire(rig, process, "timeout");
-  const [first] = rig.driver.spawned;
-  retire(first);
-  await rig.until(() => rig.driver.spawned.length === 2);
-  assertEquals(first.signals, [], "it serves on until its replacement is ready");
-  const second = rig.driver.spawned[1];
-  await rig.boot(second);
-  await rig.until(() => rig.links.get(first)!.sent.at(-1)?.type === "drain");
+  const { rig, retire, replacement } = await replacedFirst("timeout");
   // Its replacement hangs too, at once: replaced at once, the timeout paces it.
-  retire(second);
+  retire(replacement);
   await rig.until(() => rig.driver.spawned.length === 3);
   assertEquals(rig.arbiter.workforce.restarts.timeout, 1);
   assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
