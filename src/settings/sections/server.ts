@@ -209,7 +209,11 @@ const modeText = text({ pattern: /^0?[0-7]{3}$/, accepted: FILE_MODE });
 // config.ts may write a mode as JavaScript does (`0o660`); the setting holds the octal text.
 function fileMode(raw: unknown): string {
   if (typeof raw !== "number") return modeText(raw);
-  if (!Number.isInteger(raw) || raw < 0 || raw > 0o777) throw new CoerceError(FILE_MODE);
+  if (!Number.isInteger(raw) || raw < 0 || raw > 0o777) {
+    // The value is shown as the number it is; a mode is read in octal (`0o1777` shows as 1023).
+    const octal = Number.isInteger(raw) && raw > 0 ? `; ${raw} is 0o${raw.toString(8)}` : "";
+    throw new CoerceError(FILE_MODE + octal);
+  }
   return `0${raw.toString(8).padStart(3, "0")}`;
 }
 

@@ -510,7 +510,7 @@ Deno.test("resolveSettings() takes a file mode as a number and 1/0 for a boolean
   assertEquals(
     await problems({ config: "export default { unix_socket_mode: 0o1000, preload: 2 };" }),
     [
-      'Invalid value for "unix_socket_mode": 512 from unix_socket_mode in "config.ts": expected an octal file mode, e.g. 0660 (0o660 as a number in config.ts)',
+      'Invalid value for "unix_socket_mode": 512 from unix_socket_mode in "config.ts": expected an octal file mode, e.g. 0660 (0o660 as a number in config.ts); 512 is 0o1000',
       'Invalid value for "preload": 2 from preload in "config.ts": expected one of true, false, 1, 0, yes, no, on, off',
     ],
   );
