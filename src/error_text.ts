@@ -160,3 +160,43 @@ export function importFailure(error: unknown): string {
   if (place === null) return firstLine(error);
   return `${firstLine(error)} (at ${decodeURI(place[1])}${place[2]})`;
 }
+
+// config.ts is imported as `config.ts?load=<time>.<n>`, so a reload gets a new module.
+const LOAD_QUERY = /\?load=\d+\.\d+/g;
+
+/**
+ * `text` without the query Herd adds to each import of config.ts: its stack
+ * frames name the file as the user wrote it.
+ *
+ * @example
+ * ```ts
+ * import { withoutLoadQuery } from "./error_text.ts";
+ * withoutLoadQuery("at file:///srv/config.ts?load=1795869009326.1:1:26");
+ * // "at file:///srv/config.ts:1:26"
+ * ```
+ */
+export function withoutLoadQuery(text: string): string {
+  return text.replace(LOAD_QUERY, "");
+}
+
+/**
+ * `error` when it is an `Error` with a stack to show, that stack rewritten by
+ * {@linkcode withoutLoadQuery}; otherwise null. Never throws (a revoked Proxy,
+ * a stack getter that throws: null).
+ *
+ * @example
+ * ```ts
+ * import { withUserStack } from "./error_text.ts";
+ * withUserStack(new Error("boom"))?.stack; // "Error: boom\n    at ..."
+ * withUserStack("thrown string"); // null
+ * ```
+ */
+export function withUserStack(error: unknown): Error | null {
+  try {
+    if (!(error instanceof Error) || typeof error.stack !== "string") return null;
+    error.stack = withoutLoadQuery(error.stack);
+    return error;
+  } catch {
+    return null;
+  }
+}

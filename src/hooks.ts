@@ -17,7 +17,7 @@
  * @module
  */
 import type { Logger } from "./logging/log.ts";
-import { errorMessage } from "./error_text.ts";
+import { errorMessage, withUserStack } from "./error_text.ts";
 
 /** What a master-side hook sees of one worker. */
 export interface WorkerInfo {
@@ -186,17 +186,9 @@ export function hookFailureLogger(log: Logger): (name: HookName, error: unknown)
   return (name, error) => {
     // The error as a property (text lines add its stack, JSON lines carry it whole), when it
     // is a real Error with a stack to show: anything may be thrown.
-    let withStack: Error | null = null;
-    try {
-      if (error instanceof Error && typeof error.stack === "string") {
-        // config.ts is imported as `config.ts?load=<n>` (a reload must not get the cached
-        // module): its stack names the file as the user wrote it.
-        error.stack = error.stack.replace(/(\.[cm]?[jt]sx?)\?load=[\d.]+/g, "$1");
-        withStack = error;
-      }
-    } catch {
-      // A revoked Proxy, a stack getter that throws: the message alone.
-    }
+    // config.ts is imported as `config.ts?load=<n>` (a reload must not get the cached module):
+    // its stack names the file as the user wrote it.
+    const withStack = withUserStack(error);
     log.error(
       `Hook "${name}" failed: ${errorMessage(error)}`,
       withStack ? { error: withStack } : {},

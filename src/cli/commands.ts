@@ -31,7 +31,7 @@ import { displayPath, resolveSettings } from "../settings/resolve.ts";
 import { knownFlags, readArgv } from "../settings/sources/argv.ts";
 import { formatValue } from "../settings/problems.ts";
 import type { Resolved } from "../settings/resolved.ts";
-import { firstLine } from "../error_text.ts";
+import { firstLine, withUserStack } from "../error_text.ts";
 import { catchStrayErrors, refuseExitUntilDisposed } from "../platform/guard_user_code.ts";
 import { getLog } from "../logging/log.ts";
 import { logTarget } from "../logging/line_writer.ts";
@@ -225,7 +225,9 @@ async function runResolved(
   const held: [string, unknown][] = [];
   const report = (message: string, error: unknown) => {
     if (command.name !== "serve") return console.error(`error: ${message} (${suspect}?)`);
-    getLog("master").error(`${message} (${suspect} or a hook?); serving on`, { error });
+    getLog("master").error(`${message} (${suspect} or a hook?); serving on`, {
+      error: withUserStack(error) ?? error,
+    });
   };
   using _strays = catchStrayErrors((message, error) => {
     strays++;

@@ -137,6 +137,10 @@ Deno.test("reload: config.ts code that fails later, or calls Deno.exit(), never 
     { from },
   );
   await herd.waitForLog(/\[INFO\] Reload complete/, { from });
+  // Its stack names the file as written, not as Herd imported it (`config.ts?load=…`).
+  const frames = herd.lines.slice(from).filter((line) => /^\s+at .*config\.ts/.test(line));
+  assert(frames.length > 0, "the late throw's stack is logged");
+  assertEquals(frames.filter((line) => line.includes("?load=")), []);
   // Deno.exit() at import: the reload fails, the workers of the last one keep serving.
   await Deno.writeTextFile(config, "Deno.exit(0);\nexport default { workers: 1 };\n");
   await until(

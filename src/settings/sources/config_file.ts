@@ -21,7 +21,7 @@ import { fileUrl } from "../../platform/file_url.ts";
 import { SETTINGS } from "../table.ts";
 import type { Profile } from "../setting.ts";
 import { describeOrigin, type Origin, type RawValue } from "../problems.ts";
-import { firstLine, importFailure } from "../../error_text.ts";
+import { firstLine, importFailure, withoutLoadQuery } from "../../error_text.ts";
 import { TIMED_OUT, within } from "../../platform/timer.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
 import { notRegularFile } from "./regular_file.ts";
@@ -108,8 +108,8 @@ export async function loadConfigFile(
   } catch (error) {
     return {
       ...none,
-      problems: [`Cannot load config file "${display}": ${withoutQuery(importFailure(error))}`],
-      traces: error instanceof Error && error.stack ? [withoutQuery(error.stack)] : [],
+      problems: [`Cannot load config file "${display}": ${withoutLoadQuery(importFailure(error))}`],
+      traces: error instanceof Error && error.stack ? [withoutLoadQuery(error.stack)] : [],
     };
   }
   if (module === TIMED_OUT) {
@@ -122,12 +122,6 @@ export async function loadConfigFile(
     };
   }
   return { path, ...readConfigObject(module.default, display), traces: [] };
-}
-
-// The query that makes each load a new module is Herd's, not the user's: their file is named
-// without it.
-function withoutQuery(text: string): string {
-  return text.replace(/\?load=\d+\.\d+/g, "");
 }
 
 /**
