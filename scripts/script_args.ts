@@ -57,10 +57,12 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
     for (const [name, option] of Object.entries(options)) {
       const value = (values as Record<string, unknown>)[name];
       const numeric = typeof option.default === "string" && NUMBER.test(option.default);
-      if (numeric && typeof value === "string" && !NUMBER.test(value)) {
-        console.error(
-          `error: --${name} takes a positive number, not "${value}" (default ${option.default})`,
-        );
+      // Whole when the default is: wrk takes whole seconds (`-d1.5s` is refused), and a count
+      // of rounds or connections is whole.
+      const whole = numeric && WHOLE.test(option.default as string);
+      if (numeric && typeof value === "string" && !(whole ? WHOLE : NUMBER).test(value)) {
+        const kind = whole ? "a positive whole number" : "a positive number";
+        console.error(`error: --${name} takes ${kind}, not "${value}" (default ${option.default})`);
         Deno.exit(2);
       }
     }
@@ -79,6 +81,7 @@ export function parseScriptArgs<const O extends Record<string, ScriptOption>>(
 // A positive number: every number option of the task scripts counts something (rounds,
 // seconds, connections, workers).
 const NUMBER = /^(?!0+(\.0+)?$)\d+(\.\d+)?$/;
+const WHOLE = /^(?!0+$)\d+$/;
 
 /**
  * The `--help` text: one line per option, with its default.

@@ -28,6 +28,16 @@ const values = parseScriptArgs("bench:slowloris", {
   workers: { type: "string", default: "2" },
   "herd-args": { type: "string", default: "" },
 });
+// With --url the server is the user's: what would shape Herd's own would be silently unused.
+const shaping = ["--workers", "--herd-args"].find((flag) =>
+  Deno.args.some((arg) => arg === flag || arg.startsWith(`${flag}=`))
+);
+if (values.url !== undefined && shaping !== undefined) {
+  console.error(
+    `error: ${shaping} shapes the Herd bench:slowloris starts, and --url names a server of yours instead: give one or the other`,
+  );
+  Deno.exit(2);
+}
 const slowCount = Number(values.connections);
 const seconds = Number(values.seconds);
 const intervalMs = Number(values["interval-ms"]);

@@ -57,11 +57,24 @@ Deno.test("a bad option to a task's script is one line and exit 2", async () => 
   assertEquals([notANumber.code, notANumber.stdout, notANumber.stderr], [
     2,
     "",
-    'error: --rounds takes a positive number, not "abc" (default 3)\n',
+    'error: --rounds takes a positive whole number, not "abc" (default 3)\n',
   ]);
   const zero = await task(["bench", "--rounds", "0"]);
   assertEquals([zero.code, zero.stderr], [
     2,
-    'error: --rounds takes a positive number, not "0" (default 3)\n',
+    'error: --rounds takes a positive whole number, not "0" (default 3)\n',
+  ]);
+  // wrk takes whole seconds: `-d1.5s` failed only once the servers were up.
+  const fraction = await task(["bench", "--seconds", "1.5"]);
+  assertEquals([fraction.code, fraction.stderr], [
+    2,
+    'error: --seconds takes a positive whole number, not "1.5" (default 5)\n',
+  ]);
+  // With --url the server is the user's: options that shape the Herd it would start are refused.
+  const both = await task(["bench:slowloris", "--url", "http://127.0.0.1:9/", "--workers", "4"]);
+  assertEquals([both.code, both.stdout, both.stderr], [
+    2,
+    "",
+    "error: --workers shapes the Herd bench:slowloris starts, and --url names a server of yours instead: give one or the other\n",
   ]);
 });
