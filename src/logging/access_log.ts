@@ -102,6 +102,12 @@ export function openAccessLog(
         // queued.)
         const upgraded = error instanceof TypeError && error.message === "Request closed";
         if (upgraded && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })) return;
+        if (
+          !Object.isExtensible(res) &&
+          writeFrozen(line, { req, info, res, startedAtMs, durationMs })
+        ) {
+          return;
+        }
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);
         warned = true;
@@ -118,6 +124,21 @@ function writeUpgraded(line: (entry: AccessEntry) => void, entry: AccessEntry): 
   try {
     // Deno keeps the method and URL readable after the upgrade (it read them to upgrade).
     line({ ...entry, req: new Request(entry.req.url, { method: entry.req.method }) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes `entry` for a frozen Response (an app may freeze one it keeps): Deno's `headers`
+ * getter writes to the Response, so it throws on one, but its status reads. The line shows the
+ * status, and no response header (`%(b)s` is `-`). False if that fails too.
+ */
+function writeFrozen(line: (entry: AccessEntry) => void, entry: AccessEntry): boolean {
+  try {
+    const res = { status: entry.res.status, headers: new Headers() } as Response;
+    line({ ...entry, res });
     return true;
   } catch {
     return false;

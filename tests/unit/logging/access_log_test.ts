@@ -112,6 +112,30 @@ Deno.test("lines that are not ASCII or longer than the buffer's room are logged 
   });
 });
 
+Deno.test("a frozen Response is logged with its status (its headers cannot be read)", async () => {
+  await withTempDir(async (dir) => {
+    const { path, access } = fileLog(dir, '"%(r)s" %(s)s %(b)s', []);
+    // An app may freeze a Response it keeps: Deno's `headers` getter then throws.
+    const kept = Object.freeze(new Response(null, { status: 204 }));
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      (req, info) => {
+        access.write(req, info, kept, Date.now(), 0);
+        return kept;
+      },
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${server.addr.port}/frozen`);
+      await res.body?.cancel();
+      assertEquals(res.status, 204);
+    } finally {
+      await server.shutdown();
+    }
+    access.close();
+    assertEquals(await Deno.readTextFile(path), '"GET /frozen HTTP/1.1" 204 -\n');
+  });
+});
+
 Deno.test("json access log through a real server, reopened after a move", async () => {
   await withTempDir(async (dir) => {
     const { path, access } = fileLog(dir, "json", []);
