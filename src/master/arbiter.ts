@@ -40,12 +40,14 @@ import { errorMessage } from "../error_text.ts";
 
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
 export interface MasterEffects {
-  /** Re-resolves the configuration (HUP), with the worker count it implies. */
+  /**
+   * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when it
+   * could not even be read now (the master out of file descriptors), with why and what to do.
+   */
   reloadConfig(): Promise<
-    { ok: true; resolved: Resolved; workers: number } | {
-      ok: false;
-      problems: string[];
-    }
+    | { ok: true; resolved: Resolved; workers: number }
+    | { ok: false; problems: string[] }
+    | { ok: false; refused: string }
   >;
   /** Reopens the master's own log files; resolves with what could not be reopened. */
   reopenLogs(): Promise<string[]>;
@@ -319,6 +321,7 @@ export class Arbiter {
     }
     this.#log.info("Reloading the configuration");
     const next = await this.#effects.reloadConfig();
+    if (!next.ok && "refused" in next) return this.#log.error(`Reload refused: ${next.refused}`);
     if (!next.ok) {
       this.#log.error("Reload failed: the configuration has problems; nothing changed");
       for (const problem of next.problems) this.#log.error(problem);

@@ -32,6 +32,7 @@ import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
+import { fileDescriptorShortage } from "../platform/file_descriptors.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -205,8 +206,20 @@ export function changesFixedSettings(
 }
 
 /**
+ * File descriptors the master must be able to open before it re-imports config.ts. Deno panics
+ * when the import finds none left (measured: with none free the master died on HUP, with one it
+ * reloaded); the rest is a margin for the module's own file and for a flood's connections the
+ * control socket accepts meanwhile.
+ */
+export const RELOAD_SPARE_FILES = 8;
+
+/**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
+ * Refused, nothing read, while the master cannot open
+ * {@linkcode RELOAD_SPARE_FILES} files (out of file descriptors): importing
+ * config.ts then could crash it. A configuration given to `serve()`
+ * (`inlineConfig`) is not imported, and is not refused.
  *
  * @example
  * ```ts
@@ -218,6 +231,16 @@ export async function reloadConfig(
   args: readonly string[],
   inlineConfig?: unknown,
 ): ReturnType<MasterEffects["reloadConfig"]> {
+  const short = inlineConfig === undefined ? fileDescriptorShortage(RELOAD_SPARE_FILES) : null;
+  if (short !== null) {
+    return {
+      ok: false,
+      refused: `the master is out of file descriptors (${short}): re-reading the ` +
+        "configuration could crash it (Deno panics importing config.ts without one); the " +
+        "running configuration and workers are kept: raise the open-files limit (LimitNOFILE, " +
+        "ulimit -n) or send HUP again once connections are freed",
+    };
+  }
   const resolution = await resolveSettings({
     args,
     env: Deno.env.toObject(),

@@ -15,6 +15,7 @@
 import { tcpMigrateReq } from "../../src/platform/tcp_migrate_req.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { freePort as freePortOn } from "../../src/master/listener_check.ts";
+import { controlSocketPath } from "../../src/ipc/control_path.ts";
 
 export const MAIN: string = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -396,4 +397,56 @@ export async function limitOpenFiles(pid: number, n: number): Promise<void> {
   })
     .output();
   if (!out.success) throw new Error(`prlimit failed: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/**
+ * Leaves the master of `herd` (started without `--control-socket`) out of file descriptors:
+ * its limit lowered to 64, then connections to its control socket held open until it has
+ * logged a failed accept, more waiting in its backlog to take each descriptor it frees. Disposing
+ * of the result closes them and waits until the master has closed its side. Needs
+ * {@linkcode HAVE_PRLIMIT}.
+ *
+ * @example
+ * ```ts
+ * import { exhaustMasterFiles, startHerd } from "./_harness.ts";
+ * await using herd = await startHerd({ args: ["tests/fixtures/apps/hello.ts", "-w", "1"] });
+ * {
+ *   await using _full = await exhaustMasterFiles(herd);
+ *   herd.kill("SIGHUP");
+ * }
+ * ```
+ */
+export async function exhaustMasterFiles(herd: Herd): Promise<AsyncDisposable> {
+  const path = controlSocketPath({
+    control_socket: null,
+    bind: [],
+    host: "127.0.0.1",
+    port: herd.port,
+  });
+  const openFiles = () => [...Deno.readDirSync(`/proc/${herd.masterPid}/fd`)].length;
+  const before = openFiles();
+  await limitOpenFiles(herd.masterPid, 64);
+  const from = herd.lines.length;
+  const held: Deno.UnixConn[] = [];
+  const release = () => held.splice(0).forEach((conn) => conn.close());
+  try {
+    for (let i = 0; i < 100; i++) held.push(await Deno.connect({ transport: "unix", path }));
+    await herd.waitForLog(/Control socket: cannot accept a connection \(Too many open files\)/, {
+      from,
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return {
+    [Symbol.asyncDispose]: async () => {
+      release();
+      // Its side of each connection, and of those still in its backlog, once it has read EOF.
+      await until(
+        () => !isAlive(herd.masterPid) || openFiles() <= before + 4,
+        10_000,
+        "the master to close the connections",
+      );
+    },
+  };
 }

@@ -1,5 +1,13 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { assertNothingLost, fixtureApp, loadLoop, startHerd, until } from "./_harness.ts";
+import {
+  assertNothingLost,
+  exhaustMasterFiles,
+  fixtureApp,
+  HAVE_PRLIMIT,
+  loadLoop,
+  startHerd,
+  until,
+} from "./_harness.ts";
 
 Deno.test("reload: HUP under load replaces every worker with zero failed requests", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
@@ -282,3 +290,35 @@ async function oneWorkerConfig(prefix: string): Promise<{ dir: string; config: s
   await Deno.writeTextFile(config, "export default { workers: 1 };\n");
   return { dir, config };
 }
+
+Deno.test({
+  name: "reload: a HUP while the master is out of file descriptors is refused, and it serves on",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // Deno panics importing config.ts with no descriptor left: the master died, and its workers
+    // left with it. It must not try.
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1"],
+      config: "export default { workers: 1 };\n",
+    });
+    const [worker] = herd.workerPids();
+    const from = herd.lines.length;
+    {
+      await using _full = await exhaustMasterFiles(herd);
+      herd.kill("SIGHUP");
+      const refused = await herd.waitForLog(/Reload refused/, { from });
+      assertEquals(
+        refused.replace(/^.*\[ERROR\] /, ""),
+        "Reload refused: the master is out of file descriptors (Too many open files): " +
+          "re-reading the configuration could crash it (Deno panics importing config.ts without " +
+          "one); the running configuration and workers are kept: raise the open-files limit " +
+          "(LimitNOFILE, ulimit -n) or send HUP again once connections are freed",
+      );
+    }
+    assertEquals(herd.workerPids(), [worker], "the worker is kept");
+    assertEquals(await (await fetch(herd.url)).text(), `hello from ${worker}\n`);
+    herd.kill("SIGHUP");
+    await herd.waitForLog(/Reload complete/, { from });
+    await herd.waitForLog(new RegExp(`\\(pid: ${worker}\\) exited .*reason: reload`), { from });
+  },
+});

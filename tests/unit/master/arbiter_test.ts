@@ -363,6 +363,26 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
   assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
 });
 
+Deno.test("arbiter: a reload refused before reading (master out of files) is one line; nothing changes", async () => {
+  const rig = new Rig({
+    workers: 2,
+    effects: {
+      reloadConfig: () => Promise.resolve({ ok: false, refused: "out of file descriptors" }),
+    },
+  });
+  await rig.start();
+  using logs = captureLogs("info");
+  await rig.signal("SIGHUP");
+  await rig.until(() => rig.arbiter.queue.pending === 0);
+  assertEquals(
+    logs.records.filter((r) => r.level === "error").map((r) => r.message),
+    ["Reload refused: out of file descriptors"],
+  );
+  assertEquals(rig.driver.spawned.length, 2, "no new generation");
+  assertEquals(rig.arbiter.workforce.generation, 0);
+  for (const p of rig.driver.spawned) assertEquals(rig.links.get(p)!.sent.at(-1)?.type, "config");
+});
+
 Deno.test("arbiter rolls back the workers a failed reload had already replaced", async () => {
   const resolved = fakeResolved();
   const next = fakeResolved({ timeout: 99 });

@@ -1,0 +1,60 @@
+/**
+ * Telling that the process is out of file descriptors: from an error, and by
+ * trying (in a child whose limit `prlimit` lowers: this test's own could not
+ * be raised back).
+ *
+ * @module
+ */
+import { assertEquals } from "../../assert.ts";
+import { isOutOfFileDescriptors } from "../../../src/platform/file_descriptors.ts";
+
+Deno.test("isOutOfFileDescriptors: EMFILE and ENFILE, by code or by Deno's message", () => {
+  const coded = (code: string) => Object.assign(new Error("x"), { code });
+  assertEquals(isOutOfFileDescriptors(coded("EMFILE")), true);
+  assertEquals(isOutOfFileDescriptors(coded("ENFILE")), true);
+  assertEquals(isOutOfFileDescriptors(coded("EACCES")), false);
+  const spawn = "Failed to spawn '/usr/bin/deno': Too many open files (os error 24)";
+  assertEquals(isOutOfFileDescriptors(new Error(spawn)), true);
+  assertEquals(
+    isOutOfFileDescriptors(new Error("Too many open files in system (os error 23)")),
+    true,
+  );
+  assertEquals(isOutOfFileDescriptors(new Error("Permission denied (os error 13)")), false);
+  assertEquals(isOutOfFileDescriptors("Too many open files"), false);
+  assertEquals(isOutOfFileDescriptors(null), false);
+});
+
+const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
+  .output().then((o) => o.success, () => false);
+
+Deno.test({
+  name: "fileDescriptorShortage: the OS's reason while fewer than asked are free, else null",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    const module = new URL("../../../src/platform/file_descriptors.ts", import.meta.url).href;
+    // Fills the table, then frees descriptors one by one: the answer changes once 8 are free.
+    const script = `
+      import { fileDescriptorShortage } from "${module}";
+      const held = [];
+      try { for (;;) held.push(Deno.openSync("/dev/null")); } catch { /* full */ }
+      const answers = [fileDescriptorShortage(8)];
+      for (let i = 0; i < 7; i++) held.pop().close();
+      answers.push(fileDescriptorShortage(8));
+      held.pop().close();
+      answers.push(fileDescriptorShortage(8));
+      for (const file of held) file.close();
+      console.log(JSON.stringify(answers));
+    `;
+    const out = await new Deno.Command("prlimit", {
+      args: ["--nofile=128:128", Deno.execPath(), "eval", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assertEquals(out.code, 0);
+    assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), [
+      "Too many open files",
+      "Too many open files",
+      null,
+    ]);
+  },
+});
