@@ -20,7 +20,10 @@ import {
   DEFAULT_BACKOFF,
   isBootFailure,
   isStoppedFromOutside,
+  SPAWN_RETRY_MS,
+  spawnFailureCause,
 } from "./crash_backoff.ts";
+import { FailureEpisode } from "./failure_episode.ts";
 import type { BackoffPolicy } from "./crash_backoff.ts";
 import {
   type Clock,
@@ -36,7 +39,7 @@ import { abandonReload, beginReload, finishReload, type Reload } from "./rolling
 import { awaitsLastWords, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
-import { errorMessage } from "../error_text.ts";
+import { errorMessage, osErrorReason } from "../error_text.ts";
 
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
 export interface MasterEffects {
@@ -130,6 +133,8 @@ export class Arbiter {
   readonly #stoppedWhileBooting = new Set<number>();
   readonly #startedAt = new Date();
   readonly #bootStart: number;
+  /** Spawns failing for the master's own lack of file descriptors. */
+  readonly #outOfFiles: FailureEpisode;
 
   /**
    * @example
@@ -146,6 +151,7 @@ export class Arbiter {
     this.workforce = new Workforce({ ...options, clock: this.#clock, queue: this.queue });
     this.target = options.workers;
     this.#bootStart = this.#clock.now();
+    this.#outOfFiles = new FailureEpisode({ now: () => this.#clock.now() });
   }
 
   /** Runs until the master should exit; resolves with its exit code. */
@@ -568,10 +574,26 @@ export class Arbiter {
       if (this.#phase === "starting") {
         return await this.#halt(`Cannot start worker ${id}: ${message}`);
       }
+      if (spawnFailureCause(error) === "master") return this.#spawnLater(id, error);
       this.#log.error(`Cannot start worker ${id}: ${message}`);
       this.workforce.countRestart("boot_failure");
       this.#backOff(null);
+      return;
     }
+    if (this.#outOfFiles.passed()) {
+      this.#log.info("The master has file descriptors again: workers start again");
+    }
+  }
+
+  // The master, not the worker, lacked what a spawn needs: tried again soon, neither counted
+  // nor backed off (a grown backoff would outlast the flood that took the descriptors).
+  #spawnLater(id: number, error: unknown): void {
+    this.#refillAt = Math.max(this.#refillAt, this.#clock.now() + SPAWN_RETRY_MS);
+    if (!this.#outOfFiles.failed()) return;
+    this.#log.error(
+      `Cannot start worker ${id} (${osErrorReason(error)}): the master is out of file ` +
+        `descriptors; trying again every ${SPAWN_RETRY_MS} ms, not counted as a crash`,
+    );
   }
 
   async #becomeReady(): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * Pure decisions about crashed workers: how long to wait before the next
- * replacement, and whether an exit was a boot failure (which halts the
- * master during the initial start instead of looping, Gunicorn's rule).
+ * replacement, whether an exit was a boot failure (which halts the master
+ * during the initial start instead of looping, Gunicorn's rule), and whether
+ * a spawn that failed was the worker's failure at all.
  *
  * @module
  */
 import { ExitCode } from "../ipc/protocol.ts";
 import type { ExitStatus } from "../hooks.ts";
+import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
 
 /** How restarts slow down after repeated crashes. */
 export interface BackoffPolicy {
@@ -103,4 +105,26 @@ export function isBootFailure(
   }
   if (worker.ready) return false;
   return !isStoppedFromOutside(status) || (worker.stoppedBefore ?? false);
+}
+
+/** How soon a spawn the master had no file descriptors for is tried again. */
+export const SPAWN_RETRY_MS = 1000;
+
+/**
+ * Whose failure a spawn that threw is: `"master"` when the master itself
+ * lacked the resources (out of file descriptors: EMFILE, ENFILE), which says
+ * nothing of the worker: it is tried again after {@linkcode SPAWN_RETRY_MS},
+ * counting no crash, or a growing backoff would outlast the flood that took
+ * the descriptors. `"worker"` otherwise (deno not executable by `user`, say):
+ * a boot failure, under the crash backoff.
+ *
+ * @example
+ * ```ts
+ * import { spawnFailureCause } from "./crash_backoff.ts";
+ * spawnFailureCause(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "master"
+ * spawnFailureCause(new Error("Failed to spawn 'deno': Permission denied (os error 13)")); // "worker"
+ * ```
+ */
+export function spawnFailureCause(error: unknown): "master" | "worker" {
+  return isOutOfFileDescriptors(error) ? "master" : "worker";
 }

@@ -1,5 +1,13 @@
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../assert.ts";
-import { fixtureApp, isAlive, startHerd, until } from "./_harness.ts";
+import {
+  exhaustMasterFiles,
+  fixtureApp,
+  freePort,
+  HAVE_PRLIMIT,
+  isAlive,
+  startHerd,
+  until,
+} from "./_harness.ts";
 
 Deno.test("supervision: a SIGKILLed worker is replaced and logged with its signal", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
@@ -119,4 +127,47 @@ Deno.test("supervision: a worker sent SIGTERM by something else is replaced at o
   await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
   assert(!herd.lines.slice(from).some((l) => new RegExp(`\\(pid: ${first}\\) exited`).test(l)));
   assertEquals(await slow, "slow\n");
+});
+
+Deno.test({
+  name: "supervision: a worker the master has no file descriptors to spawn is retried each second",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // Not the worker's failure: counted as boot failures, the crash backoff grew (to 12.8 s)
+    // and kept the slot empty long after the flood had gone.
+    const metrics = `127.0.0.1:${freePort()}`;
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", metrics],
+    });
+    const [worker] = herd.workerPids();
+    const from = herd.lines.length;
+    let freedAt = 0;
+    {
+      await using _full = await exhaustMasterFiles(herd);
+      Deno.kill(worker, "SIGKILL");
+      await herd.waitForLog(/Cannot start worker 1/, { from });
+      // Long enough for a backoff to grow past 3 s.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      freedAt = Date.now();
+    }
+    await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from });
+    const waited = Date.now() - freedAt;
+    assert(waited < 4000, `replaced ${waited} ms after the descriptors were freed`);
+    const said = herd.lines.slice(from).filter((l) =>
+      /Cannot start worker|crashes in a row|file descriptors again/.test(l)
+    );
+    assertEquals(said.length, 2, said.join("\n"));
+    assertMatch(
+      said[0],
+      /\[ERROR\] Cannot start worker 1 \(.*Too many open files\): the master is out of file descriptors; trying again every 1000 ms, not counted as a crash$/,
+    );
+    assertMatch(said[1], /\[INFO\] The master has file descriptors again: workers start again$/);
+    const scrape = await (await fetch(`http://${metrics}/metrics`)).text();
+    const restarts = scrape.split("\n").filter((l) => l.startsWith("herd_worker_restarts_total"));
+    assert(restarts.includes('herd_worker_restarts_total{reason="crash"} 1'), restarts.join("\n"));
+    assert(
+      restarts.includes('herd_worker_restarts_total{reason="boot_failure"} 0'),
+      restarts.join("\n"),
+    );
+  },
 });

@@ -97,6 +97,48 @@ Deno.test("arbiter stops starting workers once one could not be started", async 
   assertEquals(rig.arbiter.exitCode, ExitCode.WorkerBootError);
 });
 
+Deno.test("arbiter: a spawn the master has no file descriptors for is retried every second, not backed off", async () => {
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const spawn = rig.driver.spawn.bind(rig.driver);
+  const attempts: number[] = [];
+  let outOfFiles = true;
+  rig.driver.spawn = (request) => {
+    attempts.push(rig.clock.now());
+    if (outOfFiles) {
+      throw Object.assign(
+        new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)"),
+        { code: "EMFILE" },
+      );
+    }
+    return spawn(request);
+  };
+  using logs = captureLogs("info");
+  rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
+  // 20 s of a flood: a crash backoff would have grown to 12.8 s between attempts by then.
+  await rig.until(() => rig.clock.now() >= 20_000, 1000);
+  const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
+  assert(gaps.length >= 19, `${attempts.length} attempts in 20 s`);
+  assert(gaps.every((gap) => gap === 1000), `every 1000 ms: ${gaps}`);
+  assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0, "not the worker's failure");
+  outOfFiles = false;
+  await rig.until(() => rig.driver.spawned.length === 2);
+  await rig.boot(rig.driver.spawned[1]);
+  const said = logs.records.map((r) => `${r.level} ${r.message}`)
+    .filter((line) => /Cannot start|file descriptors|crashes in a row/.test(line));
+  assertEquals(said, [
+    "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Too many open files): the " +
+    "master is out of file descriptors; trying again every 1000 ms, not counted as a crash",
+    "info The master has file descriptors again: workers start again",
+  ]);
+  // The crash count did not grow: the next crash in a row (reaped after its last words) waits
+  // the backoff's first step.
+  const crashedAt = rig.clock.now();
+  rig.driver.spawned[1].exit({ code: 1, signal: null });
+  await rig.until(() => rig.driver.spawned.length === 3);
+  assertEquals(rig.clock.now() - crashedAt, LAST_WORDS_MS + 100);
+});
+
 Deno.test("arbiter treats a worker that never reports ready as a boot failure", async () => {
   const rig = new Rig({ workers: 1, settings: { boot_timeout: 5 } });
   await rig.until(() => false);

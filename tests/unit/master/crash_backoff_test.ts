@@ -1,5 +1,10 @@
 import { assertEquals } from "../../assert.ts";
-import { countCrash, crashDelayMs, isBootFailure } from "../../../src/master/crash_backoff.ts";
+import {
+  countCrash,
+  crashDelayMs,
+  isBootFailure,
+  spawnFailureCause,
+} from "../../../src/master/crash_backoff.ts";
 
 Deno.test("crashDelayMs is immediate once, then doubles from 100 ms to a 30 s cap", () => {
   const table: [number, number][] = [[1, 0], [2, 100], [3, 200], [4, 400], [10, 25_600], [
@@ -44,4 +49,16 @@ Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => 
       `${code} ${signal} ${ready}`,
     );
   }
+});
+
+Deno.test("spawnFailureCause: out of file descriptors is the master's, anything else the worker's", () => {
+  const table: [unknown, "master" | "worker"][] = [
+    [Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" }), "master"],
+    [new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)"), "master"],
+    [new Error("Failed to spawn 'deno': Too many open files in system (os error 23)"), "master"],
+    [new Error("Failed to spawn '/root/deno': Permission denied (os error 13)"), "worker"],
+    [new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"), "worker"],
+    [new Error("pre_fork hook failed"), "worker"],
+  ];
+  for (const [error, cause] of table) assertEquals(spawnFailureCause(error), cause, String(error));
 });
