@@ -23,15 +23,15 @@ import type { EventQueue, Link } from "./events.ts";
 import type { Workforce } from "./workforce.ts";
 import { errorMessage, osErrorReason } from "../error_text.ts";
 import { after } from "../platform/timer.ts";
+import { FailureEpisode } from "./failure_episode.ts";
 
 // Accepts peers until the listener is closed. A failed accept (no file descriptor left: EMFILE
 // under a flood of connections) leaves the listener open: it is tried again a moment later, as
 // hyper's server does, for the workers report, and replacements announce themselves, through it.
 async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise<void> {
-  let failing = false;
   // Under steady pressure accepts fail and succeed by turns: one line per episode, at most one
-  // a FAILURE_LOG_MS, not one pair per retry.
-  let loggedAt = -Infinity;
+  // episode said every 10 s, not one pair per retry.
+  const accepts = new FailureEpisode();
   while (true) {
     let conn: Deno.Conn;
     try {
@@ -41,9 +41,7 @@ async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise
       if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
         return;
       }
-      if (!failing && performance.now() - loggedAt >= FAILURE_LOG_MS) {
-        loggedAt = performance.now();
-        failing = true;
+      if (accepts.failed()) {
         getLog("master").error(
           `Control socket: cannot accept a connection (${osErrorReason(error)}); ` +
             `trying again every ${ACCEPT_RETRY_MS} ms`,
@@ -52,16 +50,13 @@ async function serveControl(listener: Deno.Listener, queue: EventQueue): Promise
       await new Promise<void>((resolve) => after(ACCEPT_RETRY_MS, resolve));
       continue;
     }
-    if (failing) getLog("master").info("Control socket: accepting connections again");
-    failing = false;
+    if (accepts.passed()) getLog("master").info("Control socket: accepting connections again");
     readPeer(new Channel(conn), queue);
   }
 }
 
 /** How long the control socket waits after a failed accept before the next. */
 const ACCEPT_RETRY_MS = 250;
-/** The shortest time between two lines about failed accepts. */
-const FAILURE_LOG_MS = 10_000;
 
 async function readPeer(channel: Channel, queue: EventQueue): Promise<void> {
   let role: "unknown" | "worker" | "control" = "unknown";

@@ -27,6 +27,7 @@ import { getLog } from "../logging/log.ts";
 import { listenFailure } from "./listener_check.ts";
 import { errorMessage, firstLine } from "../error_text.ts";
 import type { Workforce } from "./workforce.ts";
+import { FailureEpisode } from "./failure_episode.ts";
 
 /** The content type of the text exposition format 0.0.4. */
 const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -135,7 +136,10 @@ export interface MetricsEndpointOptions {
    * @default {false}
    */
   waitForPort?: boolean;
-  /** Told once when the endpoint starts listening. */
+  /**
+   * Told once when the endpoint starts listening (listening again, after its server stopped,
+   * is logged by the endpoint).
+   */
   onListen?: (url: string) => void;
 }
 
@@ -144,6 +148,11 @@ export class MetricsEndpoint {
   #server: Deno.HttpServer | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
+  #listened = false;
+  // Under a steady flood the server stops, and listens again, every second or so; another
+  // program may hold the port meanwhile: one line per episode, not one per retry.
+  readonly #stops = new FailureEpisode();
+  readonly #relistens = new FailureEpisode();
   readonly #options: MetricsEndpointOptions;
   readonly #address: BindAddress;
 
@@ -188,11 +197,13 @@ export class MetricsEndpoint {
     if (this.#closed) return;
     const { snapshot, waitForPort = false, onListen } = this.#options;
     const render = () => renderMetrics(snapshot());
+    const url = `http://${this.#options.bind}/metrics`;
+    const again = this.#listened;
     let server: Deno.HttpServer;
     try {
       server = Deno.serve({
         ...this.#address,
-        onListen: () => onListen?.(`http://${this.#options.bind}/metrics`),
+        onListen: () => again ? undefined : onListen?.(url),
       }, (req) => metricsResponse(req, render));
     } catch (error) {
       if (waitForPort && error instanceof Deno.errors.AddrInUse) {
@@ -203,15 +214,21 @@ export class MetricsEndpoint {
       throw new Error(listenFailure({ transport: "tcp", ...this.#address }, error).problem);
     }
     this.#server = server;
+    this.#listened = true;
+    // Both, so that neither episode is left open.
+    const said = [this.#stops.passed(), this.#relistens.passed()];
+    if (said.includes(true)) getLog("master").info(`Metrics endpoint listening again at ${url}`);
     // Deno's server stops for good when an accept fails (no file descriptor left: a flood of
     // scrapers or a slowloris on this port): listen again a moment later, on the same address.
     server.finished.catch((error) => {
       if (this.#closed || this.#server !== server) return;
       this.#server = null;
-      getLog("master").error(
-        `Metrics endpoint stopped accepting connections (${firstLine(error)}); ` +
-          `listening again in ${RELISTEN_MS} ms`,
-      );
+      if (this.#stops.failed()) {
+        getLog("master").error(
+          `Metrics endpoint stopped accepting connections (${firstLine(error)}); ` +
+            `listening again in ${RELISTEN_MS} ms`,
+        );
+      }
       this.#relisten();
     });
   }
@@ -223,7 +240,9 @@ export class MetricsEndpoint {
       try {
         this.#listen();
       } catch (error) {
-        getLog("master").error(`${errorMessage(error)}; trying again in ${RELISTEN_MS} ms`);
+        if (this.#relistens.failed()) {
+          getLog("master").error(`${errorMessage(error)}; trying again every ${RELISTEN_MS} ms`);
+        }
         this.#relisten();
       }
     }, RELISTEN_MS);

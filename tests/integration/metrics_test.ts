@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { fixtureApp, freePort, HAVE_PRLIMIT, limitOpenFiles, startHerd } from "./_harness.ts";
 
 /** Samples by `name{labels}` (labels in the order rendered). */
@@ -155,10 +155,64 @@ Deno.test({
     } finally {
       for (const conn of held) conn.close();
     }
-    await herd.waitForLog(/Metrics at http:\/\//, { from });
+    await herd.waitForLog(/Metrics endpoint listening again at http:\/\//, { from });
     const scrape = await fetch(`http://${bind}/metrics`);
     assertEquals(scrape.status, 200);
     assert((await scrape.text()).includes("herd_workers"));
     assert(!herd.lines.slice(from).some((l) => /Unhandled promise rejection/.test(l)));
+  },
+});
+
+Deno.test({
+  name: "metrics: a relisten refused while another program holds the port is said once per episode",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    const bind = `127.0.0.1:${freePort()}`;
+    const [hostname, port] = bind.split(":");
+    await using herd = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "--metrics-bind", bind],
+    });
+    await limitOpenFiles(herd.masterPid, 64);
+    const from = herd.lines.length;
+    const held: Deno.TcpConn[] = [];
+    let taken: Deno.TcpListener | null = null;
+    try {
+      for (let i = 0; i < 100; i++) {
+        try {
+          held.push(await Deno.connect({ hostname, port: Number(port) }));
+        } catch {
+          break; // Its listener is closed already.
+        }
+      }
+      await herd.waitForLog(/Metrics endpoint stopped accepting connections/, { from });
+      // Its listener is closed: another program takes the port before the endpoint listens again.
+      for (let i = 0; i < 20 && taken === null; i++) {
+        try {
+          taken = Deno.listen({ hostname, port: Number(port) });
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+      assert(taken !== null, "the port was taken");
+      for (const conn of held.splice(0)) conn.close();
+      // Tried again every second meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+    } finally {
+      for (const conn of held) conn.close();
+      taken?.close();
+    }
+    await herd.waitForLog(/Metrics (endpoint listening again )?at http:\/\//, { from });
+    const said = herd.lines.slice(from).filter((l) => /Metrics|already in use/.test(l));
+    assertEquals(said.length, 3, said.join("\n"));
+    assertMatch(said[0], /\[ERROR\] Metrics endpoint stopped accepting connections \(/);
+    assertMatch(
+      said[1],
+      new RegExp(`\\[ERROR\\] Address ${bind} is already in use; trying again every 1000 ms$`),
+    );
+    assertMatch(
+      said[2],
+      new RegExp(`\\[INFO\\] Metrics endpoint listening again at http://${bind}/metrics$`),
+    );
+    assertEquals((await fetch(`http://${bind}/metrics`).then((r) => r.text())).length > 0, true);
   },
 });
