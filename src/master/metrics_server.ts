@@ -131,8 +131,9 @@ export interface MetricsEndpointOptions {
   /** Called once per scrape. */
   snapshot: () => MetricsSnapshot;
   /**
-   * When the port is in use, keep trying every 250 ms instead of throwing
-   * (a USR2 successor, whose predecessor holds the port until it exits).
+   * When the port is in use at the first listen, keep trying every 250 ms
+   * instead of throwing, and say nothing (a USR2 successor, whose predecessor
+   * holds the port until it exits).
    * @default {false}
    */
   waitForPort?: boolean;
@@ -206,8 +207,10 @@ export class MetricsEndpoint {
         onListen: () => again ? undefined : onListen?.(url),
       }, (req) => metricsResponse(req, render));
     } catch (error) {
-      if (waitForPort && error instanceof Deno.errors.AddrInUse) {
-        this.#retry = setTimeout(() => this.#listen(), RETRY_MS);
+      // The predecessor's port, until it exits: only before the first listen. Later the port is
+      // another program's, said like any failure to listen again.
+      if (waitForPort && !this.#listened && error instanceof Deno.errors.AddrInUse) {
+        this.#listenIn(RETRY_MS);
         return;
       }
       // In check's words (a probe's), so both say the same of a busy or foreign address.
@@ -229,12 +232,15 @@ export class MetricsEndpoint {
             `listening again in ${RELISTEN_MS} ms`,
         );
       }
-      this.#relisten();
+      this.#listenIn(RELISTEN_MS);
     });
   }
 
-  /** Listens again after {@linkcode RELISTEN_MS}, and again after each failure. */
-  #relisten(): void {
+  /**
+   * Listens after `ms`, and again every {@linkcode RELISTEN_MS} after each failure: a throw
+   * from a timer would be a stray error, and leave the endpoint closed for good.
+   */
+  #listenIn(ms: number): void {
     this.#retry = setTimeout(() => {
       this.#retry = null;
       try {
@@ -243,9 +249,9 @@ export class MetricsEndpoint {
         if (this.#relistens.failed()) {
           getLog("master").error(`${errorMessage(error)}; trying again every ${RELISTEN_MS} ms`);
         }
-        this.#relisten();
+        this.#listenIn(RELISTEN_MS);
       }
-    }, RELISTEN_MS);
+    }, ms);
   }
 }
 
