@@ -544,13 +544,17 @@ export class Arbiter {
   async #manage(): Promise<void> {
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     const now = this.#clock.now();
+    const mayRefill = now >= this.#refillAt;
     const plan = planWorkforce({
       target: this.target,
       workers: [...this.workforce.workers.values()],
-      mayRefill: now >= this.#refillAt,
+      mayRefill,
       maxSurge: 1,
       settling: [...this.workforce.workers.values()].some((w) => drainSettlesAt(w) > now),
     });
+    // No spawn wanted though one may start (a TTOU took the slot that could not be filled): no
+    // spawn will pass to end the episode, and the next one, maybe days later, would go unsaid.
+    if (mayRefill && !plan.some((action) => action.kind === "spawn")) this.#outOfFiles.abandoned();
     for (const action of plan) {
       // A failed start halts the master: the rest of the plan no longer applies.
       if (this.#phase !== "starting" && this.#phase !== "running") break;

@@ -4,7 +4,8 @@
  * holds, spawns the OS refuses): the first failure is said, not each retry,
  * and the recovery once, when its failure was said. Under steady pressure,
  * when failures and successes alternate, an episode is said at most once a
- * `quietMs`, not once per retry.
+ * `quietMs`, not once per retry. An operation no longer tried (nothing needs
+ * it now) ends its episode unsaid: see {@linkcode FailureEpisode.abandoned}.
  *
  * @module
  */
@@ -46,5 +47,13 @@ export class FailureEpisode {
     const said = this.#failing;
     this.#failing = false;
     return said;
+  }
+
+  /**
+   * Notes that the operation is no longer tried (what needed it is gone): its episode ends,
+   * unsaid, so that a later failure opens, and says, a new one.
+   */
+  abandoned(): void {
+    this.#failing = false;
   }
 }

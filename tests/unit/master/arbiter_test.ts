@@ -139,6 +139,27 @@ Deno.test("arbiter: a spawn the master has no file descriptors for is retried ev
   assertEquals(rig.clock.now() - crashedAt, LAST_WORDS_MS + 100);
 });
 
+Deno.test("arbiter: out of file descriptors again after a TTOU took the slot it could not fill, it says so", async () => {
+  const rig = new Rig({ workers: 2 });
+  await rig.start();
+  rig.driver.spawn = () => {
+    throw new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)");
+  };
+  using logs = captureLogs("info");
+  const cannot = () => logs.records.filter((r) => r.message.startsWith("Cannot start worker"));
+  rig.driver.spawned[1].exit({ code: 137, signal: "SIGKILL" });
+  await rig.until(() => cannot().length === 1);
+  // Slot 2 is no longer wanted: its retries end, and with them that episode.
+  await rig.signal("SIGTTOU");
+  await rig.until(() => rig.clock.now() >= 20_000, 1000);
+  rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
+  await rig.until(() => cannot().length === 2);
+  assertEquals(cannot().map((r) => r.message.slice(0, 21)), [
+    "Cannot start worker 2",
+    "Cannot start worker 1",
+  ]);
+});
+
 Deno.test("arbiter treats a worker that never reports ready as a boot failure", async () => {
   const rig = new Rig({ workers: 1, settings: { boot_timeout: 5 } });
   await rig.until(() => false);

@@ -32,3 +32,14 @@ Deno.test("FailureEpisode: under steady pressure, one episode said per quietMs",
     "passed at 20000",
   ]);
 });
+
+Deno.test("FailureEpisode: an abandoned episode ends unsaid; the next failure opens a new one", () => {
+  let now = 0;
+  const episode = new FailureEpisode({ quietMs: 10_000, now: () => now });
+  assertEquals(episode.failed(), true);
+  episode.abandoned();
+  now = 60_000;
+  assertEquals(episode.failed(), true, "a new episode, said");
+  episode.abandoned();
+  assertEquals(episode.passed(), false, "nothing to recover from");
+});
