@@ -180,9 +180,12 @@ export function withoutLoadQuery(text: string): string {
 }
 
 /**
- * `error` when it is an `Error` with a stack to show, that stack rewritten by
- * {@linkcode withoutLoadQuery}; otherwise null. Never throws (a revoked Proxy,
- * a stack getter that throws: null).
+ * `error`, to log, when it is an `Error` with a stack to show; otherwise null.
+ * A stack that names config.ts with Herd's query is shown by a stand-in (the
+ * same name and message, the stack rewritten by {@linkcode withoutLoadQuery},
+ * and still an instance of its class): the error is the app's, which may keep
+ * it, or have frozen it. Never throws (a revoked Proxy, a stack getter that
+ * throws: null).
  *
  * @example
  * ```ts
@@ -194,8 +197,13 @@ export function withoutLoadQuery(text: string): string {
 export function withUserStack(error: unknown): Error | null {
   try {
     if (!(error instanceof Error) || typeof error.stack !== "string") return null;
-    error.stack = withoutLoadQuery(error.stack);
-    return error;
+    const stack = withoutLoadQuery(error.stack);
+    if (stack === error.stack) return error;
+    return Object.create(error, {
+      name: { value: error.name },
+      message: { value: error.message },
+      stack: { value: stack },
+    });
   } catch {
     return null;
   }

@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import {
   errorMessage,
   firstLine,
   importFailure,
   osErrorReason,
+  withUserStack,
   workerPermissionAdvice,
 } from "../../src/error_text.ts";
 
@@ -78,4 +79,25 @@ Deno.test("importFailure() adds where a module does not parse", () => {
     "SyntaxError: Expected ',', got ';' (at /srv/my app/config.ts:2:13)",
   );
   assertEquals(importFailure(new Error("Database URL missing")), "Database URL missing");
+});
+
+Deno.test("withUserStack() shows config.ts as written, leaving the app's error as it was", () => {
+  const written = "Error: boom\n    at file:///srv/config.ts:3:9";
+  const imported = "Error: boom\n    at file:///srv/config.ts?load=1795869009326.2:3:9";
+  // A config.ts may freeze what it throws; its stack is shown all the same.
+  for (const freeze of [false, true]) {
+    const error = new RangeError("boom");
+    error.stack = imported;
+    if (freeze) Object.freeze(error);
+    const shown = withUserStack(error);
+    assert(shown instanceof RangeError, `frozen: ${freeze}`);
+    assertEquals([shown.name, shown.message, shown.stack], ["RangeError", "boom", written]);
+    assertEquals(error.stack, imported, "the error itself is not changed");
+  }
+  const plain = new Error("plain");
+  assertEquals(withUserStack(plain), plain, "nothing to rewrite: the error itself");
+  assertEquals(withUserStack("thrown string"), null);
+  const { proxy, revoke } = Proxy.revocable(new Error("revoked"), {});
+  revoke();
+  assertEquals(withUserStack(proxy), null);
 });
