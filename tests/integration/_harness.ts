@@ -375,11 +375,7 @@ export async function loadLoop(
   return result;
 }
 
-/** Whether `prlimit` (util-linux) is here, to lower a running process's limits. */
-export const HAVE_PRLIMIT: boolean = await new Deno.Command("prlimit", {
-  args: ["--version"],
-  stdout: "null",
-}).output().then((o) => o.success, () => false);
+export { HAVE_PRLIMIT } from "../file_limit.ts";
 
 /**
  * Lowers the open-file limit of the running process `pid` to `n` (soft and hard), as a flood of

@@ -128,6 +128,21 @@ Deno.test("metrics: a busy metrics address is a one-line startup error", async (
   assert(!herd.lines.some((line) => /Booting worker/.test(line)), "no worker started");
 });
 
+/**
+ * Opens up to 100 connections to the endpoint at `bind` into `held` (the caller closes them),
+ * enough to leave a master limited to 64 files without one: its server then stops.
+ */
+async function floodEndpoint(bind: string, held: Deno.TcpConn[]): Promise<void> {
+  const [hostname, port] = bind.split(":");
+  for (let i = 0; i < 100; i++) {
+    try {
+      held.push(await Deno.connect({ hostname, port: Number(port) }));
+    } catch {
+      return; // Its listener is closed already.
+    }
+  }
+}
+
 Deno.test({
   name: "metrics: an endpoint whose server stopped on EMFILE listens again once freed",
   ignore: !HAVE_PRLIMIT,
@@ -138,16 +153,9 @@ Deno.test({
     });
     await limitOpenFiles(herd.masterPid, 64);
     const from = herd.lines.length;
-    const [hostname, port] = bind.split(":");
     const held: Deno.TcpConn[] = [];
     try {
-      for (let i = 0; i < 100; i++) {
-        try {
-          held.push(await Deno.connect({ hostname, port: Number(port) }));
-        } catch {
-          break; // Its listener is closed already.
-        }
-      }
+      await floodEndpoint(bind, held);
       await herd.waitForLog(
         /Metrics endpoint stopped accepting connections \(.*Too many open files.*\); listening again in 1000 ms/,
         { from },
@@ -177,13 +185,7 @@ Deno.test({
     const held: Deno.TcpConn[] = [];
     let taken: Deno.TcpListener | null = null;
     try {
-      for (let i = 0; i < 100; i++) {
-        try {
-          held.push(await Deno.connect({ hostname, port: Number(port) }));
-        } catch {
-          break; // Its listener is closed already.
-        }
-      }
+      await floodEndpoint(bind, held);
       await herd.waitForLog(/Metrics endpoint stopped accepting connections/, { from });
       // Its listener is closed: another program takes the port before the endpoint listens again.
       for (let i = 0; i < 20 && taken === null; i++) {

@@ -7,9 +7,7 @@
  */
 import { assertEquals } from "../../assert.ts";
 import { freePort } from "../../../src/master/listener_check.ts";
-
-const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
+import { evalWithFileLimit, HAVE_PRLIMIT } from "../../file_limit.ts";
 
 Deno.test({
   name: "metrics endpoint: a USR2 successor's relisten to a port another program took is said",
@@ -54,15 +52,13 @@ Deno.test({
       await endpoint.close();
       console.log(JSON.stringify({ taken: taken !== null, scraped, said }));
     `;
-    const out = await new Deno.Command("prlimit", {
-      args: ["--nofile=64:64", Deno.execPath(), "eval", script],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assertEquals(out.code, 0);
-    const { taken, scraped, said } = JSON.parse(new TextDecoder().decode(out.stdout));
+    const { taken, scraped, said } = await evalWithFileLimit(64, script) as {
+      taken: boolean;
+      scraped: boolean;
+      said: string[];
+    };
     assertEquals([taken, scraped], [true, true]);
-    const lines = (said as string[]).map((line) => line.replace(/\(Error: .*\)/, "(…)"));
+    const lines = said.map((line) => line.replace(/\(Error: .*\)/, "(…)"));
     assertEquals(lines, [
       "error Metrics endpoint stopped accepting connections (…); listening again in 1000 ms",
       `error Address 127.0.0.1:${port} is already in use; trying again every 1000 ms`,

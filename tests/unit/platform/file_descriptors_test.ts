@@ -7,6 +7,7 @@
  */
 import { assertEquals } from "../../assert.ts";
 import { isOutOfFileDescriptors } from "../../../src/platform/file_descriptors.ts";
+import { evalWithFileLimit, HAVE_PRLIMIT } from "../../file_limit.ts";
 
 Deno.test("isOutOfFileDescriptors: EMFILE and ENFILE, by code or by Deno's message", () => {
   const coded = (code: string) => Object.assign(new Error("x"), { code });
@@ -23,9 +24,6 @@ Deno.test("isOutOfFileDescriptors: EMFILE and ENFILE, by code or by Deno's messa
   assertEquals(isOutOfFileDescriptors("Too many open files"), false);
   assertEquals(isOutOfFileDescriptors(null), false);
 });
-
-const HAVE_PRLIMIT = await new Deno.Command("prlimit", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
 
 Deno.test({
   name: "fileDescriptorShortage: the OS's reason while fewer than asked are free, else null",
@@ -45,13 +43,7 @@ Deno.test({
       for (const file of held) file.close();
       console.log(JSON.stringify(answers));
     `;
-    const out = await new Deno.Command("prlimit", {
-      args: ["--nofile=128:128", Deno.execPath(), "eval", script],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assertEquals(out.code, 0);
-    assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), [
+    assertEquals(await evalWithFileLimit(128, script), [
       "Too many open files",
       "Too many open files",
       null,
