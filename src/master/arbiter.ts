@@ -544,23 +544,24 @@ export class Arbiter {
   async #manage(): Promise<void> {
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     const now = this.#clock.now();
-    const mayRefill = now >= this.#refillAt;
     const plan = planWorkforce({
       target: this.target,
       workers: [...this.workforce.workers.values()],
-      mayRefill,
+      mayRefill: now >= this.#refillAt,
       maxSurge: 1,
       settling: [...this.workforce.workers.values()].some((w) => drainSettlesAt(w) > now),
     });
-    // No spawn wanted though one may start (a TTOU took the slot that could not be filled): no
-    // spawn will pass to end the episode, and the next one, maybe days later, would go unsaid.
-    if (mayRefill && !plan.some((action) => action.kind === "spawn")) this.#outOfFiles.abandoned();
     for (const action of plan) {
       // A failed start halts the master: the rest of the plan no longer applies.
       if (this.#phase !== "starting" && this.#phase !== "running") break;
       if (action.kind === "spawn") await this.#spawn(action.id);
       else await this.workforce.drain(this.workforce.workers.get(action.serial)!, action.reason);
     }
+    // The worker the master had no descriptors for is no longer wanted (TTOU, a reload's smaller
+    // count): no spawn will pass to end the episode. Left open, the next shortage, maybe days
+    // later, would go unsaid, and the next spawn, a crash's replacement, would say the master has
+    // descriptors again.
+    if (this.#outOfFiles.failing && !this.#wantsWorker()) this.#outOfFiles.abandoned();
     if (this.#reload && finishReload(this.workforce, this.#reload)) {
       this.#log.info(`Reload complete: every worker runs generation ${this.#reload.to}`);
       this.#reload = null;
@@ -587,6 +588,16 @@ export class Arbiter {
     if (this.#outOfFiles.passed()) {
       this.#log.info("The master has file descriptors again: workers start again");
     }
+  }
+
+  /** Whether a slot waits for a worker to be spawned, backoff and drains aside. */
+  #wantsWorker(): boolean {
+    return planWorkforce({
+      target: this.target,
+      workers: [...this.workforce.workers.values()],
+      mayRefill: true,
+      maxSurge: 1,
+    }).some((action) => action.kind === "spawn");
   }
 
   // The master, not the worker, lacked what a spawn needs: tried again soon, neither counted

@@ -42,6 +42,11 @@ export class FailureEpisode {
     return true;
   }
 
+  /** True while an episode whose failure was said has not passed. */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
   /** Notes a success; true when it is to be said: it ends an episode whose failure was. */
   passed(): boolean {
     const said = this.#failing;

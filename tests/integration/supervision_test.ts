@@ -171,3 +171,32 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "supervision: a spawn episode whose worker is no longer wanted ends unsaid",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // TTOU took the slot the master could not fill: the episode ended with it. The next spawn,
+    // a crash's replacement long after, said "The master has file descriptors again".
+    await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
+    const [first, second] = herd.workerPids();
+    const from = herd.lines.length;
+    {
+      await using _full = await exhaustMasterFiles(herd);
+      Deno.kill(second, "SIGKILL");
+      await herd.waitForLog(/Cannot start worker 2 \(.*\): the master is out of file descriptors/, {
+        from,
+      });
+      herd.kill("SIGTTOU");
+      await herd.waitForLog(/Number of workers: 1 \(was 2\)/, { from });
+    }
+    const later = herd.lines.length;
+    Deno.kill(first, "SIGKILL");
+    await herd.waitForLog(/Worker 1 \(pid: \d+\) listening/, { from: later });
+    assertEquals(
+      herd.lines.slice(from).filter((l) => /file descriptors again/.test(l)),
+      [],
+      "no episode was open when worker 1 was replaced",
+    );
+  },
+});
