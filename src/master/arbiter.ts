@@ -105,6 +105,9 @@ const HELD_MS = HEARTBEAT_MS;
 // After the master itself did not run for over HELD_MS (SIGSTOP, a frozen VM or container): no
 // worker is judged for this long, time for each to be heard again.
 const RESUMED_QUIET_MS = 1500;
+// A reload refused because the master could not open files is tried again this often, until
+// it can (the shortage is a flood's, and passes).
+const RELOAD_RETRY_MS = 1000;
 
 /** The master loop. */
 export class Arbiter {
@@ -120,6 +123,8 @@ export class Arbiter {
   #reload: Reload | null = null;
   #changedDuringReload = new Set<string>();
   #reloadAgain = false;
+  /** When a reload refused for want of file descriptors is tried again; null: none waits. */
+  #reloadRetryAt: number | null = null;
   #crashes = 0;
   #refillAt = 0;
   /** When the first quick stop (INT, QUIT) came; null before one. */
@@ -135,6 +140,8 @@ export class Arbiter {
   readonly #bootStart: number;
   /** Spawns failing for the master's own lack of file descriptors. */
   readonly #outOfFiles: FailureEpisode;
+  /** Reloads refused because the master could not open files: said once, retried quietly. */
+  readonly #reloadsRefused: FailureEpisode;
 
   /**
    * @example
@@ -152,6 +159,7 @@ export class Arbiter {
     this.target = options.workers;
     this.#bootStart = this.#clock.now();
     this.#outOfFiles = new FailureEpisode({ now: () => this.#clock.now() });
+    this.#reloadsRefused = new FailureEpisode({ now: () => this.#clock.now(), quietMs: 0 });
   }
 
   /** Runs until the master should exit; resolves with its exit code. */
@@ -325,9 +333,22 @@ export class Arbiter {
     if (this.#phase !== "running") {
       return this.#log.warning("Reload ignored: the master is stopping");
     }
-    this.#log.info("Reloading the configuration");
+    // A retry of a postponed reload is quiet until it goes through.
+    if (!this.#reloadsRefused.failing) this.#log.info("Reloading the configuration");
+    this.#reloadRetryAt = null;
     const next = await this.#effects.reloadConfig();
-    if (!next.ok && "refused" in next) return this.#log.error(`Reload refused: ${next.refused}`);
+    if (!next.ok && "refused" in next) {
+      // Not dropped: an auto-reload's save, or a deploy's HUP, would otherwise leave the workers
+      // on the old files until the next one.
+      this.#reloadRetryAt = this.#clock.now() + RELOAD_RETRY_MS;
+      if (!this.#reloadsRefused.failed()) return;
+      return this.#log.error(
+        `Reload postponed: ${next.refused}; trying again every ${RELOAD_RETRY_MS} ms`,
+      );
+    }
+    if (this.#reloadsRefused.passed()) {
+      this.#log.info("Reloading the configuration (postponed while the master was out of files)");
+    }
     if (!next.ok) {
       this.#log.error("Reload failed: the configuration has problems; nothing changed");
       for (const problem of next.problems) this.#log.error(problem);
@@ -544,6 +565,10 @@ export class Arbiter {
   async #manage(): Promise<void> {
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     const now = this.#clock.now();
+    if (this.#reloadRetryAt !== null && now >= this.#reloadRetryAt && this.#phase === "running") {
+      await this.#reloadConfiguration();
+      if (this.#phase !== "running") return;
+    }
     const plan = planWorkforce({
       target: this.target,
       workers: [...this.workforce.workers.values()],

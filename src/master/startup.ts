@@ -237,8 +237,8 @@ export async function reloadConfig(
       ok: false,
       refused: `the master is out of file descriptors (${short}): re-reading the ` +
         "configuration could crash it (Deno panics importing config.ts without one); the " +
-        "running configuration and workers are kept: raise the open-files limit (LimitNOFILE, " +
-        "ulimit -n) or send HUP again once connections are freed",
+        "running configuration and workers are kept until it can (raise the open-files limit: " +
+        "LimitNOFILE, ulimit -n)",
     };
   }
   const resolution = await resolveSettings({

@@ -426,24 +426,40 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
   assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
 });
 
-Deno.test("arbiter: a reload refused before reading (master out of files) is one line; nothing changes", async () => {
+Deno.test("arbiter: a reload refused before reading (master out of files) is postponed: one line, retried quietly until it goes through", async () => {
+  let refusals = 3;
+  const reads: number[] = [];
   const rig = new Rig({
     workers: 2,
     effects: {
-      reloadConfig: () => Promise.resolve({ ok: false, refused: "out of file descriptors" }),
+      reloadConfig: () => {
+        reads.push(rig.clock.now());
+        if (refusals-- > 0) {
+          return Promise.resolve({ ok: false, refused: "out of file descriptors" });
+        }
+        return Promise.resolve({ ok: true, resolved: fakeResolved(), workers: 2 });
+      },
     },
   });
   await rig.start();
   using logs = captureLogs("info");
   await rig.signal("SIGHUP");
-  await rig.until(() => rig.arbiter.queue.pending === 0);
-  assertEquals(
-    logs.records.filter((r) => r.level === "error").map((r) => r.message),
-    ["Reload refused: out of file descriptors"],
-  );
-  assertEquals(rig.driver.spawned.length, 2, "no new generation");
+  await rig.until(() => reads.length === 1 && rig.arbiter.queue.pending === 0);
+  assertEquals(rig.driver.spawned.length, 2, "no new generation while refused");
   assertEquals(rig.arbiter.workforce.generation, 0);
-  for (const p of rig.driver.spawned) assertEquals(rig.links.get(p)!.sent.at(-1)?.type, "config");
+  // Tried again each second, quietly, and done once the master can read the files.
+  await rig.until(() => rig.arbiter.workforce.generation === 1, 1000);
+  const gaps = reads.slice(1).map((at, i) => at - reads[i]);
+  assertEquals(gaps.length, 3);
+  assert(gaps.every((gap) => gap >= 1000 && gap <= 1100), `about every 1000 ms: ${gaps}`);
+  assertEquals(
+    logs.records.filter((r) => /[Rr]eload/.test(r.message)).map((r) => `${r.level} ${r.message}`),
+    [
+      "info Reloading the configuration",
+      "error Reload postponed: out of file descriptors; trying again every 1000 ms",
+      "info Reloading the configuration (postponed while the master was out of files)",
+    ],
+  );
 });
 
 Deno.test("arbiter rolls back the workers a failed reload had already replaced", async () => {
