@@ -131,7 +131,7 @@ export async function requestMaster(
   const silent = () =>
     `The master at ${path} did not answer within ${
       timeoutMs / 1000
-    } s (stopped, or stuck in a hook?)`;
+    } s (stopped, stuck in a hook, or out of file descriptors?)`;
   try {
     await channel.send({ type: "request", command });
     for await (const frame of channel) {

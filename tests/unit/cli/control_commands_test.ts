@@ -18,7 +18,7 @@ Deno.test("requestMaster gives up on a master that does not answer, with one lin
     const answer = await requestMaster(await connectChannel(path), path, "status", 200);
     assertEquals(
       answer,
-      `The master at ${path} did not answer within 0.2 s (stopped, or stuck in a hook?)`,
+      `The master at ${path} did not answer within 0.2 s (stopped, stuck in a hook, or out of file descriptors?)`,
     );
   } finally {
     (await accepted).close();
