@@ -319,7 +319,8 @@ export class Arbiter {
     await this.#finishIfEmpty();
   }
 
-  async #reloadConfiguration(): Promise<void> {
+  /** `retry`: a postponed reload tried again (quiet until it goes through), not a request. */
+  async #reloadConfiguration(retry = false): Promise<void> {
     if (this.#phase === "running" && this.#reload) {
       // The configuration may have changed again since this reload read it: read it once more.
       this.#reloadAgain = true;
@@ -333,8 +334,9 @@ export class Arbiter {
     if (this.#phase !== "running") {
       return this.#log.warning("Reload ignored: the master is stopping");
     }
-    // A retry of a postponed reload is quiet until it goes through.
+    // A retry of a postponed reload is quiet until it goes through; a request meanwhile is said.
     if (!this.#reloadsRefused.failing) this.#log.info("Reloading the configuration");
+    else if (!retry) this.#log.info("Reload requested: one is postponed already; trying now");
     this.#reloadRetryAt = null;
     const next = await this.#effects.reloadConfig();
     if (!next.ok && "refused" in next) {
@@ -566,7 +568,7 @@ export class Arbiter {
     if (this.#phase !== "starting" && this.#phase !== "running") return;
     const now = this.#clock.now();
     if (this.#reloadRetryAt !== null && now >= this.#reloadRetryAt && this.#phase === "running") {
-      await this.#reloadConfiguration();
+      await this.#reloadConfiguration(true);
       if (this.#phase !== "running") return;
     }
     const plan = planWorkforce({
