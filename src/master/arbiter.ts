@@ -21,7 +21,7 @@ import {
   isBootFailure,
   isStoppedFromOutside,
   SPAWN_RETRY_MS,
-  spawnFailureCause,
+  spawnShortage,
 } from "./crash_backoff.ts";
 import { FailureEpisode } from "./failure_episode.ts";
 import type { BackoffPolicy } from "./crash_backoff.ts";
@@ -138,8 +138,8 @@ export class Arbiter {
   readonly #stoppedWhileBooting = new Set<number>();
   readonly #startedAt = new Date();
   readonly #bootStart: number;
-  /** Spawns failing for the master's own lack of file descriptors. */
-  readonly #outOfFiles: FailureEpisode;
+  /** Spawns failing for the master's own lack of resources (file descriptors, processes). */
+  readonly #spawnsShort: FailureEpisode;
   /** Reloads refused because the master could not open files: said once, retried quietly. */
   readonly #reloadsRefused: FailureEpisode;
 
@@ -158,7 +158,7 @@ export class Arbiter {
     this.workforce = new Workforce({ ...options, clock: this.#clock, queue: this.queue });
     this.target = options.workers;
     this.#bootStart = this.#clock.now();
-    this.#outOfFiles = new FailureEpisode({ now: () => this.#clock.now() });
+    this.#spawnsShort = new FailureEpisode({ now: () => this.#clock.now() });
     this.#reloadsRefused = new FailureEpisode({ now: () => this.#clock.now(), quietMs: 0 });
   }
 
@@ -588,7 +588,7 @@ export class Arbiter {
     // count): no spawn will pass to end the episode. Left open, the next shortage, maybe days
     // later, would go unsaid, and the next spawn, a crash's replacement, would say the master has
     // descriptors again.
-    if (this.#outOfFiles.failing && !this.#wantsWorker()) this.#outOfFiles.abandoned();
+    if (this.#spawnsShort.failing && !this.#wantsWorker()) this.#spawnsShort.abandoned();
     if (this.#reload && finishReload(this.workforce, this.#reload)) {
       this.#log.info(`Reload complete: every worker runs generation ${this.#reload.to}`);
       this.#reload = null;
@@ -606,14 +606,15 @@ export class Arbiter {
       if (this.#phase === "starting") {
         return await this.#halt(`Cannot start worker ${id}: ${message}`);
       }
-      if (spawnFailureCause(error) === "master") return this.#spawnLater(id, error);
+      const shortage = spawnShortage(error);
+      if (shortage !== null) return this.#spawnLater(id, error, shortage);
       this.#log.error(`Cannot start worker ${id}: ${message}`);
       this.workforce.countRestart("boot_failure");
       this.#backOff(null);
       return;
     }
-    if (this.#outOfFiles.passed()) {
-      this.#log.info("The master has file descriptors again: workers start again");
+    if (this.#spawnsShort.passed()) {
+      this.#log.info("The master can start workers again");
     }
   }
 
@@ -629,12 +630,12 @@ export class Arbiter {
 
   // The master, not the worker, lacked what a spawn needs: tried again soon, neither counted
   // nor backed off (a grown backoff would outlast the flood that took the descriptors).
-  #spawnLater(id: number, error: unknown): void {
+  #spawnLater(id: number, error: unknown, shortage: string): void {
     this.#refillAt = Math.max(this.#refillAt, this.#clock.now() + SPAWN_RETRY_MS);
-    if (!this.#outOfFiles.failed()) return;
+    if (!this.#spawnsShort.failed()) return;
     this.#log.error(
-      `Cannot start worker ${id} (${osErrorReason(error)}): the master is out of file ` +
-        `descriptors; trying again every ${SPAWN_RETRY_MS} ms, not counted as a crash`,
+      `Cannot start worker ${id} (${osErrorReason(error)}): the master is out of ${shortage}; ` +
+        `trying again every ${SPAWN_RETRY_MS} ms, not counted as a crash`,
     );
   }
 

@@ -9,6 +9,7 @@
 import { ExitCode } from "../ipc/protocol.ts";
 import type { ExitStatus } from "../hooks.ts";
 import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
+import { errorMessage } from "../error_text.ts";
 
 /** How restarts slow down after repeated crashes. */
 export interface BackoffPolicy {
@@ -107,24 +108,35 @@ export function isBootFailure(
   return !isStoppedFromOutside(status) || (worker.stoppedBefore ?? false);
 }
 
-/** How soon a spawn the master had no file descriptors for is tried again. */
+/** How soon a spawn the master lacked the resources for is tried again. */
 export const SPAWN_RETRY_MS = 1000;
 
+// fork's EAGAIN (11: a process or pids limit) and ENOMEM (12), as Deno names them.
+const OUT_OF_PROCESSES = /\(os error 11\)/;
+const OUT_OF_MEMORY = /\(os error 12\)/;
+
 /**
- * Whose failure a spawn that threw is: `"master"` when the master itself
- * lacked the resources (out of file descriptors: EMFILE, ENFILE), which says
- * nothing of the worker: it is tried again after {@linkcode SPAWN_RETRY_MS},
- * counting no crash, or a growing backoff would outlast the flood that took
- * the descriptors. `"worker"` otherwise (deno not executable by `user`, say):
- * a boot failure, under the crash backoff.
+ * What the master itself lacked when a spawn threw: `file descriptors`
+ * (EMFILE, ENFILE), `processes` (EAGAIN: a process or pids limit, a
+ * container's `pids.max`) or `memory` (ENOMEM). Such a failure says nothing
+ * of the worker: it is tried again after {@linkcode SPAWN_RETRY_MS},
+ * counting no crash, or a growing backoff would outlast the shortage. Null
+ * otherwise (deno not executable by `user`, say): the worker's boot failure,
+ * under the crash backoff.
  *
  * @example
  * ```ts
- * import { spawnFailureCause } from "./crash_backoff.ts";
- * spawnFailureCause(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "master"
- * spawnFailureCause(new Error("Failed to spawn 'deno': Permission denied (os error 13)")); // "worker"
+ * import { spawnShortage } from "./crash_backoff.ts";
+ * spawnShortage(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "file descriptors"
+ * spawnShortage(new Error("Failed to spawn 'deno': Resource temporarily unavailable (os error 11)")); // "processes"
+ * spawnShortage(new Error("Failed to spawn 'deno': Permission denied (os error 13)")); // null
  * ```
  */
-export function spawnFailureCause(error: unknown): "master" | "worker" {
-  return isOutOfFileDescriptors(error) ? "master" : "worker";
+export function spawnShortage(error: unknown): "file descriptors" | "processes" | "memory" | null {
+  if (isOutOfFileDescriptors(error)) return "file descriptors";
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = errorMessage(error);
+  if (code === "EAGAIN" || OUT_OF_PROCESSES.test(message)) return "processes";
+  if (code === "ENOMEM" || OUT_OF_MEMORY.test(message)) return "memory";
+  return null;
 }

@@ -125,11 +125,11 @@ Deno.test("arbiter: a spawn the master has no file descriptors for is retried ev
   await rig.until(() => rig.driver.spawned.length === 2);
   await rig.boot(rig.driver.spawned[1]);
   const said = logs.records.map((r) => `${r.level} ${r.message}`)
-    .filter((line) => /Cannot start|file descriptors|crashes in a row/.test(line));
+    .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line));
   assertEquals(said, [
     "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Too many open files): the " +
     "master is out of file descriptors; trying again every 1000 ms, not counted as a crash",
-    "info The master has file descriptors again: workers start again",
+    "info The master can start workers again",
   ]);
   // The crash count did not grow: the next crash in a row (reaped after its last words) waits
   // the backoff's first step.
@@ -137,6 +137,37 @@ Deno.test("arbiter: a spawn the master has no file descriptors for is retried ev
   rig.driver.spawned[1].exit({ code: 1, signal: null });
   await rig.until(() => rig.driver.spawned.length === 3);
   assertEquals(rig.clock.now() - crashedAt, LAST_WORDS_MS + 100);
+});
+
+Deno.test("arbiter: a spawn refused for a process limit (EAGAIN) is the master's shortage too, retried each second", async () => {
+  // A container's pids.max reached by the app's own processes: fork fails with EAGAIN.
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const spawn = rig.driver.spawn.bind(rig.driver);
+  let limited = true;
+  rig.driver.spawn = (request) => {
+    if (limited) {
+      throw new Error(
+        "Failed to spawn '/usr/bin/deno': Resource temporarily unavailable (os error 11)",
+      );
+    }
+    return spawn(request);
+  };
+  using logs = captureLogs("info");
+  rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
+  await rig.until(() => rig.clock.now() >= 5_000, 1000);
+  limited = false;
+  await rig.until(() => rig.driver.spawned.length === 2);
+  assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0, "not the worker's failure");
+  assertEquals(
+    logs.records.map((r) => `${r.level} ${r.message}`)
+      .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line)),
+    [
+      "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Resource temporarily " +
+      "unavailable): the master is out of processes; trying again every 1000 ms, not counted as a crash",
+      "info The master can start workers again",
+    ],
+  );
 });
 
 Deno.test("arbiter: out of file descriptors again after a TTOU took the slot it could not fill, it says so", async () => {

@@ -3,7 +3,7 @@ import {
   countCrash,
   crashDelayMs,
   isBootFailure,
-  spawnFailureCause,
+  spawnShortage,
 } from "../../../src/master/crash_backoff.ts";
 
 Deno.test("crashDelayMs is immediate once, then doubles from 100 ms to a 30 s cap", () => {
@@ -51,14 +51,27 @@ Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => 
   }
 });
 
-Deno.test("spawnFailureCause: out of file descriptors is the master's, anything else the worker's", () => {
-  const table: [unknown, "master" | "worker"][] = [
-    [Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" }), "master"],
-    [new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)"), "master"],
-    [new Error("Failed to spawn 'deno': Too many open files in system (os error 23)"), "master"],
-    [new Error("Failed to spawn '/root/deno': Permission denied (os error 13)"), "worker"],
-    [new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"), "worker"],
-    [new Error("pre_fork hook failed"), "worker"],
+Deno.test("spawnShortage: what the master lacked (descriptors, processes, memory), else null", () => {
+  const table: [unknown, ReturnType<typeof spawnShortage>][] = [
+    [
+      Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" }),
+      "file descriptors",
+    ],
+    [
+      new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)"),
+      "file descriptors",
+    ],
+    [
+      new Error("Failed to spawn 'deno': Too many open files in system (os error 23)"),
+      "file descriptors",
+    ],
+    [new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"), "processes"],
+    [new Error("Failed to spawn 'deno': Cannot allocate memory (os error 12)"), "memory"],
+    [new Error("Failed to spawn '/root/deno': Permission denied (os error 13)"), null],
+    [new Error("pre_fork hook failed"), null],
+    ["a thrown string", null],
   ];
-  for (const [error, cause] of table) assertEquals(spawnFailureCause(error), cause, String(error));
+  for (const [error, shortage] of table) {
+    assertEquals(spawnShortage(error), shortage, String(error));
+  }
 });
