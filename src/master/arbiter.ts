@@ -123,7 +123,10 @@ export class Arbiter {
   #reload: Reload | null = null;
   #changedDuringReload = new Set<string>();
   #reloadAgain = false;
-  /** When a reload refused for want of file descriptors is tried again; null: none waits. */
+  /**
+   * When a reload refused for want of file descriptors is tried again; null: none is postponed.
+   * Cleared once a reload is read.
+   */
   #reloadRetryAt: number | null = null;
   #crashes = 0;
   #refillAt = 0;
@@ -140,8 +143,6 @@ export class Arbiter {
   readonly #bootStart: number;
   /** Spawns failing for the master's own lack of resources (file descriptors, processes). */
   readonly #spawnsShort: FailureEpisode;
-  /** Reloads refused because the master could not open files: said once, retried quietly. */
-  readonly #reloadsRefused: FailureEpisode;
 
   /**
    * @example
@@ -159,7 +160,6 @@ export class Arbiter {
     this.target = options.workers;
     this.#bootStart = this.#clock.now();
     this.#spawnsShort = new FailureEpisode({ now: () => this.#clock.now() });
-    this.#reloadsRefused = new FailureEpisode({ now: () => this.#clock.now(), quietMs: 0 });
   }
 
   /** Runs until the master should exit; resolves with its exit code. */
@@ -335,20 +335,21 @@ export class Arbiter {
       return this.#log.warning("Reload ignored: the master is stopping");
     }
     // A retry of a postponed reload is quiet until it goes through; a request meanwhile is said.
-    if (!this.#reloadsRefused.failing) this.#log.info("Reloading the configuration");
+    const postponed = this.#reloadRetryAt !== null;
+    if (!postponed) this.#log.info("Reloading the configuration");
     else if (!retry) this.#log.info("Reload requested: one is postponed already; trying now");
-    this.#reloadRetryAt = null;
     const next = await this.#effects.reloadConfig();
     if (!next.ok && "refused" in next) {
       // Not dropped: an auto-reload's save, or a deploy's HUP, would otherwise leave the workers
       // on the old files until the next one.
       this.#reloadRetryAt = this.#clock.now() + RELOAD_RETRY_MS;
-      if (!this.#reloadsRefused.failed()) return;
+      if (postponed) return;
       return this.#log.error(
         `Reload postponed: ${next.refused}; trying again every ${RELOAD_RETRY_MS} ms`,
       );
     }
-    if (this.#reloadsRefused.passed()) {
+    this.#reloadRetryAt = null;
+    if (postponed) {
       this.#log.info("Reloading the configuration (postponed while the master was out of files)");
     }
     if (!next.ok) {
