@@ -78,6 +78,32 @@ export function osErrorReason(error: unknown): string {
   return errorMessage(error).replace(/ \(os error \d+\).*$/s, "");
 }
 
+// Their numbers on Linux (and, for the last two, macOS), which Deno's messages carry as
+// `(os error N)` where the error has no `code`.
+const ERRNO = { EAGAIN: 11, ENOMEM: 12, ENFILE: 23, EMFILE: 24 } as const;
+
+/**
+ * Whether `error` is one of the OS errors `names`, by its `code` or the
+ * `(os error N)` of its message (a spawn's error has only the latter).
+ *
+ * @example
+ * ```ts
+ * import { isOsError } from "./error_text.ts";
+ * isOsError(new Error("Failed to spawn 'deno': Too many open files (os error 24)"), "EMFILE"); // true
+ * isOsError(new Error("Permission denied (os error 13)"), "EMFILE", "ENFILE"); // false
+ * ```
+ */
+export function isOsError(error: unknown, ...names: (keyof typeof ERRNO)[]): boolean {
+  let code: unknown;
+  try {
+    code = (error as { code?: unknown } | null)?.code;
+  } catch {
+    return false; // A revoked Proxy.
+  }
+  const errno = Number(/\(os error (\d+)\)/.exec(errorMessage(error))?.[1]);
+  return names.some((name) => code === name || errno === ERRNO[name]);
+}
+
 /**
  * The first non-blank line of `error`'s message, trimmed, without a final
  * period; the error's name when the message is empty.

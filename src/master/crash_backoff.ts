@@ -9,7 +9,7 @@
 import { ExitCode } from "../ipc/protocol.ts";
 import type { ExitStatus } from "../hooks.ts";
 import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
-import { errorMessage } from "../error_text.ts";
+import { isOsError } from "../error_text.ts";
 
 /** How restarts slow down after repeated crashes. */
 export interface BackoffPolicy {
@@ -111,10 +111,6 @@ export function isBootFailure(
 /** How soon a spawn the master lacked the resources for is tried again. */
 export const SPAWN_RETRY_MS = 1000;
 
-// fork's EAGAIN (11: a process or pids limit) and ENOMEM (12), as Deno names them.
-const OUT_OF_PROCESSES = /\(os error 11\)/;
-const OUT_OF_MEMORY = /\(os error 12\)/;
-
 /**
  * What the master itself lacked when a spawn threw: `file descriptors`
  * (EMFILE, ENFILE), `processes` (EAGAIN: a process or pids limit, a
@@ -134,9 +130,8 @@ const OUT_OF_MEMORY = /\(os error 12\)/;
  */
 export function spawnShortage(error: unknown): "file descriptors" | "processes" | "memory" | null {
   if (isOutOfFileDescriptors(error)) return "file descriptors";
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = errorMessage(error);
-  if (code === "EAGAIN" || OUT_OF_PROCESSES.test(message)) return "processes";
-  if (code === "ENOMEM" || OUT_OF_MEMORY.test(message)) return "memory";
+  // fork's EAGAIN is a process or pids limit.
+  if (isOsError(error, "EAGAIN")) return "processes";
+  if (isOsError(error, "ENOMEM")) return "memory";
   return null;
 }

@@ -7,10 +7,7 @@
  *
  * @module
  */
-import { errorMessage, osErrorReason } from "../error_text.ts";
-
-// EMFILE is 24 and ENFILE 23 on Linux and macOS; Deno names them in its error messages.
-const OUT_OF_FILES_MESSAGE = /\(os error 2[34]\)/;
+import { isOsError, osErrorReason } from "../error_text.ts";
 
 /**
  * True when `error` says the process (`EMFILE`) or the system (`ENFILE`) has
@@ -24,9 +21,7 @@ const OUT_OF_FILES_MESSAGE = /\(os error 2[34]\)/;
  * ```
  */
 export function isOutOfFileDescriptors(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "EMFILE" || code === "ENFILE") return true;
-  return OUT_OF_FILES_MESSAGE.test(errorMessage(error));
+  return isOsError(error, "EMFILE", "ENFILE");
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   errorMessage,
   firstLine,
   importFailure,
+  isOsError,
   osErrorReason,
   withUserStack,
   workerPermissionAdvice,
@@ -100,4 +101,19 @@ Deno.test("withUserStack() shows config.ts as written, leaving the app's error a
   const { proxy, revoke } = Proxy.revocable(new Error("revoked"), {});
   revoke();
   assertEquals(withUserStack(proxy), null);
+});
+
+Deno.test("isOsError() knows an OS error by its code or by the `(os error N)` of its message", () => {
+  assert(isOsError(Object.assign(new Error("x"), { code: "EMFILE" }), "EMFILE"));
+  assert(
+    isOsError(new Error("Failed to spawn 'deno': Too many open files (os error 24)"), "EMFILE"),
+  );
+  assert(
+    isOsError(new Error("Resource temporarily unavailable (os error 11)"), "ENOMEM", "EAGAIN"),
+  );
+  assert(!isOsError(new Error("Permission denied (os error 13)"), "EMFILE", "ENFILE"));
+  assert(!isOsError("Too many open files", "EMFILE"));
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  assert(!isOsError(proxy, "EMFILE"));
 });
