@@ -94,20 +94,14 @@ export function openAccessLog(
   return {
     timesBody: measuresDuration(settings.access_log_format),
     write(req, info, res, startedAtMs, durationMs) {
+      const entry = { req, info, res, startedAtMs, durationMs };
       try {
-        line({ req, info, res, startedAtMs, durationMs });
+        line(entry);
       } catch (error) {
-        // Once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"),
-        // whatever the answer: the line is written without them. (A half-written line is never
-        // queued.)
-        const upgraded = error instanceof TypeError && error.message === "Request closed";
-        if (upgraded && writeUpgraded(line, { req, info, res, startedAtMs, durationMs })) return;
-        if (
-          !Object.isExtensible(res) &&
-          writeFrozen(line, { req, info, res, startedAtMs, durationMs })
-        ) {
-          return;
-        }
+        // What Deno refuses to read is left out, and the line written with the rest. (A
+        // half-written line is never queued.)
+        const readable = readableInstead(entry, error);
+        if (readable !== null && writes(line, readable)) return;
         // An odd Response must not fail the request, nor flood the error log.
         if (!warned) getLog("access").warning(`Cannot format an access-log line: ${error}`);
         warned = true;
@@ -119,26 +113,32 @@ export function openAccessLog(
   };
 }
 
-/** Writes `entry` with a copy of its request that has no headers; false if that fails too. */
-function writeUpgraded(line: (entry: AccessEntry) => void, entry: AccessEntry): boolean {
+/**
+ * `entry` with what Deno refused to read replaced, or null when that is not why `error` came:
+ * - once upgraded to a WebSocket, Deno refuses the request's headers ("Request closed"),
+ *   whatever the answer, but keeps its method and URL (it read them to upgrade): a copy of the
+ *   request without headers;
+ * - a frozen Response (an app may freeze one it keeps) throws on `headers`, whose getter writes
+ *   to it, but its status reads: a stand-in with no headers (`%(b)s` is `-`).
+ */
+function readableInstead(entry: AccessEntry, error: unknown): AccessEntry | null {
   try {
-    // Deno keeps the method and URL readable after the upgrade (it read them to upgrade).
-    line({ ...entry, req: new Request(entry.req.url, { method: entry.req.method }) });
-    return true;
+    if (error instanceof TypeError && error.message === "Request closed") {
+      return { ...entry, req: new Request(entry.req.url, { method: entry.req.method }) };
+    }
+    if (!Object.isExtensible(entry.res)) {
+      return { ...entry, res: { status: entry.res.status, headers: new Headers() } as Response };
+    }
   } catch {
-    return false;
+    // Not readable either way.
   }
+  return null;
 }
 
-/**
- * Writes `entry` for a frozen Response (an app may freeze one it keeps): Deno's `headers`
- * getter writes to the Response, so it throws on one, but its status reads. The line shows the
- * status, and no response header (`%(b)s` is `-`). False if that fails too.
- */
-function writeFrozen(line: (entry: AccessEntry) => void, entry: AccessEntry): boolean {
+/** Writes `entry`'s line; false, and nothing queued, if that fails. */
+function writes(line: (entry: AccessEntry) => void, entry: AccessEntry): boolean {
   try {
-    const res = { status: entry.res.status, headers: new Headers() } as Response;
-    line({ ...entry, res });
+    line(entry);
     return true;
   } catch {
     return false;
