@@ -446,3 +446,24 @@ export async function exhaustMasterFiles(herd: Herd): Promise<AsyncDisposable> {
     },
   };
 }
+
+/**
+ * The restarts a Herd counted, by reason, as its metrics endpoint at `bind` (`--metrics-bind`)
+ * reports them.
+ *
+ * @example
+ * ```ts
+ * import { restartCounts } from "./_harness.ts";
+ * (await restartCounts("127.0.0.1:9091")).crash; // 1
+ * ```
+ */
+export async function restartCounts(bind: string): Promise<Record<string, number>> {
+  const scrape = await (await fetch(`http://${bind}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (
+    const [, reason, n] of scrape.matchAll(/^herd_worker_restarts_total\{reason="(\w+)"\} (\d+)$/gm)
+  ) {
+    counts[reason] = Number(n);
+  }
+  return counts;
+}
