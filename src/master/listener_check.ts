@@ -16,6 +16,7 @@ import { clearStaleSocket, probeSocket, socketVerdict, unixPathTooLong } from ".
 import { UNIX_STAGING_SUFFIX } from "../ipc/protocol.ts";
 import { osErrorReason } from "../error_text.ts";
 import { missingParent } from "../platform/path_exists.ts";
+import { after } from "../platform/timer.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
@@ -100,6 +101,63 @@ export async function refuseBusyAddresses(
     if (state.kind !== "free") return state;
   }
   return null;
+}
+
+/** How a start waits out an address in use, and what it says while it does. */
+export interface BusyRetry {
+  /** How many times the addresses are checked in all (Gunicorn's 5). */
+  tries: number;
+  /** The wait between two checks (Gunicorn's 1 s). */
+  delayMs: number;
+  /** Ends the waiting: the refusal found last is returned at once. */
+  signal?: AbortSignal;
+  /** Told of each address in use that will be checked again. */
+  onRetry?: (problem: string, attempt: number) => void;
+}
+
+/**
+ * {@linkcode refuseBusyAddresses}, checked again while an address is in use
+ * (not while one is unusable: that does not pass), `tries` times in all. A
+ * worker left by a master that was killed (SIGKILL) finishes its requests
+ * and lets go of the port within a second or so: a master restarted at once
+ * by its supervisor waits for it, as Gunicorn's bind does, instead of
+ * failing.
+ *
+ * @example
+ * ```ts
+ * import { refuseBusyAddressesAfterRetries } from "./listener_check.ts";
+ * const refusal = await refuseBusyAddressesAfterRetries([], {
+ *   tries: 5,
+ *   delayMs: 1000,
+ *   onRetry: (problem, attempt) => console.warn(`${problem}; trying again (${attempt} of 5)`),
+ * });
+ * // null: no address, none in use
+ * ```
+ */
+export async function refuseBusyAddressesAfterRetries(
+  addresses: readonly ListenAddress[],
+  retry: BusyRetry,
+): Promise<Exclude<AddressState, { kind: "free" }> | null> {
+  for (let attempt = 1;; attempt++) {
+    const refusal = await refuseBusyAddresses(addresses);
+    if (refusal?.kind !== "in_use" || attempt >= retry.tries || retry.signal?.aborted) {
+      return refusal;
+    }
+    retry.onRetry?.(refusal.problem, attempt);
+    await abortableSleep(retry.delayMs, retry.signal);
+  }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      timer.cancel();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = after(ms, done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**

@@ -134,7 +134,9 @@ async function serveLogged(
     addresses,
     upgrading: upgradeFrom !== null,
     origin,
+    signal: queue.stopSignal,
   });
+  if (signals.stopRequested) return stoppedEarly(signals.stopRequested);
   if ("message" in start) return refuse(start.message, start.code);
   await handLogsTo(workerUser, [settings.error_log, settings.access_log]);
   await runMasterHook(

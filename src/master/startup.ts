@@ -26,13 +26,19 @@ import { resolveSettings } from "../settings/resolve.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
-import { addressRefusal, refuseBusyAddresses } from "./listener_check.ts";
+import { addressRefusal, refuseBusyAddressesAfterRetries } from "./listener_check.ts";
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { fileDescriptorShortage } from "../platform/file_descriptors.ts";
+
+/**
+ * How long a start waits for an address in use (Gunicorn's five checks, a
+ * second apart): what a killed master's workers need to let go of it.
+ */
+export const BUSY_ADDRESS_RETRY = { tries: 5, delayMs: 1000 } as const;
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -60,12 +66,22 @@ export async function refuseStart(
     upgrading: boolean;
     /** Names where a setting was given (see `originsOf`). */
     origin?: (name: "bind" | "host" | "port") => string;
+    /** Ends the wait for an address in use (a stop signal). */
+    signal?: AbortSignal;
   },
 ): Promise<Refusal | { tls: TlsPair | null }> {
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") return { message: tls, code: ExitCode.Usage };
   if (context.upgrading) return { tls };
-  const busy = await refuseBusyAddresses(context.addresses);
+  const busy = await refuseBusyAddressesAfterRetries(context.addresses, {
+    ...BUSY_ADDRESS_RETRY,
+    signal: context.signal,
+    onRetry: (problem, attempt) =>
+      getLog("master").warning(
+        `${problem}; checking again in ${BUSY_ADDRESS_RETRY.delayMs / 1000} s ` +
+          `(${attempt} of ${BUSY_ADDRESS_RETRY.tries})`,
+      ),
+  });
   if (!busy) return { tls };
   return { message: addressRefusal(busy, settings, context.origin), code: ExitCode.BindError };
 }

@@ -40,6 +40,37 @@ Deno.test("serve: an address already in use is refused with exit 5", async () =>
       `^error: Address 127\\.0\\.0\\.1:${port} is already in use \\("port" from --port \\(command line\\)\\)$`,
     ),
   );
+  // Checked five times, a second apart, as Gunicorn's bind does, before refusing.
+  const retries = herd.lines.filter((l) => l.includes("is already in use; checking again in 1 s"));
+  assertEquals(retries.map((l) => /\((\d) of 5\)$/.exec(l)?.[1]), ["1", "2", "3", "4"]);
+});
+
+Deno.test("serve: an address that is freed within the retries is served", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  await using herd = await startHerd({
+    port,
+    args: [fixtureApp("hello.ts"), "-w", "1"],
+    waitReady: false,
+  });
+  await herd.waitForLog(/is already in use; checking again in 1 s \(1 of 5\)$/);
+  listener.close();
+  await herd.waitForLog(/Ready: 1 worker listening/);
+  assertMatch(await fetch(herd.url).then((r) => r.text()), /^hello from \d+/);
+});
+
+Deno.test("serve: a stop signal while waiting for an address in use ends the start at once", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  await using herd = await startHerd({ port, args: [fixtureApp("hello.ts")], waitReady: false });
+  await herd.waitForLog(/is already in use; checking again in 1 s \(1 of 5\)$/);
+  const sent = Date.now();
+  herd.kill("SIGTERM");
+  const status = await herd.waitForExit();
+  assertEquals(status.code, 0);
+  assert(Date.now() - sent < 900, "not after the next check");
+  await herd.waitForLog(/SIGTERM before any worker started: exiting$/);
+  assertEquals(herd.lines.filter((l) => l.startsWith("error:")), []);
 });
 
 Deno.test("serve: an address this machine cannot listen on is refused with exit 5 and one line", async () => {

@@ -58,6 +58,24 @@ Deno.test("supervision: after kill -9 of the master the workers finish what is i
   assertEquals(gone().length, 2, gone().join("\n"));
 });
 
+Deno.test("supervision: a master started again at once after kill -9 of the last one waits for its workers to free the port, then serves", async () => {
+  await using first = await startHerd({ args: [fixtureApp("slow.ts"), "-w", "2"] });
+  const inFlight = fetch(`${first.url}/slow?ms=1500`).then((r) => r.text());
+  await first.waitForLog(/slow request started in \d+/);
+  first.kill("SIGKILL");
+  // As a supervisor (systemd's Restart=, a shell loop) would, at once: the old workers still
+  // listen while they drain (the first's exit is not awaited, its pipes are theirs too).
+  await using second = await startHerd({
+    port: first.port,
+    args: [fixtureApp("slow.ts"), "-w", "2"],
+    waitReady: false,
+  });
+  await second.waitForLog(/Ready: 2 workers listening/, { timeoutMs: 10_000 });
+  assertMatch(await inFlight, /^slow done by \d+/);
+  const served = await fetch(`${second.url}/slow?ms=1`).then((r) => r.text());
+  assertMatch(served, /^slow done by \d+/);
+});
+
 Deno.test("supervision: after kill -9 of the master, workers still loading the app exit too", async () => {
   await using herd = await startHerd({
     args: [fixtureApp("slow_import.ts"), "-w", "2", "--no-preload", "--boot-timeout", "60"],
