@@ -24,7 +24,9 @@
 // some of it, `%2F` say).
 const NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=]+$/;
 // A WHATWG URL reads a host whose last label is a number (`1.2.3.4`, `foo.123`, `0x7f`) as an
-// IPv4 address, and refuses it unless it is one: only the dotted quad is taken here.
+// IPv4 address, and refuses it unless it is one. The dotted quad is told here; the rarer
+// spellings a URL takes (`127.1`, `0x7f.1`, `2130706433`: curl and Deno alone accept them) are
+// left to the URL parser.
 const NUMERIC_LAST_LABEL = /(?:^|\.)(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?$/;
 const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 const DOTTED_QUAD = new RegExp(`^(?:${OCTET}\\.){3}${OCTET}\\.?$`);
@@ -71,7 +73,9 @@ function checkHost(value: string): boolean {
   const host = colon === -1 ? value : value.slice(0, colon);
   if (colon !== -1 && !isPort(value.slice(colon + 1))) return false;
   if (!NAME.test(host)) return false;
-  if (NUMERIC_LAST_LABEL.test(host)) return DOTTED_QUAD.test(host);
+  if (NUMERIC_LAST_LABEL.test(host)) {
+    return DOTTED_QUAD.test(host) || URL.canParse(`http://${host}/`);
+  }
   // An IDNA label must decode: rare enough to ask the URL parser itself.
   return !/xn--/i.test(host) || URL.canParse(`http://${host}/`);
 }

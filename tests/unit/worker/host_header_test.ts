@@ -22,6 +22,11 @@ Deno.test("isValidHost takes a host and port, and nothing that would change the 
       "a_b~c-d.e",
       "xn--bcher-kva.example",
       "x:",
+      // IPv4 spelled as a URL reads it (127.0.0.1), as curl and Deno alone take it.
+      "127.1",
+      "127.1:8000",
+      "0x7f.1",
+      "2130706433",
     ]
   ) {
     assertEquals(isValidHost(good), true, good);
