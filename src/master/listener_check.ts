@@ -84,8 +84,8 @@ export function listenFailure(
  * Checks every address before the workers start and says why Herd must not
  * start (exit 5): the first that is in use, or that this machine cannot
  * listen on. Null when all is well. A stale Unix socket is removed on the
- * way. An upgrading master (USR2) skips this: its predecessor's workers are
- * meant to be listening.
+ * way. An upgrading master (USR2) passes only the addresses its
+ * predecessor's workers do not listen on (see `notHeldBy`).
  *
  * @example
  * ```ts

@@ -33,7 +33,13 @@ import { type MetricsEndpoint, openMetricsEndpoint, workforceSnapshot } from "./
 import { clearRetiredPidfile, pidfileRefusal, removePidfile, writePidfile } from "./pidfile.ts";
 import type { Timer } from "../platform/timer.ts";
 import { denoProcessDriver } from "./process_driver.ts";
-import { stopPredecessor, takeUpgradeFrom, takeUpgradePort, upgradeMaster } from "./reexec.ts";
+import {
+  notHeldBy,
+  stopPredecessor,
+  takeUpgradeAddresses,
+  takeUpgradeFrom,
+  upgradeMaster,
+} from "./reexec.ts";
 import {
   changesFixedSettings,
   hintTcpMigrateReq,
@@ -124,15 +130,20 @@ async function serveLogged(
   }, (error) => log.warning(`SIGUSR1 would open an inspector: ${errorMessage(error)}`));
   for (const warning of resolved.warnings) log.warning(warning);
   const upgradeFrom = takeUpgradeFrom();
-  const predecessorPort = takeUpgradePort();
+  const predecessorAddresses = takeUpgradeAddresses();
+  const predecessorPort = predecessorAddresses?.find((a) => a.transport === "tcp")?.port;
   // Port 0 is "any free port", chosen once: an upgraded master keeps its predecessor's.
   const port = settings.port === 0 && settings.bind.length === 0
     ? predecessorPort ?? freePort(settings.host)
     : settings.port;
   const addresses = listenAddresses({ ...settings, port });
+  // What another program may hold: an upgrading master's predecessor listens on its own
+  // addresses (all of them, when it did not say which).
+  const unclaimed = upgradeFrom === null
+    ? addresses
+    : notHeldBy(addresses, predecessorAddresses ?? addresses);
   const start = await refuseStart(settings, {
-    addresses,
-    upgrading: upgradeFrom !== null,
+    addresses: unclaimed,
     origin,
     signal: queue.stopSignal,
   });
@@ -161,7 +172,7 @@ async function serveLogged(
     // Again, now: another master started meanwhile (its preload overlapping this one) would
     // otherwise share the port with this one through SO_REUSEPORT without a word. This narrows
     // the window to the workers' boot; it does not close it.
-    const again = upgradeFrom === null ? await refuseBusyAddresses(addresses) : null;
+    const again = await refuseBusyAddresses(unclaimed);
     if (again !== null) return refuse(addressRefusal(again, settings, origin), ExitCode.BindError);
   }
   const workers = workerCount(settings.workers, effectiveCpuCount, settings.worker_class);
@@ -256,7 +267,7 @@ async function serveLogged(
         },
         ...upgradeMaster({
           args,
-          port,
+          addresses,
           pidfile: settings.pidfile,
           control,
           queue,

@@ -1,8 +1,10 @@
 /**
  * USR2: start a new master from the same program and arguments. The new
- * master skips the port-in-use check (it is told its predecessor's pid in
- * {@linkcode UPGRADE_ENV}), starts its own workers beside ours on the same
- * port, and once they are all ready sends us SIGTERM, so we drain and exit.
+ * master is told its predecessor's pid ({@linkcode UPGRADE_ENV}) and
+ * addresses ({@linkcode UPGRADE_ADDRESSES_ENV}), checks only the addresses
+ * we do not serve for another program listening there, starts its own
+ * workers beside ours on the same port, and once they are all ready sends
+ * us SIGTERM, so we drain and exit.
  *
  * @module
  */
@@ -13,16 +15,18 @@ import { clearRetiredPidfile, retirePidfile } from "./pidfile.ts";
 import { every, type Timer } from "../platform/timer.ts";
 import type { EventQueue } from "./events.ts";
 import { currentRuntime, selfCommand } from "./self_command.ts";
+import type { ListenAddress } from "../settings/addresses.ts";
 
 /** Set in a new master's environment to the pid of the master it replaces. */
 export const UPGRADE_ENV = "_HERD_UPGRADE_FROM";
 
 /**
- * Environment variable that hands the new master the port the old one
- * serves on, for `port = 0`: resolving "any free port" again would move
- * the service to another port.
+ * Environment variable that hands the new master the addresses the old one
+ * serves on (JSON): the new master checks only the others for another
+ * program listening there, and keeps the old port when its `port` is 0
+ * (resolving "any free port" again would move the service).
  */
-export const UPGRADE_PORT_ENV = "_HERD_UPGRADE_PORT";
+export const UPGRADE_ADDRESSES_ENV = "_HERD_UPGRADE_ADDRESSES";
 
 /**
  * Reads and clears {@linkcode UPGRADE_ENV}, so neither our workers nor a
@@ -42,31 +46,78 @@ export function takeUpgradeFrom(): number | null {
 }
 
 /**
- * Reads and clears {@linkcode UPGRADE_PORT_ENV}: the port the old master
- * serves on, or null.
+ * Reads and clears {@linkcode UPGRADE_ADDRESSES_ENV}: the addresses the old
+ * master serves on, or null (no upgrade, or a value this version cannot
+ * read).
  *
  * @example
  * ```ts
- * import { takeUpgradePort } from "./reexec.ts";
- * const port = takeUpgradePort(); // used only when the configured port is 0
+ * import { takeUpgradeAddresses } from "./reexec.ts";
+ * const held = takeUpgradeAddresses(); // null unless started by USR2
  * ```
  */
-export function takeUpgradePort(): number | null {
-  const value = Deno.env.get(UPGRADE_PORT_ENV);
-  Deno.env.delete(UPGRADE_PORT_ENV);
-  const port = Number(value);
-  return value !== undefined && Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
+export function takeUpgradeAddresses(): ListenAddress[] | null {
+  const value = Deno.env.get(UPGRADE_ADDRESSES_ENV);
+  Deno.env.delete(UPGRADE_ADDRESSES_ENV);
+  if (value === undefined) return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every(isListenAddress) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+function isListenAddress(value: unknown): value is ListenAddress {
+  if (typeof value !== "object" || value === null) return false;
+  const a = value as Record<string, unknown>;
+  if (a.transport === "unix") return typeof a.path === "string";
+  return a.transport === "tcp" && typeof a.hostname === "string" &&
+    Number.isInteger(a.port) && (a.port as number) > 0 && (a.port as number) < 65536;
+}
+
+/**
+ * The addresses among `addresses` that the master being replaced does not
+ * serve on (`held`): what an upgrading master must check like a fresh start.
+ * A TCP port the old master serves is skipped whatever its host (a USR2 may
+ * move `0.0.0.0:8000` to `127.0.0.1:8000`, which the old workers would make
+ * look busy); a Unix socket, by its path. Without `held` (no upgrade: all).
+ *
+ * @example
+ * ```ts
+ * import { notHeldBy } from "./reexec.ts";
+ * notHeldBy(
+ *   [{ transport: "tcp", hostname: "127.0.0.1", port: 8000 }, { transport: "unix", path: "/run/h.sock" }],
+ *   [{ transport: "tcp", hostname: "0.0.0.0", port: 8000 }],
+ * ); // [{ transport: "unix", path: "/run/h.sock" }]
+ * ```
+ */
+export function notHeldBy(
+  addresses: readonly ListenAddress[],
+  held: readonly ListenAddress[] | null,
+): ListenAddress[] {
+  if (held === null) return [...addresses];
+  return addresses.filter((address) =>
+    !held.some((h) =>
+      address.transport === "tcp"
+        ? h.transport === "tcp" && h.port === address.port
+        : h.transport === "unix" && h.path === address.path
+    )
+  );
 }
 
 /**
  * Spawns the new master: `serve` with the original arguments, told our pid
- * and the port we serve on.
+ * and the addresses we serve on.
  */
-function spawnSuccessor(args: readonly string[], port: number): Deno.ChildProcess {
+function spawnSuccessor(
+  args: readonly string[],
+  addresses: readonly ListenAddress[],
+): Deno.ChildProcess {
   const { command, args: argv } = selfCommand(currentRuntime(), ["serve", ...args]);
   return new Deno.Command(command, {
     args: argv,
-    env: { [UPGRADE_ENV]: String(Deno.pid), [UPGRADE_PORT_ENV]: String(port) },
+    env: { [UPGRADE_ENV]: String(Deno.pid), [UPGRADE_ADDRESSES_ENV]: JSON.stringify(addresses) },
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",
@@ -77,8 +128,8 @@ function spawnSuccessor(args: readonly string[], port: number): Deno.ChildProces
 export interface UpgradeOptions {
   /** The command line after `serve`. */
   args: readonly string[];
-  /** The port this master serves on (the successor keeps it when its `port` is 0). */
-  port: number;
+  /** The addresses this master serves on (the successor keeps the port when its `port` is 0). */
+  addresses: readonly ListenAddress[];
   pidfile: string | null;
   control: ControlEndpoint;
   /** Where the new master's exit is told, as a `successor_exited` event. */
@@ -109,7 +160,7 @@ export interface Upgrader {
  * ```ts
  * import { upgradeMaster } from "./reexec.ts";
  * // const { upgrade, takeBack } = upgradeMaster({
- * //   args, port: 8000, pidfile: null, control, queue, predecessor: null,
+ * //   args, addresses, pidfile: null, control, queue, predecessor: null,
  * // });
  * ```
  */
@@ -153,7 +204,7 @@ export function upgradeMaster(options: UpgradeOptions): Upgrader {
       }
       oldbin = options.pidfile ? await retirePidfile(options.pidfile).catch(() => null) : null;
       try {
-        successor = spawnSuccessor(options.args, options.port);
+        successor = spawnSuccessor(options.args, options.addresses);
       } catch (error) {
         log.error(
           `Upgrade failed: cannot start a new master: ${errorMessage(error)}; still serving`,

@@ -48,22 +48,22 @@ export interface Refusal {
 
 /**
  * Checks what must hold before any worker starts: a usable TLS pair (else
- * exit 2) and free addresses (else exit 5; skipped by a master started by
- * USR2, whose predecessor still listens). Resolves with the refusal, or the
- * TLS pair as checked, for the workers.
+ * exit 2) and free `addresses` (else exit 5; a master started by USR2 passes
+ * only those its predecessor does not listen on). Resolves with the refusal,
+ * or the TLS pair as checked, for the workers.
  *
  * @example
  * ```ts
  * import { refuseStart } from "./startup.ts";
- * // const start = await refuseStart(settings, { addresses, upgrading: false });
+ * // const start = await refuseStart(settings, { addresses });
  * // if ("message" in start) return fail(start.message, start.code);
  * ```
  */
 export async function refuseStart(
   settings: Pick<Settings, "certfile" | "keyfile" | "bind">,
   context: {
+    /** The addresses nothing else may listen on. */
     addresses: readonly ListenAddress[];
-    upgrading: boolean;
     /** Names where a setting was given (see `originsOf`). */
     origin?: (name: "bind" | "host" | "port") => string;
     /** Ends the wait for an address in use (a stop signal). */
@@ -72,7 +72,6 @@ export async function refuseStart(
 ): Promise<Refusal | { tls: TlsPair | null }> {
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") return { message: tls, code: ExitCode.Usage };
-  if (context.upgrading) return { tls };
   const busy = await refuseBusyAddressesAfterRetries(context.addresses, {
     ...BUSY_ADDRESS_RETRY,
     signal: context.signal,

@@ -38,9 +38,10 @@ async function startMaster(
   app: string,
   extra: string[] = [],
   port: number = freePort(),
+  /** How the address is given (flags outrank a config.ts's `bind`, which a test may change). */
+  where: string[] = ["--host", "127.0.0.1", "--port", String(port)],
 ): Promise<Master> {
   const dir = await Deno.makeTempDir({ prefix: "herd-upgrade-" });
-  const where = ["--host", "127.0.0.1", "--port", String(port)];
   const pidfile = `${dir}/herd.pid`;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "serve", ...where, "--pidfile", pidfile, app, ...extra],
@@ -206,6 +207,35 @@ Deno.test("upgrade: when the new master cannot start, the old one keeps everythi
   assertEquals(readPid(`${master.pidfile}.oldbin`), null);
   const answer = await master.control("status");
   assertEquals((answer.json as StatusJson).master.pid, master.pid);
+  assertEquals(
+    await fetch(master.url).then((r) => r.text()).then((t) => t.startsWith("hello")),
+    true,
+  );
+});
+
+Deno.test("upgrade: a bind the new configuration adds is refused when another program listens there, and the old master keeps everything", async () => {
+  // Another program's SO_REUSEPORT server, which the kernel would let Herd's workers join.
+  using other = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
+  const taken = (other.addr as Deno.NetAddr).port;
+  const port = freePort();
+  const config = `${await Deno.makeTempDir({ prefix: "herd-upgrade-config-" })}/config.ts`;
+  const binds = (...ports: number[]) =>
+    `export default { bind: ${JSON.stringify(ports.map((p) => `127.0.0.1:${p}`))} };\n`;
+  await Deno.writeTextFile(config, binds(port));
+  await using master = await startMaster(
+    fixtureApp("hello.ts"),
+    ["-w", "1", "--access-log="],
+    port,
+    ["--config", config],
+  );
+  await master.waitForLine(/Ready: 1 worker listening/);
+  await Deno.writeTextFile(config, binds(port, taken));
+  Deno.kill(master.pid, "SIGUSR2");
+  await master.waitForLine(
+    new RegExp(`error: Address 127\\.0\\.0\\.1:${taken} is already in use \\("bind" from`),
+  );
+  await master.waitForLine(/Upgrade failed: the new master exited with code 5; still serving/);
+  assertEquals(readPid(master.pidfile), master.pid);
   assertEquals(
     await fetch(master.url).then((r) => r.text()).then((t) => t.startsWith("hello")),
     true,
