@@ -278,7 +278,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
         ...knownToTheLog(dotenvEnv, settings.access_log_format),
         ...checks.warnings,
         ...unwatchable(settings, cwd, origins),
-        ...(overBind === null ? [] : [overBind.warning]),
+        ...(overBind?.warning ? [overBind.warning] : []),
         ...unusedUnderBind(settings, origins),
         ...platformOutranked(
           platform,
@@ -434,7 +434,7 @@ function addressOverBind(
   settings: Settings,
   origins: ReadonlyMap<string, Origin>,
   platform: ReadonlyMap<string, RawValue>,
-): { by: "host" | "port"; origin: Origin; warning: string } | null {
+): { by: "host" | "port"; origin: Origin; warning: string | null } | null {
   const bind = origins.get("bind");
   if (settings.bind.length === 0 || bind === undefined) return null;
   const rank = (name: "host" | "port") => {
@@ -446,12 +446,19 @@ function addressOverBind(
   if (rank(name) <= PRECEDENCE[bind.source]) return null;
   const origin = origins.get(name)!;
   const listening = hostPort({ hostname: settings.host, port: settings.port });
+  // A bind of that very address (`-p 8000` over `bind: ["127.0.0.1:8000"]`) loses nothing.
+  const same = settings.bind.every((entry) => {
+    const address = parseBind(entry, { hostname: settings.host, port: settings.port });
+    return address.transport === "tcp" && hostPort(address) === listening;
+  });
   return {
     by: name,
     origin,
-    warning: `"${name}" from ${describeOrigin(origin)} outranks "bind" from ${
-      describeOrigin(bind)
-    }: listening on ${listening}, not on ${settings.bind.join(", ")}`,
+    warning: same
+      ? null
+      : `"${name}" from ${describeOrigin(origin)} outranks "bind" from ${
+        describeOrigin(bind)
+      }: listening on ${listening}, not on ${settings.bind.join(", ")}`,
   };
 }
 

@@ -399,6 +399,9 @@ Deno.test("resolveSettings(): host or port from a higher source than bind outran
     '"port" from --port (command line) outranks "bind" from HERD_BIND (environment): ' +
     "listening on 127.0.0.1:9002, not on 127.0.0.1:9001",
   ]);
+  // Over a bind of that very address, nothing is lost: no warning.
+  const same = await resolved({ env: { HERD_BIND: "127.0.0.1:9002" }, args: ["--port", "9002"] });
+  assertEquals([same.settings.port, same.warnings], [9002, []]);
   // HERD_HOST over a bind in config.ts.
   const host = await resolved({
     config: 'export default { bind: ["0.0.0.0:9001"] };',
