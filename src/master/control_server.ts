@@ -214,7 +214,7 @@ export class ControlEndpoint {
     endpoint.#ownDirectory = ownDirectory;
     try {
       endpoint.#ino = (await Deno.lstat(endpoint.#own)).ino;
-      await Deno.link(endpoint.#own, path);
+      await linkClaimed(endpoint.#own, path);
     } catch (error) {
       await endpoint.close();
       throw error;
@@ -304,6 +304,18 @@ export class ControlEndpoint {
   // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
   async #claim(path: string): Promise<void> {
     refuseTaken(path, await clearStaleSocket(path));
+  }
+}
+
+// Gives the public name to this master's socket. Another master started at the same moment may
+// have linked it since the claim: then it is in use (exit 5), not an error of the configuration.
+async function linkClaimed(own: string, path: string): Promise<void> {
+  try {
+    await Deno.link(own, path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    refuseTaken(path, await clearStaleSocket(path));
+    await Deno.link(own, path);
   }
 }
 

@@ -3,6 +3,7 @@ import {
   assertNothingLost,
   childPids,
   fixtureApp,
+  freePort,
   loadLoop,
   runHerd,
   startHerd,
@@ -71,6 +72,29 @@ Deno.test("serve: a stop signal while waiting for an address in use ends the sta
   assert(Date.now() - sent < 900, "not after the next check");
   await herd.waitForLog(/SIGTERM before any worker started: exiting$/);
   assertEquals(herd.lines.filter((l) => l.startsWith("error:")), []);
+});
+
+Deno.test("serve: of two masters started at the same moment on one address, one serves and the other exits 5", async () => {
+  // Both pass the address check before either listens (or the later one finds the address in
+  // use); the control socket decides. The race is lost at either of its steps (the claim, or
+  // the link an instant later), by chance: three rounds.
+  for (let round = 0; round < 3; round++) {
+    const port = freePort();
+    const start = () =>
+      startHerd({ port, args: [fixtureApp("hello.ts"), "-w", "1"], waitReady: false });
+    await using first = await start();
+    await using second = await start();
+    const loser = await Promise.race([
+      first.waitForExit().then(() => first),
+      second.waitForExit().then(() => second),
+    ]);
+    const winner = loser === first ? second : first;
+    assertEquals((await loser.waitForExit()).code, 5, loser.lines.join("\n"));
+    // Exit 2 would say the configuration is wrong (and systemd's RestartPreventExitStatus=2
+    // would never retry it).
+    await loser.waitForLog(/^error: (Control socket ".*" is in use|Address .* is already in use)/);
+    await winner.waitForLog(/Ready: 1 worker listening/);
+  }
 });
 
 Deno.test("serve: an address this machine cannot listen on is refused with exit 5 and one line", async () => {
