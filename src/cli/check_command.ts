@@ -27,7 +27,7 @@ import {
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
 import { probeSocket } from "../master/unix_socket.ts";
-import { mastersOnPort } from "./control_commands.ts";
+import { mastersOnPorts } from "./control_commands.ts";
 import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
@@ -180,7 +180,7 @@ const METRICS_PROBE_MS = 1000;
 /**
  * Whether a Herd master of this user answers for `settings`: at the control socket they name
  * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving the same
- * port (started with another host or bind spelling). Then an address in use is that master's,
+ * ports (started with another host or bind spelling; not another service sharing one of them). Then an address in use is that master's,
  * which this check may be run to replace.
  */
 async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
@@ -189,10 +189,8 @@ async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
     return true;
   }
   if (settings.control_socket !== null) return false;
-  for (const address of listenAddresses(settings)) {
-    if (address.transport === "tcp" && (await mastersOnPort(address.port)).length > 0) return true;
-  }
-  return false;
+  const ports = listenAddresses(settings).flatMap((a) => a.transport === "tcp" ? [a.port] : []);
+  return ports.length > 0 && (await mastersOnPorts(ports)).length > 0;
 }
 
 // Whether the app loads: first with every permission, then as a worker would (an app that

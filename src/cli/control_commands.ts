@@ -234,22 +234,36 @@ async function connect(path: string): Promise<{ channel: Channel; path: string }
 }
 
 /**
- * The control sockets of this user's masters that answer and serve `port` on one of their
- * binds (whatever the host: `-p 8080` finds a master started with `-b 0.0.0.0:8080`).
+ * The control sockets of this user's masters that answer and serve exactly the TCP `ports`
+ * (whatever the hosts): the same service started with another spelling of its address, and
+ * not another one that shares a port with it.
  *
  * @example
  * ```ts
- * import { mastersOnPort } from "./control_commands.ts";
- * await mastersOnPort(8080); // ["/tmp/herd-1000/127.0.0.1_8080/control.sock"], or []
+ * import { mastersOnPorts } from "./control_commands.ts";
+ * await mastersOnPorts([8080, 8443]); // a master bound to 0.0.0.0:8080 and 0.0.0.0:8443, or []
  * ```
  */
-export async function mastersOnPort(port: number): Promise<string[]> {
-  return (await answeringSockets(userControlDirectory())).filter((o) => servesPort(o, port));
+export async function mastersOnPorts(ports: readonly number[]): Promise<string[]> {
+  const wanted = new Set(ports);
+  return (await answeringSockets(userControlDirectory())).filter((o) => {
+    const served = new Set(tcpPortsOf(o));
+    return served.size === wanted.size && [...wanted].every((port) => served.has(port));
+  });
 }
 
 // A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
+function bindsOf(socketPath: string): string[] {
+  return socketPath.split("/").at(-2)!.split("+");
+}
+
 function servesPort(socketPath: string, port: number): boolean {
-  return socketPath.split("/").at(-2)!.split("+").some((bind) => bind.endsWith(`_${port}`));
+  return bindsOf(socketPath).some((bind) => bind.endsWith(`_${port}`));
+}
+
+function tcpPortsOf(socketPath: string): number[] {
+  return bindsOf(socketPath).filter((bind) => !bind.startsWith("unix_"))
+    .map((bind) => Number(/_(\d+)$/.exec(bind)?.[1]));
 }
 
 // The sockets a master answers on in `dir` (this user's directory, one directory per master).

@@ -221,6 +221,18 @@ Deno.test("check notes an address a running Herd master holds, but refuses anoth
     const noted = await herd("check", anyHost, { cwd: dir });
     assertEquals(noted.code, 0, noted.stderr);
     assertMatch(noted.stderr, /^note: Address 0\.0\.0\.0:\d+ is already in use /);
+    // Another service that shares the running master's port (binds it and one more) is no
+    // replacement of it: both refuse it.
+    const sharing = [
+      fixtureApp("hello.ts"),
+      "-b",
+      `127.0.0.1:${freePort()}`,
+      "-b",
+      `127.0.0.1:${running.port}`,
+    ];
+    const refused = await herd("check", sharing, { cwd: dir });
+    assertEquals(refused.code, 5, refused.stderr);
+    assertMatch(refused.stderr, /^error: Address 127\.0\.0\.1:\d+ is already in use /m);
     // Its metrics port, too, is the running master's: a note.
     const withMetrics = await herd("check", [...args, "--metrics-bind", runningMetrics], {
       cwd: dir,
