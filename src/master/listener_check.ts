@@ -103,6 +103,12 @@ export async function refuseBusyAddresses(
   return null;
 }
 
+/**
+ * How long a start waits for an address in use (Gunicorn's five checks, a
+ * second apart): what a killed master's workers need to let go of it.
+ */
+export const BUSY_ADDRESS_RETRY = { tries: 5, delayMs: 1000 } as const;
+
 /** How a start waits out an address in use, and what it says while it does. */
 export interface BusyRetry {
   /** How many times the addresses are checked in all (Gunicorn's 5). */

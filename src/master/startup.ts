@@ -26,19 +26,17 @@ import { resolveSettings } from "../settings/resolve.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
-import { addressRefusal, refuseBusyAddressesAfterRetries } from "./listener_check.ts";
+import {
+  addressRefusal,
+  BUSY_ADDRESS_RETRY,
+  refuseBusyAddressesAfterRetries,
+} from "./listener_check.ts";
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { fileDescriptorShortage } from "../platform/file_descriptors.ts";
-
-/**
- * How long a start waits for an address in use (Gunicorn's five checks, a
- * second apart): what a killed master's workers need to let go of it.
- */
-export const BUSY_ADDRESS_RETRY = { tries: 5, delayMs: 1000 } as const;
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {

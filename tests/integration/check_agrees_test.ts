@@ -384,3 +384,46 @@ Deno.test("check exits with the code serve stops with when problems combine", as
     });
   }
 });
+
+Deno.test("check waits for an address in use as serve does: one freed within the retries passes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-agree-wait-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "check",
+      fixtureApp("hello.ts"),
+      "--host",
+      "127.0.0.1",
+      "-p",
+      `${port}`,
+    ],
+    cwd: dir,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let closed = false;
+  for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+    lines.push(...chunk.split("\n").filter((l) => l !== ""));
+    // Freed as a killed master's workers free it: after check has found it in use.
+    if (!closed && lines.some((l) => l.includes("checking again in 1 s (1 of 5), as serve does"))) {
+      listener.close();
+      closed = true;
+    }
+  }
+  if (!closed) listener.close();
+  const status = await child.status;
+  assert(closed, lines.join("\n"));
+  assertEquals(status.code, 0, lines.join("\n"));
+  assertMatch(
+    lines[0],
+    new RegExp(`^note: Address 127\\.0\\.0\\.1:${port} is already in use; checking again in 1 s`),
+  );
+  await Deno.remove(dir, { recursive: true });
+});

@@ -365,10 +365,13 @@ Deno.test({
     // (Held by the running Herd check may be run to replace, it is a note: check_agrees_test.)
     using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const busyPort = (busy.addr as Deno.NetAddr).port;
+    // Checked five times, a second apart, as serve checks it.
     const taken = await herd({ args: ["check", "--bind", `127.0.0.1:${busyPort}`] });
+    const inUse = `Address 127.0.0.1:${busyPort} is already in use`;
     assertEquals([taken.code, taken.stderr], [
       5,
-      `error: Address 127.0.0.1:${busyPort} is already in use ("bind" from --bind (command line))\n`,
+      [1, 2, 3, 4].map((n) => `note: ${inUse}; checking again in 1 s (${n} of 5), as serve does\n`)
+        .join("") + `error: ${inUse} ("bind" from --bind (command line))\n`,
     ]);
     const noUser = await herd({ args: ["check", "--user", "no-such-user-here"] });
     assertEquals(noUser.code, 2);
