@@ -17,6 +17,7 @@ import { dataSettings, type HookCall, runMasterHook, workerConfigPath } from "./
 import type { ProcessDriver } from "./process_driver.ts";
 import { drawLimits } from "./recycle_policy.ts";
 import { WorkerHandle } from "./worker_handle.ts";
+import { MAX_WORKERS } from "../settings/sections/workers.ts";
 
 /**
  * Reasons that count in `status` and the metrics' `herd_worker_restarts_total`: every worker
@@ -66,6 +67,12 @@ export class Workforce {
   #log = getLog("master");
   // Generations already told that keep-alive cannot count per connection (said once each).
   readonly #requestFreeNoted = new Set<number>();
+  /**
+   * Workers reaped before their hello was read, by token, with their slot. One killed as it
+   * said hello (the others of a failed start, SIGKILLed together) left its hello in the control
+   * socket, read only after its exit: the master's own worker, not an unknown one.
+   */
+  readonly #unheard = new Map<string, number>();
 
   /**
    * @example
@@ -118,6 +125,13 @@ export class Workforce {
     const w = this.workers.get(serial);
     if (!w) return undefined;
     this.workers.delete(serial);
+    if (w.configuredAt === null) {
+      this.#unheard.set(w.token, w.id);
+      // Such a hello is read within moments of the exit, if ever: the oldest are forgotten.
+      if (this.#unheard.size > MAX_WORKERS) {
+        this.#unheard.delete(this.#unheard.keys().next().value!);
+      }
+    }
     if (w.stats) {
       this.retired = addStats(this.retired, { ...w.stats, inFlight: 0, oldestMs: 0, rss: 0 });
     }
@@ -129,14 +143,23 @@ export class Workforce {
     if (RESTART_REASONS.has(reason)) this.restarts[reason] = (this.restarts[reason] ?? 0) + 1;
   }
 
-  /** Accepts a worker's hello if its token matches, and sends it its configuration. */
+  /**
+   * Accepts a worker's hello if its token matches, and sends it its configuration. Any other
+   * hello is refused: quietly (at debug) when it is the late hello of a worker already reaped,
+   * with a warning when no worker of this master had that token.
+   */
   async welcome(link: Link, greeting: { hello: HelloMessage; port: number }): Promise<void> {
     const { hello, port } = greeting;
     const w = [...this.workers.values()].find((w) =>
       w.id === hello.id && w.token === hello.token && w.link === null
     );
     if (!w) {
-      this.#log.warning(`Rejected a worker (pid: ${hello.pid}) with an unknown token`);
+      if (this.#unheard.get(hello.token) === hello.id) {
+        this.#unheard.delete(hello.token);
+        this.#log.debug(
+          `Ignored the hello of worker ${hello.id} (pid: ${hello.pid}): it had exited already`,
+        );
+      } else this.#log.warning(`Rejected a worker (pid: ${hello.pid}) with an unknown token`);
       return link.close();
     }
     w.link = link;

@@ -9,6 +9,7 @@ import {
   startHerd,
   until,
 } from "./_harness.ts";
+import { connectChannel } from "../../src/ipc/channel.ts";
 
 Deno.test("supervision: a SIGKILLed worker is replaced and logged with its signal", async () => {
   await using herd = await startHerd({ args: [fixtureApp("hello.ts"), "-w", "2"] });
@@ -213,4 +214,59 @@ Deno.test({
       "no episode was open when worker 1 was replaced",
     );
   },
+});
+
+Deno.test("supervision: a hello read after its worker was reaped is the master's own, not warned about; a stranger's is", async () => {
+  // A worker killed as it says hello (the others of a failed start, SIGKILLed together) leaves
+  // its hello in the control socket, read after its exit was reaped: "Rejected a worker ... with
+  // an unknown token" (serve crash_on_import.ts -w 20 --no-preload: in 4 starts of 10). Here
+  // worker 2 is frozen before it can say hello and killed, and its hello is sent in its name
+  // once the master has reaped it.
+  await using herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "--log-level", "debug"],
+    config: `let frozen = false;
+      export default {
+        post_fork: (_master, worker) => {
+          if (worker.id !== 2 || frozen) return;
+          frozen = true;
+          Deno.kill(worker.pid, "SIGSTOP");
+        },
+      };\n`,
+  });
+  const from = herd.lines.length;
+  herd.kill("SIGTTIN");
+  const booting = await herd.waitForLog(/Booting worker 2 \(pid: \d+/, { from });
+  const pid = Number(/\(pid: (\d+)/.exec(booting)![1]);
+  // Stopped by post_fork as soon as it was spawned: long before Deno could run its hello.
+  const state = () => {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat[stat.lastIndexOf(")") + 2];
+  };
+  await until(() => state() === "T", 5000, `worker ${pid} to be stopped`);
+  const environ = Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0");
+  const identity = JSON.parse(environ.find((v) => v.startsWith("_HERD_WORKER="))!.slice(13));
+  Deno.kill(pid, "SIGKILL");
+  await herd.waitForLog(new RegExp(`\\(pid: ${pid}\\) failed to boot`), { from });
+  const hello = async (frame: { id: number; pid: number; token: string }) => {
+    const channel = await connectChannel(identity.control);
+    await channel.send({ type: "hello", ...frame });
+    // The master closes the connection of a hello it rejects; one it took would be held open.
+    const timer = setTimeout(() => channel.close(), 5000);
+    for await (const _ of channel) { /* nothing is sent to a rejected worker */ }
+    clearTimeout(timer);
+  };
+  await hello({ id: 2, pid, token: identity.token });
+  await hello({ id: 2, pid: 4242, token: crypto.randomUUID() });
+  // The master logs in turn: once the stranger's line is there, any line about pid is too.
+  await herd.waitForLog(/Rejected a worker \(pid: 4242\)/, { from });
+  const said = herd.lines.slice(from);
+  assertEquals(said.filter((l) => /Rejected a worker/.test(l)).length, 1, said.join("\n"));
+  assertMatch(
+    said.find((l) => /Rejected a worker/.test(l))!,
+    /\[WARNING\] Rejected a worker \(pid: 4242\) with an unknown token$/,
+  );
+  assert(
+    said.some((l) => new RegExp(`\\[DEBUG\\] .*\\(pid: ${pid}\\).*exited`).test(l)),
+    said.join("\n"),
+  );
 });
