@@ -44,8 +44,9 @@ import { errorMessage, osErrorReason } from "../error_text.ts";
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
 export interface MasterEffects {
   /**
-   * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when it
-   * could not even be read now (the master out of file descriptors), with why and what to do.
+   * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when
+   * config.ts cannot be imported now (the master short of file descriptors, which would crash
+   * it), with why and what to do: nothing was read, and it is tried again.
    */
   reloadConfig(): Promise<
     | { ok: true; resolved: Resolved; workers: number }

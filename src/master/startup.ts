@@ -36,7 +36,7 @@ import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
-import { fileDescriptorShortage } from "../platform/file_descriptors.ts";
+import { CONFIG_IMPORT_SPARE_FILES } from "../settings/sources/config_file.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -219,20 +219,14 @@ export function changesFixedSettings(
 }
 
 /**
- * File descriptors the master must be able to open before it re-imports config.ts. Deno panics
- * when the import finds none left (measured: with none free the master died on HUP, with one it
- * reloaded); the rest is a margin for the module's own file and for a flood's connections the
- * control socket accepts meanwhile.
- */
-export const RELOAD_SPARE_FILES = 8;
-
-/**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
- * Refused, nothing read, while the master cannot open
- * {@linkcode RELOAD_SPARE_FILES} files (out of file descriptors): importing
- * config.ts then could crash it. A configuration given to `serve()`
- * (`inlineConfig`) is not imported, and is not refused.
+ * `refused`, nothing changed, when config.ts is there but the master is
+ * short of file descriptors: importing it then could crash the master (see
+ * `CONFIG_IMPORT_SPARE_FILES`). A reload with no config.ts (flags, the
+ * environment and `.env`), or with the configuration given to `serve()`
+ * (`inlineConfig`), imports nothing and is never refused: a file it cannot
+ * read then is a problem, as any other.
  *
  * @example
  * ```ts
@@ -244,22 +238,22 @@ export async function reloadConfig(
   args: readonly string[],
   inlineConfig?: unknown,
 ): ReturnType<MasterEffects["reloadConfig"]> {
-  const short = inlineConfig === undefined ? fileDescriptorShortage(RELOAD_SPARE_FILES) : null;
-  if (short !== null) {
-    return {
-      ok: false,
-      refused: `the master is out of file descriptors (${short}): re-reading the ` +
-        "configuration could crash it (Deno panics importing config.ts without one); the " +
-        "running configuration and workers are kept until it can (raise the open-files limit: " +
-        "LimitNOFILE, ulimit -n)",
-    };
-  }
   const resolution = await resolveSettings({
     args,
     env: Deno.env.toObject(),
     cwd: Deno.cwd(),
     inlineConfig,
   });
+  if (!resolution.ok && resolution.configNotImported !== undefined) {
+    const { file, reason } = resolution.configNotImported;
+    return {
+      ok: false,
+      refused: `the master has fewer than ${CONFIG_IMPORT_SPARE_FILES} file descriptors free ` +
+        `(${reason}): importing "${file}" could crash it (Deno panics importing a module with ` +
+        "no descriptor left); the running configuration and workers are kept meanwhile (raise " +
+        "the open-files limit: LimitNOFILE, ulimit -n)",
+    };
+  }
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
   // A renewed pair is checked before any worker gets it; the workers get it as checked.

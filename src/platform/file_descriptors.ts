@@ -1,9 +1,10 @@
 /**
  * Whether this process is out of file descriptors (`EMFILE`: its open-files
- * limit; `ENFILE`: the system's). Some of what the master does cannot fail
- * gracefully then: Deno panics when it imports a module with no descriptor
- * left (its parser's stack check reads `/proc/self/maps`), which no
- * `try`/`catch` can catch, so such work asks first.
+ * limit; `ENFILE`: the system's). One thing cannot fail gracefully then:
+ * Deno panics when it imports a module with no descriptor left (its parser's
+ * stack check, `stacker`, reads `/proc/self/maps`), which no `try`/`catch`
+ * can catch, so an import asks first (config.ts's, `config_file.ts`). Reading
+ * a file (`.env`, a certificate) only fails, with `Too many open files`.
  *
  * @module
  */

@@ -101,12 +101,20 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
   const bootEnv = readEnvironment(env, { prefix: bootPrefix }).values;
   const configChoice = decide("config", [cli.values.get("config"), bootEnv.get("config")]);
   const configPath = resolve(cwd, (configChoice?.value as string | undefined) ?? "config.ts");
+  const configDisplay = displayPath(cwd, configPath);
   const file = input.inlineConfig !== undefined
     ? { path: null, traces: [], ...readConfigObject(input.inlineConfig, "config given to serve()") }
-    : await loadConfigFile(configPath, {
-      display: displayPath(cwd, configPath),
-      explicit: configChoice?.origin,
-    });
+    : await loadConfigFile(configPath, { display: configDisplay, explicit: configChoice?.origin });
+  if ("notImported" in file && file.notImported !== undefined) {
+    // Judged without config.ts's values, the rest would report problems the configuration does
+    // not have (an app only config.ts names, say).
+    return {
+      ok: false,
+      problems: file.problems,
+      configPath: null,
+      configNotImported: { file: configDisplay, reason: file.notImported },
+    };
+  }
   file.problems.forEach((p) => problems.add(p));
 
   const prefixChoice = decide("env_prefix", [cli.values.get("env_prefix"), file.envPrefix]);

@@ -54,6 +54,12 @@ export type Resolution =
     traces?: string[];
     /** Absolute path of the config.ts imported, or null when none was (to name its strays). */
     configPath: string | null;
+    /**
+     * Set when config.ts was there but left unimported, this process being short of file
+     * descriptors (see `loadConfigFile`): it as problems name it, and the OS's reason. Nothing
+     * else was read then.
+     */
+    configNotImported?: { file: string; reason: string };
   };
 
 /**

@@ -25,6 +25,7 @@ import { firstLine, importFailure, withoutLoadQuery } from "../../error_text.ts"
 import { TIMED_OUT, within } from "../../platform/timer.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
 import { notRegularFile } from "./regular_file.ts";
+import { fileDescriptorShortage } from "../../platform/file_descriptors.ts";
 
 /** What config.ts declares, split by where it applies. */
 export interface ConfigObject {
@@ -44,6 +45,12 @@ export interface ConfigFileRead extends ConfigObject {
   path: string | null;
   /** Stack traces behind the problems, shown only at `log_level` debug. */
   traces: string[];
+  /**
+   * Set when the file is there but was not imported: this process could not open
+   * {@linkcode CONFIG_IMPORT_SPARE_FILES} files (the OS's reason, `Too many open files`).
+   * Importing it then could crash the process; trying again later may succeed.
+   */
+  notImported?: string;
 }
 
 const PROFILES: readonly Profile[] = ["development", "production"];
@@ -65,6 +72,17 @@ let importCount = 0;
 
 /** How long config.ts may take to load (its top-level code, awaits included). */
 const CONFIG_LOAD_LIMIT_MS = 10_000;
+
+/**
+ * File descriptors this process must be able to open before it imports config.ts: Deno panics
+ * importing a module with none left. Measured on Deno 2.9.6, a master sent HUP with its limit
+ * set to leave a given number free: with none it panicked (in `stacker`); with one it imported
+ * config.ts, also one importing seven modules not loaded before, or `npm:yaml` (the loader opens
+ * one file at a time). The other seven are a margin, not a guarantee, for what may take
+ * descriptors while the import is under way, over several turns of the event loop: the control
+ * socket's and the metrics endpoint's accepts, under the flood of connections that used them up.
+ */
+export const CONFIG_IMPORT_SPARE_FILES = 8;
 
 /**
  * Imports the config module at `path` (absolute). A missing file is a
@@ -96,6 +114,20 @@ export async function loadConfigFile(
     return {
       ...none,
       problems: [`Cannot find config file "${display}" from ${describeOrigin(explicit)}`],
+    };
+  }
+  // Asked here, with nothing awaited before the import starts: a missing config.ts (flags,
+  // the environment and .env alone) imports nothing, and is never held back.
+  const short = fileDescriptorShortage(CONFIG_IMPORT_SPARE_FILES);
+  if (short !== null) {
+    return {
+      ...none,
+      problems: [
+        `Cannot load config file "${display}": Herd has fewer than ` +
+        `${CONFIG_IMPORT_SPARE_FILES} file descriptors free (${short}), and Deno panics importing ` +
+        "a module with none left",
+      ],
+      notImported: short,
     };
   }
   let module: Record<string, unknown> | typeof TIMED_OUT;

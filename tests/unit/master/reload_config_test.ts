@@ -1,0 +1,72 @@
+/**
+ * A reload's reading of the configuration while the master is out of file
+ * descriptors: refused only when a config.ts would be imported (Deno panics
+ * importing a module with none left), read otherwise. Run in a child whose
+ * limit `prlimit` lowers (this test's own could not be raised back), its
+ * table filled.
+ *
+ * @module
+ */
+import { assertEquals, assertMatch } from "../../assert.ts";
+import { evalWithFileLimit, HAVE_PRLIMIT } from "../../file_limit.ts";
+
+const STARTUP = new URL("../../../src/master/startup.ts", import.meta.url).href;
+const APP = new URL("../../fixtures/apps/hello.ts", import.meta.url).pathname;
+
+/** What each reload answered, in the directories named (made before the table is filled). */
+type Answer = { ok: true; workers: number } | { ok: false; problems: string[] } | {
+  ok: false;
+  refused: string;
+};
+
+Deno.test({
+  name:
+    "reloadConfig: out of file descriptors, only a config.ts to import refuses; .env alone fails as any read",
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    const script = `
+      import { reloadConfig } from "${STARTUP}";
+      const dir = (files) => {
+        const path = Deno.makeTempDirSync({ prefix: "herd-reload-" });
+        for (const [name, text] of Object.entries(files)) Deno.writeTextFileSync(path + "/" + name, text);
+        return path;
+      };
+      const dirs = [
+        dir({}),
+        dir({ ".env": "HERD_TIMEOUT=5\\n" }),
+        dir({ "config.ts": "export default { workers: 1 };\\n" }),
+      ];
+      const held = [];
+      try { for (;;) held.push(Deno.openSync("/dev/null")); } catch { /* full */ }
+      const answers = [];
+      for (const path of dirs) {
+        Deno.chdir(path);
+        const next = await reloadConfig(["${APP}", "-w", "1"]);
+        answers.push(next.ok ? { ok: true, workers: next.workers } : next);
+      }
+      for (const file of held) file.close();
+      for (const path of dirs) Deno.removeSync(path, { recursive: true });
+      console.log(JSON.stringify(answers));
+    `;
+    const [bare, dotenv, config] = await evalWithFileLimit(64, script) as Answer[];
+    // Flags and the environment alone: nothing to import, nothing to open.
+    assertEquals(bare, { ok: true, workers: 1 });
+    // The .env file cannot be read: the ordinary failure, naming it.
+    assertEquals(dotenv.ok, false);
+    assertEquals("problems" in dotenv ? dotenv.problems.length : 0, 1, JSON.stringify(dotenv));
+    assertMatch(
+      "problems" in dotenv ? dotenv.problems[0] : "",
+      /^Cannot read env file "\.env": Too many open files/,
+    );
+    assertEquals(
+      config,
+      {
+        ok: false,
+        refused: "the master has fewer than 8 file descriptors free (Too many open files): " +
+          'importing "config.ts" could crash it (Deno panics importing a module with no ' +
+          "descriptor left); the running configuration and workers are kept meanwhile (raise " +
+          "the open-files limit: LimitNOFILE, ulimit -n)",
+      },
+    );
+  },
+});
