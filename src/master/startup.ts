@@ -37,6 +37,9 @@ import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { CONFIG_IMPORT_SPARE_FILES } from "../settings/sources/config_file.ts";
+import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
+import { readTextOrNull } from "../platform/read_text.ts";
+import { firstLine } from "../error_text.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -260,11 +263,21 @@ export async function reloadConfig(
   const tls = await loadTlsPair(resolved.settings);
   if (typeof tls === "string") return { ok: false, problems: [tls] };
   const { workers, worker_class } = resolved.settings;
-  return {
-    ok: true,
-    resolved: { ...resolved, tls },
-    workers: workerCount(workers, effectiveCpuCount, worker_class),
-  };
+  let count: number;
+  try {
+    // A cgroup quota left unread for lack of a descriptor is not "no quota": that would start a
+    // worker per CPU of the host. This reload, which runs while the master is short of
+    // descriptors, fails instead, as one whose .env cannot be read does.
+    const readText = (path: string) => readTextOrNull(path, { throwWhenShort: true });
+    count = workerCount(workers, () => effectiveCpuCount({ readText }), worker_class);
+  } catch (error) {
+    if (!isOutOfFileDescriptors(error)) throw error;
+    return {
+      ok: false,
+      problems: [`Cannot count the CPUs for "workers" auto: ${firstLine(error)}`],
+    };
+  }
+  return { ok: true, resolved: { ...resolved, tls }, workers: count };
 }
 
 /**

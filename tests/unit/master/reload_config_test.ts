@@ -70,3 +70,28 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    'reloadConfig: out of file descriptors, "workers" auto fails on the cgroup quota it cannot read, not taken for none',
+  ignore: !HAVE_PRLIMIT,
+  async fn() {
+    // Read as absent, the quota of a container would give way to a worker per CPU of the host.
+    const script = `
+      import { reloadConfig } from "${STARTUP}";
+      Deno.chdir(Deno.makeTempDirSync({ prefix: "herd-reload-" }));
+      const held = [];
+      try { for (;;) held.push(Deno.openSync("/dev/null")); } catch { /* full */ }
+      const next = await reloadConfig(["${APP}"]);
+      for (const file of held) file.close();
+      Deno.removeSync(Deno.cwd());
+      console.log(JSON.stringify(next.ok ? { ok: true, workers: next.workers } : next));
+    `;
+    const answer = await evalWithFileLimit(64, script) as Answer;
+    assertEquals(answer.ok, false, JSON.stringify(answer));
+    assertMatch(
+      "problems" in answer ? answer.problems.join("\n") : JSON.stringify(answer),
+      /^Cannot count the CPUs for "workers" auto: Too many open files \(os error 24\): .*'\/proc\/self\/cgroup'$/,
+    );
+  },
+});
