@@ -45,8 +45,9 @@ import { errorMessage, osErrorReason } from "../error_text.ts";
 export interface MasterEffects {
   /**
    * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when
-   * config.ts cannot be imported now (the master short of file descriptors, which would crash
-   * it), with why and what to do: nothing was read, and it is tried again.
+   * config.ts cannot be imported now (the master, or the system, short of file descriptors: the
+   * import would crash the master), with why and what to do: nothing was read, and it is tried
+   * again.
    */
   reloadConfig(): Promise<
     | { ok: true; resolved: Resolved; workers: number }
@@ -142,7 +143,7 @@ export class Arbiter {
   readonly #stoppedWhileBooting = new Set<number>();
   readonly #startedAt = new Date();
   readonly #bootStart: number;
-  /** Spawns failing for the master's own lack of resources (file descriptors, processes). */
+  /** Spawns failing for lack of resources, the master's or the system's (file descriptors). */
   readonly #spawnsShort: FailureEpisode;
 
   /**
@@ -351,7 +352,7 @@ export class Arbiter {
     }
     this.#reloadRetryAt = null;
     if (postponed) {
-      this.#log.info("Reloading the configuration (postponed while the master was out of files)");
+      this.#log.info("Reloading the configuration (postponed for lack of file descriptors)");
     }
     if (!next.ok) {
       this.#log.error("Reload failed: the configuration has problems; nothing changed");
@@ -586,10 +587,10 @@ export class Arbiter {
       if (action.kind === "spawn") await this.#spawn(action.id);
       else await this.workforce.drain(this.workforce.workers.get(action.serial)!, action.reason);
     }
-    // The worker the master had no descriptors for is no longer wanted (TTOU, a reload's smaller
-    // count): no spawn will pass to end the episode. Left open, the next shortage, maybe days
-    // later, would go unsaid, and the next spawn, a crash's replacement, would say the master has
-    // descriptors again.
+    // The worker there were no descriptors (or processes) for is no longer wanted (TTOU, a
+    // reload's smaller count): no spawn will pass to end the episode. Left open, the next
+    // shortage, maybe days later, would go unsaid, and the next spawn, a crash's replacement,
+    // would say the master can start workers again.
     if (this.#spawnsShort.failing && !this.#wantsWorker()) this.#spawnsShort.abandoned();
     if (this.#reload && finishReload(this.workforce, this.#reload)) {
       this.#log.info(`Reload complete: every worker runs generation ${this.#reload.to}`);
@@ -636,7 +637,7 @@ export class Arbiter {
     this.#refillAt = Math.max(this.#refillAt, this.#clock.now() + SPAWN_RETRY_MS);
     if (!this.#spawnsShort.failed()) return;
     this.#log.error(
-      `Cannot start worker ${id} (${osErrorReason(error)}): the master is out of ${shortage}; ` +
+      `Cannot start worker ${id} (${osErrorReason(error)}): ${shortage}; ` +
         `trying again every ${SPAWN_RETRY_MS} ms, not counted as a crash`,
     );
   }

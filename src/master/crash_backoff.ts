@@ -8,7 +8,7 @@
  */
 import { ExitCode } from "../ipc/protocol.ts";
 import type { ExitStatus } from "../hooks.ts";
-import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
+import { descriptorShortageOf, whoLacksDescriptors } from "../platform/file_descriptors.ts";
 import { isOsError } from "../error_text.ts";
 
 /** How restarts slow down after repeated crashes. */
@@ -108,30 +108,34 @@ export function isBootFailure(
   return !isStoppedFromOutside(status) || (worker.stoppedBefore ?? false);
 }
 
-/** How soon a spawn the master lacked the resources for is tried again. */
+/** How soon a spawn the master (or the system) lacked the resources for is tried again. */
 export const SPAWN_RETRY_MS = 1000;
 
 /**
- * What the master itself lacked when a spawn threw: `file descriptors`
- * (EMFILE, ENFILE), `processes` (EAGAIN: a process or pids limit, a
- * container's `pids.max`) or `memory` (ENOMEM). Such a failure says nothing
- * of the worker: it is tried again after {@linkcode SPAWN_RETRY_MS},
- * counting no crash, or a growing backoff would outlast the shortage. Null
- * otherwise (deno not executable by `user`, say): the worker's boot failure,
- * under the crash backoff.
+ * Who lacked what when a spawn threw: `the master is out of file
+ * descriptors` (EMFILE: its own limit), `the system is out of file
+ * descriptors` (ENFILE: the kernel's file table), `the master is out of
+ * processes` (EAGAIN: a process or pids limit, a container's `pids.max`) or
+ * `the master is out of memory` (ENOMEM). Such a failure says nothing of the
+ * worker: it is tried again after {@linkcode SPAWN_RETRY_MS}, counting no
+ * crash, or a growing backoff would outlast the shortage. Null otherwise
+ * (deno not executable by `user`, say): the worker's boot failure, under the
+ * crash backoff.
  *
  * @example
  * ```ts
  * import { spawnShortage } from "./crash_backoff.ts";
- * spawnShortage(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "file descriptors"
- * spawnShortage(new Error("Failed to spawn 'deno': Resource temporarily unavailable (os error 11)")); // "processes"
+ * spawnShortage(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "the master is out of file descriptors"
+ * spawnShortage(new Error("Failed to spawn 'deno': Too many open files in system (os error 23)")); // "the system is out of file descriptors"
+ * spawnShortage(new Error("Failed to spawn 'deno': Resource temporarily unavailable (os error 11)")); // "the master is out of processes"
  * spawnShortage(new Error("Failed to spawn 'deno': Permission denied (os error 13)")); // null
  * ```
  */
-export function spawnShortage(error: unknown): "file descriptors" | "processes" | "memory" | null {
-  if (isOutOfFileDescriptors(error)) return "file descriptors";
+export function spawnShortage(error: unknown): string | null {
+  const descriptors = descriptorShortageOf(error);
+  if (descriptors !== null) return whoLacksDescriptors(descriptors, "the master");
   // fork's EAGAIN is a process or pids limit.
-  if (isOsError(error, "EAGAIN")) return "processes";
-  if (isOsError(error, "ENOMEM")) return "memory";
+  if (isOsError(error, "EAGAIN")) return "the master is out of processes";
+  if (isOsError(error, "ENOMEM")) return "the master is out of memory";
   return null;
 }

@@ -37,7 +37,11 @@ import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { CONFIG_IMPORT_SPARE_FILES } from "../settings/sources/config_file.ts";
-import { isOutOfFileDescriptors } from "../platform/file_descriptors.ts";
+import {
+  type FileDescriptorShortage,
+  isOutOfFileDescriptors,
+  whoLacksDescriptors,
+} from "../platform/file_descriptors.ts";
 import { readTextOrNull } from "../platform/read_text.ts";
 import { firstLine } from "../error_text.ts";
 
@@ -222,11 +226,38 @@ export function changesFixedSettings(
 }
 
 /**
+ * Why a reload leaves config.ts unimported for now, and what to do: the
+ * master's own limit, or the system's file table, which no `ulimit` of the
+ * master's raises.
+ *
+ * @example
+ * ```ts
+ * import { importRefusal } from "./startup.ts";
+ * importRefusal({ file: "config.ts", shortage: { scope: "system", reason: "Too many open files in system" } });
+ * // 'the system is out of file descriptors (Too many open files in system): importing "config.ts" could crash the master (...); ... (raise the system\'s limit: sysctl fs.file-max)'
+ * ```
+ */
+export function importRefusal(
+  notImported: { file: string; shortage: FileDescriptorShortage },
+): string {
+  const { file, shortage } = notImported;
+  const system = shortage.scope === "system";
+  return `${whoLacksDescriptors(shortage, "the master", CONFIG_IMPORT_SPARE_FILES)} ` +
+    `(${shortage.reason}): importing "${file}" could crash ${system ? "the master" : "it"} ` +
+    "(Deno panics importing a module with no descriptor left); the running configuration and " +
+    `workers are kept meanwhile (raise ${
+      system
+        ? "the system's limit: sysctl fs.file-max"
+        : "the open-files limit: LimitNOFILE, ulimit -n"
+    })`;
+}
+
+/**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
- * `refused`, nothing changed, when config.ts is there but the master is
- * short of file descriptors: importing it then could crash the master (see
- * `CONFIG_IMPORT_SPARE_FILES`). A reload with no config.ts (flags, the
+ * `refused`, nothing changed, when config.ts is there but the master (or
+ * the system) is short of file descriptors: importing it then could crash
+ * the master (see `CONFIG_IMPORT_SPARE_FILES`). A reload with no config.ts (flags, the
  * environment and `.env`), or with the configuration given to `serve()`
  * (`inlineConfig`), imports nothing and is never refused: a file it cannot
  * read then is a problem, as any other.
@@ -248,14 +279,7 @@ export async function reloadConfig(
     inlineConfig,
   });
   if (!resolution.ok && resolution.configNotImported !== undefined) {
-    const { file, reason } = resolution.configNotImported;
-    return {
-      ok: false,
-      refused: `the master has fewer than ${CONFIG_IMPORT_SPARE_FILES} file descriptors free ` +
-        `(${reason}): importing "${file}" could crash it (Deno panics importing a module with ` +
-        "no descriptor left); the running configuration and workers are kept meanwhile (raise " +
-        "the open-files limit: LimitNOFILE, ulimit -n)",
-    };
+    return { ok: false, refused: importRefusal(resolution.configNotImported) };
   }
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;

@@ -112,7 +112,7 @@ export async function resolveSettings(input: ResolveInput): Promise<Resolution> 
       ok: false,
       problems: file.problems,
       configPath: null,
-      configNotImported: { file: configDisplay, reason: file.notImported },
+      configNotImported: { file: configDisplay, shortage: file.notImported },
     };
   }
   file.problems.forEach((p) => problems.add(p));

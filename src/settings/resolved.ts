@@ -7,6 +7,7 @@
 import type { SettingName, Settings } from "./table.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { describeOrigin, type Origin } from "./problems.ts";
+import type { FileDescriptorShortage } from "../platform/file_descriptors.ts";
 
 /** Where a setting's effective value came from, in rising precedence. */
 export type Source = "default" | "config.ts" | ".env" | "env" | "cli";
@@ -56,10 +57,10 @@ export type Resolution =
     configPath: string | null;
     /**
      * Set when config.ts was there but left unimported, this process being short of file
-     * descriptors (see `loadConfigFile`): it as problems name it, and the OS's reason. Nothing
-     * else was read then.
+     * descriptors (see `loadConfigFile`): it as problems name it, and whose descriptors ran
+     * out. Nothing else was read then.
      */
-    configNotImported?: { file: string; reason: string };
+    configNotImported?: { file: string; shortage: FileDescriptorShortage };
   };
 
 /**

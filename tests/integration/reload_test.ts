@@ -325,7 +325,7 @@ Deno.test({
     assertEquals(await (await fetch(herd.url)).text(), `hello from ${worker}\n`);
     // Once the master can open files again, the reload goes through by itself: no second HUP.
     await herd.waitForLog(
-      /Reloading the configuration \(postponed while the master was out of files\)/,
+      /Reloading the configuration \(postponed for lack of file descriptors\)/,
       {
         from,
       },

@@ -25,7 +25,11 @@ import { firstLine, importFailure, withoutLoadQuery } from "../../error_text.ts"
 import { TIMED_OUT, within } from "../../platform/timer.ts";
 import { suggestionSuffix } from "../../cli/did_you_mean.ts";
 import { notRegularFile } from "./regular_file.ts";
-import { fileDescriptorShortage } from "../../platform/file_descriptors.ts";
+import {
+  type FileDescriptorShortage,
+  fileDescriptorShortage,
+  whoLacksDescriptors,
+} from "../../platform/file_descriptors.ts";
 
 /** What config.ts declares, split by where it applies. */
 export interface ConfigObject {
@@ -47,10 +51,10 @@ export interface ConfigFileRead extends ConfigObject {
   traces: string[];
   /**
    * Set when the file is there but was not imported: this process could not open
-   * {@linkcode CONFIG_IMPORT_SPARE_FILES} files (the OS's reason, `Too many open files`).
-   * Importing it then could crash the process; trying again later may succeed.
+   * {@linkcode CONFIG_IMPORT_SPARE_FILES} files, for want of its own descriptors or the
+   * system's. Importing it then could crash the process; trying again later may succeed.
    */
-  notImported?: string;
+  notImported?: FileDescriptorShortage;
 }
 
 const PROFILES: readonly Profile[] = ["development", "production"];
@@ -123,9 +127,9 @@ export async function loadConfigFile(
     return {
       ...none,
       problems: [
-        `Cannot load config file "${display}": Herd has fewer than ` +
-        `${CONFIG_IMPORT_SPARE_FILES} file descriptors free (${short}), and Deno panics importing ` +
-        "a module with none left",
+        `Cannot load config file "${display}": ${
+          whoLacksDescriptors(short, "Herd", CONFIG_IMPORT_SPARE_FILES)
+        } (${short.reason}), and Deno panics importing a module with none left`,
       ],
       notImported: short,
     };

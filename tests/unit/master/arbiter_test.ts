@@ -139,6 +139,37 @@ Deno.test("arbiter: a spawn the master has no file descriptors for is retried ev
   assertEquals(rig.clock.now() - crashedAt, LAST_WORDS_MS + 100);
 });
 
+Deno.test("arbiter: a spawn the system has no file descriptors for (ENFILE) says it is the system's shortage", async () => {
+  // The kernel's file table is full: raising the master's own limit would not help.
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  const spawn = rig.driver.spawn.bind(rig.driver);
+  let full = true;
+  rig.driver.spawn = (request) => {
+    if (full) {
+      throw new Error(
+        "Failed to spawn '/usr/bin/deno': Too many open files in system (os error 23)",
+      );
+    }
+    return spawn(request);
+  };
+  using logs = captureLogs("info");
+  rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
+  await rig.until(() => rig.clock.now() >= 3_000, 1000);
+  full = false;
+  await rig.until(() => rig.driver.spawned.length === 2);
+  assertEquals(
+    logs.records.map((r) => `${r.level} ${r.message}`)
+      .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line)),
+    [
+      "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Too many open files in " +
+      "system): the system is out of file descriptors; trying again every 1000 ms, not counted " +
+      "as a crash",
+      "info The master can start workers again",
+    ],
+  );
+});
+
 Deno.test("arbiter: a spawn refused for a process limit (EAGAIN) is the master's shortage too, retried each second", async () => {
   // A container's pids.max reached by the app's own processes: fork fails with EAGAIN.
   const rig = new Rig({ workers: 1 });
@@ -457,7 +488,7 @@ Deno.test("arbiter reloads one worker at a time and keeps the old ones when a ne
   assertEquals(rig.arbiter.workforce.restarts.crash ?? 0, 0);
 });
 
-Deno.test("arbiter: a reload refused before reading (master out of files) is postponed: one line, retried quietly until it goes through", async () => {
+Deno.test("arbiter: a reload refused before reading (short of file descriptors) is postponed: one line, retried quietly until it goes through", async () => {
   let refusals = 3;
   const reads: number[] = [];
   const rig = new Rig({
@@ -492,7 +523,7 @@ Deno.test("arbiter: a reload refused before reading (master out of files) is pos
       "info Reloading the configuration",
       "error Reload postponed: out of file descriptors; trying again every 1000 ms",
       "info Reload requested: one is postponed already; trying now",
-      "info Reloading the configuration (postponed while the master was out of files)",
+      "info Reloading the configuration (postponed for lack of file descriptors)",
     ],
   );
 });

@@ -51,22 +51,33 @@ Deno.test("isBootFailure: never ready, or an app-load or bind exit code", () => 
   }
 });
 
-Deno.test("spawnShortage: what the master lacked (descriptors, processes, memory), else null", () => {
+Deno.test("spawnShortage: who lacked what (the master descriptors, processes, memory; the system descriptors), else null", () => {
   const table: [unknown, ReturnType<typeof spawnShortage>][] = [
     [
       Object.assign(new Error("Too many open files (os error 24)"), { code: "EMFILE" }),
-      "file descriptors",
+      "the master is out of file descriptors",
     ],
     [
       new Error("Failed to spawn '/usr/bin/deno': Too many open files (os error 24)"),
-      "file descriptors",
+      "the master is out of file descriptors",
     ],
+    // ENFILE: the kernel's file table is full, whatever the master's own limit.
     [
       new Error("Failed to spawn 'deno': Too many open files in system (os error 23)"),
-      "file descriptors",
+      "the system is out of file descriptors",
     ],
-    [new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"), "processes"],
-    [new Error("Failed to spawn 'deno': Cannot allocate memory (os error 12)"), "memory"],
+    [
+      Object.assign(new Error("Too many open files in system"), { code: "ENFILE" }),
+      "the system is out of file descriptors",
+    ],
+    [
+      new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"),
+      "the master is out of processes",
+    ],
+    [
+      new Error("Failed to spawn 'deno': Cannot allocate memory (os error 12)"),
+      "the master is out of memory",
+    ],
     [new Error("Failed to spawn '/root/deno': Permission denied (os error 13)"), null],
     [new Error("pre_fork hook failed"), null],
     ["a thrown string", null],

@@ -6,7 +6,11 @@
  * @module
  */
 import { assertEquals } from "../../assert.ts";
-import { isOutOfFileDescriptors } from "../../../src/platform/file_descriptors.ts";
+import {
+  descriptorShortageOf,
+  isOutOfFileDescriptors,
+  whoLacksDescriptors,
+} from "../../../src/platform/file_descriptors.ts";
 import { evalWithFileLimit, HAVE_PRLIMIT } from "../../file_limit.ts";
 
 Deno.test("isOutOfFileDescriptors: EMFILE and ENFILE, by code or by Deno's message", () => {
@@ -23,6 +27,31 @@ Deno.test("isOutOfFileDescriptors: EMFILE and ENFILE, by code or by Deno's messa
   assertEquals(isOutOfFileDescriptors(new Error("Permission denied (os error 13)")), false);
   assertEquals(isOutOfFileDescriptors("Too many open files"), false);
   assertEquals(isOutOfFileDescriptors(null), false);
+});
+
+Deno.test("descriptorShortageOf: ENFILE is the system's shortage, EMFILE the process's, in words", () => {
+  const system = descriptorShortageOf(
+    new Error("Too many open files in system (os error 23): open '/dev/null'"),
+  );
+  assertEquals(system, { scope: "system", reason: "Too many open files in system" });
+  const coded = descriptorShortageOf(Object.assign(new Error("x"), { code: "ENFILE" }));
+  assertEquals(coded?.scope, "system");
+  const mine = descriptorShortageOf(
+    new Error("Too many open files (os error 24): open '/dev/null'"),
+  );
+  assertEquals(mine, { scope: "process", reason: "Too many open files" });
+  assertEquals(descriptorShortageOf(new Error("Permission denied (os error 13)")), null);
+  // Raising the master's own limit would not help the system's: it is not said to be the master's.
+  assertEquals(whoLacksDescriptors(system!, "the master"), "the system is out of file descriptors");
+  assertEquals(
+    whoLacksDescriptors(system!, "the master", 8),
+    "the system is out of file descriptors",
+  );
+  assertEquals(whoLacksDescriptors(mine!, "the master"), "the master is out of file descriptors");
+  assertEquals(
+    whoLacksDescriptors(mine!, "the master", 8),
+    "the master has fewer than 8 file descriptors free",
+  );
 });
 
 Deno.test({
@@ -43,10 +72,7 @@ Deno.test({
       for (const file of held) file.close();
       console.log(JSON.stringify(answers));
     `;
-    assertEquals(await evalWithFileLimit(128, script), [
-      "Too many open files",
-      "Too many open files",
-      null,
-    ]);
+    const mine = { scope: "process", reason: "Too many open files" };
+    assertEquals(await evalWithFileLimit(128, script), [mine, mine, null]);
   },
 });
