@@ -51,6 +51,12 @@ export interface ServeAppOptions {
   tls?: TlsPair | null;
   /** Whether this worker binds the `unix:` addresses, and with which file mode. */
   unixSockets?: { owner: boolean; mode: number };
+  /**
+   * Told of an error Deno meets past the handler: a response body stream that fails after
+   * its status was sent (the handler's own errors never reach Deno: the guard answers them).
+   * Without it, Deno prints the error's stack on stderr, outside the error log.
+   */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -117,6 +123,11 @@ export function serveApp(options: ServeAppOptions): ServingApp {
     // Deno 2.9 ignores this option (idle keep-alive connections are never closed); once the
     // runtime gains it (denoland/deno#34172) it takes effect with no change here.
     keepAliveTimeout: options.keepaliveS * 1000,
+    onError: (error: unknown) => {
+      options.onError?.(error);
+      // Sent only if nothing was yet (never, past the guard): the status went out already.
+      return new Response("Internal Server Error\n", { status: 500 });
+    },
   };
   const tls = options.tls ?? {};
   const scheme = options.tls ? "https" : "http";

@@ -341,6 +341,11 @@ async function boot(
     keepaliveS: settings.keepalive,
     ...listenOptions(settings, identity.id),
     tls: config.tls ?? null,
+    onError: (error) =>
+      log.error(
+        `Error in the app's response body, after its status was sent (the client got it cut ` +
+          `short): ${thrownText(error)}`,
+      ),
   });
   return { guard, servers, addresses, accessLog };
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { assertNothingLost, fixtureApp, loadLoop, MAIN, runHerd, startHerd } from "./_harness.ts";
 
 function readLines(path: string): string[] {
@@ -262,4 +262,23 @@ Deno.test("access log: a file under /dev is refused at startup with one line nam
     stderr,
     'error: "access_log" is "/dev/shm/herd.log" from --access-log (command line): Deno lets a worker open files under /dev, /proc and /sys only with every permission; log to a regular file or "-", or add "all" to "worker_permissions"',
   );
+});
+
+Deno.test("error log: a response body that fails after its status was sent is one error-log record", async () => {
+  await using herd = await startHerd({
+    args: [fixtureApp("routes.ts"), "-w", "1", "--log-format", "json", "--access-log="],
+  });
+  const from = herd.lines.length;
+  const res = await fetch(`${herd.url}/stream-error`);
+  assertEquals(res.status, 200);
+  await assertRejects(() => res.text());
+  const line = await herd.waitForLog(/response body, after its status was sent/, { from });
+  const record = JSON.parse(line);
+  assertEquals([record.level, record.role], ["error", "worker"]);
+  assertMatch(record.message, /Error: the body's source failed\n {4}at /);
+  // Nothing of it printed raw by Deno: every line is a record.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const l of herd.lines.slice(from)) JSON.parse(l);
+  // And the worker serves on.
+  assertEquals((await fetch(herd.url)).status, 200);
 });
