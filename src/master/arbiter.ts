@@ -437,7 +437,9 @@ export class Arbiter {
       const hung = w.aborted && w.leaving !== "timeout" ? "; it hung and was aborted" : "";
       // What it served in all (its last heartbeat): a worker recycled under load serves on
       // while it waits its turn to be replaced.
-      const served = w.stats ? `, ${w.stats.served} requests served` : "";
+      const served = w.stats
+        ? `, ${w.stats.served} request${w.stats.served === 1 ? "" : "s"} served`
+        : "";
       this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
     } else if (isBootFailure(status, { ready, stoppedBefore: outside && this.#stoppedBefore(w) })) {
       await this.#bootFailed(w, how);
