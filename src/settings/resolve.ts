@@ -455,9 +455,14 @@ function addressOverBind(
   const origin = origins.get(name)!;
   const listening = hostPort({ hostname: settings.host, port: settings.port });
   // A bind of that very address (`-p 8000` over `bind: ["127.0.0.1:8000"]`) loses nothing.
+  // One set aside is never checked: it may not parse (`a::b`), and differs then.
   const same = settings.bind.every((entry) => {
-    const address = parseBind(entry, { hostname: settings.host, port: settings.port });
-    return address.transport === "tcp" && hostPort(address) === listening;
+    try {
+      const address = parseBind(entry, { hostname: settings.host, port: settings.port });
+      return address.transport === "tcp" && hostPort(address) === listening;
+    } catch {
+      return false;
+    }
   });
   return {
     by: name,

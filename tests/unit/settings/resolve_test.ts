@@ -402,6 +402,13 @@ Deno.test("resolveSettings(): host or port from a higher source than bind outran
   // Over a bind of that very address, nothing is lost: no warning.
   const same = await resolved({ env: { HERD_BIND: "127.0.0.1:9002" }, args: ["--port", "9002"] });
   assertEquals([same.settings.port, same.warnings], [9002, []]);
+  // A bind set aside is not served: one that does not even parse is the same warning, not a
+  // crash of the comparison.
+  const odd = await resolved({ env: { HERD_BIND: "a::b" }, args: ["--port", "9002"] });
+  assertEquals(odd.warnings, [
+    '"port" from --port (command line) outranks "bind" from HERD_BIND (environment): ' +
+    "listening on 127.0.0.1:9002, not on a::b",
+  ]);
   // HERD_HOST over a bind in config.ts.
   const host = await resolved({
     config: 'export default { bind: ["0.0.0.0:9001"] };',
