@@ -21,11 +21,10 @@ import { hostPort, listenAddresses } from "../settings/addresses.ts";
 import {
   addressRefusal,
   addressStates,
-  BUSY_ADDRESS_RETRY,
   connectHost,
   probeTcpAddress,
+  whileInUse,
 } from "../master/listener_check.ts";
-import { sleep } from "../platform/timer.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
 import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
 import { probeSocket } from "../master/unix_socket.ts";
@@ -149,29 +148,25 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
     address.transport === "unix" ? { ...address, path: resolve(cwd, address.path) } : address
   );
   let master: Promise<boolean> | undefined;
-  const { tries, delayMs } = BUSY_ADDRESS_RETRY;
   // As serve does: an address in use is checked again, a second apart, before it counts (the
-  // workers of a master killed a moment ago still let go of it).
-  for (let attempt = 1;; attempt++) {
-    const found: Problem[] = [];
-    let waitFor: string | null = null;
+  // workers of a master killed a moment ago still let go of it). The running master's is not
+  // waited for: it is a note.
+  const found = await whileInUse(async () => {
+    const result: Problem[] = [];
+    let inUse: string | null = null;
     for await (const state of addressStates(addresses, { clearStale: false })) {
       if (state.kind === "free") continue;
       const held = state.kind === "in_use" && await (master ??= masterAnswers(settings));
-      if (state.kind === "in_use" && !held) waitFor ??= state.problem;
-      found.push({
+      if (state.kind === "in_use" && !held) inUse ??= state.problem;
+      result.push({
         message: addressRefusal(state, settings, origin),
         code: ExitCode.BindError,
         held,
       });
     }
-    if (waitFor === null || attempt >= tries) return [...problems, ...found];
-    console.error(
-      `note: ${waitFor}; checking again in ${delayMs / 1000} s (${attempt} of ${tries}), ` +
-        "as serve does",
-    );
-    await sleep(delayMs);
-  }
+    return { result, inUse };
+  }, { onRetry: (line) => console.error(`note: ${line}, as serve does`) });
+  return [...problems, ...found];
 }
 
 /**

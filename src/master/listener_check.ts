@@ -109,48 +109,47 @@ export async function refuseBusyAddresses(
  */
 export const BUSY_ADDRESS_RETRY = { tries: 5, delayMs: 1000 } as const;
 
-/** How a start waits out an address in use, and what it says while it does. */
-export interface BusyRetry {
-  /** How many times the addresses are checked in all (Gunicorn's 5). */
-  tries: number;
-  /** The wait between two checks (Gunicorn's 1 s). */
-  delayMs: number;
-  /** Ends the waiting: the refusal found last is returned at once. */
-  signal?: AbortSignal;
-  /** Told of each address in use that will be checked again. */
-  onRetry?: (problem: string, attempt: number) => void;
+/** What one look at the addresses found, for {@linkcode whileInUse}. */
+export interface BusyCheck<T> {
+  /** What the caller makes of it (the last one is returned). */
+  result: T;
+  /** An address in use that may yet be let go of (`Address … is already in use`), or null. */
+  inUse: string | null;
 }
 
 /**
- * {@linkcode refuseBusyAddresses}, checked again while an address is in use
- * (not while one is unusable: that does not pass), `tries` times in all. A
- * worker left by a master that was killed (SIGKILL) finishes its requests
- * and lets go of the port within a second or so: a master restarted at once
- * by its supervisor waits for it, as Gunicorn's bind does, instead of
- * failing.
+ * Runs `check` again, {@linkcode BUSY_ADDRESS_RETRY} apart, while it finds
+ * an address in use (not one that is unusable: that does not pass), and
+ * returns its last result. A worker left by a master that was killed
+ * (SIGKILL) finishes its requests and lets go of the port within a second or
+ * so: a master restarted at once by its supervisor waits for it, as
+ * Gunicorn's bind does, instead of failing; `check` waits as `serve` would.
+ * `onRetry` is told each wait in a line
+ * (`Address 127.0.0.1:8000 is already in use; checking again in 1 s (1 of 5)`);
+ * `signal` (a stop signal) ends the waiting, with the result found last.
  *
  * @example
  * ```ts
- * import { refuseBusyAddressesAfterRetries } from "./listener_check.ts";
- * const refusal = await refuseBusyAddressesAfterRetries([], {
- *   tries: 5,
- *   delayMs: 1000,
- *   onRetry: (problem, attempt) => console.warn(`${problem}; trying again (${attempt} of 5)`),
- * });
+ * import { refuseBusyAddresses, whileInUse } from "./listener_check.ts";
+ * const refusal = await whileInUse(async () => {
+ *   const result = await refuseBusyAddresses([]);
+ *   return { result, inUse: result?.kind === "in_use" ? result.problem : null };
+ * }, { onRetry: (line) => console.warn(line) });
  * // null: no address, none in use
  * ```
  */
-export async function refuseBusyAddressesAfterRetries(
-  addresses: readonly ListenAddress[],
-  retry: BusyRetry,
-): Promise<Exclude<AddressState, { kind: "free" }> | null> {
+export async function whileInUse<T>(
+  check: () => Promise<BusyCheck<T>>,
+  options: { signal?: AbortSignal; onRetry?: (line: string) => void } = {},
+): Promise<T> {
+  const { tries, delayMs } = BUSY_ADDRESS_RETRY;
   for (let attempt = 1;; attempt++) {
-    const refusal = await refuseBusyAddresses(addresses);
-    if (refusal?.kind !== "in_use" || attempt >= retry.tries || retry.signal?.aborted) {
-      return refusal;
-    }
-    retry.onRetry?.(refusal.problem, attempt);
-    await abortableSleep(retry.delayMs, retry.signal);
+    const { result, inUse } = await check();
+    if (inUse === null || attempt >= tries || options.signal?.aborted) return result;
+    options.onRetry?.(`${inUse}; checking again in ${delayMs / 1000} s (${attempt} of ${tries})`);
+    await abortableSleep(delayMs, options.signal);
+    // Stopped while waiting: nothing more is checked (nor a stale socket removed).
+    if (options.signal?.aborted) return result;
   }
 }
 

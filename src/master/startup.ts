@@ -26,11 +26,7 @@ import { resolveSettings } from "../settings/resolve.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import type { MasterEffects } from "./arbiter.ts";
 import { workerCount } from "./worker_count.ts";
-import {
-  addressRefusal,
-  BUSY_ADDRESS_RETRY,
-  refuseBusyAddressesAfterRetries,
-} from "./listener_check.ts";
+import { addressRefusal, refuseBusyAddresses, whileInUse } from "./listener_check.ts";
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
@@ -77,15 +73,10 @@ export async function refuseStart(
 ): Promise<Refusal | { tls: TlsPair | null }> {
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") return { message: tls, code: ExitCode.Usage };
-  const busy = await refuseBusyAddressesAfterRetries(context.addresses, {
-    ...BUSY_ADDRESS_RETRY,
-    signal: context.signal,
-    onRetry: (problem, attempt) =>
-      getLog("master").warning(
-        `${problem}; checking again in ${BUSY_ADDRESS_RETRY.delayMs / 1000} s ` +
-          `(${attempt} of ${BUSY_ADDRESS_RETRY.tries})`,
-      ),
-  });
+  const busy = await whileInUse(async () => {
+    const refusal = await refuseBusyAddresses(context.addresses);
+    return { result: refusal, inUse: refusal?.kind === "in_use" ? refusal.problem : null };
+  }, { signal: context.signal, onRetry: (line) => getLog("master").warning(line) });
   if (!busy) return { tls };
   return { message: addressRefusal(busy, settings, context.origin), code: ExitCode.BindError };
 }
