@@ -189,9 +189,9 @@ const METRICS_PROBE_MS = 1000;
 
 /**
  * Whether a Herd master of this user answers for `settings`: at the control socket they name
- * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving the same
- * ports (started with another host or bind spelling; not another service sharing one of them). Then an address in use is that master's,
- * which this check may be run to replace.
+ * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving exactly
+ * the same ports (started with another host or bind spelling; not another service sharing one
+ * of them). Then an address in use is that master's, which this check may be run to replace.
  */
 async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
   const path = controlSocketPath(settings);

@@ -36,13 +36,15 @@ const MAX_PORT = 65_535;
 /**
  * Whether a Host header's value is a host and optional port that Deno's
  * `request.url` carries unchanged and `new URL(request.url)` parses: a
- * name, a dotted-quad IPv4 address or a bracketed IPv6 one. An empty value
- * is valid (Deno then names the server's own address).
+ * name, an IPv4 address as a URL reads one (`1.2.3.4`, also `127.1` or
+ * `0x7f.0.0.1`) or a bracketed IPv6 one. An empty value is valid (Deno then
+ * names the server's own address).
  *
  * @example
  * ```ts
  * import { isValidHost } from "./host_header.ts";
  * isValidHost("[::1]:8000"); // true
+ * isValidHost("127.1"); // true: 127.0.0.1 to a URL
  * isValidHost("x:99999"); // false: no such port
  * isValidHost("1.2.3.4.5"); // false: a URL refuses it
  * isValidHost("a b"); // false
