@@ -34,7 +34,7 @@ import {
 } from "./events.ts";
 import { systemClock } from "./events.ts";
 import type { ProcessDriver } from "./process_driver.ts";
-import { enforceDeadlines, heldExitsDue, nextDeadline } from "./deadlines.ts";
+import { enforceDeadlines, heldExitsDue, nextDeadline, requestsServed } from "./deadlines.ts";
 import { abandonReload, beginReload, finishReload, type Reload } from "./rolling_reload.ts";
 import { awaitsLastWords, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
@@ -437,9 +437,7 @@ export class Arbiter {
       const hung = w.aborted && w.leaving !== "timeout" ? "; it hung and was aborted" : "";
       // What it served in all (its last heartbeat): a worker recycled under load serves on
       // while it waits its turn to be replaced.
-      const served = w.stats
-        ? `, ${w.stats.served} request${w.stats.served === 1 ? "" : "s"} served`
-        : "";
+      const served = w.stats ? `, ${requestsServed(w.stats.served)}` : "";
       this.#log.info(`${w.label} ${how} (reason: ${w.leaving}${hung})${served}`);
     } else if (isBootFailure(status, { ready, stoppedBefore: outside && this.#stoppedBefore(w) })) {
       await this.#bootFailed(w, how);

@@ -81,7 +81,21 @@ function limitDetail(
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   if (reason === "max_memory") return ` (${mb(usage.rss)} RSS, limit ${mb(w.limits.maxRssBytes)})`;
   if (reason === "max_age") return ` (up ${Math.round(usage.ageMs / 1000)} s)`;
-  return ` (${usage.served} request${usage.served === 1 ? "" : "s"} served)`;
+  return ` (${requestsServed(usage.served)})`;
+}
+
+/**
+ * What a worker served, in words, for its recycle and exit lines.
+ *
+ * @example
+ * ```ts
+ * import { requestsServed } from "./deadlines.ts";
+ * requestsServed(1); // "1 request served"
+ * requestsServed(10); // "10 requests served"
+ * ```
+ */
+export function requestsServed(count: number): string {
+  return `${count} request${count === 1 ? "" : "s"} served`;
 }
 
 // A draining worker that served heartbeats until it stopped: blocked, not busy finishing.

@@ -596,6 +596,20 @@ Deno.test("a serving worker's final heartbeat counts even when its exit is seen 
   assertEquals(rig.arbiter.workforce.retired.served, 12);
 });
 
+Deno.test("a worker that served one request says '1 request served', not '1 requests served'", async () => {
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1, settings: { max_requests: 1 } });
+  await rig.start();
+  const old = rig.driver.spawned[0];
+  await rig.recycle(old, 1);
+  old.exit({ code: 0, signal: null });
+  await rig.until(() => rig.arbiter.workforce.workers.size === 1);
+  const said = logs.records.map((r) => r.message).filter((m) => /served/.test(m));
+  assertEquals(said.length, 2, said.join("\n"));
+  assert(said[0].includes("reached max_requests (1 request served)"), said[0]);
+  assert(said[1].endsWith("(reason: max_requests), 1 request served"), said[1]);
+});
+
 Deno.test("a max_memory below a fresh worker's RSS is one warning, not endless replacements", async () => {
   using logs = captureLogs("warning");
   const rig = new Rig({ workers: 1, settings: { max_memory: 30 } });
