@@ -55,8 +55,9 @@ export function descriptorShortageOf(error: unknown): FileDescriptorShortage | n
 }
 
 /**
- * Who lacks file descriptors, in words: the system, or `process` (which,
- * when it asked for `wanted` and got fewer, may have a few left).
+ * Who lacks file descriptors, in words: the system, or this process, called
+ * `name` ("the master", "Herd"), which may have a few left when it asked
+ * for `wanted` and got fewer.
  *
  * @example
  * ```ts
@@ -69,13 +70,13 @@ export function descriptorShortageOf(error: unknown): FileDescriptorShortage | n
  */
 export function whoLacksDescriptors(
   shortage: FileDescriptorShortage,
-  process: string,
+  name: string,
   wanted?: number,
 ): string {
   if (shortage.scope === "system") return "the system is out of file descriptors";
   return wanted === undefined
-    ? `${process} is out of file descriptors`
-    : `${process} has fewer than ${wanted} file descriptors free`;
+    ? `${name} is out of file descriptors`
+    : `${name} has fewer than ${wanted} file descriptors free`;
 }
 
 /**
