@@ -141,65 +141,51 @@ Deno.test("arbiter: a spawn the master has no file descriptors for is retried ev
 
 Deno.test("arbiter: a spawn the system has no file descriptors for (ENFILE) says it is the system's shortage", async () => {
   // The kernel's file table is full: raising the master's own limit would not help.
-  const rig = new Rig({ workers: 1 });
-  await rig.start();
-  const spawn = rig.driver.spawn.bind(rig.driver);
-  let full = true;
-  rig.driver.spawn = (request) => {
-    if (full) {
-      throw new Error(
-        "Failed to spawn '/usr/bin/deno': Too many open files in system (os error 23)",
-      );
-    }
-    return spawn(request);
-  };
-  using logs = captureLogs("info");
-  rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
-  await rig.until(() => rig.clock.now() >= 3_000, 1000);
-  full = false;
-  await rig.until(() => rig.driver.spawned.length === 2);
-  assertEquals(
-    logs.records.map((r) => `${r.level} ${r.message}`)
-      .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line)),
-    [
-      "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Too many open files in " +
-      "system): the system is out of file descriptors; trying again every 1000 ms, not counted " +
-      "as a crash",
-      "info The master can start workers again",
-    ],
+  const { said } = await spawnsFailFor(
+    3_000,
+    "Failed to spawn '/usr/bin/deno': Too many open files in system (os error 23)",
   );
+  assertEquals(said, [
+    "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Too many open files in " +
+    "system): the system is out of file descriptors; trying again every 1000 ms, not counted " +
+    "as a crash",
+    "info The master can start workers again",
+  ]);
 });
 
 Deno.test("arbiter: a spawn refused for a process limit (EAGAIN) is the master's shortage too, retried each second", async () => {
   // A container's pids.max reached by the app's own processes: fork fails with EAGAIN.
+  const { said, rig } = await spawnsFailFor(
+    5_000,
+    "Failed to spawn '/usr/bin/deno': Resource temporarily unavailable (os error 11)",
+  );
+  assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0, "not the worker's failure");
+  assertEquals(said, [
+    "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Resource temporarily " +
+    "unavailable): the master is out of processes; trying again every 1000 ms, not counted as a crash",
+    "info The master can start workers again",
+  ]);
+});
+
+// One worker's replacement, whose spawn throws `message` for `ms`: what the master said of it.
+async function spawnsFailFor(ms: number, message: string): Promise<{ said: string[]; rig: Rig }> {
   const rig = new Rig({ workers: 1 });
   await rig.start();
   const spawn = rig.driver.spawn.bind(rig.driver);
-  let limited = true;
+  let failing = true;
   rig.driver.spawn = (request) => {
-    if (limited) {
-      throw new Error(
-        "Failed to spawn '/usr/bin/deno': Resource temporarily unavailable (os error 11)",
-      );
-    }
+    if (failing) throw new Error(message);
     return spawn(request);
   };
   using logs = captureLogs("info");
   rig.driver.spawned[0].exit({ code: 137, signal: "SIGKILL" });
-  await rig.until(() => rig.clock.now() >= 5_000, 1000);
-  limited = false;
+  await rig.until(() => rig.clock.now() >= ms, 1000);
+  failing = false;
   await rig.until(() => rig.driver.spawned.length === 2);
-  assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0, "not the worker's failure");
-  assertEquals(
-    logs.records.map((r) => `${r.level} ${r.message}`)
-      .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line)),
-    [
-      "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Resource temporarily " +
-      "unavailable): the master is out of processes; trying again every 1000 ms, not counted as a crash",
-      "info The master can start workers again",
-    ],
-  );
-});
+  const said = logs.records.map((r) => `${r.level} ${r.message}`)
+    .filter((line) => /Cannot start|start workers again|crashes in a row/.test(line));
+  return { said, rig };
+}
 
 Deno.test("arbiter: out of file descriptors again after a TTOU took the slot it could not fill, it says so", async () => {
   const rig = new Rig({ workers: 2 });
