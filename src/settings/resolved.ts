@@ -57,8 +57,8 @@ export type Resolution =
     configPath: string | null;
     /**
      * Set when config.ts was there but left unimported, this process being short of file
-     * descriptors (see `loadConfigFile`): it as problems name it, and whose descriptors ran
-     * out. Nothing else was read then.
+     * descriptors (see `loadConfigFile`): the file, named as `problems` name it, and whose
+     * descriptors ran out. Nothing else was read then.
      */
     configNotImported?: { file: string; shortage: FileDescriptorShortage };
   };
