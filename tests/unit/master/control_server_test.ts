@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../../assert.ts";
-import { ControlEndpoint } from "../../../src/master/control_server.ts";
+import { ControlEndpoint, controlSocketRefusal } from "../../../src/master/control_server.ts";
+import { ExitCode } from "../../../src/ipc/protocol.ts";
 import { EventQueue, systemClock } from "../../../src/master/events.ts";
 import { Channel } from "../../../src/ipc/channel.ts";
 
@@ -67,6 +68,28 @@ Deno.test("control endpoint: takes its name back, and clears a crashed master's 
   }
   assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["keep"]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("control endpoint: of two masters opening one path at the same moment, the second is told it is in use", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-control-" });
+  const path = `${dir}/control.sock`;
+  // Both find the path free, step for step, before either links its socket there: the second
+  // link meets the first's (EEXIST), which is a master answering, not a configuration error.
+  const first = ControlEndpoint.open(path, { queue: new EventQueue(systemClock) });
+  const second = openAs(path, new EventQueue(systemClock));
+  const settled = await Promise.allSettled([first, second]);
+  const opened = settled.flatMap((s) => s.status === "fulfilled" ? [s.value] : []);
+  const refused = settled.flatMap((s) => s.status === "rejected" ? [s.reason] : []);
+  try {
+    // Either may win: the one that links first.
+    assertEquals(opened.length, 1, refused.map(String).join("\n"));
+    assert(refused[0] instanceof Deno.errors.AddrInUse, String(refused[0]));
+    assertEquals(controlSocketRefusal(path, refused[0]).code, ExitCode.BindError);
+  } finally {
+    for (const endpoint of opened) await endpoint.close();
+  }
+  assertEquals([...Deno.readDirSync(dir)], [], "nothing left behind");
+  await Deno.remove(dir);
 });
 
 // A second endpoint for the same path, as a new master would open it: the own path is
