@@ -49,9 +49,10 @@ export interface Refusal {
 
 /**
  * Checks what must hold before any worker starts: a usable TLS pair (else
- * exit 2) and free `addresses` (else exit 5; a master started by USR2 passes
- * only those its predecessor does not listen on). Resolves with the refusal,
- * or the TLS pair as checked, for the workers.
+ * exit 2) and free `addresses` (else exit 5, once one in use has been
+ * waited for: see `whileInUse`; a master started by USR2 passes only those
+ * its predecessor does not listen on). Resolves with the refusal, or the TLS
+ * pair as checked, for the workers.
  *
  * @example
  * ```ts
