@@ -258,9 +258,11 @@ function bindsOf(socketPath: string): string[] {
 }
 
 function servesPort(socketPath: string, port: number): boolean {
-  return bindsOf(socketPath).some((bind) => bind.endsWith(`_${port}`));
+  return tcpPortsOf(socketPath).includes(port);
 }
 
+// NaN for a bind whose name gives no port (`unix_…` aside): one written without it, or one
+// cut short where a long name is hashed.
 function tcpPortsOf(socketPath: string): number[] {
   return bindsOf(socketPath).filter((bind) => !bind.startsWith("unix_"))
     .map((bind) => Number(/_(\d+)$/.exec(bind)?.[1]));

@@ -103,6 +103,23 @@ Deno.test("status --port finds the master on that port that also has a unix: bin
   assertEquals(JSON.parse(found.out).master.pid, herd.masterPid);
 });
 
+Deno.test("status --port does not take a master on a unix: path whose name ends in that number for one on that port", async () => {
+  const env = { XDG_RUNTIME_DIR: await Deno.makeTempDir() };
+  const port = String(freePort());
+  // Its control directory is named `unix_tmp_hs-…_h_<port>`: a TCP bind's name ends the same.
+  const socket = `${await Deno.makeTempDir({ prefix: "hs-" })}/h_${port}`;
+  await using _herd = await startHerd({
+    args: [fixtureApp("hello.ts"), "-w", "1", "-b", `unix:${socket}`],
+    env,
+  });
+  const asked = await herdCommand(["status", "--port", port], env);
+  assertEquals(asked.code, 1, asked.err);
+  assertMatch(
+    asked.err,
+    /^error: No Herd master runs for 127\.0\.0\.1:\d+ .*another master answers at/,
+  );
+});
+
 Deno.test("reopen-logs: a log directory moved away is made again; an unusable one fails the command", async () => {
   const dir = await Deno.makeTempDir();
   const env = { XDG_RUNTIME_DIR: dir };
