@@ -149,15 +149,16 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
   );
   let master: Promise<boolean> | undefined;
   // As serve does: an address in use is checked again, a second apart, before it counts (the
-  // workers of a master killed a moment ago still let go of it). The running master's is not
-  // waited for: it is a note.
+  // workers of a master killed a moment ago still let go of it). Not the running master's (a
+  // note), and not after a problem above: serve stops at that before it looks at an address.
+  const waits = problems.length === 0;
   const found = await whileInUse(async () => {
     const result: Problem[] = [];
     let inUse: string | null = null;
     for await (const state of addressStates(addresses, { clearStale: false })) {
       if (state.kind === "free") continue;
       const held = state.kind === "in_use" && await (master ??= masterAnswers(settings));
-      if (state.kind === "in_use" && !held) inUse ??= state.problem;
+      if (state.kind === "in_use" && !held && waits) inUse ??= state.problem;
       result.push({
         message: addressRefusal(state, settings, origin),
         code: ExitCode.BindError,

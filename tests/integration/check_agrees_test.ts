@@ -331,6 +331,11 @@ const COMBINED: {
     code: 2,
   },
   {
+    name: "the error log's directory cannot be made, the port is in use",
+    args: (dir) => [HELLO, "-p", BUSY, "--error-log", `${dir}/notes.txt/error.log`],
+    code: 2,
+  },
+  {
     name: "the port is in use, the control socket's directory cannot be made",
     args: (dir) => [HELLO, "-p", BUSY, "--control-socket", `${dir}/notes.txt/c.sock`],
     code: 5,
@@ -377,6 +382,9 @@ Deno.test("check exits with the code serve stops with when problems combine", as
         // In the same words: check's first error is the line serve stops with.
         const errors = (run: Run) => run.stderr.split("\n").filter((l) => l.startsWith("error: "));
         if (sameWords) assertEquals(errors(check)[0], errors(serve).at(-1), said);
+        // And it waits for an address in use only where serve would reach it and wait.
+        const waits = (run: Run) => run.stderr.includes("; checking again in 1 s (1 of 5)");
+        assertEquals(waits(check), waits(serve), said);
         assertEquals(entries(dir), ["held.pid", "notes.txt"], "nothing made, nothing left");
       } finally {
         await Deno.remove(dir, { recursive: true });
