@@ -203,9 +203,9 @@ export class ControlEndpoint {
     const tooLong = controlPathProblem(path);
     if (tooLong !== null) throw new Error(tooLong);
     const endpoint = new ControlEndpoint(path, options);
-    await endpoint.#claim(path);
+    await claim(path);
     await clearGoneMasterSockets(path, null);
-    await endpoint.#claim(endpoint.#own);
+    await claim(endpoint.#own);
     const { listener, ownDirectory } = await listenControl(endpoint.#own, {
       group: endpoint.#group,
       privateDirectory: endpoint.#privateDirectory,
@@ -280,7 +280,7 @@ export class ControlEndpoint {
   /** Moves the socket's name back to its configured path (the new master did not take over). */
   async takeBack(): Promise<void> {
     if (this.#listener === null || this.#path === this.#home) return;
-    await this.#claim(this.#home);
+    await claim(this.#home);
     await Deno.rename(this.#path, this.#home);
     this.#path = this.#home;
   }
@@ -300,11 +300,6 @@ export class ControlEndpoint {
       await Deno.remove(parentDirectory(this.#home)).catch(() => {});
     }
   }
-
-  // The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
-  async #claim(path: string): Promise<void> {
-    refuseTaken(path, await clearStaleSocket(path));
-  }
 }
 
 // Gives the public name to this master's socket. Another master started at the same moment may
@@ -314,9 +309,14 @@ async function linkClaimed(own: string, path: string): Promise<void> {
     await Deno.link(own, path);
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    refuseTaken(path, await clearStaleSocket(path));
+    await claim(path);
     await Deno.link(own, path);
   }
+}
+
+// The socket of a crashed run is replaced; a live one, or a file given by mistake, is not.
+async function claim(path: string): Promise<void> {
+  refuseTaken(path, await clearStaleSocket(path));
 }
 
 // Throws when `path` holds what the control socket must not replace.

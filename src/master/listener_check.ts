@@ -16,7 +16,7 @@ import { clearStaleSocket, probeSocket, socketVerdict, unixPathTooLong } from ".
 import { UNIX_STAGING_SUFFIX } from "../ipc/protocol.ts";
 import { osErrorReason } from "../error_text.ts";
 import { missingParent } from "../platform/path_exists.ts";
-import { after } from "../platform/timer.ts";
+import { sleep } from "../platform/timer.ts";
 
 type TcpAddress = Extract<ListenAddress, { transport: "tcp" }>;
 
@@ -147,22 +147,10 @@ export async function whileInUse<T>(
     const { result, inUse } = await check();
     if (inUse === null || attempt >= tries || options.signal?.aborted) return result;
     options.onRetry?.(`${inUse}; checking again in ${delayMs / 1000} s (${attempt} of ${tries})`);
-    await abortableSleep(delayMs, options.signal);
+    await sleep(delayMs, options.signal);
     // Stopped while waiting: nothing more is checked (nor a stale socket removed).
     if (options.signal?.aborted) return result;
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      timer.cancel();
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = after(ms, done);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

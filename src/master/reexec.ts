@@ -81,7 +81,7 @@ function isListenAddress(value: unknown): value is ListenAddress {
  * serve on (`held`): what an upgrading master must check like a fresh start.
  * A TCP port the old master serves is skipped whatever its host (a USR2 may
  * move `0.0.0.0:8000` to `127.0.0.1:8000`, which the old workers would make
- * look busy); a Unix socket, by its path. Without `held` (no upgrade: all).
+ * look busy); a Unix socket, by its path.
  *
  * @example
  * ```ts
@@ -94,9 +94,8 @@ function isListenAddress(value: unknown): value is ListenAddress {
  */
 export function notHeldBy(
   addresses: readonly ListenAddress[],
-  held: readonly ListenAddress[] | null,
+  held: readonly ListenAddress[],
 ): ListenAddress[] {
-  if (held === null) return [...addresses];
   return addresses.filter((address) =>
     !held.some((h) =>
       address.transport === "tcp"

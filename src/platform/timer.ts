@@ -111,14 +111,25 @@ export function every(ms: number, callback: () => void): Timer {
 }
 
 /**
- * Resolves after `ms` milliseconds.
+ * Resolves after `ms` milliseconds, or as soon as `signal` aborts (at once
+ * if it has already).
  *
  * @example
  * ```ts
  * import { sleep } from "./timer.ts";
  * await sleep(10);
+ * await sleep(60_000, AbortSignal.timeout(10)); // 10 ms
  * ```
  */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => after(ms, resolve));
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      timer.cancel();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = after(ms, done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

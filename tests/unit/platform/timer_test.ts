@@ -61,6 +61,14 @@ Deno.test("sleep(0) and negative or fractional delays resolve", async () => {
   await sleep(1.6);
 });
 
+Deno.test("sleep() ends when its signal aborts, and leaves no timer pending", async () => {
+  const stop = new AbortController();
+  const slept = sleep(60_000, stop.signal);
+  stop.abort();
+  await slept; // The test's leak check fails on a timer left behind.
+  await sleep(60_000, stop.signal); // Aborted already: at once.
+});
+
 Deno.test("within() gives the value, TIMED_OUT once the time is up, and passes a rejection on", async () => {
   assertEquals(await within(Promise.resolve(7), 1000), 7);
   assertEquals(await within(new Promise(() => {}), 10), TIMED_OUT);
