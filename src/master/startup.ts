@@ -32,11 +32,10 @@ import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
-import { CONFIG_IMPORT_SPARE_FILES } from "../settings/sources/config_file.ts";
+import { importHeldBack } from "../settings/sources/config_file.ts";
 import {
   type FileDescriptorShortage,
   isOutOfFileDescriptors,
-  whoLacksDescriptors,
 } from "../platform/file_descriptors.ts";
 import { readTextOrNull } from "../platform/read_text.ts";
 import { firstLine } from "../error_text.ts";
@@ -218,30 +217,21 @@ export function changesFixedSettings(
 }
 
 /**
- * Why a reload leaves config.ts unimported for now, and what to do: the
- * master's own limit, or the system's file table, which no `ulimit` of the
- * master's raises.
+ * Why a reload leaves config.ts unimported for now (see `importHeldBack`),
+ * and that nothing changes meanwhile.
  *
  * @example
  * ```ts
  * import { importRefusal } from "./startup.ts";
  * importRefusal({ file: "config.ts", shortage: { scope: "system", reason: "Too many open files in system" } });
- * // 'the system is out of file descriptors (Too many open files in system): importing "config.ts" could crash the master (...); ... (raise the system\'s limit: sysctl fs.file-max)'
+ * // 'the system is out of file descriptors (...): importing "config.ts" could crash the master (...); the running configuration and workers are kept meanwhile'
  * ```
  */
 export function importRefusal(
   notImported: { file: string; shortage: FileDescriptorShortage },
 ): string {
-  const { file, shortage } = notImported;
-  const system = shortage.scope === "system";
-  return `${whoLacksDescriptors(shortage, "the master", CONFIG_IMPORT_SPARE_FILES)} ` +
-    `(${shortage.reason}): importing "${file}" could crash ${system ? "the master" : "it"} ` +
-    "(Deno panics importing a module with no descriptor left); the running configuration and " +
-    `workers are kept meanwhile (raise ${
-      system
-        ? "the system's limit: sysctl fs.file-max"
-        : "the open-files limit: LimitNOFILE, ulimit -n"
-    })`;
+  return `${importHeldBack(notImported.file, notImported.shortage, "the master")}; the running ` +
+    "configuration and workers are kept meanwhile";
 }
 
 /**

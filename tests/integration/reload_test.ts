@@ -313,9 +313,8 @@ Deno.test({
         refused.replace(/^.*\[ERROR\] /, "").replace(/"\/[^"]*\/config\.ts"/, '"/…/config.ts"'),
         "Reload postponed: the master has fewer than 8 file descriptors free (Too many open " +
           'files): importing "/…/config.ts" could crash it (Deno panics importing a ' +
-          "module with no descriptor left); the running configuration and workers are kept " +
-          "meanwhile (raise the open-files limit: LimitNOFILE, ulimit -n); trying again every " +
-          "1000 ms",
+          "module with no descriptor left; raise the open-files limit: LimitNOFILE, ulimit -n); " +
+          "the running configuration and workers are kept meanwhile; trying again every 1000 ms",
       );
       // Tried again, quietly, while the shortage lasts.
       await new Promise((resolve) => setTimeout(resolve, 2500));

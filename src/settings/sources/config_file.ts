@@ -89,6 +89,35 @@ const CONFIG_LOAD_LIMIT_MS = 10_000;
 export const CONFIG_IMPORT_SPARE_FILES = 8;
 
 /**
+ * Why config.ts at `file` is not imported now, and what raises the limit
+ * that ran out: `name` (the process, "Herd" or "the master") has fewer than
+ * {@linkcode CONFIG_IMPORT_SPARE_FILES} descriptors free, or the system is
+ * out of them.
+ *
+ * @example
+ * ```ts
+ * import { importHeldBack } from "./config_file.ts";
+ * importHeldBack("config.ts", { scope: "process", reason: "Too many open files" }, "Herd");
+ * // 'Herd has fewer than 8 file descriptors free (Too many open files): importing "config.ts"
+ * // could crash it (Deno panics importing a module with no descriptor left; raise the
+ * // open-files limit: LimitNOFILE, ulimit -n)'
+ * ```
+ */
+export function importHeldBack(
+  file: string,
+  shortage: FileDescriptorShortage,
+  name: string,
+): string {
+  const system = shortage.scope === "system";
+  const raise = system
+    ? "the system's limit: sysctl fs.file-max"
+    : "the open-files limit: LimitNOFILE, ulimit -n";
+  return `${whoLacksDescriptors(shortage, name, CONFIG_IMPORT_SPARE_FILES)} ` +
+    `(${shortage.reason}): importing "${file}" could crash ${system ? name : "it"} ` +
+    `(Deno panics importing a module with no descriptor left; raise ${raise})`;
+}
+
+/**
  * Imports the config module at `path` (absolute). A missing file is a
  * problem only when the path was given explicitly (`explicit` names where).
  *
@@ -126,11 +155,7 @@ export async function loadConfigFile(
   if (short !== null) {
     return {
       ...none,
-      problems: [
-        `Cannot load config file "${display}": ${
-          whoLacksDescriptors(short, "Herd", CONFIG_IMPORT_SPARE_FILES)
-        } (${short.reason}), and Deno panics importing a module with none left`,
-      ],
+      problems: [importHeldBack(display, short, "Herd")],
       notImported: short,
     };
   }

@@ -64,8 +64,8 @@ Deno.test({
         ok: false,
         refused: "the master has fewer than 8 file descriptors free (Too many open files): " +
           'importing "config.ts" could crash it (Deno panics importing a module with no ' +
-          "descriptor left); the running configuration and workers are kept meanwhile (raise " +
-          "the open-files limit: LimitNOFILE, ulimit -n)",
+          "descriptor left; raise the open-files limit: LimitNOFILE, ulimit -n); the running " +
+          "configuration and workers are kept meanwhile",
       },
     );
   },

@@ -15,7 +15,7 @@ Deno.test("importRefusal: the system's file table full (ENFILE) is said to be th
     importRefusal({ file: "config.ts", shortage: descriptorShortageOf(full)! }),
     "the system is out of file descriptors (Too many open files in system): importing " +
       '"config.ts" could crash the master (Deno panics importing a module with no descriptor ' +
-      "left); the running configuration and workers are kept meanwhile (raise the system's " +
-      "limit: sysctl fs.file-max)",
+      "left; raise the system's limit: sysctl fs.file-max); the running configuration and " +
+      "workers are kept meanwhile",
   );
 });
