@@ -16,10 +16,10 @@ import { answerControl, statusResponse } from "./control_server.ts";
 import { MAX_WORKERS } from "../settings/sections/workers.ts";
 import {
   countCrash,
-  crashDelayMs,
   DEFAULT_BACKOFF,
   isBootFailure,
   isStoppedFromOutside,
+  replacementDelayMs,
   SPAWN_RETRY_MS,
   spawnShortage,
 } from "./crash_backoff.ts";
@@ -501,11 +501,19 @@ export class Arbiter {
   #backOff(w: WorkerHandle | null): void {
     const now = this.#clock.now();
     const policy = this.#options.backoff ?? DEFAULT_BACKOFF;
-    this.#crashes = countCrash(this.#crashes, { upMs: now - (w?.readyAt ?? now), policy });
-    const delay = crashDelayMs(this.#crashes, policy);
+    const upMs = w?.readyAt == null ? null : now - w.readyAt;
+    this.#crashes = countCrash(this.#crashes, { upMs: upMs ?? 0, policy });
+    // A worker asking to be replaced serves on: it counts among those serving.
+    const othersServing = this.workforce.active().some((o) => o.state === "ready");
+    const delay = replacementDelayMs(this.#crashes, { upMs, othersServing, policy });
     this.#refillAt = now + delay;
     if (delay > 0) {
-      this.#log.warning(`${this.#crashes} crashes in a row: next start in ${delay} ms`);
+      const none = othersServing ? "" : " (no worker serves)";
+      this.#log.warning(`${this.#crashes} crashes in a row: next start in ${delay} ms${none}`);
+    } else if (this.#crashes > 1) {
+      this.#log.warning(
+        `${this.#crashes} crashes in a row, and no worker serves: starting one now`,
+      );
     }
   }
 

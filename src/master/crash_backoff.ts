@@ -19,13 +19,19 @@ export interface BackoffPolicy {
   maxMs: number;
   /** A worker that stayed up this long resets the crash count. */
   resetAfterMs: number;
+  /**
+   * When a crash leaves no worker serving, its replacement starts this long after the crashed
+   * worker became ready, or at once if that is past: the backoff never holds the service down.
+   */
+  lastCapacityMs: number;
 }
 
-/** 0.1 s doubling to 30 s; forgiven after a worker lived 10 s. */
+/** 0.1 s doubling to 30 s; forgiven after a worker lived 10 s; the last serving replaced within 1 s. */
 export const DEFAULT_BACKOFF: BackoffPolicy = {
   initialMs: 100,
   maxMs: 30_000,
   resetAfterMs: 10_000,
+  lastCapacityMs: 1_000,
 };
 
 /**
@@ -42,6 +48,35 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 export function crashDelayMs(crashes: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
   if (crashes <= 1) return 0;
   return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(crashes - 2, 30));
+}
+
+/**
+ * The delay before the next start after `crashes` consecutive crashes, the
+ * last of a worker that had been serving for `upMs` (null: it never became
+ * ready). While other workers serve, it is {@linkcode crashDelayMs}. When
+ * none does (`othersServing` false), a worker that had served is replaced no
+ * later than `lastCapacityMs` after it became ready: waiting out the backoff
+ * would then be an outage, as when an OOM killer takes workers one by one,
+ * yet an app that dies as soon as it serves still restarts at most once a
+ * second. A worker that never served was no capacity, and waits in full.
+ *
+ * @example
+ * ```ts
+ * import { replacementDelayMs } from "./crash_backoff.ts";
+ * replacementDelayMs(7, { upMs: 1_500, othersServing: true }); // 3200
+ * replacementDelayMs(7, { upMs: 1_500, othersServing: false }); // 0
+ * replacementDelayMs(7, { upMs: 300, othersServing: false }); // 700
+ * replacementDelayMs(7, { upMs: null, othersServing: false }); // 3200
+ * ```
+ */
+export function replacementDelayMs(
+  crashes: number,
+  crash: { upMs: number | null; othersServing: boolean; policy?: BackoffPolicy },
+): number {
+  const policy = crash.policy ?? DEFAULT_BACKOFF;
+  const delay = crashDelayMs(crashes, policy);
+  if (crash.othersServing || crash.upMs === null) return delay;
+  return Math.min(delay, Math.max(0, policy.lastCapacityMs - crash.upMs));
 }
 
 /**

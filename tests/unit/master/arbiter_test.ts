@@ -35,6 +35,57 @@ Deno.test("arbiter replaces a crashed worker at once, then backs off", async () 
   assertEquals(rig.driver.spawned[2].request.id, 1, "the replacement keeps the slot");
 });
 
+/** Worker `process` is SIGKILLed (by an OOM killer, say) and its link closes with it. */
+function killed(rig: Rig, process: FakeProcess): void {
+  process.exit({ code: 137, signal: "SIGKILL" });
+  rig.arbiter.queue.push({ kind: "link_closed", link: rig.links.get(process)! });
+}
+
+Deno.test("arbiter: when a crash leaves no worker serving, the backoff does not hold the service down", async () => {
+  using logs = captureLogs("info");
+  const rig = new Rig({ workers: 1 });
+  await rig.start();
+  // Killed every 1.5 s: each lived too briefly to reset the count, which reaches 8.
+  for (let kill = 1; kill <= 8; kill++) {
+    const serving = rig.driver.spawned.at(-1)!;
+    rig.clock.time += 1500;
+    killed(rig, serving);
+    const killedAt = rig.clock.now();
+    await rig.until(() => rig.driver.spawned.length === kill + 1);
+    assertEquals(rig.clock.now() - killedAt, 0, `kill ${kill}: replaced at once`);
+    await rig.boot(rig.driver.spawned.at(-1)!);
+  }
+  assert(
+    logs.records.some((r) =>
+      r.message === "8 crashes in a row, and no worker serves: starting one now"
+    ),
+  );
+  // One that had served for 300 ms is replaced 1 s after it became ready, not after 12.8 s:
+  // an app that dies as it serves restarts at most once a second.
+  rig.clock.time += 300;
+  killed(rig, rig.driver.spawned.at(-1)!);
+  const killedAt = rig.clock.now();
+  await rig.until(() => rig.driver.spawned.length === 10);
+  assertEquals(rig.clock.now() - killedAt, 700);
+  assertEquals(rig.arbiter.workforce.restarts.crash, 9);
+});
+
+Deno.test("arbiter: while another worker serves, repeated crashes wait out the backoff", async () => {
+  const rig = new Rig({ workers: 2 });
+  await rig.start();
+  const [first, second] = rig.driver.spawned;
+  rig.clock.time += 1500;
+  killed(rig, first);
+  await rig.until(() => rig.driver.spawned.length === 3);
+  await rig.boot(rig.driver.spawned[2]);
+  rig.clock.time += 1500;
+  killed(rig, rig.driver.spawned[2]);
+  const killedAt = rig.clock.now();
+  await rig.until(() => rig.driver.spawned.length === 4);
+  assertEquals(rig.clock.now() - killedAt, 100, "the second crash in a row waits 100 ms");
+  assert(!second.exited);
+});
+
 Deno.test("arbiter halts with WorkerBootError when a worker fails during the initial start", async () => {
   const rig = new Rig({ workers: 2 });
   await rig.until(() => rig.driver.spawned.length === 2);

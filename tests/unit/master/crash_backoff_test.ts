@@ -3,6 +3,7 @@ import {
   countCrash,
   crashDelayMs,
   isBootFailure,
+  replacementDelayMs,
   spawnShortage,
 } from "../../../src/master/crash_backoff.ts";
 
@@ -15,6 +16,25 @@ Deno.test("crashDelayMs is immediate once, then doubles from 100 ms to a 30 s ca
     30_000,
   ]];
   for (const [crashes, delay] of table) assertEquals(crashDelayMs(crashes), delay, `${crashes}`);
+});
+
+Deno.test("replacementDelayMs: with nothing else serving, a worker that served is replaced within 1 s of its ready", () => {
+  const table: [number, number | null, boolean, number][] = [
+    [7, 1_500, true, 3_200],
+    [7, 1_500, false, 0],
+    [7, 1_000, false, 0],
+    [7, 300, false, 700],
+    [2, 300, false, 100],
+    [7, null, false, 3_200],
+    [1, 0, false, 0],
+  ];
+  for (const [crashes, upMs, othersServing, delay] of table) {
+    assertEquals(
+      replacementDelayMs(crashes, { upMs, othersServing }),
+      delay,
+      `${crashes} crashes, up ${upMs} ms, others serving: ${othersServing}`,
+    );
+  }
 });
 
 Deno.test("countCrash starts again after a worker stayed up", () => {
