@@ -67,7 +67,8 @@ export interface PlanInput {
   maxSurge: number;
   /**
    * True while a worker started draining less than {@linkcode DRAIN_SETTLE_MS} ago: no
-   * replacement surge starts then (refilling an empty slot still does).
+   * replacement surge starts then, nor in a plan that drains (refilling an empty slot still
+   * does).
    */
   settling?: boolean;
 }
@@ -92,6 +93,7 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
       surging++;
     }
   }
+  const surges: PlanAction[] = [];
   for (const id of slotOrder(input.target, active)) {
     const slot = active.filter((w) => w.id === id);
     const retiring = slot.filter((w) => w.retire !== null);
@@ -100,7 +102,7 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
       if (retiring.length === 0 && input.mayRefill) actions.push({ kind: "spawn", id });
       // A replacement that keeps failing to boot (a broken app on disk) waits for the backoff too.
       if (retiring.length > 0 && input.mayRefill && surging < input.maxSurge && !input.settling) {
-        actions.push({ kind: "spawn", id });
+        surges.push({ kind: "spawn", id });
         surging++;
       }
     } else if (fresh.some((w) => w.state === "ready")) {
@@ -114,7 +116,10 @@ export function planWorkforce(input: PlanInput): PlanAction[] {
       actions.push({ kind: "drain", serial: w.serial, reason: w.retire ?? "scale_down" });
     }
   }
-  return actions;
+  // A drain planned now settles as one begun earlier does: a surge started beside it would be
+  // ready, and its predecessor draining, while this one still lingers.
+  if (actions.some((a) => a.kind === "drain")) return actions;
+  return [...actions, ...surges];
 }
 
 /**

@@ -61,6 +61,21 @@ Deno.test("planWorkforce starts no replacement while a drain settles, but still 
   assertEquals(planWorkforce(crashed), [{ kind: "spawn", id: 1 }]);
 });
 
+Deno.test("planWorkforce starts no replacement beside a drain it plans, but still refills", () => {
+  // Slot 1's successor is ready: its predecessor drains now. Slot 2's replacement waits for the
+  // next plan, once that drain has settled, or two listeners would linger at once.
+  const workers = [w(1, 1, "ready", "reload"), w(3, 1, "ready"), w(2, 2, "ready", "reload")];
+  const input = { target: 3, workers, mayRefill: true, maxSurge: 1 };
+  assertEquals(planWorkforce(input), [
+    { kind: "drain", serial: 1, reason: "reload" },
+    { kind: "spawn", id: 3 },
+  ]);
+  const drained = [w(1, 1, "draining", "reload"), w(3, 1, "ready"), w(2, 2, "ready", "reload")];
+  assertEquals(planWorkforce({ ...input, target: 2, workers: drained }), [
+    { kind: "spawn", id: 2 },
+  ]);
+});
+
 Deno.test("planWorkforce replaces the worker marked to retire first, whatever its slot", () => {
   // Under heavy load a fresh worker in slot 1 reaches max_requests again before slot 4's turn:
   // by slot order, slot 4 would wait for good.
