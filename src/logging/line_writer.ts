@@ -136,6 +136,8 @@ export interface LineWriter {
 interface Output {
   writeSync(bytes: Uint8Array): number;
   close(): void;
+  /** Whether the file ends mid-line; absent where that cannot be read (a stream). */
+  endsMidLine?(): boolean;
 }
 
 const ENCODER = new TextEncoder();
@@ -157,7 +159,30 @@ function openOutput(target: LineTarget): Output {
     const stream = target === "stdout" ? Deno.stdout : Deno.stderr;
     return { writeSync: (bytes) => stream.writeSync(bytes), close: () => {} };
   }
-  return Deno.openSync(target.path, { append: true, create: true });
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(target.path, { read: true, append: true, create: true });
+  } catch (error) {
+    // A file this process may write but not read: its own torn lines are all it can mend.
+    const unreadable = error instanceof Deno.errors.PermissionDenied ||
+      error instanceof Deno.errors.NotCapable;
+    if (!unreadable) throw error;
+    return Deno.openSync(target.path, { append: true, create: true });
+  }
+  return {
+    writeSync: (bytes) => file.writeSync(bytes),
+    close: () => file.close(),
+    endsMidLine: () => endsMidLine(file),
+  };
+}
+
+/** Whether `file`'s last byte is not a newline (O_APPEND writes go to the end, wherever it reads). */
+function endsMidLine(file: Deno.FsFile): boolean {
+  const size = file.statSync().size;
+  if (size === 0) return false;
+  file.seekSync(size - 1, Deno.SeekMode.Start);
+  const last = new Uint8Array(1);
+  return file.readSync(last) === 1 && last[0] !== NEWLINE;
 }
 
 class BufferedLineWriter implements LineWriter {
@@ -278,6 +303,7 @@ class BufferedLineWriter implements LineWriter {
     try {
       this.#output = openOutput(this.#target);
       this.#failing = false;
+      this.#torn = false;
       return null;
     } catch (error) {
       const problem = `Cannot reopen ${this.#label} "${this.#target.path}": ${
@@ -337,9 +363,12 @@ class BufferedLineWriter implements LineWriter {
     if (this.#output === null) return;
     let written = 0;
     try {
-      // A failed write may have stored the start of a line (a disk that filled up mid-write):
-      // end that fragment, or the next line would be glued onto it.
-      if (this.#torn) this.#writeSome(LINE_END);
+      // A failed write may have stored the start of a line (a disk that filled up mid-write),
+      // this writer's or, on a file other processes append to, theirs: end that fragment, or the
+      // next line would be glued onto it. Whichever writer gets room first ends it.
+      if (this.#failing && (this.#output.endsMidLine?.() ?? this.#torn)) {
+        this.#writeSome(LINE_END);
+      }
       this.#torn = false;
       while (written < bytes.length) written += this.#writeSome(bytes.subarray(written));
       if (this.#failing) {

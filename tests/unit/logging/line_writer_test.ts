@@ -163,6 +163,45 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a fragment one writer left is ended by the next writer to the file, not glued onto",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
+    })
+      .output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    try {
+      await Deno.writeFile(`${dir}/filler`, new Uint8Array(12 * 1024));
+      // Two workers' writers: each has its own O_APPEND descriptor, as two processes do.
+      const path = `${dir}/access.log`;
+      const [torn, other] = [openLineWriter({ path }), openLineWriter({ path })];
+      for (let i = 0; i < 50; i++) torn.write(`${String(i).padStart(2, "0")} ${"x".repeat(96)}`);
+      torn.flush(); // the page holds 40 lines and the start of the 41st
+      other.write("dropped: the disk is full");
+      other.flush();
+      await Deno.remove(`${dir}/filler`);
+      other.write("the other writer's first line after the disk had room again");
+      other.flush();
+      torn.write("the torn writer's first line after");
+      torn.close();
+      other.close();
+      const lines = (await Deno.readTextFile(path)).split("\n");
+      assertEquals(lines.slice(40), [
+        "40 " + "x".repeat(4096 - 40 * 100 - 3),
+        "the other writer's first line after the disk had room again",
+        "the torn writer's first line after",
+        "",
+      ]);
+    } finally {
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("two processes appending 10 000 lines each never interleave mid-line", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/shared.log`;
