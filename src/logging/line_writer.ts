@@ -200,7 +200,7 @@ class BufferedLineWriter implements LineWriter {
   #failing = false;
   /** The last failed write stored part of a line. */
   #torn = false;
-  /** Lines dropped since writes started failing. */
+  /** Lines dropped since the last write that succeeded (kept across a reopen). */
   #dropped = 0;
   readonly #onResume: (message: string) => void;
 
@@ -360,7 +360,11 @@ class BufferedLineWriter implements LineWriter {
   }
 
   #sendWhole(bytes: Uint8Array): void {
-    if (this.#output === null) return;
+    if (this.#output === null) {
+      // A reopen failed: counted, to be told once lines are written again.
+      this.#dropped += countLines(bytes);
+      return;
+    }
     let written = 0;
     try {
       // A failed write may have stored the start of a line (a disk that filled up mid-write),
@@ -371,7 +375,7 @@ class BufferedLineWriter implements LineWriter {
       }
       this.#torn = false;
       while (written < bytes.length) written += this.#writeSome(bytes.subarray(written));
-      if (this.#failing) {
+      if (this.#failing || this.#dropped > 0) {
         const lines = this.#dropped === 1 ? "1 line" : `${this.#dropped} lines`;
         this.#onResume(`Writing to ${this.#label} ${this.#name()} again; ${lines} dropped`);
       }

@@ -258,8 +258,13 @@ export class Arbiter {
             await w.link?.send({ type: "reopen_logs" });
           }
           // The first line of a rotated error log says how it began.
-          if (problems.length === 0) this.#log.info("Log files reopened (reopen-logs)");
-          return problems.length === 0 ? null : problems.join("; ");
+          if (problems.length === 0) {
+            this.#log.info("Log files reopened (reopen-logs)");
+            return null;
+          }
+          // The operator's command is told too; the log keeps it for whoever looks later.
+          this.#log.error(`reopen-logs failed: ${problems.join("; ")}`);
+          return problems.join("; ");
         },
       }),
     exit: ({ serial, status }) => {

@@ -146,6 +146,10 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
     failed.err,
     `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log" from --access-log (command line))\n`,
   );
+  // The master's log says so too, for whoever reads it later.
+  await herd.waitForLog(
+    /\[ERROR\] reopen-logs failed: Cannot create log directory ".*\/logs": Not a directory/,
+  );
 });
 
 Deno.test({

@@ -109,6 +109,32 @@ Deno.test("reopen after mv writes to a new file and the old one keeps its lines"
   });
 });
 
+Deno.test("lines dropped while a reopen failed are counted and told once writing again", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/access.log`;
+    const told: string[] = [];
+    const writer = openLineWriter({ path }, {
+      label: "access log",
+      onError: (message) => told.push(message),
+      onResume: (message) => told.push(message),
+    });
+    writer.write("before rotation");
+    await Deno.rename(path, `${path}.1`);
+    await Deno.mkdir(path); // a rotation gone wrong: the path is a directory now
+    assertMatch(writer.reopen()!, /^Cannot reopen access log ".*access\.log": Is a directory/);
+    for (let i = 0; i < 3; i++) writer.write(`dropped ${i}`);
+    writer.flush();
+    await Deno.remove(path);
+    assertEquals(writer.reopen(), null);
+    writer.write("after the reopen");
+    writer.close();
+    assertEquals(await Deno.readTextFile(path), "after the reopen\n");
+    assertEquals(told.length, 2);
+    assertMatch(told[0], /dropping lines until a reopen succeeds$/);
+    assertEquals(told[1], `Writing to access log "${path}" again; 3 lines dropped`);
+  });
+});
+
 Deno.test("a failing write drops the batch, never throws, and is reported once", () => {
   const reports: string[] = [];
   // /dev/full fails every write with ENOSPC: a disk that is full.
