@@ -44,10 +44,10 @@ import { errorMessage, osErrorReason } from "../error_text.ts";
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
 export interface MasterEffects {
   /**
-   * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when
-   * config.ts cannot be imported now (the master, or the system, short of file descriptors: the
-   * import would crash the master), with why and what to do: nothing was read, and it is tried
-   * again.
+   * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when the
+   * master, or the system, is short of file descriptors and the reload needs some (config.ts to
+   * import, which would crash the master; the cgroup quota for `workers` auto), with why and what
+   * to do: nothing changed, and it is tried again.
    */
   reloadConfig(): Promise<
     | { ok: true; resolved: Resolved; workers: number }

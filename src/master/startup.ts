@@ -34,11 +34,11 @@ import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { importHeldBack } from "../settings/sources/config_file.ts";
 import {
+  descriptorShortageOf,
   type FileDescriptorShortage,
-  isOutOfFileDescriptors,
+  whoLacksDescriptors,
 } from "../platform/file_descriptors.ts";
 import { readTextOrNull } from "../platform/read_text.ts";
-import { firstLine } from "../error_text.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
 export interface Refusal {
@@ -237,9 +237,10 @@ export function importRefusal(
 /**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
- * `refused`, nothing changed, when config.ts is there but the master (or
- * the system) is short of file descriptors: importing it then could crash
- * the master (see `CONFIG_IMPORT_SPARE_FILES`). A reload with no config.ts (flags, the
+ * `refused`, nothing changed, when the master (or the system) is short of
+ * file descriptors and config.ts is there (importing it then could crash
+ * the master: see `CONFIG_IMPORT_SPARE_FILES`) or `workers` is auto (the
+ * cgroup quota cannot be read). A reload with no config.ts (flags, the
  * environment and `.env`), or with the configuration given to `serve()`
  * (`inlineConfig`), imports nothing and is never refused: a file it cannot
  * read then is a problem, as any other.
@@ -272,15 +273,18 @@ export async function reloadConfig(
   let count: number;
   try {
     // A cgroup quota left unread for lack of a descriptor is not "no quota": that would start a
-    // worker per CPU of the host. This reload, which runs while the master is short of
-    // descriptors, fails instead, as one whose .env cannot be read does.
+    // worker per CPU of the host. The reload is postponed instead, as one held back from
+    // importing config.ts is, and goes through once the shortage has passed.
     const readText = (path: string) => readTextOrNull(path, { throwWhenShort: true });
     count = workerCount(workers, () => effectiveCpuCount({ readText }), worker_class);
   } catch (error) {
-    if (!isOutOfFileDescriptors(error)) throw error;
+    const shortage = descriptorShortageOf(error);
+    if (shortage === null) throw error;
     return {
       ok: false,
-      problems: [`Cannot count the CPUs for "workers" auto: ${firstLine(error)}`],
+      refused: `${whoLacksDescriptors(shortage, "the master")} (${shortage.reason}): ` +
+        `cannot read the cgroup CPU quota for "workers" auto; the running configuration and ` +
+        "workers are kept meanwhile",
     };
   }
   return { ok: true, resolved: { ...resolved, tls }, workers: count };
