@@ -149,9 +149,9 @@ export const SPAWN_RETRY_MS = 1000;
 /**
  * Who lacked what when a spawn threw: `the master is out of file
  * descriptors` (EMFILE: its own limit), `the system is out of file
- * descriptors` (ENFILE: the kernel's file table), `the master is out of
- * processes` (EAGAIN: a process or pids limit, a container's `pids.max`) or
- * `the master is out of memory` (ENOMEM). Such a failure says nothing of the
+ * descriptors` (ENFILE: the kernel's file table), `a process limit is
+ * reached` (EAGAIN: the user's `ulimit -u`, a container's `pids.max`, the
+ * system's) or `there is no memory for a new process` (ENOMEM). Such a failure says nothing of the
  * worker: it is tried again after {@linkcode SPAWN_RETRY_MS}, counting no
  * crash, or a growing backoff would outlast the shortage. Null otherwise
  * (deno not executable by `user`, say): the worker's boot failure, under the
@@ -162,15 +162,17 @@ export const SPAWN_RETRY_MS = 1000;
  * import { spawnShortage } from "./crash_backoff.ts";
  * spawnShortage(new Error("Failed to spawn 'deno': Too many open files (os error 24)")); // "the master is out of file descriptors"
  * spawnShortage(new Error("Failed to spawn 'deno': Too many open files in system (os error 23)")); // "the system is out of file descriptors"
- * spawnShortage(new Error("Failed to spawn 'deno': Resource temporarily unavailable (os error 11)")); // "the master is out of processes"
+ * spawnShortage(new Error("Failed to spawn 'deno': Resource temporarily unavailable (os error 11)")); // "a process limit is reached (ulimit -u, a container's pids.max)"
  * spawnShortage(new Error("Failed to spawn 'deno': Permission denied (os error 13)")); // null
  * ```
  */
 export function spawnShortage(error: unknown): string | null {
   const descriptors = descriptorShortageOf(error);
   if (descriptors !== null) return whoLacksDescriptors(descriptors, "the master");
-  // fork's EAGAIN is a process or pids limit.
-  if (isOsError(error, "EAGAIN")) return "the master is out of processes";
-  if (isOsError(error, "ENOMEM")) return "the master is out of memory";
+  // fork's EAGAIN is a limit on processes: the user's (RLIMIT_NPROC), the cgroup's, the system's.
+  if (isOsError(error, "EAGAIN")) {
+    return "a process limit is reached (ulimit -u, a container's pids.max)";
+  }
+  if (isOsError(error, "ENOMEM")) return "there is no memory for a new process";
   return null;
 }

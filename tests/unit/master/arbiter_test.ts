@@ -213,7 +213,7 @@ Deno.test("arbiter: a spawn refused for a process limit (EAGAIN) is the master's
   assertEquals(rig.arbiter.workforce.restarts.boot_failure ?? 0, 0, "not the worker's failure");
   assertEquals(said, [
     "error Cannot start worker 1 (Failed to spawn '/usr/bin/deno': Resource temporarily " +
-    "unavailable): the master is out of processes; trying again every 1000 ms, not counted as a crash",
+    "unavailable): a process limit is reached (ulimit -u, a container's pids.max); trying again every 1000 ms, not counted as a crash",
     "info The master can start workers again",
   ]);
 });

@@ -92,11 +92,11 @@ Deno.test("spawnShortage: who lacked what (the master descriptors, processes, me
     ],
     [
       new Error("Failed to spawn: Resource temporarily unavailable (os error 11)"),
-      "the master is out of processes",
+      "a process limit is reached (ulimit -u, a container's pids.max)",
     ],
     [
       new Error("Failed to spawn 'deno': Cannot allocate memory (os error 12)"),
-      "the master is out of memory",
+      "there is no memory for a new process",
     ],
     [new Error("Failed to spawn '/root/deno': Permission denied (os error 13)"), null],
     [new Error("pre_fork hook failed"), null],
