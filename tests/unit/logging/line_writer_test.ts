@@ -23,6 +23,25 @@ async function withTempDir(fn: (dir: string) => Promise<void> | void): Promise<v
   }
 }
 
+/**
+ * Runs `fn` on a 16 KiB disk (tmpfs; needs root) with 12 KiB taken by `filler`: a log there gets
+ * one 4 KiB page, and a batch of 5,000 bytes does not fit.
+ */
+async function withAlmostFullDisk(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
+  }).output();
+  assert(mount.success, new TextDecoder().decode(mount.stderr));
+  try {
+    await Deno.writeFile(`${dir}/filler`, new Uint8Array(12 * 1024));
+    await fn(dir);
+  } finally {
+    await new Deno.Command("umount", { args: [dir] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** Polls until `path` holds `expected`, for at most `limitMs` (generous: the machine is shared). */
 async function waitForText(path: string, expected: string, limitMs = 2000): Promise<string> {
   const deadline = Date.now() + limitMs;
@@ -154,16 +173,8 @@ Deno.test("a failing write drops the batch, never throws, and is reported once",
 Deno.test({
   name: "a disk that fills mid-write leaves a fragment on its own line, and the gap is told",
   ignore: Deno.uid() !== 0,
-  fn: async () => {
-    const dir = await Deno.makeTempDir();
-    // A 16 KiB disk, 12 KiB taken: the log gets one 4 KiB page, a batch of 5,000 bytes does not fit.
-    const mount = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
-    })
-      .output();
-    assert(mount.success, new TextDecoder().decode(mount.stderr));
-    try {
-      await Deno.writeFile(`${dir}/filler`, new Uint8Array(12 * 1024));
+  fn: () =>
+    withAlmostFullDisk(async (dir) => {
       const told: string[] = [];
       const writer = openLineWriter({ path: `${dir}/access.log` }, {
         label: "access log",
@@ -182,25 +193,14 @@ Deno.test({
       assertEquals(told.length, 2);
       assertMatch(told[0], /^Cannot write to access log ".*access\.log": No space left on device/);
       assertEquals(told[1], `Writing to access log "${dir}/access.log" again; 10 lines dropped`);
-    } finally {
-      await new Deno.Command("umount", { args: [dir] }).output();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "a fragment one writer left is ended by the next writer to the file, not glued onto",
   ignore: Deno.uid() !== 0,
-  fn: async () => {
-    const dir = await Deno.makeTempDir();
-    const mount = await new Deno.Command("mount", {
-      args: ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir],
-    })
-      .output();
-    assert(mount.success, new TextDecoder().decode(mount.stderr));
-    try {
-      await Deno.writeFile(`${dir}/filler`, new Uint8Array(12 * 1024));
+  fn: () =>
+    withAlmostFullDisk(async (dir) => {
       // Two workers' writers: each has its own O_APPEND descriptor, as two processes do.
       const path = `${dir}/access.log`;
       const [torn, other] = [openLineWriter({ path }), openLineWriter({ path })];
@@ -221,11 +221,7 @@ Deno.test({
         "the torn writer's first line after",
         "",
       ]);
-    } finally {
-      await new Deno.Command("umount", { args: [dir] }).output();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test("two processes appending 10 000 lines each never interleave mid-line", async () => {
