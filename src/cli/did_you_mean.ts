@@ -32,8 +32,12 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   });
   if (renamedHit !== undefined) return renamedHit;
   // A third of the length tolerates one typo in short names and a few in
-  // long ones, without suggesting unrelated words.
-  const limit = Math.floor(needle.length / 3);
+  // long ones, without suggesting unrelated words. The prefix every name
+  // shares (`HERD_`, `--`) is no part of a word: counted, it made HERD_NOPE
+  // a typo of HERD_APP.
+  const shared = sharedPrefix(names.map((c) => c.toLowerCase()));
+  const own = needle.startsWith(shared) ? needle.length - shared.length : needle.length;
+  const limit = Math.floor(own / 3);
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of names) {
@@ -100,4 +104,14 @@ function editDistance(a: string, b: string): number {
     }
   }
   return rows[a.length][b.length];
+}
+
+// The prefix all of `names` begin with ("" for fewer than two).
+function sharedPrefix(names: readonly string[]): string {
+  if (names.length < 2) return "";
+  let prefix = names[0];
+  for (const name of names) {
+    while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  }
+  return prefix;
 }

@@ -22,6 +22,8 @@ Deno.test("didYouMean() ignores case", () => {
 Deno.test("didYouMean() suggests nothing for an unrelated word", () => {
   assertEquals(didYouMean("--colour", FLAGS), undefined);
   assertEquals(didYouMean("x", []), undefined);
+  // The prefix every variable has is no part of the word: NOPE is no typo of APP.
+  assertEquals(didYouMean("HERD_NOPE", ["HERD_APP", "HERD_PORT", "HERD_WORKERS"]), undefined);
 });
 
 Deno.test("suggestionSuffix() is empty without a suggestion", () => {
