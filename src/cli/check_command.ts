@@ -17,7 +17,7 @@
  */
 import { resolve } from "node:path";
 import { originsOf, type Resolved } from "../settings/resolved.ts";
-import { hostPort, listenAddresses } from "../settings/addresses.ts";
+import { hostPort, type ListenAddress, listenAddresses } from "../settings/addresses.ts";
 import {
   addressRefusal,
   addressStates,
@@ -26,9 +26,14 @@ import {
   whileInUse,
 } from "../master/listener_check.ts";
 import { ControlEndpoint, controlSocketRefusal } from "../master/control_server.ts";
-import { controlSocketPath, movedAsidePath } from "../ipc/control_path.ts";
-import { probeSocket } from "../master/unix_socket.ts";
-import { mastersOnPorts } from "./control_commands.ts";
+import {
+  controlSocketPath,
+  movedAsidePath,
+  sameService,
+  serviceIdentity,
+} from "../ipc/control_path.ts";
+import { runningMasters } from "./control_commands.ts";
+import { notHeldBy } from "../master/reexec.ts";
 import { pidfileRefusal, writePidfile } from "../master/pidfile.ts";
 import { metricsAddress } from "../master/metrics_server.ts";
 import type { Embedded } from "../embedded.ts";
@@ -147,7 +152,7 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
   const addresses = listenAddresses(settings).map((address) =>
     address.transport === "unix" ? { ...address, path: resolve(cwd, address.path) } : address
   );
-  let master: Promise<boolean> | undefined;
+  let running: Promise<ListenAddress[]> | undefined;
   // As serve does: an address in use is checked again, a second apart, before it counts (the
   // workers of a master killed a moment ago still let go of it). Not the running master's (a
   // note), and not after a problem above: serve stops at that before it looks at an address.
@@ -157,7 +162,9 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
     let inUse: string | null = null;
     for await (const state of addressStates(addresses, { clearStale: false })) {
       if (state.kind === "free") continue;
-      const held = state.kind === "in_use" && await (master ??= masterAnswers(settings));
+      const held = state.kind === "in_use" &&
+        notHeldBy([state.address], await (running ??= runningServiceAddresses(resolved)))
+            .length === 0;
       if (state.kind === "in_use" && !held && waits) inUse ??= state.problem;
       result.push({
         message: addressRefusal(state, settings, origin),
@@ -189,19 +196,41 @@ async function servesHerdMetrics(address: { hostname: string; port: number }): P
 const METRICS_PROBE_MS = 1000;
 
 /**
- * Whether a Herd master of this user answers for `settings`: at the control socket they name
- * (or where an upgrade moves it aside), or, with no `control_socket` set, one serving exactly
- * the same ports (started with another host or bind spelling; not another service sharing one
- * of them). Then an address in use is that master's, which this check may be run to replace.
+ * What the running master of the service `resolved` configures listens on, as it says
+ * (`status`): an address in use there is its own, which this check may be run to replace (a
+ * USR2 upgrade keeps those, whatever their host, and checks the others as a fresh start does).
+ * That master is this user's one at the control socket the configuration names (or where an
+ * upgrade moves it aside) or, with no `control_socket` set, one running the same program with
+ * the same config.ts (see `sameService`), or serving exactly the same TCP ports (started with
+ * another spelling of its address). Not another service's master that shares a port with it.
  */
-async function masterAnswers(settings: Resolved["settings"]): Promise<boolean> {
+async function runningServiceAddresses(resolved: Resolved): Promise<ListenAddress[]> {
+  const { settings } = resolved;
   const path = controlSocketPath(settings);
-  if ((await probeSocket(path)).answers || (await probeSocket(movedAsidePath(path))).answers) {
-    return true;
-  }
-  if (settings.control_socket !== null) return false;
-  const ports = listenAddresses(settings).flatMap((a) => a.transport === "tcp" ? [a.port] : []);
-  return ports.length > 0 && (await mastersOnPorts(ports)).length > 0;
+  const named = [path, movedAsidePath(path)];
+  const masters = await runningMasters(named);
+  const me = serviceIdentity(resolved.configPath);
+  const ports = tcpPorts(listenAddresses(settings));
+  return masters.flatMap(({ path: at, master }) => {
+    const addresses = master.addresses ?? [];
+    const ours = named.includes(at) ||
+      (settings.control_socket === null &&
+        ((master.service !== undefined && sameService(master.service, me)) ||
+          sameSet(tcpPorts(addresses), ports)));
+    if (!ours) return [];
+    // Its Unix sockets as it named them, from where it runs.
+    const cwd = master.service?.cwd ?? Deno.cwd();
+    return addresses.map((a) => a.transport === "unix" ? { ...a, path: resolve(cwd, a.path) } : a);
+  });
+}
+
+function tcpPorts(addresses: readonly ListenAddress[]): number[] {
+  return addresses.flatMap((a) => a.transport === "tcp" ? [a.port] : []);
+}
+
+function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  const [x, y] = [new Set(a), new Set(b)];
+  return x.size > 0 && x.size === y.size && [...x].every((n) => y.has(n));
 }
 
 // Whether the app loads: first with every permission, then as a worker would (an app that

@@ -233,24 +233,42 @@ async function connect(path: string): Promise<{ channel: Channel; path: string }
   }
 }
 
+/** A master that answered `status`, and where. */
+export interface RunningMaster {
+  /** Its control socket. */
+  path: string;
+  master: NonNullable<ControlResponse["master"]>;
+}
+
 /**
- * The control sockets of this user's masters that answer and serve exactly the TCP `ports`
- * (whatever the hosts): the same service started with another spelling of its address, and
- * not another one that shares a port with it.
+ * This user's masters, each at its control socket, as they answer `status` within
+ * `timeoutMs` (one that does not is left out): `extra` paths first (a `control_socket` set
+ * elsewhere than this user's directory), then every one in that directory.
  *
  * @example
  * ```ts
- * import { mastersOnPorts } from "./control_commands.ts";
- * await mastersOnPorts([8080, 8443]); // a master bound to 0.0.0.0:8080 and 0.0.0.0:8443, or []
+ * import { runningMasters } from "./control_commands.ts";
+ * for (const { path, master } of await runningMasters()) console.log(path, master.pid);
  * ```
  */
-export async function mastersOnPorts(ports: readonly number[]): Promise<string[]> {
-  const wanted = new Set(ports);
-  return (await answeringSockets(userControlDirectory())).filter((o) => {
-    const served = new Set(tcpPortsOf(o));
-    return served.size === wanted.size && [...wanted].every((port) => served.has(port));
-  });
+export async function runningMasters(
+  extra: readonly string[] = [],
+  timeoutMs = STATUS_PROBE_MS,
+): Promise<RunningMaster[]> {
+  const paths = new Set(extra);
+  for (const path of await answeringSockets(userControlDirectory())) paths.add(path);
+  const found: RunningMaster[] = [];
+  for (const path of paths) {
+    const link = await connect(path);
+    if (link === null || typeof link === "string") continue;
+    const answer = await requestMaster(link.channel, path, "status", timeoutMs);
+    if (typeof answer !== "string" && answer.master) found.push({ path, master: answer.master });
+  }
+  return found;
 }
+
+/** How long `check` waits for each master's `status`. */
+const STATUS_PROBE_MS = 2000;
 
 // A master's directory is named for its binds, `+` between them (`127.0.0.1_8080+unix_…`).
 function bindsOf(socketPath: string): string[] {

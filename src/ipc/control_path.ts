@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ServiceIdentity } from "./protocol.ts";
 
 /**
  * The control socket path: `control_socket` if set, else
@@ -85,4 +86,34 @@ export function movedAsidePath(path: string): string {
  */
 export function ownSocketPath(path: string, pid: number): string {
   return `${path}.${pid}`;
+}
+
+/**
+ * This process's {@linkcode ServiceIdentity}, with `config` the config.ts it resolved.
+ *
+ * @example
+ * ```ts
+ * import { serviceIdentity } from "./control_path.ts";
+ * serviceIdentity("/srv/app/config.ts"); // { cwd: "/srv/app", config: "/srv/app/config.ts", main: "file:///srv/app/main.ts" }
+ * ```
+ */
+export function serviceIdentity(config: string | null): ServiceIdentity {
+  return { cwd: Deno.cwd(), config, main: Deno.mainModule };
+}
+
+/**
+ * Whether two identities are one service: the same program with the same config.ts, or, with
+ * none, started in the same directory (where `.env` and the app are looked up).
+ *
+ * @example
+ * ```ts
+ * import { sameService } from "./control_path.ts";
+ * const a = { cwd: "/srv/app", config: "/srv/app/config.ts", main: "file:///srv/app/main.ts" };
+ * sameService(a, { ...a, cwd: "/" }); // true
+ * sameService(a, { ...a, config: "/srv/other/config.ts" }); // false
+ * ```
+ */
+export function sameService(a: ServiceIdentity, b: ServiceIdentity): boolean {
+  if (a.main !== b.main) return false;
+  return a.config !== null || b.config !== null ? a.config === b.config : a.cwd === b.cwd;
 }

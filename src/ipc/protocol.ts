@@ -31,6 +31,7 @@
  */
 import type { DataSettings } from "../settings/table.ts";
 import type { ExitReason } from "../hooks.ts";
+import type { ListenAddress } from "../settings/addresses.ts";
 
 /** Largest frame accepted, in bytes (the config frame is the largest). */
 export const MAX_FRAME_BYTES = 1 << 20;
@@ -240,12 +241,31 @@ export interface WorkerStatus {
   rss: number;
 }
 
+/**
+ * Which service a master runs: its working directory, its config.ts (null: none, or the
+ * configuration given to `serve()`) and its program. `check` compares them with its own to tell
+ * the running master of the service it checks from another service's.
+ */
+export interface ServiceIdentity {
+  cwd: string;
+  config: string | null;
+  main: string;
+}
+
 /** The master's answer to a control request. */
 export interface ControlResponse {
   type: "response";
   ok: boolean;
   error?: string;
-  master?: { pid: number; version: string; startedAt: string; targetWorkers: number };
+  master?: {
+    pid: number;
+    version: string;
+    startedAt: string;
+    targetWorkers: number;
+    /** What it listens on (`port` 0 resolved). */
+    addresses?: ListenAddress[];
+    service?: ServiceIdentity;
+  };
   workers?: WorkerStatus[];
   restarts?: Partial<Record<ExitReason, number>>;
 }

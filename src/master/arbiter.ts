@@ -12,6 +12,7 @@ import type { ExitStatus } from "../hooks.ts";
 import { drainsAlready, ExitCode, HEARTBEAT_MS, type RetireMessage } from "../ipc/protocol.ts";
 import { getLog } from "../logging/log.ts";
 import type { Resolved } from "../settings/resolved.ts";
+import type { ListenAddress } from "../settings/addresses.ts";
 import { answerControl, statusResponse } from "./control_server.ts";
 import { MAX_WORKERS } from "../settings/sections/workers.ts";
 import {
@@ -77,6 +78,8 @@ export interface ArbiterOptions {
   port: number;
   /** Listen addresses as shown in the Ready line. */
   addresses: string;
+  /** The same, for `status` (which `check` asks: is a busy address the running master's?). */
+  listening?: readonly ListenAddress[];
   clock?: Clock;
   /** The queue signal listeners and the control socket push onto; one is made if omitted. */
   queue?: EventQueue;
@@ -251,6 +254,7 @@ export class Arbiter {
             targetWorkers: this.target,
             startedAt: this.#startedAt,
             now: this.#clock.now(),
+            addresses: this.#options.listening ?? [],
           }),
         reopenLogs: async () => {
           const problems = await this.#effects.reopenLogs();

@@ -8,7 +8,8 @@
  */
 import { parentDirectory } from "../platform/path_exists.ts";
 import { Channel, listenControl, tryListenControl } from "../ipc/channel.ts";
-import { movedAsidePath, ownSocketPath } from "../ipc/control_path.ts";
+import { movedAsidePath, ownSocketPath, serviceIdentity } from "../ipc/control_path.ts";
+import type { ListenAddress } from "../settings/addresses.ts";
 import {
   clearStaleSocket,
   probeSocket,
@@ -91,6 +92,8 @@ export interface MasterFacts {
   targetWorkers: number;
   startedAt: Date;
   now: number;
+  /** What the master listens on. */
+  addresses: readonly ListenAddress[];
 }
 
 /**
@@ -99,7 +102,7 @@ export interface MasterFacts {
  * @example
  * ```ts
  * import { statusResponse } from "./control_server.ts";
- * // statusResponse(workforce, { targetWorkers: 2, startedAt: new Date(), now: performance.now() });
+ * // statusResponse(workforce, { targetWorkers: 2, startedAt: new Date(), now: performance.now(), addresses: [] });
  * ```
  */
 export function statusResponse(workforce: Workforce, facts: MasterFacts): ControlResponse {
@@ -114,6 +117,8 @@ export function statusResponse(workforce: Workforce, facts: MasterFacts): Contro
       version: VERSION,
       startedAt: facts.startedAt.toISOString(),
       targetWorkers: facts.targetWorkers,
+      addresses: [...facts.addresses],
+      service: serviceIdentity(workforce.resolved.configPath),
     },
     workers,
     restarts: { ...workforce.restarts },

@@ -156,7 +156,8 @@ export async function whileInUse<T>(
 /**
  * What is on each of `addresses` now, in the order the master checks them
  * (the TCP ones, then the Unix sockets; port 0 is skipped, any free port
- * does): {@linkcode probeTcpAddress}, {@linkcode unixAddressState}.
+ * does): {@linkcode probeTcpAddress}, {@linkcode unixAddressState}, with the
+ * address.
  *
  * @example
  * ```ts
@@ -167,12 +168,16 @@ export async function whileInUse<T>(
 export async function* addressStates(
   addresses: readonly ListenAddress[],
   options: { clearStale: boolean },
-): AsyncGenerator<AddressState> {
+): AsyncGenerator<AddressState & { address: ListenAddress }> {
   for (const address of addresses) {
-    if (address.transport === "tcp" && address.port !== 0) yield await probeTcpAddress(address);
+    if (address.transport === "tcp" && address.port !== 0) {
+      yield { ...await probeTcpAddress(address), address };
+    }
   }
   for (const address of addresses) {
-    if (address.transport === "unix") yield await unixAddressState(address.path, options);
+    if (address.transport === "unix") {
+      yield { ...await unixAddressState(address.path, options), address };
+    }
   }
 }
 

@@ -230,6 +230,7 @@ async function serveLogged(
           workerLaunch(config, { user: workerUser, control: control.workerPath, port }),
       }),
       addresses: listenUrls(settings, addresses).join(", "),
+      listening: addresses,
       effects: {
         reloadConfig: async () => {
           const next = await reloadConfig(args, options.embedded?.config);

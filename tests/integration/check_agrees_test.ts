@@ -265,6 +265,42 @@ Deno.test("check notes an address a running Herd master holds, but refuses anoth
   }
 });
 
+Deno.test("check notes the running master's address when the same service adds a bind, as before a USR2", async () => {
+  const service = await Deno.makeTempDir({ prefix: "herd-agree-service-" });
+  const elsewhere = await Deno.makeTempDir({ prefix: "herd-agree-other-" });
+  try {
+    const held = `127.0.0.1:${freePort()}`;
+    await using _running = await startHerd({
+      args: [fixtureApp("hello.ts"), "-w", "1", "-b", held],
+      cwd: service,
+    });
+    // The same service (same program, run from the same directory, no config.ts) with one more
+    // bind: a USR2 keeps the held address, so check notes it, and checks the new one.
+    const added = [fixtureApp("hello.ts"), "-b", held, "-b", `127.0.0.1:${freePort()}`];
+    const noted = await herd("check", added, { cwd: service });
+    assertEquals(noted.code, 0, noted.stderr);
+    assertMatch(noted.stderr, /^note: Address 127\.0\.0\.1:\d+ is already in use \("bind" /);
+    // The new bind held by another program: refused, as the upgraded master would refuse it.
+    using other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const taken = [
+      fixtureApp("hello.ts"),
+      "-b",
+      held,
+      "-b",
+      `127.0.0.1:${(other.addr as Deno.NetAddr).port}`,
+    ];
+    const refused = await herd("check", taken, { cwd: service });
+    assertEquals(refused.code, 5, refused.stderr);
+    // Run from another directory, it is another service sharing the port: refused.
+    const another = await herd("check", added, { cwd: elsewhere });
+    assertEquals(another.code, 5, another.stderr);
+    assertMatch(another.stderr, /^error: Address 127\.0\.0\.1:\d+ is already in use /m);
+  } finally {
+    await Deno.remove(service, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
+  }
+});
+
 // Problems that combine: serve stops at the first it meets, so check's exit code is that one's.
 // `dir` holds notes.txt (a file where a directory goes); BUSY is a port this test listens on.
 const BUSY = String(freePort());
