@@ -138,7 +138,9 @@ export async function requestMaster(
       if (frame.type !== "response") continue;
       return frame.ok
         ? frame
-        : `The master could not do "${command}": ${frame.error ?? "no reason"}`;
+        : `The master could not do "${command.replaceAll("_", "-")}": ${
+          frame.error ?? "no reason"
+        }`;
     }
     return timedOut ? silent() : `The master at ${path} closed the connection without answering`;
   } catch (error) {

@@ -144,7 +144,7 @@ Deno.test("reopen-logs: a log directory moved away is made again; an unusable on
   assertEquals(failed.code, 1, failed.out);
   assertEquals(
     failed.err,
-    `error: The master could not do "reopen_logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log" from --access-log (command line))\n`,
+    `error: The master could not do "reopen-logs": Cannot create log directory "${dir}/logs": Not a directory ("access_log" from --access-log (command line))\n`,
   );
   // The master's log says so too, for whoever reads it later.
   await herd.waitForLog(
