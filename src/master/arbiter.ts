@@ -40,6 +40,7 @@ import { abandonReload, beginReload, finishReload, type Reload } from "./rolling
 import { awaitsLastWords, type WorkerHandle } from "./worker_handle.ts";
 import { drainSettlesAt, planWorkforce } from "./workforce_plan.ts";
 import { Workforce } from "./workforce.ts";
+import { listenUrls } from "./startup.ts";
 import { errorMessage, osErrorReason } from "../error_text.ts";
 
 /** Effects the arbiter asks of the master around it; each has a harmless default. */
@@ -76,10 +77,8 @@ export interface ArbiterOptions {
   workers: number;
   /** The port every worker binds (port 0 already resolved). */
   port: number;
-  /** Listen addresses as shown in the Ready line. */
-  addresses: string;
-  /** The same, for `status` (which `check` asks: is a busy address the running master's?). */
-  listening?: readonly ListenAddress[];
+  /** What the workers listen on: for the Ready line, and `status` (`check` asks it). */
+  addresses: readonly ListenAddress[];
   clock?: Clock;
   /** The queue signal listeners and the control socket push onto; one is made if omitted. */
   queue?: EventQueue;
@@ -254,7 +253,7 @@ export class Arbiter {
             targetWorkers: this.target,
             startedAt: this.#startedAt,
             now: this.#clock.now(),
-            addresses: this.#options.listening ?? [],
+            addresses: this.#options.addresses,
           }),
         reopenLogs: async () => {
           const problems = await this.#effects.reopenLogs();
@@ -663,9 +662,9 @@ export class Arbiter {
     this.#phase = "running";
     const ms = Math.round(this.#clock.now() - this.#bootStart);
     this.#log.info(
-      `Ready: ${this.target} worker${
-        this.target === 1 ? "" : "s"
-      } listening on ${this.#options.addresses} (boot took ${ms} ms)`,
+      `Ready: ${this.target} worker${this.target === 1 ? "" : "s"} listening on ${
+        listenUrls(this.#options.resolved.settings, this.#options.addresses).join(", ")
+      } (boot took ${ms} ms)`,
     );
     await this.workforce.hook({ name: "when_ready", args: [] });
     await this.#effects.ready();

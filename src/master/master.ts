@@ -43,7 +43,6 @@ import {
 import {
   changesFixedSettings,
   hintTcpMigrateReq,
-  listenUrls,
   printBanner,
   refuseStart,
   releaseUnixSockets,
@@ -229,8 +228,7 @@ async function serveLogged(
         launch: (config) =>
           workerLaunch(config, { user: workerUser, control: control.workerPath, port }),
       }),
-      addresses: listenUrls(settings, addresses).join(", "),
-      listening: addresses,
+      addresses,
       effects: {
         reloadConfig: async () => {
           const next = await reloadConfig(args, options.embedded?.config);

@@ -118,7 +118,7 @@ export class Rig {
       driver: this.driver,
       workers: 2,
       port: 8080,
-      addresses: "http://127.0.0.1:8080",
+      addresses: [{ transport: "tcp", hostname: "127.0.0.1", port: 8080 }],
       clock: this.clock,
       random: () => 0,
       ...options,
