@@ -48,8 +48,8 @@ export interface MasterEffects {
   /**
    * Re-resolves the configuration (HUP), with the worker count it implies; `refused` when the
    * master, or the system, is short of file descriptors and the reload needs some (config.ts to
-   * import, which would crash the master; the cgroup quota for `workers` auto), with why and what
-   * to do: nothing changed, and it is tried again.
+   * import, which would crash the master; the cgroup quota for `workers` auto), with why (and,
+   * where raising a limit is the remedy, which): nothing changed, and it is tried again.
    */
   reloadConfig(): Promise<
     | { ok: true; resolved: Resolved; workers: number }
@@ -355,7 +355,8 @@ export class Arbiter {
       this.#reloadRetryAt = this.#clock.now() + RELOAD_RETRY_MS;
       if (postponed) return;
       return this.#log.error(
-        `Reload postponed: ${next.refused}; trying again every ${RELOAD_RETRY_MS} ms`,
+        `Reload postponed: ${next.refused}; the running configuration and workers are kept ` +
+          `meanwhile; trying again every ${RELOAD_RETRY_MS} ms`,
       );
     }
     this.#reloadRetryAt = null;

@@ -217,24 +217,6 @@ export function changesFixedSettings(
 }
 
 /**
- * Why a reload leaves config.ts unimported for now (see `importHeldBack`),
- * and that nothing changes meanwhile.
- *
- * @example
- * ```ts
- * import { importRefusal } from "./startup.ts";
- * importRefusal({ file: "config.ts", shortage: { scope: "system", reason: "Too many open files in system" } });
- * // 'the system is out of file descriptors (...): importing "config.ts" could crash the master (...); the running configuration and workers are kept meanwhile'
- * ```
- */
-export function importRefusal(
-  notImported: { file: string; shortage: FileDescriptorShortage },
-): string {
-  return `${importHeldBack(notImported.file, notImported.shortage, "the master")}; the running ` +
-    "configuration and workers are kept meanwhile";
-}
-
-/**
  * Re-resolves the configuration from the same sources as at start (HUP),
  * and checks the TLS pair again (a renewed certificate is read from disk).
  * `refused`, nothing changed, when the master (or the system) is short of
@@ -262,7 +244,8 @@ export async function reloadConfig(
     inlineConfig,
   });
   if (!resolution.ok && resolution.configNotImported !== undefined) {
-    return { ok: false, refused: importRefusal(resolution.configNotImported) };
+    const { file, shortage } = resolution.configNotImported;
+    return { ok: false, refused: importHeldBack(file, shortage, "the master") };
   }
   if (!resolution.ok) return resolution;
   const { resolved } = resolution;
@@ -283,8 +266,7 @@ export async function reloadConfig(
     return {
       ok: false,
       refused: `${whoLacksDescriptors(shortage, "the master")} (${shortage.reason}): ` +
-        `cannot read the cgroup CPU quota for "workers" auto; the running configuration and ` +
-        "workers are kept meanwhile",
+        'cannot read the cgroup CPU quota for "workers" auto',
     };
   }
   return { ok: true, resolved: { ...resolved, tls }, workers: count };

@@ -558,7 +558,7 @@ Deno.test("arbiter: a reload refused before reading (short of file descriptors) 
     logs.records.filter((r) => /[Rr]eload/.test(r.message)).map((r) => `${r.level} ${r.message}`),
     [
       "info Reloading the configuration",
-      "error Reload postponed: out of file descriptors; trying again every 1000 ms",
+      "error Reload postponed: out of file descriptors; the running configuration and workers are kept meanwhile; trying again every 1000 ms",
       "info Reload requested: one is postponed already; trying now",
       "info Reloading the configuration (postponed for lack of file descriptors)",
     ],

@@ -4,7 +4,12 @@
  * @module
  */
 import { assertEquals } from "../../../assert.ts";
-import { loadConfigFile, readConfigObject } from "../../../../src/settings/sources/config_file.ts";
+import {
+  importHeldBack,
+  loadConfigFile,
+  readConfigObject,
+} from "../../../../src/settings/sources/config_file.ts";
+import { descriptorShortageOf } from "../../../../src/platform/file_descriptors.ts";
 
 const FIXTURES = new URL("../../../fixtures/configs/", import.meta.url);
 
@@ -167,4 +172,15 @@ Deno.test("loadConfigFile() names the file without the query that re-imports it"
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("importHeldBack: the system's file table full (ENFILE) is said to be the system's, with its remedy", () => {
+  // An open of /dev/null that found the system's table full, as fileDescriptorShortage sees it.
+  const full = new Error("Too many open files in system (os error 23): open '/dev/null'");
+  assertEquals(
+    importHeldBack("config.ts", descriptorShortageOf(full)!, "the master"),
+    "the system is out of file descriptors (Too many open files in system): importing " +
+      '"config.ts" could crash the master (Deno panics importing a module with no descriptor ' +
+      "left; raise the system's limit: sysctl fs.file-max)",
+  );
 });
