@@ -149,9 +149,7 @@ async function setupProblems(resolved: Resolved, cwd: string): Promise<Problem[]
   // serve refuses a certificate or key it cannot read, or a pair that does not match (exit 2).
   const tls = await loadTlsPair(settings);
   if (typeof tls === "string") bad(tls);
-  const addresses = listenAddresses(settings).map((address) =>
-    address.transport === "unix" ? { ...address, path: resolve(cwd, address.path) } : address
-  );
+  const addresses = from(cwd, listenAddresses(settings));
   let running: Promise<ListenAddress[]> | undefined;
   // As serve does: an address in use is checked again, a second apart, before it counts (the
   // workers of a master killed a moment ago still let go of it). Not the running master's (a
@@ -217,11 +215,14 @@ async function runningServiceAddresses(resolved: Resolved): Promise<ListenAddres
       (settings.control_socket === null &&
         ((master.service !== undefined && sameService(master.service, me)) ||
           sameSet(tcpPorts(addresses), ports)));
-    if (!ours) return [];
     // Its Unix sockets as it named them, from where it runs.
-    const cwd = master.service?.cwd ?? Deno.cwd();
-    return addresses.map((a) => a.transport === "unix" ? { ...a, path: resolve(cwd, a.path) } : a);
+    return ours ? from(master.service?.cwd ?? Deno.cwd(), addresses) : [];
   });
+}
+
+// `addresses` with each Unix socket's path as seen from `cwd`.
+function from(cwd: string, addresses: readonly ListenAddress[]): ListenAddress[] {
+  return addresses.map((a) => a.transport === "unix" ? { ...a, path: resolve(cwd, a.path) } : a);
 }
 
 function tcpPorts(addresses: readonly ListenAddress[]): number[] {

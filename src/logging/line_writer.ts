@@ -375,7 +375,8 @@ class BufferedLineWriter implements LineWriter {
       }
       this.#torn = false;
       while (written < bytes.length) written += this.#writeSome(bytes.subarray(written));
-      if (this.#failing || this.#dropped > 0) {
+      // Every failed write dropped a line at least; so did a failed reopen, once lines came.
+      if (this.#dropped > 0) {
         const lines = this.#dropped === 1 ? "1 line" : `${this.#dropped} lines`;
         this.#onResume(`Writing to ${this.#label} ${this.#name()} again; ${lines} dropped`);
       }

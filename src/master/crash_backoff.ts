@@ -26,7 +26,10 @@ export interface BackoffPolicy {
   lastCapacityMs: number;
 }
 
-/** 0.1 s doubling to 30 s; forgiven after a worker lived 10 s; the last serving replaced within 1 s. */
+/**
+ * 0.1 s doubling to 30 s; forgiven after a worker lived 10 s; the last worker serving replaced
+ * within 1 s of its ready.
+ */
 export const DEFAULT_BACKOFF: BackoffPolicy = {
   initialMs: 100,
   maxMs: 30_000,
@@ -151,9 +154,10 @@ export const SPAWN_RETRY_MS = 1000;
  * descriptors` (EMFILE: its own limit), `the system is out of file
  * descriptors` (ENFILE: the kernel's file table), `a process limit is
  * reached` (EAGAIN: the user's `ulimit -u`, a container's `pids.max`, the
- * system's) or `there is no memory for a new process` (ENOMEM). Such a failure says nothing of the
- * worker: it is tried again after {@linkcode SPAWN_RETRY_MS}, counting no
- * crash, or a growing backoff would outlast the shortage. Null otherwise
+ * system's) or `there is no memory for a new process` (ENOMEM). Such a
+ * failure says nothing of the worker: it is tried again after
+ * {@linkcode SPAWN_RETRY_MS}, counting no crash, or a growing backoff would
+ * outlast the shortage. Null otherwise
  * (deno not executable by `user`, say): the worker's boot failure, under the
  * crash backoff.
  *
