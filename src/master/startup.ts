@@ -33,11 +33,7 @@ import { releaseSocket } from "./unix_socket.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { importHeldBack } from "../settings/sources/config_file.ts";
-import {
-  descriptorShortageOf,
-  type FileDescriptorShortage,
-  whoLacksDescriptors,
-} from "../platform/file_descriptors.ts";
+import { descriptorShortageOf, whoLacksDescriptors } from "../platform/file_descriptors.ts";
 import { readTextOrNull } from "../platform/read_text.ts";
 
 /** Why Herd must not start, and the exit code that says so. */
