@@ -210,13 +210,11 @@ async function runningServiceAddresses(resolved: Resolved): Promise<ListenAddres
   const me = serviceIdentity(resolved.configPath);
   const ports = tcpPorts(listenAddresses(settings));
   return masters.flatMap(({ path: at, master }) => {
-    const addresses = master.addresses ?? [];
     const ours = named.includes(at) ||
       (settings.control_socket === null &&
-        ((master.service !== undefined && sameService(master.service, me)) ||
-          sameSet(tcpPorts(addresses), ports)));
+        (sameService(master.service, me) || sameSet(tcpPorts(master.addresses), ports)));
     // Its Unix sockets as it named them, from where it runs.
-    return ours ? from(master.service?.cwd ?? Deno.cwd(), addresses) : [];
+    return ours ? from(master.service.cwd, master.addresses) : [];
   });
 }
 

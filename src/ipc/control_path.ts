@@ -1,7 +1,8 @@
 /**
  * Where the master's control socket lives, derived from the configuration
  * so that `status` and `reopen-logs`, run with the same configuration as
- * `serve`, find the running master.
+ * `serve`, find the running master; and which service a master runs, so
+ * that `check` tells the running master of its own service from another's.
  *
  * @module
  */

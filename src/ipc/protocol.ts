@@ -263,8 +263,8 @@ export interface ControlResponse {
     startedAt: string;
     targetWorkers: number;
     /** What it listens on (`port` 0 resolved). */
-    addresses?: ListenAddress[];
-    service?: ServiceIdentity;
+    addresses: ListenAddress[];
+    service: ServiceIdentity;
   };
   workers?: WorkerStatus[];
   restarts?: Partial<Record<ExitReason, number>>;
