@@ -259,14 +259,14 @@ export async function runningMasters(
 ): Promise<RunningMaster[]> {
   const paths = new Set(extra);
   for (const path of await answeringSockets(userControlDirectory())) paths.add(path);
-  const found: RunningMaster[] = [];
-  for (const path of paths) {
+  // All at once: a stopped master costs `timeoutMs` once, not once per master after it.
+  const answers = await Promise.all([...paths].map(async (path) => {
     const link = await connect(path);
-    if (link === null || typeof link === "string") continue;
+    if (link === null || typeof link === "string") return null;
     const answer = await requestMaster(link.channel, path, "status", timeoutMs);
-    if (typeof answer !== "string" && answer.master) found.push({ path, master: answer.master });
-  }
-  return found;
+    return typeof answer !== "string" && answer.master ? { path, master: answer.master } : null;
+  }));
+  return answers.filter((found) => found !== null);
 }
 
 /** How long `check` waits for each master's `status`. */
@@ -290,17 +290,16 @@ function tcpPortsOf(socketPath: string): number[] {
 
 // The sockets a master answers on in `dir` (this user's directory, one directory per master).
 async function answeringSockets(dir: string): Promise<string[]> {
-  const live: string[] = [];
+  const paths: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isDirectory) continue;
-      const path = `${dir}/${entry.name}/${CONTROL_SOCKET_NAME}`;
-      if ((await probeSocket(path)).answers) live.push(path);
+      if (entry.isDirectory) paths.push(`${dir}/${entry.name}/${CONTROL_SOCKET_NAME}`);
     }
   } catch {
     // No directory: no master of this user has run here.
   }
-  return live.sort();
+  const answers = await Promise.all(paths.map((path) => probeSocket(path)));
+  return paths.filter((_, i) => answers[i].answers).sort();
 }
 
 function fail(message: string): number {
