@@ -29,6 +29,7 @@ import { controlSocketPath } from "../ipc/control_path.ts";
 import { logFile } from "../logging/line_writer.ts";
 import { osErrorReason, workerPermissionAdvice } from "../error_text.ts";
 import { after } from "../platform/timer.ts";
+import { appProject } from "./app_project.ts";
 import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime, programPath, selfCommand } from "./self_command.ts";
 import { workerLaunch } from "./worker_launch.ts";
@@ -172,13 +173,23 @@ export async function probeWorkerImport(
       "(with worker permissions): it must call serve() whatever its arguments"
     : `The app ended the process while loading (exit code ${code}): an app must not call ` +
       "Deno.exit() at import";
-  const suffix = as && !message.includes(as) ? ` (${as})` : "";
+  const suffix = (as && !message.includes(as) ? ` (${as})` : "") + packageJsonHint(s.app, message);
   return {
     kind: code === PROBE_EXIT.unreachable ? "unreachable" : "import",
     message: message + suffix,
     // What led to its own line (the stack, at debug), without the line itself.
     output: ownLine ? lines.slice(0, -1).join("\n") : output,
   };
+}
+
+// A bare import a package.json declares fails in a worker when no deno.json can carry it.
+function packageJsonHint(app: string | null, message: string): string {
+  if (!message.includes("not a dependency")) return "";
+  const dir = appProject(app).packageJsonOnly;
+  return dir === null
+    ? ""
+    : `; Herd gives its workers the deno.json nearest the app, and "${dir}" ` +
+      "has a package.json and no deno.json: add one beside it (`{}` will do)";
 }
 
 /**

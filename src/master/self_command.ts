@@ -4,9 +4,11 @@
  * master (USR2). Pure: the runtime facts come in as data, so script and
  * compiled mode are both unit-tested on any machine.
  *
- * In script mode, `deno.json` is discovered from the script's directory, so
- * its imports, lockfile and `"unstable": ["net"]` apply to the child without
- * being passed. Deno exposes no API for the parent's runtime flags, so the
+ * In script mode, Deno discovers `deno.json` from the script's directory. A
+ * worker of Herd's `main.ts` runs Herd's own entry point, so the app's
+ * project's configuration comes as data ({@linkcode SelfRuntime.configFlags},
+ * see `app_project.ts`); a program that calls `serve()` is re-run itself and
+ * finds its own. Deno exposes no API for the parent's runtime flags, so the
  * permissions are data ({@linkcode WORKER_PERMISSIONS}) rather than copied.
  *
  * @module
@@ -27,6 +29,8 @@ export interface SelfRuntime {
   mainModule: string;
   /** Permission flags for script mode; {@linkcode WORKER_PERMISSIONS} when omitted. */
   permissions?: readonly string[];
+  /** `--config PATH` or `--no-config` for script mode; none: Deno discovers it. */
+  configFlags?: readonly string[];
 }
 
 /**
@@ -62,9 +66,10 @@ export function selfCommand(runtime: SelfRuntime, tail: readonly string[]): Self
     ? fileURLToPath(runtime.mainModule)
     : runtime.mainModule;
   const permissions = runtime.permissions ?? WORKER_PERMISSIONS;
+  const config = runtime.configFlags ?? [];
   return {
     command: runtime.execPath,
-    args: ["run", ...permissions, ...UNSTABLE_FLAGS, "--no-prompt", script, ...tail],
+    args: ["run", ...permissions, ...config, ...UNSTABLE_FLAGS, "--no-prompt", script, ...tail],
   };
 }
 

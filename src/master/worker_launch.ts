@@ -17,6 +17,7 @@
  */
 import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
+import { appProject } from "./app_project.ts";
 import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime, programPath } from "./self_command.ts";
 import type { WorkerLaunch } from "./spawn_worker.ts";
@@ -48,7 +49,15 @@ export function workerLaunch(
     // Read only if the worker imports it: only for a worker-side hook.
     configPath: workerConfigPath(resolved),
   });
-  return { runtime: { ...runtime, permissions }, ...facts.user, env: resolved.dotenv };
+  // Herd's own main.ts: the app's project's deno.json, not Herd's (a program finds its own).
+  const configFlags = program === null && !runtime.standalone
+    ? appProject(resolved.settings.app).flags
+    : [];
+  return {
+    runtime: { ...runtime, permissions, configFlags },
+    ...facts.user,
+    env: resolved.dotenv,
+  };
 }
 
 /**

@@ -30,6 +30,48 @@ Deno.test("serve: a Hono-style app keeps its this binding", async () => {
   assert(text.startsWith("hono-style from "), text);
 });
 
+Deno.test("serve: an app of another project runs with that project's deno.json, as deno serve runs it", async () => {
+  // Deno finds deno.json from the main module's directory, and a worker's is Herd's: the
+  // app's import map (`import { Hono } from "hono"`) would not apply.
+  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
+  try {
+    await Deno.mkdir(`${dir}/lib`);
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      '{ "imports": { "greeting": "./lib/greeting.ts" } }',
+    );
+    await Deno.writeTextFile(`${dir}/lib/greeting.ts`, 'export const greeting = "mapped";\n');
+    await Deno.writeTextFile(
+      `${dir}/app.ts`,
+      'import { greeting } from "greeting";\nexport default { fetch: () => new Response(greeting) };\n',
+    );
+    await using herd = await startHerd({ args: [`${dir}/app.ts`, "-w", "1"] });
+    assertEquals(await (await fetch(herd.url)).text(), "mapped");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: a package.json project without a deno.json is told to add one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
+  try {
+    await Deno.writeTextFile(`${dir}/package.json`, '{ "dependencies": { "left-pad": "^1" } }');
+    await Deno.writeTextFile(
+      `${dir}/app.ts`,
+      'import pad from "left-pad";\nexport default { fetch: () => new Response(pad("x", 3)) };\n',
+    );
+    const { code, stderr } = await runHerd(["serve", `${dir}/app.ts`, "-w", "1"]);
+    assertEquals(code, 4, stderr);
+    assertMatch(stderr, /not a dependency/);
+    assertMatch(
+      stderr,
+      new RegExp(`"${dir}" has a package.json and no deno.json: add one beside it`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve: an address already in use is refused with exit 5", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

@@ -38,6 +38,25 @@ Deno.test("selfCommand takes permissions as data", () => {
   ]);
 });
 
+Deno.test("selfCommand passes the app project's configuration flags after the permissions", () => {
+  const runtime = {
+    standalone: false,
+    execPath: "/bin/deno",
+    mainModule: "file:///m.ts",
+    configFlags: ["--config", "/srv/site/deno.json"],
+  };
+  assertEquals(selfCommand(runtime, ["__worker"]).args, [
+    "run",
+    "-A",
+    "--config",
+    "/srv/site/deno.json",
+    ...UNSTABLE_FLAGS,
+    "--no-prompt",
+    "/m.ts",
+    "__worker",
+  ]);
+});
+
 Deno.test("selfCommand runs the binary itself in compiled mode", () => {
   const runtime = { standalone: true, execPath: "/opt/herd", mainModule: "file:///x/main.ts" };
   assertEquals(selfCommand(runtime, ["__worker"]), { command: "/opt/herd", args: ["__worker"] });
