@@ -530,11 +530,13 @@ async function checkAppExists(
 ): Promise<string | undefined> {
   // A URL or a registry specifier (`npm:`, `https:`) is for the importer to judge.
   if (app === null || /^[a-z][a-z0-9+.-]+:/i.test(app)) return undefined;
+  const from = context.origin ? ` from ${describeOrigin(context.origin)}` : "";
   try {
-    await Deno.stat(resolve(context.cwd, app));
-    return undefined;
+    const info = await Deno.stat(resolve(context.cwd, app));
+    return info.isDirectory
+      ? `App "${app}"${from} is a directory: give the module that exports the app (app.ts)`
+      : undefined;
   } catch (error) {
-    const from = context.origin ? ` from ${describeOrigin(context.origin)}` : "";
     // `deno task` runs from the directory of deno.json, not the shell's: say where it looked.
     const where = isAbsolute(app) ? "" : ` (looked for ${resolve(context.cwd, app)})`;
     return error instanceof Deno.errors.NotFound

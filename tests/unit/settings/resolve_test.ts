@@ -236,6 +236,17 @@ Deno.test("resolveSettings() validates every value from every source and reports
   );
 });
 
+Deno.test("resolveSettings() refuses an app path that is a directory, in one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assertEquals(await problems({ args: [dir] }), [
+      `App "${dir}" from APP (command line) is a directory: give the module that exports the app (app.ts)`,
+    ]);
+  } finally {
+    await Deno.remove(dir);
+  }
+});
+
 Deno.test("resolveSettings() checks bind entries and the app path", async () => {
   const [app, bind] = await problems({ args: ["missing_app.ts", "--bind", "localhost:http"] });
   assertMatch(
