@@ -1,8 +1,9 @@
 /**
  * Imports the app module and checks its shape. It accepts exactly what
  * `deno serve` accepts: a default export that is an object with a `fetch`
- * method (Hono apps qualify; `this` stays bound) or a handler function.
- * The CLI's `check` command uses it too.
+ * method (Hono apps qualify; `this` stays bound) and optionally an
+ * `onListen(localAddr)`, which each worker calls for each address it
+ * listens on, or a handler function. The CLI's `check` command uses it too.
  *
  * @example
  * ```ts
@@ -22,6 +23,8 @@ import type { FetchHandler } from "./request_guard.ts";
 export interface LoadedApp {
   /** The handler, bound to its object when the export was `{ fetch }`. */
   readonly fetch: FetchHandler;
+  /** The export's `onListen`, bound to it, or null: called once per address listened on. */
+  readonly onListen: ((localAddr: Deno.Addr) => void) | null;
   /** The imported module's URL, or null for the embedded default app. */
   readonly url: string | null;
 }
@@ -54,7 +57,7 @@ export class AppLoadError extends Error {
  * ```
  */
 export async function loadApp(path: string | null, cwd: string): Promise<LoadedApp> {
-  if (path === null) return { fetch: createDefaultApp(), url: null };
+  if (path === null) return { fetch: createDefaultApp(), onListen: null, url: null };
   const url = moduleUrl(path, cwd);
   let mod: { default?: unknown };
   try {
@@ -65,7 +68,7 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
       { cause: error },
     );
   }
-  return { fetch: handlerOf(mod.default, `default export of "${path}"`), url };
+  return { ...handlersOf(mod.default, `default export of "${path}"`), url };
 }
 
 /**
@@ -79,13 +82,15 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
  * ```
  */
 export function embeddedApp(app: unknown): LoadedApp {
-  return { fetch: handlerOf(app, "app given to serve()"), url: "embedded:serve()" };
+  return { ...handlersOf(app, "app given to serve()"), url: "embedded:serve()" };
 }
 
-function handlerOf(exported: unknown, what: string): FetchHandler {
+function handlersOf(exported: unknown, what: string): Omit<LoadedApp, "url"> {
   const isClass = typeof exported === "function" &&
     /^class\b/.test(Function.prototype.toString.call(exported));
-  if (typeof exported === "function" && !isClass) return exported as FetchHandler;
+  if (typeof exported === "function" && !isClass) {
+    return { fetch: exported as FetchHandler, onListen: null };
+  }
   // A class is a function too, but calling one throws (every request would be a 500); one
   // with a static fetch is an object with a fetch method, as `deno serve` takes it.
   if (isClass && !("fetch" in (exported as object))) {
@@ -101,7 +106,16 @@ function handlerOf(exported: unknown, what: string): FetchHandler {
         `Invalid ${what}: its fetch must be a function, got ${typeof fetch}`,
       );
     }
-    return fetch.bind(exported) as FetchHandler;
+    const onListen = (exported as { onListen?: unknown }).onListen;
+    if (onListen !== undefined && typeof onListen !== "function") {
+      throw new AppLoadError(
+        `Invalid ${what}: its onListen must be a function, got ${typeof onListen}`,
+      );
+    }
+    return {
+      fetch: fetch.bind(exported) as FetchHandler,
+      onListen: onListen === undefined ? null : onListen.bind(exported),
+    };
   }
   throw new AppLoadError(
     `Invalid ${what}: must be a function or an object with a fetch method`,

@@ -165,6 +165,25 @@ export function serveApp(options: ServeAppOptions): ServingApp {
   return { servers, addresses };
 }
 
+/**
+ * The address `server` serves as its clients reach it: a Unix socket's final path, not the
+ * staging name Deno bound it at.
+ *
+ * @example
+ * ```ts
+ * import { servedAddr } from "./serve_app.ts";
+ * const server = Deno.serve({ port: 0, onListen() {} }, () => new Response("hi"));
+ * servedAddr(server); // { transport: "tcp", hostname: "0.0.0.0", port: … }
+ * await server.shutdown();
+ * ```
+ */
+export function servedAddr(server: Deno.HttpServer): Deno.Addr {
+  const addr = server.addr;
+  return addr.transport === "unix" && addr.path.endsWith(UNIX_STAGING_SUFFIX)
+    ? { ...addr, path: addr.path.slice(0, -UNIX_STAGING_SUFFIX.length) }
+    : addr;
+}
+
 /** Binds a staging path, sets its mode, and renames it over `path` (atomic). */
 function serveUnix(
   common: Omit<Deno.ServeUnixOptions, "path"> & { handler: FetchHandler },

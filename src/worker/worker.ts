@@ -56,7 +56,7 @@ import {
   type RequestGuard,
   type RequestGuardOptions,
 } from "./request_guard.ts";
-import { BindError, listenOptions, serveApp } from "./serve_app.ts";
+import { BindError, listenOptions, serveApp, servedAddr } from "./serve_app.ts";
 import { loadWorkerHooks, workerHooksOf } from "./worker_hooks.ts";
 import type { Embedded } from "../embedded.ts";
 import { after } from "../platform/timer.ts";
@@ -347,7 +347,23 @@ async function boot(
           `short): ${thrownText(error)}`,
       ),
   });
+  if (loaded.onListen !== null) callOnListen(loaded.onListen, servers);
   return { guard, servers, addresses, accessLog };
+}
+
+/**
+ * The app's `onListen` for each server, as `deno serve` calls it: part of the app's boot, so
+ * one that throws fails the worker's boot as an import that throws does (its listeners closed
+ * first, so no connection waits on a worker that is leaving).
+ */
+function callOnListen(onListen: (localAddr: Deno.Addr) => void, servers: Deno.HttpServer[]): void {
+  try {
+    for (const server of servers) onListen(servedAddr(server));
+  } catch (error) {
+    for (const server of servers) server.shutdown().catch(() => {});
+    const what = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+    throw new AppLoadError(`The app's onListen threw ${what}`, { cause: error });
+  }
 }
 
 /**

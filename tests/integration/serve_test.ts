@@ -72,6 +72,46 @@ Deno.test("serve: a package.json project without a deno.json is told to add one"
   }
 });
 
+Deno.test("serve: each worker calls the app's onListen with the address it serves, as deno serve does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-on-listen-" });
+  const file = `${dir}/listened`;
+  try {
+    await using herd = await startHerd({
+      args: [
+        fixtureApp("on_listen.ts"),
+        "-w",
+        "2",
+        `--worker-permissions=--allow-env=ON_LISTEN_FILE,ON_LISTEN_THROW --allow-write=${file}`,
+      ],
+      env: { ON_LISTEN_FILE: file },
+    });
+    const lines = (await Deno.readTextFile(file)).trim().split("\n").sort();
+    assertEquals(lines, herd.workerPids().map((pid) => `${pid} 127.0.0.1:${herd.port}`).sort());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("serve: an app whose onListen throws fails the workers' boot (exit 3), naming it", async () => {
+  await using herd = await startHerd({
+    args: [
+      fixtureApp("on_listen.ts"),
+      "-w",
+      "1",
+      "--worker-permissions=--allow-env=ON_LISTEN_FILE,ON_LISTEN_THROW",
+    ],
+    env: { ON_LISTEN_THROW: "1" },
+    waitReady: false,
+  });
+  assertEquals((await herd.waitForExit(20_000)).code, 3);
+  assert(
+    herd.lines.some((l) =>
+      /failed to boot: The app's onListen threw Error: warm-up failed$/.test(l)
+    ),
+    herd.lines.join("\n"),
+  );
+});
+
 Deno.test("serve: an address already in use is refused with exit 5", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;

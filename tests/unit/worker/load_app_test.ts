@@ -73,3 +73,26 @@ Deno.test("a class as the app is refused at load, not a 500 on every request", a
     "static",
   );
 });
+
+Deno.test("an app's onListen is kept, bound to its object, as deno serve calls it", () => {
+  const seen: string[] = [];
+  const app = {
+    name: "mine",
+    fetch: () => new Response("x"),
+    onListen(this: { name: string }, addr: Deno.Addr) {
+      seen.push(`${this.name} ${addr.transport}`);
+    },
+  };
+  embeddedApp(app).onListen!({ transport: "tcp", hostname: "127.0.0.1", port: 1 });
+  assertEquals(seen, ["mine tcp"]);
+  assertEquals(embeddedApp({ fetch: () => new Response("x") }).onListen, null);
+  assertEquals(embeddedApp(() => new Response("x")).onListen, null);
+});
+
+Deno.test("an onListen that is not a function is refused at load", () => {
+  assertThrows(
+    () => embeddedApp({ fetch: () => new Response("x"), onListen: "soon" }),
+    AppLoadError,
+    "Invalid app given to serve(): its onListen must be a function, got string",
+  );
+});
