@@ -30,6 +30,8 @@ import { dirname, join, resolve } from "node:path";
 export interface AppProject {
   /** `["--config", PATH]`, `["--no-config"]`, or none (Herd's own configuration). */
   flags: string[];
+  /** The `deno.json` or `deno.jsonc` given as `--config`, or null. */
+  configFile: string | null;
   /**
    * The directory of a `package.json` found nearer the app than any `deno.json`, or null:
    * its dependencies do not reach the workers without a `deno.json` beside it.
@@ -52,16 +54,16 @@ const CONFIG_NAMES = ["deno.json", "deno.jsonc"] as const;
  * import { appProject } from "./app_project.ts";
  * const files = new Set(["/srv/site/deno.json"]);
  * appProject("/srv/site/src/app.ts", { isFile: (p) => files.has(p) });
- * // { flags: ["--config", "/srv/site/deno.json"], packageJsonOnly: null }
+ * // { flags: ["--config", "/srv/site/deno.json"], configFile: "/srv/site/deno.json", packageJsonOnly: null }
  * appProject("/tmp/hello.ts", { isFile: () => false });
- * // { flags: ["--no-config"], packageJsonOnly: null }
+ * // { flags: ["--no-config"], configFile: null, packageJsonOnly: null }
  * ```
  */
 export function appProject(
   app: string | null,
   options: { cwd?: string; isFile?: (path: string) => boolean } = {},
 ): AppProject {
-  if (app === null) return { flags: [], packageJsonOnly: null };
+  if (app === null) return { flags: [], configFile: null, packageJsonOnly: null };
   const { cwd = Deno.cwd(), isFile = isRegularFile } = options;
   const remote = /^[a-z][a-z0-9+.-]*:/i.test(app) && !app.startsWith("file:");
   const path = app.startsWith("file:") ? decodeURIComponent(new URL(app).pathname) : app;
@@ -70,11 +72,13 @@ export function appProject(
   for (;;) {
     for (const name of CONFIG_NAMES) {
       const config = join(dir, name);
-      if (isFile(config)) return { flags: ["--config", config], packageJsonOnly };
+      if (isFile(config)) {
+        return { flags: ["--config", config], configFile: config, packageJsonOnly };
+      }
     }
     if (packageJsonOnly === null && isFile(join(dir, "package.json"))) packageJsonOnly = dir;
     const parent = dirname(dir);
-    if (parent === dir) return { flags: ["--no-config"], packageJsonOnly };
+    if (parent === dir) return { flags: ["--no-config"], configFile: null, packageJsonOnly };
     dir = parent;
   }
 }

@@ -55,8 +55,8 @@ export type WatchSettings = Pick<
 >;
 
 /**
- * Pure: the app's directory (its source files), config.ts and
- * `reload_extra_files` (any file) are watched; `.git`, `node_modules`, the
+ * Pure: the app's directory (its source files), config.ts, the app's
+ * project's `deno.json` and `reload_extra_files` (any file) are watched; `.git`, `node_modules`, the
  * app's `logs/` and the log files are not.
  *
  * @example
@@ -72,12 +72,14 @@ export type WatchSettings = Pick<
  */
 export function reloadWatchPlan(
   settings: WatchSettings,
-  context: { cwd: string; configPath: string | null },
+  context: { cwd: string; configPath: string | null; projectConfig?: string | null },
 ): WatchPlan {
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(context.cwd, p));
   const appDir = settings.app === null ? null : dirname(absolute(settings.app));
   const anyFile = [
     ...(context.configPath === null ? [] : [context.configPath]),
+    // The workers' deno.json (see app_project.ts), often above the app's directory.
+    ...(context.projectConfig ? [context.projectConfig] : []),
     ...settings.reload_extra_files.map(absolute),
   ];
   const roots = [...(appDir === null ? [] : [appDir]), ...anyFile];

@@ -30,6 +30,7 @@ import { addressRefusal, refuseBusyAddresses, whileInUse } from "./listener_chec
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
+import { appProject } from "./app_project.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { importHeldBack } from "../settings/sources/config_file.ts";
@@ -300,7 +301,11 @@ export class ReloadWatch implements Disposable {
    */
   follow(resolved: Resolved): void {
     const plan = resolved.settings.reload
-      ? reloadWatchPlan(resolved.settings, { cwd: Deno.cwd(), configPath: resolved.configPath })
+      ? reloadWatchPlan(resolved.settings, {
+        cwd: Deno.cwd(),
+        configPath: resolved.configPath,
+        projectConfig: appProject(resolved.settings.app).configFile,
+      })
       : null;
     // Which roots exist is part of it: a path created since is watched from this reload on.
     const key = plan === null ? "" : JSON.stringify([plan, plan.roots.filter(pathExists)]);

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
 import { appProject } from "./app_project.ts";
@@ -40,9 +41,12 @@ export function workerLaunch(
 ): WorkerLaunch {
   const runtime = currentRuntime();
   const program = programPath(runtime);
+  // A remote program's directory is no local one to read.
+  const localProgram = program?.startsWith("/") ? program : null;
+  const project = runtime.standalone ? null : appProject(localProgram ?? resolved.settings.app);
   const permissions = workerPermissions({ ...resolved.settings, port: facts.port }, {
-    // A remote program's directory is no local one to read.
-    program: program?.startsWith("/") ? program : null,
+    program: localProgram,
+    projectDir: project?.configFile ? dirname(project.configFile) : null,
     herdRoot: localHerdRoot(),
     cwd: Deno.cwd(),
     control: facts.control,
@@ -50,9 +54,7 @@ export function workerLaunch(
     configPath: workerConfigPath(resolved),
   });
   // Herd's own main.ts: the app's project's deno.json, not Herd's (a program finds its own).
-  const configFlags = program === null && !runtime.standalone
-    ? appProject(resolved.settings.app).flags
-    : [];
+  const configFlags = program === null && project !== null ? project.flags : [];
   return {
     runtime: { ...runtime, permissions, configFlags },
     ...facts.user,

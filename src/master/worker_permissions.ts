@@ -6,7 +6,7 @@
  * | permission | on |
  * |---|---|
  * | net | each bind (`host:port`; `unix:PATH` and its staging name) and the control socket |
- * | read | Herd's source, the app's directory (a `serve()` program's), config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
+ * | read | Herd's source, the app's directory (a `serve()` program's) and its project's (where its `deno.json` is), config.ts, TLS files, log directories, `/dev/stdin`, the sockets |
  * | write | the log files, the sockets |
  * | env | `_HERD_WORKER`, `_HERD_PROBE`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
  *
@@ -63,6 +63,12 @@ export interface PermissionFacts {
    * directory is read as an app's is. Null for Herd's own `main.ts`. @default {null}
    */
   program?: string | null;
+  /**
+   * The directory of the `deno.json` the app (or program) runs with, when it has one: its
+   * modules import each other across the project (`src/app.ts` from `../lib/`), and an
+   * import the app makes is read with the worker's permissions. @default {null}
+   */
+  projectDir?: string | null;
 }
 
 const ALL = ["-A"];
@@ -115,6 +121,7 @@ export function workerPermissions(
   if (facts.herdRoot !== null) grant("read", facts.herdRoot);
   if (settings.app !== null) grant("read", dirname(path(settings.app)));
   if (facts.program) grant("read", dirname(facts.program));
+  if (facts.projectDir) grant("read", facts.projectDir);
   // Its directory, not the file alone: a config.ts often imports its hooks from beside it.
   if (facts.configPath !== null) grant("read", dirname(facts.configPath));
   grantUnix(facts.control);

@@ -32,20 +32,22 @@ Deno.test("serve: a Hono-style app keeps its this binding", async () => {
 
 Deno.test("serve: an app of another project runs with that project's deno.json, as deno serve runs it", async () => {
   // Deno finds deno.json from the main module's directory, and a worker's is Herd's: the
-  // app's import map (`import { Hono } from "hono"`) would not apply.
+  // app's import map (`import { Hono } from "hono"`) would not apply. The app imports from
+  // beside its own directory, which its worker may read as part of its project.
   const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
   try {
     await Deno.mkdir(`${dir}/lib`);
+    await Deno.mkdir(`${dir}/src`);
     await Deno.writeTextFile(
       `${dir}/deno.json`,
       '{ "imports": { "greeting": "./lib/greeting.ts" } }',
     );
     await Deno.writeTextFile(`${dir}/lib/greeting.ts`, 'export const greeting = "mapped";\n');
     await Deno.writeTextFile(
-      `${dir}/app.ts`,
+      `${dir}/src/app.ts`,
       'import { greeting } from "greeting";\nexport default { fetch: () => new Response(greeting) };\n',
     );
-    await using herd = await startHerd({ args: [`${dir}/app.ts`, "-w", "1"] });
+    await using herd = await startHerd({ args: [`${dir}/src/app.ts`, "-w", "1"] });
     assertEquals(await (await fetch(herd.url)).text(), "mapped");
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -8,6 +8,7 @@ function project(files: string[], app: string | null, cwd = "/srv") {
 
 Deno.test("appProject: the deno.json nearest the app, looking up from its directory", () => {
   const files = ["/srv/site/deno.json", "/srv/deno.json"];
+  assertEquals(project(files, "/srv/site/src/app.ts").configFile, "/srv/site/deno.json");
   assertEquals(project(files, "/srv/site/src/app.ts").flags, ["--config", "/srv/site/deno.json"]);
   assertEquals(project(files, "/srv/other/app.ts").flags, ["--config", "/srv/deno.json"]);
   // Relative to the master's working directory, as the app setting is.
@@ -27,11 +28,19 @@ Deno.test("appProject: deno.json before deno.jsonc in one directory, as Deno pre
 });
 
 Deno.test("appProject: no deno.json up to / is --no-config, not Herd's own", () => {
-  assertEquals(project([], "/tmp/hello.ts"), { flags: ["--no-config"], packageJsonOnly: null });
+  assertEquals(project([], "/tmp/hello.ts"), {
+    flags: ["--no-config"],
+    configFile: null,
+    packageJsonOnly: null,
+  });
 });
 
 Deno.test("appProject: the embedded default app keeps Herd's configuration", () => {
-  assertEquals(project(["/srv/deno.json"], null), { flags: [], packageJsonOnly: null });
+  assertEquals(project(["/srv/deno.json"], null), {
+    flags: [],
+    configFile: null,
+    packageJsonOnly: null,
+  });
 });
 
 Deno.test("appProject: a remote app takes the working directory's project, as Deno does", () => {
@@ -44,6 +53,7 @@ Deno.test("appProject: a remote app takes the working directory's project, as De
 Deno.test("appProject: a package.json with no deno.json beside it is reported", () => {
   assertEquals(project(["/p/package.json"], "/p/src/app.ts"), {
     flags: ["--no-config"],
+    configFile: null,
     packageJsonOnly: "/p",
   });
   assertEquals(project(["/p/package.json", "/p/deno.json"], "/p/app.ts").packageJsonOnly, null);

@@ -16,6 +16,16 @@ Deno.test("reloadWatchPlan watches the app's directory, config.ts and the extra 
   });
 });
 
+Deno.test("reloadWatchPlan watches the deno.json the workers run with, above the app's directory", () => {
+  const plan = reloadWatchPlan(SETTINGS, {
+    cwd: "/srv",
+    configPath: null,
+    projectConfig: "/srv/deno.json",
+  });
+  assertEquals(plan.roots, ["/srv/src", "/srv/deno.json"]);
+  assertEquals(plan.anyFile, ["/srv/deno.json"]);
+});
+
 Deno.test("reloadWatchPlan drops roots inside another root and watches nothing without an app", () => {
   const inside = reloadWatchPlan(SETTINGS, { cwd: "/srv", configPath: "/srv/src/config.ts" });
   assertEquals(inside.roots, ["/srv/src"]);

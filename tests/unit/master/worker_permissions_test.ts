@@ -35,6 +35,17 @@ Deno.test("workerPermissions: net on the binds, read on the app, write on the lo
   ]);
 });
 
+Deno.test("workerPermissions: read on the app's project, where its deno.json is", () => {
+  const flags = workerPermissions(
+    { ...SETTINGS, app: "/home/ana/shop/src/app.ts", access_log: "-" },
+    { ...FACTS, configPath: null, projectDir: "/home/ana/shop" },
+  );
+  assertEquals(
+    flags[1],
+    "--allow-read=/opt/herd,/home/ana/shop/src,/home/ana/shop,/tmp/herd-0/c.sock,/dev/stdin",
+  );
+});
+
 Deno.test("workerPermissions: IPv6 binds are bracketed", () => {
   const flags = workerPermissions({ ...SETTINGS, bind: ["[::1]:9000"] }, FACTS);
   assertEquals(flags[0], "--allow-net=[::1]:9000,unix:/tmp/herd-0/c.sock");
