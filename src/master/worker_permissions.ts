@@ -11,9 +11,11 @@
  * | env | `_HERD_WORKER`, `_HERD_PROBE`, `<PREFIX>_*`, `OTEL_*`, `NO_COLOR`, `TERM` |
  *
  * This protects against the app's bugs (a path traversal, an SSRF, a leaked
- * variable) and confines what code running in the app can reach. Static
- * imports need no permission; only modules Herd imports dynamically (the
- * app, config.ts, Herd's own lazy modules) do.
+ * variable) and confines what code running in the app can reach. What the
+ * worker's entry point imports statically needs no permission; what it
+ * imports dynamically does, with every local module that import reaches:
+ * the app and the modules of its project, config.ts and its hooks, Herd's
+ * own lazy modules.
  *
  * @example
  * ```ts
