@@ -158,7 +158,11 @@ export async function probeWorkerImport(
   const lines = output.split("\n").filter((l) => l.trim() !== "");
   // Deno's own `error: ...` line when it stopped the import itself (a top-level await that
   // never settles, an error thrown later by the import's async work): then a backtrace.
-  const denoError = lines.find((l) => l.startsWith("error: "))?.slice(7);
+  // Deno puts what went wrong on the line after "Caused by:" (a deno.json that does not parse).
+  const causedBy = lines.indexOf("Caused by:");
+  const cause = causedBy === -1 ? undefined : lines[causedBy + 1]?.trim();
+  const denoError = lines.find((l) => l.startsWith("error: "))?.slice(7)
+    .replace(/\.?$/, cause ? `: ${cause}` : "");
   const ownLine = code === PROBE_EXIT.import || code === PROBE_EXIT.unreachable;
   const message = ownLine && lines.length > 0
     ? lines.at(-1)!

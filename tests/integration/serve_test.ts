@@ -54,6 +54,22 @@ Deno.test("serve: an app of another project runs with that project's deno.json, 
   }
 });
 
+Deno.test("serve: an app whose project's deno.json does not parse is refused in one line naming it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
+  try {
+    await Deno.writeTextFile(`${dir}/deno.json`, '{ "imports": ');
+    await Deno.writeTextFile(`${dir}/app.ts`, 'export default () => new Response("x");\n');
+    const { code, stderr } = await runHerd(["serve", `${dir}/app.ts`, "-w", "1"]);
+    assertEquals(code, 4, stderr);
+    assertMatch(
+      stderr,
+      new RegExp(`Failed deserializing config file 'file://${dir}/deno.json': Unterminated object`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("serve: a package.json project without a deno.json is told to add one", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
   try {
