@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import {
   assertNothingLost,
@@ -30,54 +31,58 @@ Deno.test("serve: a Hono-style app keeps its this binding", async () => {
   assert(text.startsWith("hono-style from "), text);
 });
 
+/** Runs `fn` in a new project directory holding `files` (relative path → text), then removes it. */
+async function inProject(
+  files: Record<string, string>,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      await Deno.mkdir(dirname(`${dir}/${path}`), { recursive: true });
+      await Deno.writeTextFile(`${dir}/${path}`, text);
+    }
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test("serve: an app of another project runs with that project's deno.json, as deno serve runs it", async () => {
   // Deno finds deno.json from the main module's directory, and a worker's is Herd's: the
   // app's import map (`import { Hono } from "hono"`) would not apply. The app imports from
   // beside its own directory, which its worker may read as part of its project.
-  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
-  try {
-    await Deno.mkdir(`${dir}/lib`);
-    await Deno.mkdir(`${dir}/src`);
-    await Deno.writeTextFile(
-      `${dir}/deno.json`,
-      '{ "imports": { "greeting": "./lib/greeting.ts" } }',
-    );
-    await Deno.writeTextFile(`${dir}/lib/greeting.ts`, 'export const greeting = "mapped";\n');
-    await Deno.writeTextFile(
-      `${dir}/src/app.ts`,
+  await inProject({
+    "deno.json": '{ "imports": { "greeting": "./lib/greeting.ts" } }',
+    "lib/greeting.ts": 'export const greeting = "mapped";\n',
+    "src/app.ts":
       'import { greeting } from "greeting";\nexport default { fetch: () => new Response(greeting) };\n',
-    );
+  }, async (dir) => {
     await using herd = await startHerd({ args: [`${dir}/src/app.ts`, "-w", "1"] });
     assertEquals(await (await fetch(herd.url)).text(), "mapped");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("serve: an app whose project's deno.json does not parse is refused in one line naming it", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
-  try {
-    await Deno.writeTextFile(`${dir}/deno.json`, '{ "imports": ');
-    await Deno.writeTextFile(`${dir}/app.ts`, 'export default () => new Response("x");\n');
+  await inProject({
+    "deno.json": '{ "imports": ',
+    "app.ts": 'export default () => new Response("x");\n',
+  }, async (dir) => {
     const { code, stderr } = await runHerd(["serve", `${dir}/app.ts`, "-w", "1"]);
     assertEquals(code, 4, stderr);
     assertMatch(
       stderr,
       new RegExp(`Failed deserializing config file 'file://${dir}/deno.json': Unterminated object`),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("serve: a package.json project without a deno.json is told to add one", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "herd-project-" });
-  try {
-    await Deno.writeTextFile(`${dir}/package.json`, '{ "dependencies": { "left-pad": "^1" } }');
-    await Deno.writeTextFile(
-      `${dir}/app.ts`,
+  await inProject({
+    "package.json": '{ "dependencies": { "left-pad": "^1" } }',
+    "app.ts":
       'import pad from "left-pad";\nexport default { fetch: () => new Response(pad("x", 3)) };\n',
-    );
+  }, async (dir) => {
     const { code, stderr } = await runHerd(["serve", `${dir}/app.ts`, "-w", "1"]);
     assertEquals(code, 4, stderr);
     assertMatch(stderr, /not a dependency/);
@@ -85,9 +90,7 @@ Deno.test("serve: a package.json project without a deno.json is told to add one"
       stderr,
       new RegExp(`"${dir}" has a package.json and no deno.json: add one beside it`),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("serve: each worker calls the app's onListen with the address it serves, as deno serve does", async () => {
