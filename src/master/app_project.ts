@@ -10,7 +10,9 @@
  * `deno.lock` (or, Herd being installed read-only, fail with "Failed writing
  * lockfile"). So the worker is given `--config` with the `deno.json` (or
  * `deno.jsonc`) nearest the app, looking up from its directory, or
- * `--no-config` when there is none, as for a single-file script.
+ * `--no-config` when there is none, as for a single-file script. That
+ * file's directory is the app's project: its workers may read it (its
+ * modules import each other across it), and `reload` watches the file.
  *
  * A `package.json` alone cannot be passed as `--config`: a project that has
  * one and no `deno.json` gets `--no-config`, and {@linkcode AppProject}
