@@ -68,6 +68,13 @@ export async function loadApp(path: string | null, cwd: string): Promise<LoadedA
       { cause: error },
     );
   }
+  if (!("default" in mod)) {
+    const named = Object.keys(mod);
+    throw new AppLoadError(
+      `"${path}" has no default export: export default { fetch } or a handler function` +
+        (named.length === 0 ? "" : ` (it exports ${named.map((n) => `"${n}"`).join(", ")})`),
+    );
+  }
   return { ...handlersOf(mod.default, `default export of "${path}"`), url };
 }
 

@@ -39,6 +39,10 @@ Deno.test("loadApp rejects bad modules with one-line messages naming them", asyn
       /^Invalid default export of "wrong_export_app.ts": must be a function or an object with a fetch method$/,
     ],
     ["throwing_app.ts", /^Cannot import app "throwing_app.ts": Database URL is not set$/],
+    [
+      "named_only_app.ts",
+      /^"named_only_app.ts" has no default export: export default \{ fetch \} or a handler function \(it exports "fetch"\)$/,
+    ],
   ];
   for (const [path, expected] of cases) {
     await assertRejects(() => loadApp(path, FIXTURES), (error: Error) => {
