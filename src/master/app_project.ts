@@ -67,7 +67,8 @@ export function appProject(
 ): AppProject {
   if (app === null) return { flags: [], configFile: null, packageJsonOnly: null };
   const { cwd = Deno.cwd(), isFile = isRegularFile } = options;
-  const remote = /^[a-z][a-z0-9+.-]*:/i.test(app) && !app.startsWith("file:");
+  // A scheme of two letters or more ("C:" would be a drive letter), as load_app.ts reads it.
+  const remote = /^[a-z][a-z0-9+.-]+:/i.test(app) && !app.startsWith("file:");
   const path = app.startsWith("file:") ? decodeURIComponent(new URL(app).pathname) : app;
   let dir = remote ? resolve(cwd) : dirname(resolve(cwd, path));
   let packageJsonOnly: string | null = null;

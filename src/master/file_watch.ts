@@ -56,8 +56,8 @@ export type WatchSettings = Pick<
 
 /**
  * Pure: the app's directory (its source files), config.ts, the app's
- * project's `deno.json` and `reload_extra_files` (any file) are watched; `.git`, `node_modules`, the
- * app's `logs/` and the log files are not.
+ * project's `deno.json` and `reload_extra_files` (any file) are watched;
+ * `.git`, `node_modules`, the app's `logs/` and the log files are not.
  *
  * @example
  * ```ts
