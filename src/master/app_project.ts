@@ -12,7 +12,7 @@
  * `deno.jsonc`) nearest the app, looking up from its directory, or
  * `--no-config` when there is none, as for a single-file script. That
  * file's directory is the app's project: its workers may read it (its
- * modules import each other across it), and `reload` watches the file.
+ * modules import each other across it), and `reload` watches its sources.
  *
  * A `package.json` alone cannot be passed as `--config`: a project that has
  * one and no `deno.json` gets `--no-config`, and {@linkcode AppProject}
@@ -92,4 +92,17 @@ function isRegularFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The app's project directory: where the `deno.json` its workers run with is, or null.
+ *
+ * @example
+ * ```ts
+ * import { projectDirOf } from "./app_project.ts";
+ * projectDirOf({ flags: [], configFile: "/srv/site/deno.json", packageJsonOnly: null }); // "/srv/site"
+ * ```
+ */
+export function projectDirOf(project: AppProject): string | null {
+  return project.configFile === null ? null : dirname(project.configFile);
 }

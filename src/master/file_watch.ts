@@ -55,9 +55,9 @@ export type WatchSettings = Pick<
 >;
 
 /**
- * Pure: the app's directory (its source files), config.ts, the app's
- * project's `deno.json` and `reload_extra_files` (any file) are watched;
- * `.git`, `node_modules`, the app's `logs/` and the log files are not.
+ * Pure: the app's directory and its project's (their source files: modules,
+ * `deno.json`, `.env`), config.ts and `reload_extra_files` (any file) are
+ * watched; `.git`, `node_modules`, their `logs/` and the log files are not.
  *
  * @example
  * ```ts
@@ -72,23 +72,23 @@ export type WatchSettings = Pick<
  */
 export function reloadWatchPlan(
   settings: WatchSettings,
-  context: { cwd: string; configPath: string | null; projectConfig?: string | null },
+  context: { cwd: string; configPath: string | null; projectDir?: string | null },
 ): WatchPlan {
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(context.cwd, p));
   const appDir = settings.app === null ? null : dirname(absolute(settings.app));
+  // The app's project (see app_project.ts): its modules import each other across it.
+  const sourceTrees = [appDir, context.projectDir ?? null].filter((d): d is string => d !== null);
   const anyFile = [
     ...(context.configPath === null ? [] : [context.configPath]),
-    // The workers' deno.json (see app_project.ts), often above the app's directory.
-    ...(context.projectConfig ? [context.projectConfig] : []),
     ...settings.reload_extra_files.map(absolute),
   ];
-  const roots = [...(appDir === null ? [] : [appDir]), ...anyFile];
+  const roots = [...sourceTrees, ...anyFile];
   const logs = [settings.access_log, settings.error_log]
     .filter((p): p is string => p !== null && p !== "-")
     .map(absolute);
   return {
     roots: [...new Set(roots)].filter((p) => !roots.some((r) => isInside(p, r) && r !== p)),
-    ignoredTrees: appDir === null ? [] : [resolve(appDir, "logs")],
+    ignoredTrees: [...new Set(sourceTrees.map((dir) => resolve(dir, "logs")))],
     ignoredFiles: logs,
     anyFile,
   };

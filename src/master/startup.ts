@@ -30,7 +30,7 @@ import { addressRefusal, refuseBusyAddresses, whileInUse } from "./listener_chec
 import { loadTlsPair } from "./tls_check.ts";
 import type { TlsPair } from "../ipc/protocol.ts";
 import { releaseSocket } from "./unix_socket.ts";
-import { appProject } from "./app_project.ts";
+import { appProject, projectDirOf } from "./app_project.ts";
 import { reloadWatchPlan, watchFiles } from "./file_watch.ts";
 import type { EventQueue } from "./events.ts";
 import { importHeldBack } from "../settings/sources/config_file.ts";
@@ -304,7 +304,7 @@ export class ReloadWatch implements Disposable {
       ? reloadWatchPlan(resolved.settings, {
         cwd: Deno.cwd(),
         configPath: resolved.configPath,
-        projectConfig: appProject(resolved.settings.app).configFile,
+        projectDir: projectDirOf(appProject(resolved.settings.app)),
       })
       : null;
     // Which roots exist is part of it: a path created since is watched from this reload on.

@@ -15,10 +15,9 @@
  *
  * @module
  */
-import { dirname } from "node:path";
 import { logFile } from "../logging/line_writer.ts";
 import type { Resolved } from "../settings/resolved.ts";
-import { appProject } from "./app_project.ts";
+import { appProject, projectDirOf } from "./app_project.ts";
 import { workerConfigPath } from "./master_hooks.ts";
 import { currentRuntime, programPath } from "./self_command.ts";
 import type { WorkerLaunch } from "./spawn_worker.ts";
@@ -46,7 +45,7 @@ export function workerLaunch(
   const project = runtime.standalone ? null : appProject(localProgram ?? resolved.settings.app);
   const permissions = workerPermissions({ ...resolved.settings, port: facts.port }, {
     program: localProgram,
-    projectDir: project?.configFile ? dirname(project.configFile) : null,
+    projectDir: project === null ? null : projectDirOf(project),
     herdRoot: localHerdRoot(),
     cwd: Deno.cwd(),
     control: facts.control,

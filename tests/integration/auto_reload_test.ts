@@ -88,6 +88,34 @@ Deno.test("auto-reload: logs/ and node_modules/ changes do not reload", async ()
   await herd.waitForLog(/Changed: ".*helper\.ts"/, { from, timeoutMs: 5000 });
 });
 
+Deno.test("auto-reload: an edit anywhere in the app's project reloads, not in its directory alone", async () => {
+  // src/app.ts imports ../lib/, as a project's modules do; Deno's lockfile is written at each
+  // worker's start and must not reload (nor loop).
+  const dir = await Deno.makeTempDir({ prefix: "herd-reload-project-" });
+  await Deno.mkdir(`${dir}/src`);
+  await Deno.mkdir(`${dir}/lib`);
+  await Deno.writeTextFile(`${dir}/deno.json`, "{}\n");
+  await Deno.writeTextFile(`${dir}/lib/body.ts`, 'export const body = "v1";\n');
+  await Deno.writeTextFile(
+    `${dir}/src/app.ts`,
+    'import { body } from "../lib/body.ts";\nexport default { fetch: () => new Response(body) };\n',
+  );
+  await using herd = await startHerd({ args: [`${dir}/src/app.ts`, "-w", "1", "--reload"] });
+  await herd.waitForLog(new RegExp(`Reload on change: watching "${dir}"$`));
+  assertEquals(await bodyOf(herd.url), "v1");
+  const first = herd.workerPids();
+  const from = herd.lines.length;
+  await Deno.writeTextFile(`${dir}/lib/body.ts`, 'export const body = "v2";\n');
+  await herd.waitForLog(/Changed: ".*lib\/body\.ts"/, { from, timeoutMs: 5000 });
+  await herd.waitForLog(/Reload complete/, { from, timeoutMs: 10_000 });
+  await waitGone(herd, first);
+  assertEquals(await bodyOf(herd.url), "v2");
+  await Deno.writeTextFile(`${dir}/deno.lock`, '{ "version": "5" }\n');
+  await new Promise((resolve) => setTimeout(resolve, 800)); // > the 200 ms debounce
+  const reloads = herd.lines.slice(from).filter((l) => /Reloading/.test(l));
+  assertEquals(reloads.length, 1, herd.lines.slice(from).join("\n"));
+});
+
 Deno.test("auto-reload: off by default", async () => {
   const dir = await Deno.makeTempDir({ prefix: "herd-reload-off-" });
   const app = `${dir}/app.ts`;

@@ -16,14 +16,16 @@ Deno.test("reloadWatchPlan watches the app's directory, config.ts and the extra 
   });
 });
 
-Deno.test("reloadWatchPlan watches the deno.json the workers run with, above the app's directory", () => {
-  const plan = reloadWatchPlan(SETTINGS, {
-    cwd: "/srv",
-    configPath: null,
-    projectConfig: "/srv/deno.json",
-  });
-  assertEquals(plan.roots, ["/srv/src", "/srv/deno.json"]);
-  assertEquals(plan.anyFile, ["/srv/deno.json"]);
+Deno.test("reloadWatchPlan watches the app's project, which holds the app's directory", () => {
+  // src/app.ts imports ../lib/: a change there, or to deno.json, reloads too.
+  const plan = reloadWatchPlan(SETTINGS, { cwd: "/srv", configPath: null, projectDir: "/srv" });
+  assertEquals(plan.roots, ["/srv"]);
+  assertEquals(plan.ignoredTrees, ["/srv/src/logs", "/srv/logs"]);
+  assertEquals(isIgnored("/srv/lib/greet.ts", plan), false);
+  assertEquals(isIgnored("/srv/deno.json", plan), false);
+  // Deno writes the lockfile as a worker starts: never a reason to reload.
+  assertEquals(isIgnored("/srv/deno.lock", plan), true);
+  assertEquals(isIgnored("/srv/logs/app.ts", plan), true);
 });
 
 Deno.test("reloadWatchPlan drops roots inside another root and watches nothing without an app", () => {
