@@ -120,6 +120,21 @@ export function firstLine(error: unknown): string {
   return line.replace(/\.$/, "");
 }
 
+/**
+ * What was thrown, in one line: an Error's name and {@linkcode firstLine},
+ * another value's first line.
+ *
+ * @example
+ * ```ts
+ * import { namedFirstLine } from "./error_text.ts";
+ * namedFirstLine(new TypeError("x is not a function")); // "TypeError: x is not a function"
+ * namedFirstLine("thrown string"); // "thrown string"
+ * ```
+ */
+export function namedFirstLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
+}
+
 // What `--allow-sys=` takes (Deno 2.9): some checks name a kind no flag accepts (`umask`),
 // which only the unscoped `--allow-sys` grants.
 const SYS_SCOPES = new Set([

@@ -27,6 +27,8 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { hasScheme } from "../platform/file_url.ts";
 
 /** The configuration flags of an app's workers, and what they were chosen from. */
 export interface AppProject {
@@ -67,9 +69,8 @@ export function appProject(
 ): AppProject {
   if (app === null) return { flags: [], configFile: null, packageJsonOnly: null };
   const { cwd = Deno.cwd(), isFile = isRegularFile } = options;
-  // A scheme of two letters or more ("C:" would be a drive letter), as load_app.ts reads it.
-  const remote = /^[a-z][a-z0-9+.-]+:/i.test(app) && !app.startsWith("file:");
-  const path = app.startsWith("file:") ? decodeURIComponent(new URL(app).pathname) : app;
+  const remote = hasScheme(app) && !app.startsWith("file:");
+  const path = app.startsWith("file:") ? fileURLToPath(app) : app;
   let dir = remote ? resolve(cwd) : dirname(resolve(cwd, path));
   let packageJsonOnly: string | null = null;
   for (;;) {

@@ -36,3 +36,21 @@ export function fileUrl(path: string, cwd: string = Deno.cwd()): string {
   );
   return url.href;
 }
+
+// Two letters or more: "C:" is a drive letter, not a scheme.
+const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
+
+/**
+ * Whether `specifier` is a URL or a registry specifier (`file:`, `https:`,
+ * `npm:`) rather than a file path.
+ *
+ * @example
+ * ```ts
+ * import { hasScheme } from "./file_url.ts";
+ * hasScheme("npm:hono@4/app"); // true
+ * hasScheme("src/app.ts"); // false
+ * ```
+ */
+export function hasScheme(specifier: string): boolean {
+  return SCHEME.test(specifier);
+}

@@ -50,6 +50,7 @@ import {
 import { formatVariables } from "../logging/access_format.ts";
 import { hostPort, parseBind } from "./addresses.ts";
 import { pathExists } from "../platform/path_exists.ts";
+import { hasScheme } from "../platform/file_url.ts";
 import { effectiveCpuCount } from "../platform/cpus.ts";
 import { inContainer, loopbackInContainerWarning } from "../platform/container.ts";
 
@@ -529,7 +530,7 @@ async function checkAppExists(
   context: { cwd: string; origin: Origin | undefined },
 ): Promise<string | undefined> {
   // A URL or a registry specifier (`npm:`, `https:`) is for the importer to judge.
-  if (app === null || /^[a-z][a-z0-9+.-]+:/i.test(app)) return undefined;
+  if (app === null || hasScheme(app)) return undefined;
   const from = context.origin ? ` from ${describeOrigin(context.origin)}` : "";
   try {
     const info = await Deno.stat(resolve(context.cwd, app));

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { fileUrl } from "../platform/file_url.ts";
+import { fileUrl, hasScheme } from "../platform/file_url.ts";
 import { createDefaultApp } from "./default_app.ts";
 import { importFailure, workerPermissionAdvice } from "../error_text.ts";
 import type { FetchHandler } from "./request_guard.ts";
@@ -129,10 +129,6 @@ function handlersOf(exported: unknown, what: string): Omit<LoadedApp, "url"> {
   );
 }
 
-// "C:" is a drive letter, not a scheme; anything else with a scheme (file:, npm:, https:) is kept.
-const SCHEME = /^[a-z][a-z0-9+.-]+:/i;
-
 function moduleUrl(path: string, cwd: string): string {
-  if (SCHEME.test(path)) return path;
-  return fileUrl(path, cwd);
+  return hasScheme(path) ? path : fileUrl(path, cwd);
 }

@@ -27,6 +27,7 @@ import { connectChannel } from "../ipc/channel.ts";
 import {
   errorMessage,
   firstLine,
+  namedFirstLine,
   osErrorReason,
   thrownText,
   workerPermissionAdvice,
@@ -361,8 +362,7 @@ function callOnListen(onListen: (localAddr: Deno.Addr) => void, servers: Deno.Ht
     for (const server of servers) onListen(servedAddr(server));
   } catch (error) {
     for (const server of servers) server.shutdown().catch(() => {});
-    const what = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
-    throw new AppLoadError(`The app's onListen threw ${what}`, { cause: error });
+    throw new AppLoadError(`The app's onListen threw ${namedFirstLine(error)}`, { cause: error });
   }
 }
 
@@ -482,8 +482,10 @@ function handleUncaught(retire: (why: string) => boolean): void {
     try {
       const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
       const where = /^\s+at (.+)$/m.exec(stack)?.[1];
-      const line = error instanceof Error ? `${error.name}: ${firstLine(error)}` : firstLine(error);
-      return { text: `${workerPermissionAdvice(line)}${where ? ` (at ${where})` : ""}`, stack };
+      return {
+        text: `${workerPermissionAdvice(namedFirstLine(error))}${where ? ` (at ${where})` : ""}`,
+        stack,
+      };
     } catch {
       // Something odd was thrown (a revoked Proxy, a message that is no string): still one line.
       return { text: thrownText(error).split("\n")[0], stack: "" };
